@@ -1,0 +1,3 @@
+from quantis.cli import app
+
+app()

@@ -1,0 +1,37 @@
+"""The `quantis` command: one entry point for every part of the platform.
+
+Each sub-command lives in its own module under `quantis/commands/` and is mounted here.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from core.runtime import apply_offline_defaults
+
+apply_offline_defaults()
+
+app = typer.Typer(
+    name="quantis",
+    help="Quantis: time-series forecasting platform (Dagster + MLflow + BentoML + LightGBM).",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_show_locals=False,
+)
+
+
+@app.callback()
+def main() -> None:
+    """Quantis: time-series forecasting platform (Dagster + MLflow + BentoML + LightGBM)."""
+
+
+def _mount() -> None:
+    from quantis.commands import evaluate
+
+    app.command(name="evaluate")(evaluate.evaluate)
+
+
+_mount()
+
+if __name__ == "__main__":
+    app()

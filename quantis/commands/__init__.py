@@ -1,0 +1,1 @@
+"""Sub-commands of the `quantis` command, one module each."""
