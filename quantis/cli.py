@@ -26,9 +26,11 @@ def main() -> None:
 
 
 def _mount() -> None:
-    from quantis.commands import evaluate
+    from quantis.commands import evaluate, model, up
 
+    app.command(name="up")(up.up)
     app.command(name="evaluate")(evaluate.evaluate)
+    app.add_typer(model.app, name="model")
 
 
 _mount()

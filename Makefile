@@ -1,0 +1,22 @@
+# Thin targets over scripts/ — the README's two commands are `make demo` and `make test`.
+.PHONY: setup demo test lint bench plan
+
+setup:
+	scripts/bootstrap.sh
+
+demo: setup
+	.venv/bin/quantis demo
+
+test:
+	scripts/test.sh
+
+lint: setup
+	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+bench: setup
+	.venv/bin/python benchmarks/accuracy.py
+	.venv/bin/python benchmarks/training_throughput.py
+
+ENV ?= dev
+plan:
+	scripts/terraform-plan.sh $(ENV)

@@ -1,0 +1,184 @@
+"""Training throughput: our LightGBM forecaster vs plain mlforecast + LightGBM, side by side.
+
+A seeded synthetic panel of daily series (default 10,000 x 730 points) is fitted and forecast
+28 days ahead by:
+
+- `plain`: `MLForecast(LGBMRegressor)` with the same features, target transforms, learning
+  parameters and number of trees, but the library defaults (pandas features, float64,
+  max_bin=255);
+- `ours`: `LightGBMForecaster` (float32 matrix into `lgb.train`, max_bin=63, raw data freed),
+  without interval calibration so both do the same work;
+- `floor`: our feature matrix built once, then `lgb.train` timed alone: LightGBM's own share.
+
+Each runs in its own subprocess so its peak memory (ru_maxrss) is its own.
+Writes benchmarks/results/training_throughput.{json,md}.
+
+    .venv/bin/python benchmarks/training_throughput.py [--series 10000] [--length 730] [--trees 500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+HORIZON = 28
+RUNS = ("plain", "ours", "floor")
+
+
+def _config(trees: int):
+    from models.config import default_config
+
+    return default_config("D", 7, HORIZON, num_boost_round=trees, interval_windows=0)
+
+
+def _panel(args):
+    from models.datasets import synthetic_panel
+
+    return synthetic_panel(args.series, args.length, "D", seed=args.seed)
+
+
+def _run_plain(args) -> dict:
+    import lightgbm as lgb
+    from mlforecast import MLForecast
+
+    from models.forecaster import LightGBMForecaster
+
+    config = _config(args.trees)
+    panel = _panel(args)
+    # Same features and transforms as ours, taken from our pipeline, with a stock regressor.
+    template = LightGBMForecaster(config)._build(log_target=True, device="cpu")
+    params = {k: v for k, v in config.lgb_params.items() if k not in ("max_bin", "force_col_wise")}
+    regressor = lgb.LGBMRegressor(n_estimators=args.trees, n_jobs=config.num_threads, **params)
+    mlf = MLForecast(
+        models={"yhat": regressor},
+        freq="D",
+        lags=template.ts.lags,
+        lag_transforms=template.ts.lag_transforms,
+        date_features=template.ts.date_features,
+        target_transforms=template.ts.target_transforms,
+    )
+    started = time.perf_counter()
+    mlf.fit(panel, dropna=False)
+    fit_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    forecasts = mlf.predict(HORIZON)
+    return {"fit_seconds": fit_seconds, "predict_seconds": time.perf_counter() - started,
+            "forecast_rows": len(forecasts)}  # fmt: skip
+
+
+def _run_ours(args) -> dict:
+    from models.forecaster import LightGBMForecaster
+
+    panel = _panel(args)
+    model = LightGBMForecaster(_config(args.trees))
+    started = time.perf_counter()
+    model.fit(panel)
+    fit_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    forecasts = model.predict(HORIZON)
+    return {"fit_seconds": fit_seconds, "predict_seconds": time.perf_counter() - started,
+            "forecast_rows": len(forecasts)}  # fmt: skip
+
+
+def _run_floor(args) -> dict:
+    import lightgbm as lgb
+    import numpy as np
+
+    from models.forecaster import LightGBMForecaster
+    from models.validation import validate_panel
+
+    config = _config(args.trees)
+    model = LightGBMForecaster(config)
+    started = time.perf_counter()
+    panel = validate_panel(_panel(args), freq="D")[["unique_id", "ds", "y"]]
+    validate_seconds = time.perf_counter() - started
+    mlf = model._build(log_target=True, device="cpu")
+    started = time.perf_counter()
+    features, target = mlf.preprocess(panel, return_X_y=True, as_numpy=True, dropna=False)
+    features = np.ascontiguousarray(features, dtype=np.float32)
+    feature_seconds = time.perf_counter() - started
+    params = {**config.lgb_params, "num_threads": config.num_threads}
+    started = time.perf_counter()
+    data = lgb.Dataset(features, label=target.astype(np.float32), free_raw_data=True,
+                       params={"max_bin": params["max_bin"], "verbosity": -1})  # fmt: skip
+    lgb.train(params, data, num_boost_round=args.trees)
+    return {"validate_seconds": validate_seconds, "feature_seconds": feature_seconds,
+            "lgb_train_seconds": time.perf_counter() - started, "rows": len(target),
+            "features": int(features.shape[1])}  # fmt: skip
+
+
+def _worker(args) -> None:
+    result = {"plain": _run_plain, "ours": _run_ours, "floor": _run_floor}[args.worker](args)
+    result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print("RESULT " + json.dumps(result), flush=True)
+
+
+def _spawn(name: str, args) -> dict:
+    command = [sys.executable, __file__, "--worker", name, "--series", str(args.series),
+               "--length", str(args.length), "--trees", str(args.trees), "--seed", str(args.seed)]  # fmt: skip
+    started = time.perf_counter()
+    completed = subprocess.run(command, capture_output=True, text=True, check=False)
+    if completed.returncode != 0:
+        raise RuntimeError(f"{name} run failed:\n{completed.stderr[-3000:]}")
+    line = next(x for x in completed.stdout.splitlines() if x.startswith("RESULT "))
+    result = json.loads(line.removeprefix("RESULT "))
+    result["process_seconds"] = time.perf_counter() - started
+    print(f"{name}: {result}", flush=True)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--series", type=int, default=10_000)
+    parser.add_argument("--length", type=int, default=730)
+    parser.add_argument("--trees", type=int, default=500)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--worker", choices=RUNS, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        _worker(args)
+        return
+
+    from benchmarks._machine import write_results
+
+    runs = {name: _spawn(name, args) for name in RUNS}
+    plain, ours, floor = runs["plain"], runs["ours"], runs["floor"]
+    summary = {
+        "fit_ratio_ours_to_plain": ours["fit_seconds"] / plain["fit_seconds"],
+        "lgb_train_share_of_our_fit": floor["lgb_train_seconds"] / ours["fit_seconds"],
+        "target_fit_ratio": 0.8,
+    }
+    rows = [
+        "| run | fit s | predict s | peak RSS MiB |",
+        "| --- | ---: | ---: | ---: |",
+        f"| plain mlforecast + LGBMRegressor | {plain['fit_seconds']:.1f} | "
+        f"{plain['predict_seconds']:.1f} | {plain['peak_rss_mib']:.0f} |",
+        f"| ours (LightGBMForecaster) | {ours['fit_seconds']:.1f} | "
+        f"{ours['predict_seconds']:.1f} | {ours['peak_rss_mib']:.0f} |",
+        f"| floor: lgb.train on our matrix | {floor['lgb_train_seconds']:.1f} | - | "
+        f"{floor['peak_rss_mib']:.0f} |",
+        "",
+        f"Fit ratio ours / plain: **{summary['fit_ratio_ours_to_plain']:.2f}** (target <= 0.8). "
+        f"lgb.train alone is {100 * summary['lgb_train_share_of_our_fit']:.0f}% of our fit; "
+        f"features {floor['feature_seconds']:.1f} s, validation {floor['validate_seconds']:.1f} s. "
+        f"{args.series} series x {args.length} points, {args.trees} trees, "
+        f"{floor['rows']} training rows x {floor['features']} features.",
+    ]
+    settings = {"series": args.series, "length": args.length, "trees": args.trees,
+                "horizon": HORIZON, "seed": args.seed}  # fmt: skip
+    path = write_results(
+        "training_throughput", {"settings": settings, "runs": runs, "summary": summary},
+        "\n".join(rows),
+    )  # fmt: skip
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+"""Request and response models of the model server's JSON API (version 1).
+
+The REST API is the model server's only client besides benchmarks; it mirrors these shapes.
+Limits keep one request bounded: breaking one gives a 4xx with a message, never a 500.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+__all__ = [
+    "MAX_HISTORY",
+    "MAX_HORIZON",
+    "MAX_SERIES",
+    "ForecastPoint",
+    "ModelInfo",
+    "SeriesForecast",
+    "SeriesHistory",
+]
+
+MAX_SERIES = 500
+MAX_HORIZON = 366
+MAX_HISTORY = 5000
+
+
+class SeriesHistory(BaseModel):
+    """Recent history of one series: timestamps and values, oldest first, regular spacing."""
+
+    id: str = Field(min_length=1, max_length=200, description="Series identifier.")
+    timestamps: list[datetime] = Field(
+        min_length=1, max_length=MAX_HISTORY, description="Observation times, oldest first."
+    )
+    values: list[float] = Field(
+        min_length=1, max_length=MAX_HISTORY, description="Observed values, finite numbers."
+    )
+
+    @field_validator("values")
+    @classmethod
+    def _finite(cls, values: list[float]) -> list[float]:
+        bad = [i for i, v in enumerate(values) if not math.isfinite(v)]
+        if bad:
+            raise ValueError(f"values must be finite numbers; not finite at positions {bad[:10]}")
+        return values
+
+    @model_validator(mode="after")
+    def _aligned(self) -> SeriesHistory:
+        if len(self.timestamps) != len(self.values):
+            raise ValueError(
+                f"series {self.id!r}: {len(self.timestamps)} timestamps but "
+                f"{len(self.values)} values"
+            )
+        return self
+
+
+class ForecastPoint(BaseModel):
+    """One forecast step: the point forecast and the bounds of each requested interval."""
+
+    ds: datetime
+    yhat: float
+    lower: dict[str, float] = Field(default_factory=dict, description="Level -> lower bound.")
+    upper: dict[str, float] = Field(default_factory=dict, description="Level -> upper bound.")
+
+
+class SeriesForecast(BaseModel):
+    """The forecast of one series."""
+
+    id: str
+    points: list[ForecastPoint]
+
+
+class ModelInfo(BaseModel):
+    """Which model this server serves."""
+
+    name: str
+    version: str
+    source: str
+    freq: str | None = None
+    season_length: int | None = None

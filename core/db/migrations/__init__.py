@@ -1,0 +1,1 @@
+"""Alembic environment and revisions of the operational database (run via `core.db.migrate`)."""

@@ -1,0 +1,228 @@
+"""Schema of the operational database (SQLAlchemy 2 typed declarative).
+
+Changing a table here needs a new migration in `core/db/migrations/versions/`; a test
+compares this metadata with the migrated schema on both backends.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from core.db.types import BigIntId, JsonDocument, UTCDateTime, utc_now
+
+__all__ = [
+    "BACKUP_STATUSES",
+    "DEPLOYMENT_STATUSES",
+    "LANDING_FILE_STATUSES",
+    "ApiKey",
+    "AuditEntry",
+    "BackupRecord",
+    "Base",
+    "Forecast",
+    "LandingFile",
+    "ModelDeployment",
+    "Observation",
+    "QuarantinedRow",
+    "Series",
+]
+
+# Named constraints let Alembic alter and drop them, SQLite batch mode included.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+DEPLOYMENT_STATUSES = ("starting", "active", "retired", "failed")
+BACKUP_STATUSES = ("running", "succeeded", "failed")
+LANDING_FILE_STATUSES = ("loaded", "quarantined")
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(value) for value in values)})"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Series(Base):
+    """One time series, known by a unique name (the `unique_id` of long-format panels)."""
+
+    __tablename__ = "series"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    frequency: Mapped[str | None] = mapped_column(String(32))
+    # `metadata` is reserved on declarative classes, so the attribute is `meta`.
+    meta: Mapped[dict[str, Any]] = mapped_column("metadata", JsonDocument, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+
+
+class Observation(Base):
+    """One value of one series at one timestamp; (series_id, ts) is the key upserts use."""
+
+    __tablename__ = "observations"
+
+    series_id: Mapped[int] = mapped_column(
+        ForeignKey("series.id", ondelete="CASCADE"), primary_key=True
+    )
+    ts: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    value: Mapped[float] = mapped_column(Float(precision=53))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+
+    # Queries over a time range across series (monitoring, snapshots) use ts alone.
+    __table_args__ = (Index("ix_observations_ts", "ts"),)
+
+
+class Forecast(Base):
+    """One stored forecast of one series: points with `ds`, `yhat` and `lo`/`hi` per level."""
+
+    __tablename__ = "forecasts"
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    request_id: Mapped[str] = mapped_column(String(64), index=True)
+    series_id: Mapped[int] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"), index=True)
+    model_name: Mapped[str] = mapped_column(String(255))
+    model_version: Mapped[str] = mapped_column(String(64))
+    horizon: Mapped[int] = mapped_column(Integer)
+    levels: Mapped[list[int]] = mapped_column(JsonDocument, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now, index=True)
+    payload: Mapped[list[dict[str, Any]]] = mapped_column(JsonDocument)
+
+    __table_args__ = (CheckConstraint("horizon >= 1", name="horizon_positive"),)
+
+
+class ModelDeployment(Base):
+    """One rollout of one model version to one target; at most one is active per target."""
+
+    __tablename__ = "model_deployments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    model_name: Mapped[str] = mapped_column(String(255))
+    model_version: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(32))
+    endpoint_url: Mapped[str | None] = mapped_column(String(1024))
+    bento_tag: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16), default="starting")
+    since: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    error: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
+
+    __table_args__ = (
+        CheckConstraint(_one_of("status", DEPLOYMENT_STATUSES), name="status"),
+        Index(
+            "uq_model_deployments_active_target",
+            "target",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+    )
+
+
+class ApiKey(Base):
+    """An API key; only an HMAC of the key is stored, the prefix finds the candidate row."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    prefix: Mapped[str] = mapped_column(String(32), unique=True)
+    hash: Mapped[str] = mapped_column(String(128))
+    scopes: Mapped[list[str]] = mapped_column(JsonDocument, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes
+
+
+class AuditEntry(Base):
+    """Who did what to which thing, appended and never edited."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now, index=True)
+    actor: Mapped[str] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(255), index=True)
+    target: Mapped[str | None] = mapped_column(String(1024))
+    details: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
+    request_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class BackupRecord(Base):
+    """One backup in the catalog, from start to its final status."""
+
+    __tablename__ = "backup_catalog"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    backup_id: Mapped[str] = mapped_column(String(255), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    location: Mapped[str] = mapped_column(String(1024))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now, index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    manifest_sha256: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
+
+    __table_args__ = (CheckConstraint(_one_of("status", BACKUP_STATUSES), name="status"),)
+
+
+class QuarantinedRow(Base):
+    """A row rejected by validation, kept as raw text with the reason, never dropped."""
+
+    __tablename__ = "quarantine"
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    source: Mapped[str] = mapped_column(String(1024))
+    series_name: Mapped[str | None] = mapped_column(String(255))
+    ts_raw: Mapped[str | None] = mapped_column(Text)
+    value_raw: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    expectation: Mapped[str | None] = mapped_column(String(255))
+    run_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+
+
+class LandingFile(Base):
+    """A landing file already handled, by key and content hash, so pickup is incremental."""
+
+    __tablename__ = "landing_files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(1024), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    rows: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    error: Mapped[str | None] = mapped_column(Text)
+    run_id: Mapped[str | None] = mapped_column(String(255))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+
+    __table_args__ = (
+        UniqueConstraint("key", "sha256", name="uq_landing_files_key_sha256"),
+        CheckConstraint(_one_of("status", LANDING_FILE_STATUSES), name="status"),
+    )

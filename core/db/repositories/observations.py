@@ -1,0 +1,200 @@
+"""Observations: idempotent bulk upsert on (series, timestamp) and reads as long-format panels.
+
+Timestamps are stored in UTC; naive datetimes are taken to be UTC. Panels use the
+ecosystem's long format: `unique_id` (series name), `ds` (naive UTC timestamps), `y`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Table, func, literal_column, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from core.db.models import Observation, Series
+from core.db.repositories.series import series_ids_by_name
+from core.db.types import as_utc, utc_now
+
+__all__ = [
+    "DEFAULT_CHUNK_SIZE",
+    "PANEL_COLUMNS",
+    "UpsertResult",
+    "count_observations",
+    "read_observations",
+    "read_recent_panel",
+    "upsert_observations",
+    "upsert_panel",
+]
+
+DEFAULT_CHUNK_SIZE = 2000
+PANEL_COLUMNS = ("unique_id", "ds", "y")
+_DIALECT_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    inserted: int
+    updated: int
+
+    def __add__(self, other: UpsertResult) -> UpsertResult:
+        return UpsertResult(self.inserted + other.inserted, self.updated + other.updated)
+
+
+def _normalized_row(series_id: int, ts: datetime, value: Any) -> dict[str, Any]:
+    if isinstance(ts, pd.Timestamp):
+        ts = ts.to_pydatetime()
+    if not isinstance(ts, datetime):
+        raise ValueError(f"timestamp for series id {series_id} must be a datetime, got {ts!r}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if not math.isfinite(number):
+        raise ValueError(
+            f"value for series id {series_id} at {ts.isoformat()} is {value!r}, not a finite "
+            "number; quarantine such rows instead of storing them"
+        )
+    return {"series_id": int(series_id), "ts": as_utc(ts), "value": number}
+
+
+def _reject_duplicate_keys(rows: Sequence[dict[str, Any]]) -> None:
+    counts = Counter((row["series_id"], row["ts"]) for row in rows)
+    duplicates = [key for key, count in counts.items() if count > 1]
+    if duplicates:
+        shown = ", ".join(f"(series id {sid}, {ts.isoformat()})" for sid, ts in duplicates[:5])
+        raise ValueError(
+            f"{len(duplicates)} duplicate (series, timestamp) keys in one batch: {shown}"
+        )
+
+
+def _existing_key_count(session: Session, rows: Sequence[dict[str, Any]]) -> int:
+    keys = [(row["series_id"], row["ts"]) for row in rows]
+    query = select(func.count()).where(tuple_(Observation.series_id, Observation.ts).in_(keys))
+    return session.scalar(query) or 0
+
+
+def _upsert_chunk(session: Session, rows: list[dict[str, Any]]) -> UpsertResult:
+    dialect = session.get_bind().dialect.name
+    if dialect not in _DIALECT_INSERTS:
+        raise NotImplementedError(
+            f"observation upsert supports sqlite and postgresql, not {dialect}"
+        )
+    table: Table = Observation.__table__  # type: ignore[assignment]
+    statement = _DIALECT_INSERTS[dialect](table)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.series_id, table.c.ts],
+        set_={"value": statement.excluded.value, "updated_at": statement.excluded.updated_at},
+    )
+    now = utc_now()
+    parameters = [{**row, "updated_at": now} for row in rows]
+    if dialect == "postgresql":
+        # xmax is 0 only on a freshly inserted row version: exact counts in one round trip.
+        inserted_flags = session.execute(
+            statement.returning(literal_column("(xmax = 0)")), parameters
+        ).scalars()
+        inserted = sum(bool(flag) for flag in inserted_flags)
+    else:
+        # SQLite has no xmax; count the keys already there first (writers are serialised).
+        inserted = len(rows) - _existing_key_count(session, rows)
+        session.execute(statement, parameters)
+    return UpsertResult(inserted=inserted, updated=len(rows) - inserted)
+
+
+def upsert_observations(
+    session: Session,
+    rows: Iterable[tuple[int, datetime, float]],
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+) -> UpsertResult:
+    """Insert or update `(series_id, ts, value)` rows; re-sending a row only updates it.
+
+    Non-finite values and a key repeated within the batch raise `ValueError` before
+    anything is written, so a batch is never partly applied by surprise.
+    """
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+    normalized = [_normalized_row(*row) for row in rows]
+    _reject_duplicate_keys(normalized)
+    result = UpsertResult(0, 0)
+    for start in range(0, len(normalized), chunk_size):
+        result += _upsert_chunk(session, normalized[start : start + chunk_size])
+    session.expire_all()
+    return result
+
+
+def upsert_panel(
+    session: Session,
+    panel: pd.DataFrame,
+    create_missing_series: bool = True,
+    frequency: str | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+) -> UpsertResult:
+    """Upsert a long-format frame (`unique_id`, `ds`, `y`), creating unknown series if asked."""
+    missing = [column for column in PANEL_COLUMNS if column not in panel.columns]
+    if missing:
+        raise ValueError(f"panel lacks column(s) {', '.join(missing)}; expected {PANEL_COLUMNS}")
+    ids = series_ids_by_name(
+        session, panel["unique_id"].astype(str).unique(), create_missing_series, frequency
+    )
+    timestamps = pd.to_datetime(panel["ds"])
+    rows = zip(panel["unique_id"].astype(str).map(ids), timestamps, panel["y"], strict=True)
+    return upsert_observations(session, rows, chunk_size)
+
+
+def read_observations(
+    session: Session,
+    series_id: int,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> list[Observation]:
+    """Observations of one series ordered by time; `start` and `end` are both inclusive."""
+    query = select(Observation).where(Observation.series_id == series_id)
+    if start is not None:
+        query = query.where(Observation.ts >= as_utc(start))
+    if end is not None:
+        query = query.where(Observation.ts <= as_utc(end))
+    return list(session.scalars(query.order_by(Observation.ts)))
+
+
+def count_observations(session: Session, series_id: int | None = None) -> int:
+    query = select(func.count()).select_from(Observation)
+    if series_id is not None:
+        query = query.where(Observation.series_id == series_id)
+    return session.scalar(query) or 0
+
+
+def read_recent_panel(
+    session: Session, last_n: int, series_names: Iterable[str] | None = None
+) -> pd.DataFrame:
+    """The last `last_n` observations per series as a long frame sorted by series and time.
+
+    Unknown names in `series_names` raise `RecordNotFoundError`; None means every series.
+    """
+    if last_n < 1:
+        raise ValueError(f"last_n must be >= 1, got {last_n}")
+    rank = func.row_number().over(
+        partition_by=Observation.series_id, order_by=Observation.ts.desc()
+    )
+    ranked = select(Observation.series_id, Observation.ts, Observation.value, rank.label("rank"))
+    if series_names is not None:
+        ids = series_ids_by_name(session, series_names)
+        ranked = ranked.where(Observation.series_id.in_(ids.values()))
+    recent = ranked.subquery()
+    query = (
+        select(Series.name, recent.c.ts, recent.c.value)
+        .join(recent, recent.c.series_id == Series.id)
+        .where(recent.c.rank <= last_n)
+        .order_by(Series.name, recent.c.ts)
+    )
+    rows = session.execute(query).all()
+    frame = pd.DataFrame(rows, columns=list(PANEL_COLUMNS))
+    frame["unique_id"] = frame["unique_id"].astype(str)
+    frame["ds"] = pd.to_datetime(frame["ds"], utc=True).dt.tz_localize(None)
+    frame["y"] = frame["y"].astype(float)
+    return frame

@@ -1,0 +1,93 @@
+"""Series: create, look up, list and delete (deleting removes its observations and forecasts)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from core.db.errors import DuplicateRecordError, RecordNotFoundError
+from core.db.models import Series
+from core.db.repositories.pagination import DEFAULT_PAGE_SIZE, Page, paginate
+
+__all__ = [
+    "create_series",
+    "delete_series",
+    "get_or_create_series",
+    "get_series",
+    "get_series_by_name",
+    "list_series",
+    "series_ids_by_name",
+]
+
+
+def _checked_name(name: str) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"series name must be a non-empty string, got {name!r}")
+    return name
+
+
+def create_series(
+    session: Session, name: str, frequency: str | None = None, meta: dict[str, Any] | None = None
+) -> Series:
+    """A new series; a name already taken raises `DuplicateRecordError`."""
+    if get_series_by_name(session, _checked_name(name)) is not None:
+        raise DuplicateRecordError(f"series {name!r} already exists")
+    series = Series(name=name, frequency=frequency, meta=dict(meta or {}))
+    session.add(series)
+    session.flush()
+    return series
+
+
+def get_series(session: Session, series_id: int) -> Series | None:
+    return session.get(Series, series_id)
+
+
+def get_series_by_name(session: Session, name: str) -> Series | None:
+    return session.scalar(select(Series).where(Series.name == name))
+
+
+def get_or_create_series(session: Session, name: str, frequency: str | None = None) -> Series:
+    existing = get_series_by_name(session, name)
+    return existing if existing is not None else create_series(session, name, frequency)
+
+
+def list_series(
+    session: Session,
+    name_contains: str | None = None,
+    limit: int = DEFAULT_PAGE_SIZE,
+    offset: int = 0,
+) -> Page[Series]:
+    """Series ordered by name; `name_contains` filters case-insensitively."""
+    query = select(Series).order_by(Series.name)
+    if name_contains:
+        query = query.where(Series.name.icontains(name_contains, autoescape=True))
+    return paginate(session, query, limit, offset)
+
+
+def delete_series(session: Session, series_id: int) -> None:
+    """Delete a series with its observations and forecasts; unknown ids raise."""
+    deleted = session.execute(delete(Series).where(Series.id == series_id)).rowcount
+    if not deleted:
+        raise RecordNotFoundError(f"series id {series_id} does not exist")
+    session.expire_all()
+
+
+def series_ids_by_name(
+    session: Session,
+    names: Iterable[str],
+    create_missing: bool = False,
+    frequency: str | None = None,
+) -> dict[str, int]:
+    """Ids of the named series; missing names raise unless `create_missing` is set."""
+    wanted = {_checked_name(name) for name in names}
+    rows = session.execute(select(Series.name, Series.id).where(Series.name.in_(wanted)))
+    found = {name: series_id for name, series_id in rows}
+    missing = sorted(wanted - found.keys())
+    if missing and not create_missing:
+        raise RecordNotFoundError(f"unknown series: {', '.join(missing[:10])}")
+    for name in missing:
+        found[name] = create_series(session, name, frequency).id
+    return found

@@ -1,0 +1,140 @@
+"""Start, health-check and stop long-running local processes (servers) as process groups.
+
+Servers started from scripts ignore SIGINT when backgrounded, so every process is started in
+its own session (process group) and stopped by signalling the whole group.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = [
+    "ManagedProcess",
+    "free_port",
+    "is_alive",
+    "log_tail",
+    "start_process",
+    "stop_process_group",
+    "wait_until_healthy",
+]
+
+
+@dataclass(frozen=True)
+class ManagedProcess:
+    """A server process we started: its pid (also its process-group id) and log file."""
+
+    pid: int
+    log_path: Path
+    command: tuple[str, ...]
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port that is free right now on `host`."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def start_process(
+    command: Sequence[str],
+    log_path: Path,
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> ManagedProcess:
+    """Start `command` in a new session with stdout+stderr appended to `log_path`."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(
+            list(command),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, **(env or {})},
+            cwd=cwd,
+            start_new_session=True,
+        )
+    return ManagedProcess(pid=proc.pid, log_path=log_path, command=tuple(command))
+
+
+def is_alive(pid: int) -> bool:
+    """Whether a process with this pid exists and is not a zombie."""
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    if stat.exists():
+        with contextlib.suppress(OSError, IndexError):
+            return stat.read_text().split(")")[-1].split()[0] != "Z"
+    return True
+
+
+def _reap(pid: int) -> None:
+    with contextlib.suppress(ChildProcessError, OSError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+def wait_until_healthy(
+    url: str, *, timeout_s: float = 60.0, pid: int | None = None, interval_s: float = 0.25
+) -> bool:
+    """Poll `url` until it answers 2xx; False on timeout or when `pid` dies first."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if pid is not None:
+            _reap(pid)
+            if not is_alive(pid):
+                return False
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if 200 <= response.status < 300:
+                    return True
+        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+            pass
+        time.sleep(interval_s)
+    return False
+
+
+def _group_alive(pgid: int) -> bool:
+    _reap(pgid)
+    try:
+        os.killpg(pgid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
+def stop_process_group(pid: int, *, timeout_s: float = 15.0) -> None:
+    """SIGTERM the process group led by `pid`, then SIGKILL what is left after `timeout_s`.
+
+    The whole group is waited for, not only its leader: servers such as `bentoml serve` leave
+    worker processes behind when only the parent is signalled.
+    """
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(pid, sig)
+        except (ProcessLookupError, PermissionError):
+            return
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if not _group_alive(pid):
+                return
+            time.sleep(0.1)
+
+
+def log_tail(log_path: Path, lines: int = 40) -> str:
+    """The last `lines` lines of a log file (empty when it does not exist)."""
+    if not log_path.exists():
+        return ""
+    text = log_path.read_text(errors="replace").splitlines()
+    return "\n".join(text[-lines:])

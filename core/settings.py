@@ -1,0 +1,331 @@
+"""The one typed settings object of Quantis.
+
+Precedence, highest first: keyword arguments > `QUANTIS_*` environment variables >
+secrets folder (`QUANTIS_SECRETS_DIR`, one file per field) > `config/<env>.yaml` >
+`config/base.yaml` > defaults. Field names are flat so that the same names serve as
+environment variables in compose files, Kubernetes ConfigMaps/Secrets and Helm values.
+Defaults derived from `home` follow a changed `home`.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    InitSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+from sqlalchemy.engine import make_url
+
+from core.config_sources import (
+    ENVIRONMENTS,
+    SecretsDirSource,
+    YamlFileSource,
+    config_dir,
+    secrets_dir,
+)
+
+__all__ = [
+    "DEV_DATABASE_PASSWORD",
+    "DEV_SECRET_KEY",
+    "ENV_PREFIX",
+    "REPO_ROOT",
+    "Settings",
+    "describe_sources",
+    "get_settings",
+    "load_settings",
+]
+
+ENV_PREFIX = "QUANTIS_"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+# Development-only values: accepted in `dev`, refused in `staging` and `prod`.
+DEV_SECRET_KEY = "quantis-dev-insecure-secret-key"
+DEV_DATABASE_PASSWORD = "quantis"
+_PROTECTED_ENVS = ("staging", "prod")
+_MASK = "**********"
+
+
+def _home(data: dict[str, Any]) -> Path:
+    return data.get("home") or (REPO_ROOT / ".quantis")
+
+
+def _absolute(path: Path) -> Path:
+    return (Path.cwd() / path.expanduser()).resolve() if not path.is_absolute() else path
+
+
+def _absolute_location(value: str) -> str:
+    """A URL is kept as is; a plain relative path is made absolute against the cwd."""
+    return value if "://" in value else str(_absolute(Path(value)))
+
+
+class Settings(BaseSettings):
+    """Every knob of Quantis; see the module docstring for where values come from."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        case_sensitive=False,
+        extra="forbid",
+        validate_default=True,
+        # Validation errors would otherwise echo the raw input, secrets included.
+        hide_input_in_errors=True,
+    )
+
+    env: Literal["dev", "staging", "prod"] = Field(
+        "dev", description="Deployment environment; picks config/<env>.yaml."
+    )
+    home: Path = Field(
+        default_factory=lambda: REPO_ROOT / ".quantis",
+        description="Folder for all local state (SQLite files, objects, MLflow, Dagster).",
+    )
+    database_url: str = Field(
+        default_factory=lambda data: f"sqlite:///{_home(data) / 'quantis.db'}",
+        description="SQLAlchemy URL of the operational database (SQLite or PostgreSQL).",
+    )
+    database_password: SecretStr | None = Field(
+        None,
+        description="Password put into database_url when that URL has none (from a Secret).",
+    )
+    secret_key: SecretStr = Field(
+        SecretStr(DEV_SECRET_KEY),
+        description="Key for hashing API keys and signing; must be set in staging/prod.",
+    )
+    object_store_url: str = Field(
+        default_factory=lambda data: f"file://{_home(data) / 'objects'}",
+        description="Object storage root: file://<folder>, a plain folder, or s3://bucket/prefix.",
+    )
+    s3_endpoint_url: str | None = Field(
+        None, description="Custom S3 endpoint (MinIO, moto); empty for AWS."
+    )
+    landing_url: str = Field(
+        default_factory=lambda data: str(_home(data) / "landing"),
+        description="Where CSV/Parquet files land for ingestion: a folder or s3://bucket/prefix.",
+    )
+    mlflow_tracking_uri: str = Field(
+        default_factory=lambda data: f"sqlite:///{_home(data) / 'mlflow' / 'mlflow.db'}",
+        description="MLflow tracking URI (backend store or server URL).",
+    )
+    mlflow_artifact_root: str = Field(
+        default_factory=lambda data: str(_home(data) / "mlflow" / "artifacts"),
+        description="Where MLflow stores artifacts: a folder or s3://bucket/prefix.",
+    )
+    registered_model_name: str = Field(
+        "quantis-forecaster", description="MLflow registered model name of the forecaster."
+    )
+    dagster_home: Path = Field(
+        default_factory=lambda data: _home(data) / "dagster",
+        description="DAGSTER_HOME for the local Dagster instance.",
+    )
+    model_server_url: str = Field(
+        "http://127.0.0.1:8001", description="Base URL the API uses to reach the model server."
+    )
+    model_server_timeout_s: float = Field(
+        10.0, gt=0, description="Timeout in seconds of one call to the model server."
+    )
+    api_host: str = Field("127.0.0.1", description="Address the REST API binds to.")
+    api_port: int = Field(8000, ge=1, le=65535, description="Port the REST API listens on.")
+    model_server_host: str = Field("127.0.0.1", description="Address the model server binds to.")
+    model_server_port: int = Field(
+        8001, ge=1, le=65535, description="Port the model server listens on."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
+        "INFO", description="Log level of every Quantis process."
+    )
+    deploy_target: Literal["local", "kubernetes"] = Field(
+        "local", description="Where model servers are rolled out: local process or Kubernetes."
+    )
+    model_server_image: str = Field(
+        "quantis-model-server",
+        description="Image repository (no tag) of the model server on Kubernetes.",
+    )
+    kubernetes_namespace: str = Field(
+        "quantis", description="Kubernetes namespace of the Quantis workloads."
+    )
+    train_device: Literal["cpu", "gpu", "auto"] = Field(
+        "auto", description="Device for training: cpu, gpu, or auto (gpu when one is found)."
+    )
+    train_node_selector: dict[str, str] = Field(
+        default_factory=lambda: {"quantis.io/pool": "gpu-spot"},
+        description="Node selector of the training pod on Kubernetes (JSON in env vars).",
+    )
+    train_gpu_toleration_key: str = Field(
+        "nvidia.com/gpu", description="Taint key the training pod tolerates on GPU nodes."
+    )
+    train_gpu_limit: int = Field(1, ge=0, description="GPUs requested by the training pod.")
+    promotion_margin: float = Field(
+        0.0,
+        ge=0.0,
+        lt=1.0,
+        description="Relative error improvement a challenger needs over the champion.",
+    )
+    retrain_new_data_share: float = Field(
+        0.1,
+        ge=0.0,
+        le=1.0,
+        description="Share of new rows in one ingestion (of the whole panel) that triggers retraining.",
+    )
+    max_bad_row_share: float = Field(
+        0.05, ge=0.0, le=1.0, description="Share of bad rows above which a run stops."
+    )
+    forecast_default_horizon: int = Field(
+        14, ge=1, description="Horizon (steps) of a forecast request that names none."
+    )
+    backup_retention_daily: int = Field(7, ge=0, description="Daily backups kept.")
+    backup_retention_weekly: int = Field(4, ge=0, description="Weekly backups kept.")
+    backup_retention_monthly: int = Field(12, ge=0, description="Monthly backups kept.")
+
+    @field_validator("home", "dagster_home")
+    @classmethod
+    def _resolve_path(cls, value: Path) -> Path:
+        return _absolute(value)
+
+    @field_validator("object_store_url", "landing_url", "mlflow_artifact_root")
+    @classmethod
+    def _resolve_location(cls, value: str) -> str:
+        return _absolute_location(value)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_log_level(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _apply_database_password(self) -> Settings:
+        if self.database_password is None:
+            return self
+        url = make_url(self.database_url)
+        if url.password is None and not url.drivername.startswith("sqlite"):
+            password = self.database_password.get_secret_value()
+            self.database_url = url.set(password=password).render_as_string(hide_password=False)
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_development_secrets(self) -> Settings:
+        if self.env not in _PROTECTED_ENVS:
+            return self
+        if self.secret_key.get_secret_value() == DEV_SECRET_KEY:
+            raise ValueError(
+                f"env={self.env} refuses the development secret key: set {ENV_PREFIX}SECRET_KEY "
+                "(environment variable or a `secret_key` file in the secrets folder)"
+            )
+        if make_url(self.database_url).password == DEV_DATABASE_PASSWORD:
+            raise ValueError(
+                f"env={self.env} refuses the development database password: set "
+                f"{ENV_PREFIX}DATABASE_PASSWORD (or a `database_password` secrets file)"
+            )
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        init_kwargs = getattr(init_settings, "init_kwargs", {})
+        env_name = init_kwargs.get("env") or os.environ.get(f"{ENV_PREFIX}ENV") or "dev"
+        layers: list[PydanticBaseSettingsSource] = [
+            init_settings,
+            env_settings,
+            SecretsDirSource(settings_cls, secrets_dir(), ENV_PREFIX),
+        ]
+        # An unknown env name is reported by field validation, not as a missing file.
+        if env_name in ENVIRONMENTS:
+            layers.append(YamlFileSource(settings_cls, config_dir() / f"{env_name}.yaml"))
+        layers.append(YamlFileSource(settings_cls, config_dir() / "base.yaml"))
+        return tuple(layers)
+
+    def ensure_home(self) -> Settings:
+        """Create the local folders these settings point at; URLs elsewhere are left alone."""
+        folders = [self.home, self.dagster_home]
+        for location in (self.object_store_url, self.landing_url, self.mlflow_artifact_root):
+            if location.startswith("file://"):
+                folders.append(Path(location.removeprefix("file://")))
+            elif "://" not in location:
+                folders.append(Path(location))
+        for url in (self.database_url, self.mlflow_tracking_uri):
+            database = _sqlite_file(url)
+            if database is not None:
+                folders.append(database.parent)
+        for folder in folders:
+            folder.mkdir(parents=True, exist_ok=True)
+        return self
+
+    def redacted_dict(self) -> dict[str, Any]:
+        """All values as JSON-friendly data, secrets and URL passwords masked, for display."""
+        shown: dict[str, Any] = {}
+        for name, value in self.model_dump(mode="python").items():
+            if isinstance(value, SecretStr):
+                shown[name] = _MASK if value.get_secret_value() else ""
+            elif isinstance(value, Path):
+                shown[name] = str(value)
+            elif isinstance(value, str) and "://" in value:
+                shown[name] = _mask_url_password(value)
+            else:
+                shown[name] = value
+        return shown
+
+
+def _sqlite_file(url: str) -> Path | None:
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def _mask_url_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username or ''}:{_MASK}@{host}"
+    if parts.port is not None:
+        netloc += f":{parts.port}"
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings afresh (no cache); keyword arguments win over every other source."""
+    return Settings(**overrides)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, built once; `get_settings.cache_clear()` rebuilds them."""
+    return Settings()
+
+
+def describe_sources(**overrides: Any) -> dict[str, str]:
+    """Which source set each field: `init`, `env`, `secrets:<dir>`, a YAML path or `default`."""
+    init = InitSettingsSource(Settings, init_kwargs=overrides)
+    layers = Settings.settings_customise_sources(
+        Settings, init, EnvSettingsSource(Settings), init, init
+    )
+    origin: dict[str, str] = {}
+    for layer in reversed(layers):
+        label = _layer_label(layer, init)
+        for name in layer():
+            if name in Settings.model_fields:
+                origin[name] = label
+    return {name: origin.get(name, "default") for name in Settings.model_fields}
+
+
+def _layer_label(layer: PydanticBaseSettingsSource, init: PydanticBaseSettingsSource) -> str:
+    if layer is init:
+        return "init"
+    if isinstance(layer, EnvSettingsSource):
+        return "env"
+    if isinstance(layer, SecretsDirSource):
+        return f"secrets:{layer.directory}"
+    if isinstance(layer, YamlFileSource):
+        return str(layer.path)
+    return type(layer).__name__

@@ -1,0 +1,196 @@
+"""The default model: LightGBM averaged with statistical forecasters when that backtests better.
+
+At fit time a rolling-origin backtest on the training data scores LightGBM alone and every
+equal-weight average of LightGBM with a subset of `config.combine_with` (ETS, Theta); the most
+accurate (mean MASE) is kept. The same backtest residuals calibrate conformal intervals, so the
+combination has intervals for any series, seen or not.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pandas as pd
+
+from models.backtest import calibration_subset, split_windows
+from models.baselines import BASELINES, StatisticalForecaster
+from models.config import ForecasterConfig, default_config
+from models.forecaster import LightGBMForecaster
+from models.intervals import ConformalIntervals, series_scales
+from models.metrics import per_series_metrics
+from models.validation import REQUIRED_COLUMNS, validate_panel
+
+__all__ = ["CombinedForecaster"]
+
+logger = logging.getLogger(__name__)
+_FORMAT_VERSION = 1
+LIGHTGBM = LightGBMForecaster.name
+
+
+class CombinedForecaster:
+    """Equal-weight average of LightGBM and the statistical members a backtest selected."""
+
+    name: ClassVar[str] = "lightgbm_combined"
+
+    def __init__(self, config: ForecasterConfig, *, n_jobs: int = 1):
+        unknown = sorted(set(config.combine_with) - set(BASELINES))
+        if unknown:
+            raise ValueError(
+                f"unknown combine_with members {unknown}; choose from {list(BASELINES)}"
+            )
+        self.config = config
+        self.n_jobs = n_jobs
+        self.members_: tuple[str, ...] = ()
+        self.selection_scores_: dict[str, float] = {}
+        self.intervals_: ConformalIntervals | None = None
+        self.scales_: pd.Series | None = None
+        self._models: dict[str, Any] = {}
+
+    @classmethod
+    def from_defaults(
+        cls, freq: str, season_length: int, horizon: int, **overrides: Any
+    ) -> CombinedForecaster:
+        return cls(default_config(freq, season_length, horizon, **overrides))
+
+    def _new_member(self, name: str) -> LightGBMForecaster | StatisticalForecaster:
+        cfg = self.config
+        if name == LIGHTGBM:
+            return LightGBMForecaster(
+                ForecasterConfig.from_dict({**cfg.to_dict(), "interval_windows": 0})
+            )
+        return BASELINES[name](cfg.freq, cfg.season_length, n_jobs=self.n_jobs)
+
+    def _candidates(self) -> list[tuple[str, ...]]:
+        extras = self.config.combine_with
+        subsets = [c for r in range(len(extras) + 1) for c in itertools.combinations(extras, r)]
+        return [(LIGHTGBM, *subset) for subset in subsets]
+
+    def _member_backtest(self, panel: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Point forecasts of every member over the selection windows, aligned with actuals."""
+        cfg = self.config
+        subset, n_windows = calibration_subset(
+            panel,
+            h=cfg.horizon,
+            max_windows=max(cfg.selection_windows, cfg.interval_windows),
+            min_train=LightGBMForecaster(cfg)._min_history() + 1,
+        )
+        logger.info(
+            "selection backtest on %d of %d series over %d window(s)",
+            subset["unique_id"].nunique(),
+            panel["unique_id"].nunique(),
+            n_windows,
+        )
+        members = sorted({m for c in self._candidates() for m in c})
+        windows = []
+        for _, train, test in split_windows(subset, h=cfg.horizon, n_windows=n_windows):
+            actual = test[["unique_id", "ds", "cutoff", "y"]].reset_index(drop=True)
+            for name in members:
+                forecast = self._new_member(name).fit(train).predict(cfg.horizon)
+                merged = actual.merge(forecast, on=["unique_id", "ds"], validate="one_to_one")
+                if len(merged) != len(actual):
+                    raise ValueError(f"{name} returned forecasts misaligned with the backtest")
+                actual[name] = merged["yhat"].to_numpy()
+            windows.append(actual)
+        return pd.concat(windows, ignore_index=True), subset
+
+    def fit(self, df: pd.DataFrame) -> CombinedForecaster:
+        """Select the members by backtest, calibrate intervals, then fit them on all the data."""
+        panel = validate_panel(df, freq=self.config.freq)[list(REQUIRED_COLUMNS)]
+        scored, subset = self._member_backtest(panel)
+        best_score, best = float("inf"), (LIGHTGBM,)
+        self.selection_scores_ = {}
+        for candidate in self._candidates():
+            forecasts = scored[["unique_id", "ds", "cutoff", "y"]].assign(
+                yhat=scored[list(candidate)].mean(axis=1)
+            )
+            metrics = per_series_metrics(forecasts, subset, season_length=self.config.season_length)
+            score = float(metrics["mase"].mean())
+            self.selection_scores_["+".join(candidate)] = score
+            if score < best_score:
+                best_score, best = score, candidate
+        self.members_ = best
+        logger.info("combined model members %s (backtest MASE %.4f)", best, best_score)
+        residuals = scored.assign(yhat=scored[list(best)].mean(axis=1))
+        self.intervals_ = ConformalIntervals.calibrate(residuals, subset, self.config.season_length)
+        self._models = {name: self._new_member(name).fit(panel) for name in best}
+        self.scales_ = series_scales(panel, self.config.season_length)
+        return self
+
+    def predict(
+        self,
+        h: int,
+        levels: Sequence[float] | None = None,
+        history: pd.DataFrame | None = None,
+    ) -> pd.DataFrame:
+        """Average of the members' forecasts (+ conformal intervals for `levels`)."""
+        if not self._models:
+            raise RuntimeError("CombinedForecaster is not fitted; call fit or load first")
+        panel = None
+        if history is not None:
+            panel = validate_panel(history, freq=self.config.freq)[list(REQUIRED_COLUMNS)]
+        forecasts = [self._models[name].predict(h, history=panel) for name in self.members_]
+        out = forecasts[0][["unique_id", "ds"]].copy()
+        for name, forecast in zip(self.members_, forecasts, strict=True):
+            if not forecast[["unique_id", "ds"]].equals(out):
+                raise RuntimeError(f"member {name} forecast other series or dates than the rest")
+        out["yhat"] = sum(f["yhat"].to_numpy() for f in forecasts) / len(forecasts)
+        if not levels:
+            return out
+        scales = self.scales_ if panel is None else series_scales(panel, self.config.season_length)
+        return self.intervals_.apply(out, scales, levels)
+
+    def update(self, new_obs: pd.DataFrame) -> CombinedForecaster:
+        """Append observations to every member; nothing is refitted."""
+        for model in self._models.values():
+            model.update(new_obs)
+        new = validate_panel(new_obs, freq=self.config.freq)
+        unseen = new.loc[~new["unique_id"].isin(self.scales_.index)]
+        if not unseen.empty:
+            self.scales_ = pd.concat(
+                [self.scales_, series_scales(unseen, self.config.season_length)]
+            )
+        return self
+
+    def save(self, path: str | Path) -> None:
+        """Write members, selection and calibration to a directory."""
+        if not self._models:
+            raise RuntimeError("CombinedForecaster is not fitted; nothing to save")
+        directory = Path(path)
+        directory.mkdir(parents=True, exist_ok=True)
+        meta = {
+            "format_version": _FORMAT_VERSION,
+            "class": type(self).__name__,
+            "config": self.config.to_dict(),
+            "n_jobs": self.n_jobs,
+            "members": list(self.members_),
+            "selection_scores": self.selection_scores_,
+        }
+        (directory / "combined.json").write_text(json.dumps(meta, indent=2))
+        for name, model in self._models.items():
+            model.save(directory / name)
+        self.intervals_.save(directory / "intervals.npz")
+        self.scales_.rename("scale").to_frame().to_parquet(directory / "scales.parquet")
+
+    @classmethod
+    def load(cls, path: str | Path) -> CombinedForecaster:
+        directory = Path(path)
+        meta = json.loads((directory / "combined.json").read_text())
+        if meta.get("format_version") != _FORMAT_VERSION:
+            raise ValueError(f"{path}: unsupported format version {meta.get('format_version')}")
+        model = cls(ForecasterConfig.from_dict(meta["config"]), n_jobs=meta["n_jobs"])
+        model.members_ = tuple(meta["members"])
+        model.selection_scores_ = meta["selection_scores"]
+        model._models = {
+            name: (LightGBMForecaster if name == LIGHTGBM else StatisticalForecaster).load(
+                directory / name
+            )
+            for name in model.members_
+        }
+        model.intervals_ = ConformalIntervals.load(directory / "intervals.npz")
+        model.scales_ = pd.read_parquet(directory / "scales.parquet")["scale"]
+        return model

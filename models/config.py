@@ -1,0 +1,143 @@
+"""Forecaster configuration: features, target transforms and LightGBM settings.
+
+`default_config` derives general defaults from the frequency, season length and horizon only;
+every field can be overridden by keyword.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from models.validation import frequency_kind
+
+__all__ = ["DEVICES", "TARGET_TRANSFORMS", "ForecasterConfig", "default_config"]
+
+DEVICES = ("cpu", "gpu", "auto")
+TARGET_TRANSFORMS = ("auto", "log1p", "none")
+
+_DATE_FEATURES = {
+    "minute": ("hour", "dayofweek"),
+    "hour": ("hour", "dayofweek"),
+    "day": ("dayofweek", "month"),
+    "week": ("month",),
+    "semimonth": ("month",),
+    "month": ("month",),
+    "quarter": ("quarter",),
+    "year": (),
+}
+
+
+def _default_lags(season_length: int) -> tuple[int, ...]:
+    if season_length <= 1:
+        return (1, 2, 3)
+    recent = range(1, min(season_length, 24) + 1)
+    seasonal = {season_length, 2 * season_length} if season_length <= 24 else {season_length}
+    return tuple(sorted(set(recent) | seasonal))
+
+
+def _default_lgb_params() -> dict[str, Any]:
+    # Many shallow trees with a small learning rate: robust across panels without tuning.
+    return {
+        "objective": "l2",
+        "learning_rate": 0.03,
+        "num_leaves": 15,
+        "min_data_in_leaf": 20,
+        "feature_fraction": 0.8,
+        "bagging_fraction": 0.8,
+        "bagging_freq": 1,
+        "max_bin": 63,
+        "seed": 0,
+        "deterministic": True,
+        "force_col_wise": True,
+        "verbosity": -1,
+    }
+
+
+@dataclass
+class ForecasterConfig:
+    """Everything that decides how the LightGBM forecaster builds features and trains."""
+
+    freq: str
+    season_length: int
+    horizon: int
+    lags: tuple[int, ...] = ()
+    # (lag, window) pairs: rolling mean of the target shifted by `lag` over `window` periods
+    rolling_means: tuple[tuple[int, int], ...] = ()
+    date_features: tuple[str, ...] = ()
+    target_transform: str = "auto"  # auto = log1p when the training target is non-negative
+    differences: tuple[int, ...] = ()
+    local_scaling: bool = False  # per-series standard scaling after the transforms above
+    num_boost_round: int = 500
+    lgb_params: dict[str, Any] = field(default_factory=_default_lgb_params)
+    device: str = "cpu"
+    num_threads: int = 2
+    interval_windows: int = 2  # rolling-origin refits used to calibrate conformal intervals
+    # The combined (default) model: statistical members averaged with LightGBM when a backtest
+    # on the training data says the average is more accurate.
+    combine_with: tuple[str, ...] = ("ets", "theta")
+    selection_windows: int = 1
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.season_length < 1:
+            problems.append(f"season_length must be >= 1, got {self.season_length}")
+        if self.horizon < 1:
+            problems.append(f"horizon must be >= 1, got {self.horizon}")
+        if any(lag < 1 for lag in self.lags):
+            problems.append(f"lags must be >= 1, got {self.lags}")
+        if self.device not in DEVICES:
+            problems.append(f"device must be one of {DEVICES}, got {self.device!r}")
+        if self.target_transform not in TARGET_TRANSFORMS:
+            problems.append(
+                f"target_transform must be one of {TARGET_TRANSFORMS}, got {self.target_transform!r}"
+            )
+        if self.num_boost_round < 1:
+            problems.append(f"num_boost_round must be >= 1, got {self.num_boost_round}")
+        if self.interval_windows < 0 or self.selection_windows < 1:
+            problems.append("interval_windows must be >= 0 and selection_windows >= 1")
+        if problems:
+            raise ValueError("invalid ForecasterConfig: " + "; ".join(problems))
+        self.lags = tuple(int(lag) for lag in self.lags)
+        self.rolling_means = tuple((int(lag), int(w)) for lag, w in self.rolling_means)
+        self.date_features = tuple(self.date_features)
+        self.differences = tuple(int(d) for d in self.differences)
+        self.combine_with = tuple(self.combine_with)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready representation (tuples become lists)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ForecasterConfig:
+        """Inverse of `to_dict`; unknown keys are an error rather than silently ignored."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown ForecasterConfig fields: {unknown}")
+        return cls(**data)
+
+
+def default_config(
+    freq: str, season_length: int, horizon: int, **overrides: Any
+) -> ForecasterConfig:
+    """General defaults from frequency, season length and horizon; keywords override any field."""
+    date_features = _DATE_FEATURES[frequency_kind(freq)]
+    seasonal = season_length > 1
+    values: dict[str, Any] = {
+        "freq": freq,
+        "season_length": season_length,
+        "horizon": horizon,
+        "lags": _default_lags(season_length),
+        "rolling_means": ((1, season_length), (season_length, season_length))
+        if seasonal
+        else ((1, 3),),
+        "date_features": date_features,
+        "differences": (season_length,) if seasonal else (1,),
+    }
+    unknown = sorted(set(overrides) - {f.name for f in dataclasses.fields(ForecasterConfig)})
+    if unknown:
+        raise ValueError(f"unknown ForecasterConfig fields: {unknown}")
+    values.update(overrides)
+    return ForecasterConfig(**values)

@@ -1,0 +1,289 @@
+"""The global LightGBM forecaster: one model over all series, recursive multi-step forecasts.
+
+Features and recursion come from mlforecast; training calls `lgb.train` directly on a float32
+matrix, which is cheaper than the sklearn wrapper on a pandas frame. Prediction intervals are
+conformal, calibrated at fit time from rolling-origin refits (see `models.intervals`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import cloudpickle
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+from mlforecast import MLForecast
+from mlforecast.lag_transforms import RollingMean
+from mlforecast.target_transforms import (
+    Differences,
+    GlobalSklearnTransformer,
+    LocalStandardScaler,
+)
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.preprocessing import FunctionTransformer
+
+from models.backtest import backtest, calibration_subset
+from models.config import ForecasterConfig, default_config
+from models.device import resolve_device
+from models.intervals import ConformalIntervals, series_scales
+from models.validation import REQUIRED_COLUMNS, validate_panel
+
+__all__ = ["BoosterRegressor", "LightGBMForecaster"]
+
+logger = logging.getLogger(__name__)
+_FORMAT_VERSION = 1
+
+
+class BoosterRegressor(RegressorMixin, BaseEstimator):
+    """Minimal regressor around `lgb.train`: float32 features, raw data freed after binning."""
+
+    def __init__(self, params: dict[str, Any] | None = None, num_boost_round: int = 100):
+        self.params = params
+        self.num_boost_round = num_boost_round
+
+    def fit(self, X, y) -> BoosterRegressor:
+        features = np.ascontiguousarray(X, dtype=np.float32)
+        params = dict(self.params or {})
+        data = lgb.Dataset(
+            features,
+            label=np.asarray(y, dtype=np.float32),
+            params={"max_bin": params.get("max_bin", 255), "verbosity": -1},
+            free_raw_data=True,
+        )
+        self.booster_ = lgb.train(params, data, num_boost_round=self.num_boost_round)
+        return self
+
+    def predict(self, X) -> np.ndarray:
+        features = np.ascontiguousarray(X, dtype=np.float32)
+        return self.booster_.predict(features, num_threads=self.params.get("num_threads", 0))
+
+
+def _log_transform() -> GlobalSklearnTransformer:
+    return GlobalSklearnTransformer(
+        FunctionTransformer(func=np.log1p, inverse_func=np.expm1, check_inverse=False)
+    )
+
+
+class LightGBMForecaster:
+    """Global LightGBM model with the fit / predict / update / save / load interface."""
+
+    name: ClassVar[str] = "lightgbm"
+
+    def __init__(self, config: ForecasterConfig):
+        self.config = config
+        self.log_target_: bool | None = None
+        self.device_: str | None = None
+        self.intervals_: ConformalIntervals | None = None
+        self.scales_: pd.Series | None = None
+        self.history_: pd.DataFrame | None = None
+        self._mlf: MLForecast | None = None
+
+    @classmethod
+    def from_defaults(
+        cls, freq: str, season_length: int, horizon: int, **overrides: Any
+    ) -> LightGBMForecaster:
+        return cls(default_config(freq, season_length, horizon, **overrides))
+
+    # -- training -------------------------------------------------------------------------
+    def _min_history(self) -> int:
+        return sum(self.config.differences) + 1
+
+    def _validate(self, df: pd.DataFrame) -> pd.DataFrame:
+        panel = validate_panel(df, freq=self.config.freq, min_length=self._min_history())
+        return panel[list(REQUIRED_COLUMNS)]
+
+    def _build(self, log_target: bool, device: str) -> MLForecast:
+        cfg = self.config
+        transforms: list = [_log_transform()] if log_target else []
+        if cfg.differences:
+            transforms.append(Differences(list(cfg.differences)))
+        if cfg.local_scaling:
+            transforms.append(LocalStandardScaler())
+        lag_transforms: dict[int, list] = {}
+        for lag, window in cfg.rolling_means:
+            lag_transforms.setdefault(lag, []).append(RollingMean(window_size=window))
+        params = {**cfg.lgb_params, "num_threads": cfg.num_threads}
+        if device == "gpu":
+            params["device_type"] = "gpu"
+        model = BoosterRegressor(params=params, num_boost_round=cfg.num_boost_round)
+        return MLForecast(
+            models={"yhat": model},
+            freq=cfg.freq,
+            lags=list(cfg.lags),
+            lag_transforms=lag_transforms or None,
+            date_features=list(cfg.date_features) or None,
+            target_transforms=transforms or None,
+            num_threads=1,
+        )
+
+    def _resolve_log_target(self, panel: pd.DataFrame) -> bool:
+        mode = self.config.target_transform
+        if mode == "log1p" and (panel["y"] < 0).any():
+            raise ValueError("target_transform='log1p' needs non-negative y; found negative values")
+        return mode == "log1p" or (mode == "auto" and bool((panel["y"] >= 0).all()))
+
+    def fit(self, df: pd.DataFrame) -> LightGBMForecaster:
+        """Validate the panel, calibrate intervals (if configured) and train on all of it."""
+        panel = self._validate(df)
+        self.log_target_ = self._resolve_log_target(panel)
+        self.device_ = resolve_device(self.config.device)
+        if self.config.interval_windows:
+            self.intervals_ = self._calibrate(panel)
+        self._mlf = self._build(self.log_target_, self.device_)
+        # dropna=False keeps rows whose older lags are missing (LightGBM handles NaN), so short
+        # series still train; rows without a (transformed) target are always dropped.
+        features, target = self._mlf.preprocess(panel, return_X_y=True, as_numpy=True, dropna=False)
+        if len(target) == 0:
+            raise ValueError(
+                "no training rows: every series is consumed by differencing "
+                f"{self.config.differences}"
+            )
+        self._mlf.fit_models(features, target)
+        self.scales_ = series_scales(panel, self.config.season_length)
+        self.history_ = self._recent(panel)
+        return self
+
+    def _calibrate(self, panel: pd.DataFrame) -> ConformalIntervals:
+        """Conformal residuals from rolling-origin refits on the series long enough for them."""
+        cfg = self.config
+        calibration, n_windows = calibration_subset(
+            panel,
+            h=cfg.horizon,
+            max_windows=cfg.interval_windows,
+            min_train=self._min_history() + 1,
+        )
+        logger.info(
+            "calibrating intervals on %d of %d series over %d window(s)",
+            calibration["unique_id"].nunique(),
+            panel["unique_id"].nunique(),
+            n_windows,
+        )
+        config = ForecasterConfig.from_dict({**cfg.to_dict(), "interval_windows": 0})
+        residuals = backtest(
+            lambda: LightGBMForecaster(config), calibration, h=cfg.horizon, n_windows=n_windows
+        )
+        return ConformalIntervals.calibrate(residuals, calibration, cfg.season_length)
+
+    # -- forecasting ----------------------------------------------------------------------
+    def _require_fitted(self) -> MLForecast:
+        if self._mlf is None:
+            raise RuntimeError("LightGBMForecaster is not fitted; call fit or load first")
+        return self._mlf
+
+    def predict_point(self, h: int, history: pd.DataFrame | None = None) -> pd.DataFrame:
+        """Point forecasts only: `unique_id`, `ds`, `yhat`."""
+        mlf = self._require_fitted()
+        if h < 1:
+            raise ValueError(f"h must be >= 1, got {h}")
+        if history is None:
+            panel = self.history_
+        else:
+            panel = self._validate(history)
+            if self.log_target_ and (panel["y"] < 0).any():
+                bad = sorted(panel.loc[panel["y"] < 0, "unique_id"].unique())[:10]
+                raise ValueError(f"the model was trained on non-negative y; negative y in {bad}")
+        # Forecasting from a history frame (rather than mlforecast's internal state) is what
+        # lets `update` and unseen series share one code path.
+        raw = mlf.predict(h, new_df=panel)
+        out = raw[["unique_id", "ds", "yhat"]].sort_values(["unique_id", "ds"])
+        return out.reset_index(drop=True)
+
+    def predict(
+        self,
+        h: int,
+        levels: Sequence[float] | None = None,
+        history: pd.DataFrame | None = None,
+    ) -> pd.DataFrame:
+        """Forecast `h` periods after each series' last observation.
+
+        With `history` (a long panel of recent observations, possibly of series unseen at fit
+        time) the forecasts start after the history and nothing is refitted.
+        """
+        forecasts = self.predict_point(h, history)
+        if not levels:
+            return forecasts
+        return self.add_intervals(forecasts, levels, history)
+
+    def add_intervals(
+        self, forecasts: pd.DataFrame, levels: Sequence[float], history: pd.DataFrame | None
+    ) -> pd.DataFrame:
+        """Conformal bounds around `forecasts` with the scales of the stored or given history."""
+        if self.intervals_ is None:
+            raise ValueError("this model has no interval calibration (interval_windows=0)")
+        if history is None:
+            scales = self.scales_
+        else:
+            scales = series_scales(self._validate(history), self.config.season_length)
+        return self.intervals_.apply(forecasts, scales, levels)
+
+    def update(self, new_obs: pd.DataFrame) -> LightGBMForecaster:
+        """Append observations that continue the stored series (or start new ones).
+
+        The trees are not retrained; the next `predict` starts after the new observations.
+        """
+        self._require_fitted()
+        new = validate_panel(new_obs, freq=self.config.freq)[list(REQUIRED_COLUMNS)]
+        last_known = self.history_.groupby("unique_id")["ds"].max()
+        stale = new["ds"] <= new["unique_id"].map(last_known)
+        if stale.any():
+            rows = new.loc[stale, ["unique_id", "ds"]].head(5).to_dict("records")
+            raise ValueError(f"update rows must come after the stored observations, got {rows}")
+        combined = validate_panel(pd.concat([self.history_, new]), freq=self.config.freq)
+        self.history_ = self._recent(combined)
+        unseen = new.loc[~new["unique_id"].isin(self.scales_.index)]
+        if not unseen.empty:
+            extra = series_scales(unseen, self.config.season_length)
+            self.scales_ = pd.concat([self.scales_, extra])
+        return self
+
+    def _recent(self, panel: pd.DataFrame) -> pd.DataFrame:
+        """The tail of every series that the features of the next forecast can reach."""
+        cfg = self.config
+        reach = max([*cfg.lags, *(lag + window for lag, window in cfg.rolling_means), 1])
+        keep = reach + sum(cfg.differences) + 2 * cfg.season_length + 1
+        return panel.groupby("unique_id", sort=False).tail(keep).reset_index(drop=True)
+
+    # -- persistence ----------------------------------------------------------------------
+    def save(self, path: str | Path) -> None:
+        """Write the model to a directory; `load` restores identical predictions."""
+        mlf = self._require_fitted()
+        directory = Path(path)
+        directory.mkdir(parents=True, exist_ok=True)
+        meta = {
+            "format_version": _FORMAT_VERSION,
+            "class": type(self).__name__,
+            "config": self.config.to_dict(),
+            "log_target": self.log_target_,
+            "device": self.device_,
+        }
+        (directory / "forecaster.json").write_text(json.dumps(meta, indent=2))
+        # The whole pipeline (features state, transforms, trees) in one pickle: MLForecast.save
+        # expects attributes that only MLForecast.fit sets.
+        with open(directory / "mlforecast.pkl", "wb") as file:
+            cloudpickle.dump(mlf, file)
+        self.scales_.rename("scale").to_frame().to_parquet(directory / "scales.parquet")
+        self.history_.to_parquet(directory / "history.parquet", index=False)
+        if self.intervals_ is not None:
+            self.intervals_.save(directory / "intervals.npz")
+
+    @classmethod
+    def load(cls, path: str | Path) -> LightGBMForecaster:
+        directory = Path(path)
+        meta = json.loads((directory / "forecaster.json").read_text())
+        if meta.get("format_version") != _FORMAT_VERSION:
+            raise ValueError(f"{path}: unsupported format version {meta.get('format_version')}")
+        model = cls(ForecasterConfig.from_dict(meta["config"]))
+        model.log_target_ = meta["log_target"]
+        model.device_ = meta["device"]
+        with open(directory / "mlforecast.pkl", "rb") as file:
+            model._mlf = cloudpickle.load(file)
+        model.scales_ = pd.read_parquet(directory / "scales.parquet")["scale"]
+        model.history_ = pd.read_parquet(directory / "history.parquet")
+        if (directory / "intervals.npz").exists():
+            model.intervals_ = ConformalIntervals.load(directory / "intervals.npz")
+        return model

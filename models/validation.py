@@ -1,0 +1,242 @@
+"""Panel validation: check a long-format panel and say exactly which series and rows are wrong.
+
+`validate_panel` never drops or repairs data; it returns a sorted, typed copy or raises
+`PanelValidationError` listing every problem found.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from pandas.tseries.frequencies import to_offset
+
+__all__ = [
+    "ID_COL",
+    "REQUIRED_COLUMNS",
+    "TIME_COL",
+    "VALUE_COL",
+    "PanelProblem",
+    "PanelValidationError",
+    "frequency_kind",
+    "infer_freq",
+    "season_length_for",
+    "validate_panel",
+]
+
+ID_COL, TIME_COL, VALUE_COL = "unique_id", "ds", "y"
+REQUIRED_COLUMNS = (ID_COL, TIME_COL, VALUE_COL)
+_MAX_LISTED = 10  # series / rows quoted in a message; the full lists stay on the problem
+
+
+@dataclass(frozen=True)
+class PanelProblem:
+    """One kind of defect: which series and which rows (index labels of the input frame)."""
+
+    kind: str
+    message: str
+    series: list[str] = field(default_factory=list)
+    rows: list[int] = field(default_factory=list)
+    sample: list[dict] = field(default_factory=list)
+
+
+class PanelValidationError(ValueError):
+    """Raised when a panel is unusable; `.problems` holds every defect found."""
+
+    def __init__(self, problems: list[PanelProblem]):
+        self.problems = problems
+        super().__init__("invalid panel: " + "; ".join(p.message for p in problems))
+
+
+def _listed(values: list) -> str:
+    shown = ", ".join(str(v) for v in values[:_MAX_LISTED])
+    more = len(values) - _MAX_LISTED
+    return shown + (f" (+{more} more)" if more > 0 else "")
+
+
+def _problem(kind: str, what: str, frame: pd.DataFrame, ids: pd.Series) -> PanelProblem:
+    series = sorted({str(s) for s in ids.loc[frame.index]})
+    rows = [int(i) for i in frame.index]
+    message = f"{what} in series {_listed(series)} at rows {_listed(rows)}"
+    sample = frame.head(3).astype(str).to_dict("records")
+    return PanelProblem(kind, message, series, rows, sample)
+
+
+_KINDS = {
+    "MIN": "minute", "T": "minute",
+    "H": "hour",
+    "D": "day", "B": "day", "C": "day",
+    "W": "week",
+    "M": "month", "MS": "month", "ME": "month", "BM": "month", "BMS": "month", "BME": "month",
+    "SM": "semimonth", "SMS": "semimonth", "SME": "semimonth",
+    "Q": "quarter", "QS": "quarter", "QE": "quarter", "BQ": "quarter", "BQS": "quarter",
+    "BQE": "quarter",
+    "Y": "year", "YS": "year", "YE": "year", "A": "year", "AS": "year", "BY": "year",
+    "BYS": "year", "BYE": "year",
+}  # fmt: skip
+_CYCLE = {"minute": 60, "hour": 24, "day": 7, "week": 52, "semimonth": 24, "month": 12}
+_CYCLE |= {"quarter": 4, "year": 1}
+
+
+def frequency_kind(freq: str | pd.DateOffset) -> str:
+    """Calendar unit of a pandas frequency: minute, hour, day, week, month, quarter or year."""
+    name = to_offset(freq).name.split("-")[0].upper()
+    letters = "".join(ch for ch in name if ch.isalpha())
+    if letters not in _KINDS:
+        raise ValueError(f"unsupported frequency {freq!r}")
+    return _KINDS[letters]
+
+
+def season_length_for(freq: str | pd.DateOffset) -> int:
+    """Periods in one seasonal cycle: hourly 24, daily 7, weekly 52, monthly 12, quarterly 4, ...
+
+    Multiples divide the cycle when they can (2h -> 12) and otherwise give 1 (no seasonality).
+    """
+    cycle = _CYCLE[frequency_kind(freq)]
+    n = max(abs(int(getattr(to_offset(freq), "n", 1))), 1)
+    return cycle // n if cycle % n == 0 else 1
+
+
+def infer_freq(df: pd.DataFrame) -> str:
+    """Most common frequency inferred over the longest series (pandas aliases, e.g. 'MS', 'h')."""
+    ds = pd.to_datetime(df[TIME_COL])
+    ids = df[ID_COL]
+    lengths = ids.value_counts()
+    guesses: list[str] = []
+    for uid in lengths.index[:20]:
+        stamps = pd.DatetimeIndex(ds[ids == uid]).sort_values().unique()
+        if len(stamps) >= 3:
+            guess = pd.infer_freq(stamps)
+            if guess is not None:
+                guesses.append(guess)
+    if not guesses:
+        raise PanelValidationError(
+            [
+                PanelProblem(
+                    "irregular_frequency",
+                    "cannot infer a regular frequency from the timestamps (need at least 3 "
+                    "evenly spaced points per series); pass freq explicitly",
+                )
+            ]
+        )
+    return pd.Series(guesses).mode().iloc[0]
+
+
+def _check_values(df: pd.DataFrame, raw: pd.DataFrame) -> list[PanelProblem]:
+    problems = []
+    ids = raw[ID_COL].astype(str)
+    if raw[ID_COL].isna().any():
+        problems.append(_problem("missing_id", "missing unique_id", raw[raw[ID_COL].isna()], ids))
+    bad_ds = df[TIME_COL].isna()
+    if bad_ds.any():
+        problems.append(_problem("bad_timestamp", "missing or unparseable ds", raw[bad_ds], ids))
+    non_numeric = df[VALUE_COL].isna() & raw[VALUE_COL].notna()
+    if non_numeric.any():
+        problems.append(_problem("non_numeric", "non-numeric y", raw[non_numeric], ids))
+    missing = raw[VALUE_COL].isna()
+    if missing.any():
+        problems.append(_problem("missing_value", "missing (NaN) y", raw[missing], ids))
+    infinite = np.isinf(df[VALUE_COL].to_numpy(dtype=float, na_value=np.nan))
+    if infinite.any():
+        problems.append(_problem("infinite_value", "infinite y", raw[infinite], ids))
+    return problems
+
+
+def _check_grid(df: pd.DataFrame, freq: str, raw: pd.DataFrame) -> list[PanelProblem]:
+    """Off-grid timestamps and gaps, per series, against the series' first timestamp."""
+    offset = to_offset(freq)
+    ids = raw[ID_COL].astype(str)
+    off_grid, gap_rows = [], []
+    if isinstance(offset, pd.offsets.Tick):
+        step = offset.nanos
+        first = df.groupby(ID_COL, sort=False)[TIME_COL].transform("min")
+        since_first = (df[TIME_COL] - first).to_numpy().astype(np.int64)
+        off_grid = df.index[since_first % step != 0].tolist()
+        on_grid = df.drop(index=off_grid)
+        jumps = on_grid.groupby(ID_COL, sort=False)[TIME_COL].diff().to_numpy().astype(np.int64)
+        gap_rows = on_grid.index[(jumps > step) & ~on_grid[TIME_COL].isna().to_numpy()].tolist()
+    else:
+        for _, stamps in df.groupby(ID_COL, sort=False)[TIME_COL]:
+            grid = pd.date_range(stamps.iloc[0], stamps.iloc[-1], freq=offset)
+            if len(grid) == 0 or grid[0] != stamps.iloc[0]:
+                off_grid.extend(stamps.index.tolist())
+                continue
+            outside = ~stamps.isin(grid)
+            off_grid.extend(stamps.index[outside].tolist())
+            if len(grid) != int((~outside).sum()):
+                present = stamps[~outside]
+                positions = grid.get_indexer(present)
+                gap_rows.extend(present.index[1:][np.diff(positions) > 1].tolist())
+    problems = []
+    if off_grid:
+        problems.append(
+            _problem("off_grid", f"timestamps off the {freq} grid", raw.loc[off_grid], ids)
+        )
+    if gap_rows:
+        what = f"gaps in the {freq} grid (missing periods just before)"
+        problems.append(_problem("gap", what, raw.loc[gap_rows], ids))
+    return problems
+
+
+def _check_lengths(df: pd.DataFrame, needed: int, reason: str) -> list[PanelProblem]:
+    lengths = df.groupby(ID_COL, sort=False).size()
+    short = lengths[lengths < needed]
+    if short.empty:
+        return []
+    series = [str(s) for s in short.index]
+    detail = ", ".join(f"{s} ({n} points)" for s, n in list(short.items())[:_MAX_LISTED])
+    message = f"series too short ({reason}, need at least {needed} points): {detail}"
+    if len(short) > _MAX_LISTED:
+        message += f" (+{len(short) - _MAX_LISTED} more)"
+    return [PanelProblem("too_short", message, series, [])]
+
+
+def validate_panel(
+    df: pd.DataFrame,
+    *,
+    horizon: int | None = None,
+    freq: str | None = None,
+    min_length: int | None = None,
+) -> pd.DataFrame:
+    """Validate a long-format panel and return a sorted, typed copy.
+
+    The copy has `unique_id` as str, `ds` as datetime64, `y` as float64, sorted by series then
+    time, with a fresh RangeIndex; extra (exogenous) columns are kept as they are. With `horizon`,
+    every series needs more than `horizon` points; with `min_length`, at least that many.
+    Row numbers in error messages are index labels of the frame passed in.
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"expected a pandas DataFrame, got {type(df).__name__}")
+    missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
+    if missing:
+        message = f"missing columns {missing} (found {list(df.columns)})"
+        raise PanelValidationError([PanelProblem("missing_columns", message)])
+    if df.empty:
+        raise PanelValidationError([PanelProblem("empty", "the panel has no rows")])
+    raw = df.reset_index(drop=True) if not df.index.is_unique else df
+    typed = raw.copy()
+    typed[ID_COL] = typed[ID_COL].astype(str)
+    typed[TIME_COL] = pd.to_datetime(typed[TIME_COL], errors="coerce")
+    if getattr(typed[TIME_COL].dt, "tz", None) is not None:
+        typed[TIME_COL] = typed[TIME_COL].dt.tz_convert(None)
+    typed[VALUE_COL] = pd.to_numeric(typed[VALUE_COL], errors="coerce").astype("float64")
+
+    problems = _check_values(typed, raw)
+    duplicated = typed.duplicated([ID_COL, TIME_COL], keep=False) & typed[TIME_COL].notna()
+    if duplicated.any():
+        ids = raw[ID_COL].astype(str)
+        problems.append(_problem("duplicate_timestamp", "duplicate ds", raw[duplicated], ids))
+    if problems:
+        raise PanelValidationError(problems)
+
+    typed = typed.sort_values([ID_COL, TIME_COL], kind="stable")
+    resolved_freq = freq or infer_freq(typed)
+    problems = _check_grid(typed, resolved_freq, raw)
+    if horizon is not None:
+        problems += _check_lengths(typed, horizon + 1, f"horizon {horizon}")
+    if min_length is not None:
+        problems += _check_lengths(typed, min_length, "min_length")
+    if problems:
+        raise PanelValidationError(problems)
+    return typed.reset_index(drop=True)

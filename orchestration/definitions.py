@@ -1,0 +1,25 @@
+"""The Quantis code location: every domain's definitions, the full pipeline job, resources."""
+
+import dagster as dg
+
+from core.runtime import apply_offline_defaults
+from core.settings import get_settings
+from orchestration.defs import ingestion, registry, serving, training
+from orchestration.resources import build_resources
+
+apply_offline_defaults()
+
+pipeline_job = dg.define_asset_job(
+    "quantis_pipeline",
+    selection=dg.AssetSelection.all(),
+    description="Everything from landing to a served model: ingest, validate, train, "
+    "backtest, register, package and roll out.",
+)
+
+defs = dg.Definitions.merge(
+    ingestion.defs,
+    training.defs,
+    registry.defs,
+    serving.defs,
+    dg.Definitions(jobs=[pipeline_job], resources=build_resources(get_settings())),
+)

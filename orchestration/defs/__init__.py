@@ -1,0 +1,1 @@
+"""Dagster definitions by domain; `orchestration/definitions.py` merges them."""

@@ -1,0 +1,169 @@
+"""Ingestion assets: landing files -> validated staged batch -> operational DB + panel snapshot."""
+
+import io
+
+import dagster as dg
+import pandas as pd
+
+from core.db.repositories.landing_files import mark_files_loaded
+from core.db.repositories.observations import upsert_panel
+from core.db.repositories.quarantine import quarantine_frame
+from orchestration.defs.ingestion.expectations import run_observation_suite
+from orchestration.defs.ingestion.panel import (
+    PANEL_CHECKS,
+    read_full_panel,
+    screen_series,
+    write_panel_snapshot,
+)
+from orchestration.defs.ingestion.pickup import pick_up_new_files
+from orchestration.defs.ingestion.quarantine import split_batch
+from orchestration.resources import LandingArea, ObjectStorage, OperationalDatabase, PipelinePolicy
+
+__all__ = ["observations", "staged_observations"]
+
+BATCH_CHECKS = {
+    "schema": "The batch has the unique_id, ds and y columns.",
+    "series_id_not_null": "Every row names its series.",
+    "timestamp_valid": "Every timestamp parses.",
+    "value_numeric": "Every value is a number.",
+    "value_in_bounds": "Every value is finite and within the configured bounds.",
+    "no_duplicate_timestamps": "No (series, timestamp) appears twice in the batch.",
+}
+
+
+def _parquet_bytes(frame: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
+@dg.asset(
+    group_name="ingestion",
+    description="New landing files, parsed and validated with Great Expectations; bad rows "
+    "quarantined, good rows staged in object storage.",
+    check_specs=[
+        dg.AssetCheckSpec(name, asset="staged_observations", blocking=True, description=text)
+        for name, text in BATCH_CHECKS.items()
+    ],
+)
+def staged_observations(
+    context: dg.AssetExecutionContext,
+    database: OperationalDatabase,
+    landing: LandingArea,
+    storage: ObjectStorage,
+    policy: PipelinePolicy,
+):
+    run_id = context.run.run_id
+    with database.session() as session:
+        picked = pick_up_new_files(session, landing.open())
+    batch = picked.batch
+    for key, reason in picked.quarantined_files:
+        context.log.warning("Quarantined unreadable file %s: %s", key, reason)
+    if batch.empty:
+        good = pd.DataFrame({"unique_id": [], "ds": pd.to_datetime([]), "y": []})
+        bad = good.assign(source_file=[], expectation=[], reason=[])
+        outcomes = []
+    else:
+        outcomes = run_observation_suite(
+            batch, value_min=policy.value_min, value_max=policy.value_max
+        )
+        good, bad = split_batch(batch, outcomes)
+    with database.session() as session:
+        for source, rows in bad.groupby("source_file", sort=False):
+            quarantine_frame(
+                session,
+                rows.assign(ds=rows["ds_raw"], y=rows["y_raw"]),
+                source=str(source),
+                run_id=run_id,
+            )
+    staging_key = f"staging/{run_id}.parquet"
+    storage.open().put_bytes(staging_key, _parquet_bytes(good[["unique_id", "ds", "y"]]))
+    share = len(bad) / len(batch) if len(batch) else 0.0
+    too_many = share > policy.max_bad_row_share
+    summary = {
+        "staging_key": staging_key,
+        "files": picked.files,
+        "rows_in": len(batch),
+        "good_rows": len(good),
+        "quarantined_rows": len(bad),
+        "quarantined_files": [key for key, _ in picked.quarantined_files],
+    }
+    yield dg.Output(
+        summary,
+        metadata={
+            "files_read": len(picked.files),
+            "files_quarantined": len(picked.quarantined_files),
+            "rows_in": len(batch),
+            "good_rows": len(good),
+            "quarantined_rows": len(bad),
+            "bad_row_share": float(share),
+            "max_bad_row_share": policy.max_bad_row_share,
+        },
+    )
+    by_name = {o.name: o for o in outcomes}
+    for name in BATCH_CHECKS:
+        outcome = by_name.get(name)
+        failed = len(outcome.failed_rows) if outcome else 0
+        yield dg.AssetCheckResult(
+            check_name=name,
+            passed=outcome.success if outcome else True,
+            severity=dg.AssetCheckSeverity.ERROR if too_many else dg.AssetCheckSeverity.WARN,
+            metadata={
+                "checked_rows": len(batch),
+                "failed_rows": failed,
+                "bad_row_share_of_batch": float(share),
+                "max_bad_row_share": policy.max_bad_row_share,
+            },
+        )
+
+
+@dg.asset(
+    group_name="ingestion",
+    description="Good staged rows upserted into the operational DB (idempotent on series + "
+    "timestamp) and the curated panel snapshot written to object storage as Parquet.",
+    check_specs=[
+        dg.AssetCheckSpec(name, asset="observations", blocking=True, description=text)
+        for name, text in PANEL_CHECKS.items()
+    ],
+)
+def observations(
+    context: dg.AssetExecutionContext,
+    staged_observations: dict,
+    database: OperationalDatabase,
+    storage: ObjectStorage,
+    policy: PipelinePolicy,
+):
+    store = storage.open()
+    staged = pd.read_parquet(io.BytesIO(store.get_bytes(staged_observations["staging_key"])))
+    with database.session() as session:
+        result = upsert_panel(session, staged) if len(staged) else None
+        mark_files_loaded(session, staged_observations["files"], run_id=context.run.run_id)
+    with database.session() as session:
+        panel = read_full_panel(session)
+    screening = screen_series(panel, min_history=policy.min_history)
+    snapshot = write_panel_snapshot(store, panel, run_id=context.run.run_id)
+    inserted = result.inserted if result else 0
+    new_share = inserted / len(panel) if len(panel) else 0.0
+    yield dg.Output(
+        {
+            "snapshot_key": snapshot.key,
+            "fingerprint": snapshot.fingerprint,
+            "freq": screening.freq,
+            "season_length": screening.season_length,
+            "training_series": screening.training_series,
+            "inserted": inserted,
+            "new_row_share": new_share,
+        },
+        metadata={
+            "rows_inserted": inserted,
+            "rows_updated": result.updated if result else 0,
+            "panel_rows": len(panel),
+            "series": int(panel["unique_id"].nunique()) if len(panel) else 0,
+            "training_series": len(screening.training_series),
+            "new_row_share": float(new_share),
+            "frequency": screening.freq or "",
+            "fingerprint": snapshot.fingerprint,
+            "snapshot": snapshot.uri,
+        },
+    )
+    yield from screening.check_results(policy.max_bad_row_share)

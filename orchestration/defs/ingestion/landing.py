@@ -1,0 +1,112 @@
+"""Reading observation files from the landing area into one staged frame.
+
+A landing file is CSV or Parquet in long format. Column names may be any of the usual
+aliases (`unique_id`/`series`/`series_id`, `ds`/`timestamp`/`date`, `y`/`value`). Values are
+kept exactly as they arrived (`*_raw`) next to their parsed form, so a row that fails
+validation can be quarantined with what was actually received.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+import pandas as pd
+
+__all__ = [
+    "COLUMN_ALIASES",
+    "SUPPORTED_SUFFIXES",
+    "LandingFile",
+    "UnreadableFileError",
+    "parse_landing_file",
+]
+
+SUPPORTED_SUFFIXES = (".csv", ".parquet", ".pq")
+COLUMN_ALIASES = {
+    "unique_id": ("unique_id", "series", "series_id", "series_name", "id"),
+    "ds": ("ds", "timestamp", "ts", "date", "datetime", "time"),
+    "y": ("y", "value", "observation"),
+}
+
+
+class UnreadableFileError(ValueError):
+    """A landing file that cannot be read as an observations table; it goes to quarantine."""
+
+
+@dataclass(frozen=True)
+class LandingFile:
+    """One file found in the landing area."""
+
+    key: str
+    data: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+    @property
+    def suffix(self) -> str:
+        return PurePosixPath(self.key).suffix.lower()
+
+
+def _read_table(file: LandingFile) -> pd.DataFrame:
+    try:
+        if file.suffix == ".csv":
+            return pd.read_csv(io.BytesIO(file.data), dtype=str, keep_default_na=False)
+        if file.suffix in (".parquet", ".pq"):
+            return pd.read_parquet(io.BytesIO(file.data))
+    except Exception as exc:  # any parser failure means the same thing: quarantine the file
+        raise UnreadableFileError(f"cannot parse {file.key}: {exc}") from exc
+    raise UnreadableFileError(
+        f"{file.key}: unsupported file type {file.suffix!r}; use one of {SUPPORTED_SUFFIXES}"
+    )
+
+
+def _canonical_columns(frame: pd.DataFrame, key: str) -> pd.DataFrame:
+    lowered = {str(c).strip().lower(): c for c in frame.columns}
+    mapping, missing = {}, []
+    for canonical, aliases in COLUMN_ALIASES.items():
+        found = next((lowered[a] for a in aliases if a in lowered), None)
+        if found is None:
+            missing.append(f"{canonical} (any of {', '.join(aliases)})")
+        else:
+            mapping[found] = canonical
+    if missing:
+        raise UnreadableFileError(
+            f"{key}: missing required column(s) {'; '.join(missing)}; found {list(frame.columns)}"
+        )
+    return frame.rename(columns=mapping)[list(COLUMN_ALIASES)]
+
+
+def _as_text(column: pd.Series) -> pd.Series:
+    return column.map(
+        lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
+    )
+
+
+def parse_landing_file(file: LandingFile) -> pd.DataFrame:
+    """Rows of `file` with raw and parsed columns; raises `UnreadableFileError`.
+
+    Columns: `unique_id` (None when empty), `ds` (NaT when not a timestamp), `y` (NaN when not
+    a number), `ds_raw`, `y_raw`, `source_file`, `source_row` (1-based data row number).
+    """
+    table = _canonical_columns(_read_table(file), file.key)
+    ids = _as_text(table["unique_id"]).str.strip()
+    ds_raw = _as_text(table["ds"])
+    y_raw = _as_text(table["y"])
+    parsed_ds = pd.to_datetime(
+        ds_raw.where(ds_raw != ""), errors="coerce", utc=True, format="mixed"
+    )
+    return pd.DataFrame(
+        {
+            "unique_id": ids.where(ids != "", None),
+            "ds": parsed_ds.dt.tz_localize(None),
+            "y": pd.to_numeric(y_raw.where(y_raw.str.strip() != ""), errors="coerce"),
+            "ds_raw": ds_raw,
+            "y_raw": y_raw,
+            "source_file": file.key,
+            "source_row": range(1, len(table) + 1),
+        }
+    )

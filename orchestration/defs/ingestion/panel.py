@@ -1,0 +1,144 @@
+"""The curated panel: read it from the DB, screen its series, snapshot it as Parquet."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import dagster as dg
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.db.models import Observation, Series
+from core.storage import ObjectStore
+from models.validation import PanelValidationError, infer_freq, season_length_for, validate_panel
+
+__all__ = [
+    "PANEL_CHECKS",
+    "PanelSnapshot",
+    "SeriesScreening",
+    "panel_fingerprint",
+    "read_full_panel",
+    "read_panel_snapshot",
+    "screen_series",
+    "write_panel_snapshot",
+]
+
+PANEL_CHECKS = {
+    "regular_frequency": "Every series has evenly spaced timestamps at the panel's frequency.",
+    "min_history_length": "Every series has enough history to be trained on.",
+}
+_PROBLEM_TO_CHECK = {
+    "off_grid": "regular_frequency",
+    "gap": "regular_frequency",
+    "too_short": "min_history_length",
+}
+
+
+def read_full_panel(session: Session) -> pd.DataFrame:
+    """Every observation as a long frame (`unique_id`, `ds`, `y`) sorted by series and time."""
+    query = (
+        select(Series.name, Observation.ts, Observation.value)
+        .join(Observation, Observation.series_id == Series.id)
+        .order_by(Series.name, Observation.ts)
+    )
+    frame = pd.DataFrame(session.execute(query).all(), columns=["unique_id", "ds", "y"])
+    frame["unique_id"] = frame["unique_id"].astype(str)
+    frame["ds"] = pd.to_datetime(frame["ds"], utc=True).dt.tz_localize(None)
+    frame["y"] = frame["y"].astype(float)
+    return frame
+
+
+def panel_fingerprint(panel: pd.DataFrame) -> str:
+    """A content hash of the panel: same rows, same fingerprint."""
+    hashed = pd.util.hash_pandas_object(panel[["unique_id", "ds", "y"]], index=False)
+    return hashlib.sha256(hashed.to_numpy().tobytes()).hexdigest()
+
+
+@dataclass(frozen=True)
+class PanelSnapshot:
+    key: str
+    uri: str
+    fingerprint: str
+
+
+def write_panel_snapshot(store: ObjectStore, panel: pd.DataFrame, run_id: str) -> PanelSnapshot:
+    """Write the panel as Parquet under `panels/`; the key sorts by time."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    key = f"panels/{stamp}-{run_id}.parquet"
+    buffer = io.BytesIO()
+    panel.to_parquet(buffer, index=False)
+    store.put_bytes(key, buffer.getvalue())
+    return PanelSnapshot(key=key, uri=store.uri(key), fingerprint=panel_fingerprint(panel))
+
+
+def read_panel_snapshot(store: ObjectStore, key: str) -> pd.DataFrame:
+    return pd.read_parquet(io.BytesIO(store.get_bytes(key)))
+
+
+@dataclass
+class SeriesScreening:
+    """Which series can be trained on, and why the others cannot."""
+
+    freq: str | None
+    season_length: int | None
+    total_series: int
+    training_series: list[str]
+    excluded: dict[str, list[str]] = field(default_factory=dict)  # check name -> series
+    messages: dict[str, list[str]] = field(default_factory=dict)
+
+    def check_results(self, max_bad_share: float):
+        """One AssetCheckResult per panel check; ERROR when too many series fail it."""
+        for name in PANEL_CHECKS:
+            failing = sorted(set(self.excluded.get(name, [])))
+            share = len(failing) / self.total_series if self.total_series else 0.0
+            yield dg.AssetCheckResult(
+                check_name=name,
+                passed=not failing,
+                severity=(
+                    dg.AssetCheckSeverity.ERROR
+                    if share > max_bad_share or not self.training_series
+                    else dg.AssetCheckSeverity.WARN
+                ),
+                metadata={
+                    "checked_series": self.total_series,
+                    "failed_series": len(failing),
+                    "failed_share": float(share),
+                    "examples": ", ".join(failing[:10]),
+                    "detail": " | ".join(self.messages.get(name, []))[:2000],
+                },
+            )
+
+
+def screen_series(panel: pd.DataFrame, min_history: int = 0) -> SeriesScreening:
+    """Find the panel's frequency and the series that are regular and long enough.
+
+    `min_history=0` means two seasons plus one point.
+    """
+    all_series = sorted(panel["unique_id"].unique().tolist()) if len(panel) else []
+    if not all_series:
+        return SeriesScreening(None, None, 0, [])
+    try:
+        freq = infer_freq(panel)
+    except PanelValidationError as exc:
+        return SeriesScreening(
+            None, None, len(all_series), [], {"regular_frequency": all_series},
+            {"regular_frequency": [str(exc)]},
+        )  # fmt: skip
+    season_length = season_length_for(freq)
+    needed = min_history or 2 * season_length + 1
+    excluded: dict[str, list[str]] = {}
+    messages: dict[str, list[str]] = {}
+    try:
+        validate_panel(panel, freq=freq, min_length=needed)
+    except PanelValidationError as exc:
+        for problem in exc.problems:
+            check = _PROBLEM_TO_CHECK.get(problem.kind, "regular_frequency")
+            excluded.setdefault(check, []).extend(str(s) for s in problem.series)
+            messages.setdefault(check, []).append(problem.message)
+    dropped = {s for series in excluded.values() for s in series}
+    training = [s for s in all_series if s not in dropped]
+    return SeriesScreening(freq, season_length, len(all_series), training, excluded, messages)

@@ -1,0 +1,241 @@
+"""Training assets: fit the global model (logged to MLflow) and backtest it against baselines."""
+
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+
+from core.settings import get_settings
+from models.artifact import ModelManifest, fresh_copy, load_model_dir, save_model_dir
+from models.baselines import SeasonalNaiveForecaster
+from models.evaluation import default_forecaster
+from orchestration.defs.ingestion.panel import read_panel_snapshot
+from orchestration.defs.training.comparison import (
+    comparable_panel,
+    compare_methods,
+    markdown_table,
+    required_history,
+)
+from orchestration.defs.training.config import BacktestConfig, TrainingConfig
+from orchestration.defs.training.lineage import code_version
+from orchestration.defs.training.placement import SPOT_RETRY_POLICY, training_op_tags
+from orchestration.resources import MLflowTracking, ObjectStorage, PipelinePolicy
+
+__all__ = ["backtest_report", "trained_model"]
+
+_settings = get_settings()
+
+
+def default_horizon(season_length: int) -> int:
+    """Two seasons ahead (24 months, 8 quarters, 14 days), four steps without seasonality."""
+    return 2 * season_length if season_length > 1 else 4
+
+
+def _overrides(config: TrainingConfig, device: str) -> dict[str, Any]:
+    overrides: dict[str, Any] = {"device": device}
+    if config.num_boost_round:
+        overrides["num_boost_round"] = config.num_boost_round
+    lgb = {}
+    if config.learning_rate:
+        lgb["learning_rate"] = config.learning_rate
+    if config.num_leaves:
+        lgb["num_leaves"] = config.num_leaves
+    if lgb:
+        from models.config import default_config
+
+        base = default_config("MS", 12, 1).lgb_params
+        overrides["lgb_params"] = {**base, **lgb}
+    return overrides
+
+
+def _training_panel(storage: ObjectStorage, observations: dict):
+    panel = read_panel_snapshot(storage.open(), observations["snapshot_key"])
+    return panel[panel["unique_id"].isin(observations["training_series"])]
+
+
+@dg.asset(
+    group_name="training",
+    description="The global LightGBM model (combined with ETS/Theta when its backtest says so), "
+    "fitted on every trainable series and logged to MLflow with params, metrics, dataset "
+    "fingerprint, code version and the model artifact.",
+    op_tags=training_op_tags(
+        _settings.train_node_selector,
+        _settings.train_gpu_toleration_key,
+        _settings.train_gpu_limit,
+    ),
+    retry_policy=SPOT_RETRY_POLICY,
+)
+def trained_model(
+    context: dg.AssetExecutionContext,
+    config: TrainingConfig,
+    observations: dict,
+    storage: ObjectStorage,
+    mlflow_tracking: MLflowTracking,
+    policy: PipelinePolicy,
+) -> dg.Output[dict]:
+    import mlflow
+
+    from models.mlflow_pyfunc import ARTIFACT_KEY, QuantisPythonModel
+
+    if not observations["training_series"]:
+        raise dg.Failure("no series can be trained on; see the checks on `observations`")
+    panel = _training_panel(storage, observations)
+    freq, season_length = observations["freq"], observations["season_length"]
+    horizon = config.horizon or default_horizon(season_length)
+    model = default_forecaster(
+        freq, season_length, horizon, **_overrides(config, config.device or policy.train_device)
+    )
+    context.log.info(
+        "Fitting %s on %d series, %d rows (freq %s, horizon %d)",
+        type(model).__name__, panel["unique_id"].nunique(), len(panel), freq, horizon,
+    )  # fmt: skip
+    started = time.perf_counter()
+    model.fit(panel)
+    fit_seconds = time.perf_counter() - started
+
+    run_dir = Path(policy.work_dir) / "models" / context.run.run_id
+    shutil.rmtree(run_dir, ignore_errors=True)
+    manifest = ModelManifest(
+        model_class=type(model).__name__,
+        freq=freq,
+        season_length=season_length,
+        horizon=horizon,
+        name=mlflow_tracking.model_name,
+        extra={"fingerprint": observations["fingerprint"]},
+    )
+    save_model_dir(model, run_dir, manifest)
+
+    experiment_id = mlflow_tracking.experiment_id()
+    with mlflow.start_run(experiment_id=experiment_id, run_name=f"train-{context.run.run_id[:8]}"):
+        params = {k: str(v)[:500] for k, v in model.config.to_dict().items()}
+        mlflow.log_params(params | {"model_class": type(model).__name__})
+        mlflow.set_tags(
+            {
+                "quantis.dataset_fingerprint": observations["fingerprint"],
+                "quantis.code_version": code_version(),
+                "quantis.dagster_run_id": context.run.run_id,
+                "quantis.series": str(panel["unique_id"].nunique()),
+            }
+        )
+        mlflow.log_metrics({"fit_seconds": fit_seconds, "training_rows": float(len(panel))})
+        info = mlflow.pyfunc.log_model(
+            name="model",
+            python_model=QuantisPythonModel(),
+            artifacts={ARTIFACT_KEY: str(run_dir)},
+            pip_requirements=[],
+        )
+        run_id = mlflow.active_run().info.run_id
+    return dg.Output(
+        {
+            "run_id": run_id,
+            "model_uri": info.model_uri,
+            "model_dir": str(run_dir),
+            "freq": freq,
+            "season_length": season_length,
+            "horizon": horizon,
+            "fingerprint": observations["fingerprint"],
+        },
+        metadata={
+            "mlflow_run_id": run_id,
+            "model_uri": info.model_uri,
+            "model_class": type(model).__name__,
+            "series": int(panel["unique_id"].nunique()),
+            "rows": len(panel),
+            "horizon": horizon,
+            "fit_seconds": round(fit_seconds, 2),
+            "members": ", ".join(getattr(model, "members_", ()) or ["lightgbm"]),
+        },
+    )
+
+
+def _champion_maker(mlflow_tracking: MLflowTracking, work_dir: Path):
+    """A fresh copy of the current champion's configuration, or None without a champion."""
+    import mlflow
+
+    champion = mlflow_tracking.registry().champion()
+    if champion is None:
+        return None, None
+    target = work_dir / "champions" / champion.version
+    if not (target / "artifacts").exists():
+        mlflow.set_tracking_uri(mlflow_tracking.tracking_uri)
+        mlflow.artifacts.download_artifacts(
+            f"models:/{mlflow_tracking.model_name}/{champion.version}", dst_path=str(target)
+        )
+    model_dir = next(target.rglob("quantis_model.json")).parent
+    model, _ = load_model_dir(model_dir)
+    return (lambda: fresh_copy(model)), champion.version
+
+
+@dg.asset(
+    group_name="training",
+    description="Rolling-origin backtest of the new model, the current champion and seasonal "
+    "naive on the same windows: MASE, sMAPE, RMSSE and interval coverage, logged to the "
+    "training's MLflow run.",
+)
+def backtest_report(
+    context: dg.AssetExecutionContext,
+    config: BacktestConfig,
+    trained_model: dict,
+    observations: dict,
+    storage: ObjectStorage,
+    mlflow_tracking: MLflowTracking,
+    policy: PipelinePolicy,
+) -> dg.Output[dict]:
+    import mlflow
+
+    challenger, manifest = load_model_dir(Path(trained_model["model_dir"]))
+    h, season_length = manifest.horizon, manifest.season_length
+    step = config.step or h
+    makers = {
+        "challenger": lambda: fresh_copy(challenger),
+        "seasonal_naive": lambda: SeasonalNaiveForecaster(manifest.freq, season_length),
+    }
+    champion_make, champion_version = _champion_maker(mlflow_tracking, Path(policy.work_dir))
+    if champion_make is not None:
+        makers["champion"] = champion_make
+    min_train = required_history(challenger.config)
+    panel = comparable_panel(
+        _training_panel(storage, observations),
+        h=h,
+        n_windows=config.n_windows,
+        step=step,
+        min_train=min_train,
+    )
+    if panel.empty:
+        raise dg.Failure(
+            f"no series is long enough for {config.n_windows} backtest window(s) of {h} steps"
+        )
+    results = compare_methods(
+        makers,
+        panel,
+        h=h,
+        n_windows=config.n_windows,
+        step=step,
+        season_length=season_length,
+        progress=context.log.info,
+    )
+    mlflow.set_tracking_uri(mlflow_tracking.tracking_uri)
+    with mlflow.start_run(run_id=trained_model["run_id"]):
+        for method, metrics in results.items():
+            mlflow.log_metrics({f"backtest_{method}_{k}": v for k, v in metrics.items()})
+        mlflow.log_metric("backtest_mase", results["challenger"]["mase"])
+    table = markdown_table(results)
+    return dg.Output(
+        {
+            "results": results,
+            "champion_version": champion_version,
+            "n_windows": config.n_windows,
+            "series": int(panel["unique_id"].nunique()),
+        },
+        metadata={
+            "comparison": dg.MetadataValue.md(table),
+            "challenger_mase": results["challenger"]["mase"],
+            "seasonal_naive_mase": results["seasonal_naive"]["mase"],
+            "champion_mase": results["champion"]["mase"] if "champion" in results else None,
+            "champion_version": champion_version or "none",
+            "series": int(panel["unique_id"].nunique()),
+            "windows": config.n_windows,
+        },
+    )

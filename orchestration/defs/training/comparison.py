@@ -1,0 +1,72 @@
+"""Backtest the candidate model, the current champion and the baselines on the same windows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+
+from models.backtest import MIN_TRAIN_POINTS, backtest
+from models.metrics import aggregate_metrics, per_series_metrics
+
+__all__ = ["comparable_panel", "compare_methods", "markdown_table", "required_history"]
+
+LEVELS = (80, 95)
+
+
+def required_history(config: Any) -> int:
+    """Points a series needs before a cutoff for the model to fit on it, its own
+    selection and interval-calibration backtests included."""
+    internal_windows = max(
+        getattr(config, "selection_windows", 0), getattr(config, "interval_windows", 0), 1
+    )
+    return (
+        config.horizon * internal_windows
+        + sum(config.differences)
+        + 1
+        + max(config.lags, default=1)
+    )
+
+
+def comparable_panel(
+    panel: pd.DataFrame, *, h: int, n_windows: int, step: int, min_train: int
+) -> pd.DataFrame:
+    """The series long enough for every window (each method needs `min_train` points)."""
+    needed = h + (n_windows - 1) * step + max(min_train, MIN_TRAIN_POINTS)
+    lengths = panel.groupby("unique_id")["y"].transform("size")
+    return panel[lengths >= needed]
+
+
+def compare_methods(
+    makers: dict[str, Callable[[], Any]],
+    panel: pd.DataFrame,
+    *,
+    h: int,
+    n_windows: int,
+    step: int,
+    season_length: int,
+    progress: Callable[[str], None] = lambda _: None,
+) -> dict[str, dict[str, float]]:
+    """Aggregated metrics (mase, smape, rmsse, coverage_80, coverage_95) per method."""
+    results = {}
+    for name, make in makers.items():
+        progress(f"backtesting {name} over {n_windows} window(s) of {h} steps")
+        forecasts = backtest(make, panel, h=h, n_windows=n_windows, step=step, levels=LEVELS)
+        per_series = per_series_metrics(
+            forecasts, panel, season_length=season_length, levels=LEVELS
+        )
+        results[name] = aggregate_metrics(per_series)
+    return results
+
+
+def markdown_table(results: dict[str, dict[str, float]]) -> str:
+    columns = ["mase", "smape", "rmsse", "coverage_80", "coverage_95"]
+    lines = [
+        "| method | " + " | ".join(columns) + " |",
+        "|---" * (len(columns) + 1) + "|",
+    ]
+    for name, metrics in results.items():
+        cells = [f"{metrics.get(c, float('nan')):.4f}" for c in columns]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

@@ -1,0 +1,135 @@
+"""Dagster resources: the platform's stores and services, configured from settings once.
+
+Asset code asks for a resource by type and never looks at the environment: which store or
+deploy target is used is decided here, from `core.settings`, in `build_resources`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from pydantic import Field, PrivateAttr
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from core.db.engine import make_engine, session_scope
+from core.registry import ModelRegistry
+from core.settings import Settings
+from core.storage import ObjectStore, open_object_store
+
+__all__ = [
+    "LandingArea",
+    "MLflowTracking",
+    "ObjectStorage",
+    "OperationalDatabase",
+    "PipelinePolicy",
+    "build_resources",
+]
+
+
+class OperationalDatabase(dg.ConfigurableResource):
+    """The operational database (SQLite file or PostgreSQL)."""
+
+    url: str = Field(description="SQLAlchemy URL of the operational database.")
+    _engine: Engine | None = PrivateAttr(default=None)
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = make_engine(self.url)
+        return self._engine
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """One transaction: committed when the block ends, rolled back if it raises."""
+        with session_scope(self.engine) as session:
+            yield session
+
+
+class _StoreResource(dg.ConfigurableResource):
+    url: str = Field(description="file:///folder, a folder path, or s3://bucket/prefix.")
+    s3_endpoint_url: str | None = Field(default=None, description="S3 endpoint override.")
+
+    def open(self) -> ObjectStore:
+        return open_object_store(self.url, s3_endpoint_url=self.s3_endpoint_url)
+
+
+class ObjectStorage(_StoreResource):
+    """Object storage for panel snapshots and staged batches (a folder, or S3)."""
+
+
+class LandingArea(_StoreResource):
+    """Where observation files land (a folder, or an S3 prefix). Files that cannot be read
+    are moved to `_quarantine/` inside it, with a `.reason.txt` beside each."""
+
+
+class MLflowTracking(dg.ConfigurableResource):
+    """MLflow tracking server / store and the registered model Quantis serves."""
+
+    tracking_uri: str = Field(description="MLflow tracking URI.")
+    artifact_root: str = Field(description="Where new experiments keep their artifacts.")
+    model_name: str = Field(description="Registered model name in the MLflow registry.")
+    experiment_name: str = Field(default="quantis", description="MLflow experiment name.")
+
+    def experiment_id(self) -> str:
+        """The experiment's id, creating it (with our artifact root) the first time."""
+        import mlflow
+
+        mlflow.set_tracking_uri(self.tracking_uri)
+        found = mlflow.get_experiment_by_name(self.experiment_name)
+        if found is not None:
+            return found.experiment_id
+        location = self.artifact_root
+        if "://" not in location:
+            Path(location).mkdir(parents=True, exist_ok=True)
+            location = Path(location).resolve().as_uri()
+        return mlflow.create_experiment(self.experiment_name, artifact_location=location)
+
+    def registry(self) -> ModelRegistry:
+        return ModelRegistry(self.tracking_uri, self.model_name)
+
+
+class PipelinePolicy(dg.ConfigurableResource):
+    """Thresholds and choices of the pipeline that an operator sets per deployment."""
+
+    max_bad_row_share: float = Field(
+        description="Share of bad rows in a batch above which the run stops before training."
+    )
+    value_min: float | None = Field(default=None, description="Lowest plausible value.")
+    value_max: float | None = Field(default=None, description="Highest plausible value.")
+    min_history: int = Field(
+        default=0, description="Fewest observations a series needs to be trained on; 0 = auto."
+    )
+    promotion_margin: float = Field(
+        description="Relative MASE improvement a challenger needs to be promoted."
+    )
+    train_device: str = Field(description="cpu, gpu or auto.")
+    work_dir: str = Field(description="Scratch folder for model files and logs.")
+
+
+def build_resources(settings: Settings) -> dict[str, Any]:
+    """Every resource the pipeline uses, from one settings object."""
+    from orchestration.defs.serving.targets import deploy_target_for
+
+    s3 = settings.s3_endpoint_url
+    return {
+        "database": OperationalDatabase(url=settings.database_url),
+        "storage": ObjectStorage(url=settings.object_store_url, s3_endpoint_url=s3),
+        "landing": LandingArea(url=settings.landing_url, s3_endpoint_url=s3),
+        "mlflow_tracking": MLflowTracking(
+            tracking_uri=settings.mlflow_tracking_uri,
+            artifact_root=settings.mlflow_artifact_root,
+            model_name=settings.registered_model_name,
+        ),
+        "policy": PipelinePolicy(
+            max_bad_row_share=settings.max_bad_row_share,
+            promotion_margin=settings.promotion_margin,
+            train_device=settings.train_device,
+            work_dir=str(settings.home / "work"),
+        ),
+        "deploy_target": deploy_target_for(settings),
+    }

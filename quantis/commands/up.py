@@ -1,0 +1,180 @@
+"""`quantis up`: the README's main command — the whole platform on one machine.
+
+Creates the home folder, migrates the database, seeds the demo data, runs the full pipeline
+with a progress display, then starts the Dagster UI + daemon and the MLflow UI beside the model
+server the pipeline rolled out, and serves until Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from core.settings import Settings, get_settings
+
+__all__ = ["up"]
+
+console = Console(stderr=True)
+PIPELINE_STEPS = (
+    "staged_observations",
+    "observations",
+    "trained_model",
+    "backtest_report",
+    "registered_model",
+    "model_bento",
+    "model_deployment",
+)
+
+
+def prepare(settings: Settings, *, demo_data: bool) -> None:
+    """Home folder, database schema and (when the landing area is empty) the demo data."""
+    from core.db.migrate import upgrade
+    from quantis.demo_data import seed_landing_with_tourism
+
+    settings.ensure_home()
+    upgrade(settings.database_url)
+    if demo_data and seed_landing_with_tourism(settings):
+        console.print("Seeded the landing area with the Tourism monthly data set (366 series).")
+
+
+def run_with_progress(settings: Settings, job_name: str = "quantis_pipeline"):
+    from quantis.pipeline_runner import run_pipeline
+
+    columns = (
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+    )  # fmt: skip
+    with Progress(*columns, console=console) as progress:
+        task = progress.add_task("starting the pipeline", total=len(PIPELINE_STEPS))
+
+        def on_event(kind: str, step: str) -> None:
+            if kind == "STEP_START":
+                progress.update(task, description=f"running {step}")
+            elif kind in ("STEP_SUCCESS", "STEP_SKIPPED", "STEP_FAILURE"):
+                progress.advance(task)
+                verb = {"STEP_SUCCESS": "done", "STEP_SKIPPED": "skipped"}.get(kind, "FAILED")
+                progress.console.print(f"  {step}: {verb}")
+
+        outcome = run_pipeline(settings, job_name=job_name, on_event=on_event)
+        progress.update(task, description="pipeline finished")
+    return outcome
+
+
+def _summary(outcome) -> Table:
+    table = Table(title=f"Pipeline run {outcome.run_id[:8]}")
+    table.add_column("step")
+    table.add_column("seconds", justify="right")
+    for step, seconds in outcome.step_seconds.items():
+        table.add_row(step, f"{seconds:.1f}")
+    table.add_row("total", f"{sum(outcome.step_seconds.values()):.1f}")
+    return table
+
+
+def _active_model_server(settings: Settings):
+    from core.db.engine import make_engine, session_scope
+    from core.db.repositories.deployments import get_active_deployment
+
+    with session_scope(make_engine(settings.database_url)) as session:
+        active = get_active_deployment(session, "local")
+        return (active.endpoint_url, (active.details or {}).get("pid")) if active else (None, None)
+
+
+def _sample_request(settings: Settings, url: str) -> str:
+    from core.db.engine import make_engine, session_scope
+    from core.db.repositories.observations import read_recent_panel
+
+    with session_scope(make_engine(settings.database_url)) as session:
+        panel = read_recent_panel(session, last_n=36)
+    first = panel[panel["unique_id"] == panel["unique_id"].iloc[0]]
+    body = {
+        "series": [
+            {
+                "id": str(first["unique_id"].iloc[0]),
+                "timestamps": [ts.strftime("%Y-%m-%d") for ts in first["ds"]],
+                "values": [round(float(v), 2) for v in first["y"]],
+            }
+        ],
+        "horizon": 12,
+        "levels": [80, 95],
+    }
+    return f"curl -s -X POST {url}/forecast -H 'Content-Type: application/json' -d '{json.dumps(body)}'"
+
+
+def _stop_model_server(pid: int | None) -> None:
+    from core.processes import stop_process_group
+
+    if pid:
+        stop_process_group(pid)
+
+
+def up(
+    once: Annotated[
+        bool, typer.Option("--once", help="Run the pipeline once, stop what it started, exit.")
+    ] = False,
+    demo_data: Annotated[
+        bool, typer.Option(help="Seed an empty landing area with the Tourism demo data.")
+    ] = True,
+    dagster_port: Annotated[int, typer.Option(help="Port of the Dagster UI.")] = 3000,
+    mlflow_port: Annotated[int, typer.Option(help="Port of the MLflow UI.")] = 5000,
+) -> None:
+    """Run the whole pipeline, then serve the Dagster UI, MLflow UI and model server."""
+    from quantis.stack import LocalStack, StackError
+
+    settings = get_settings()
+    prepare(settings, demo_data=demo_data)
+    started = time.perf_counter()
+    outcome = run_with_progress(settings)
+    console.print(_summary(outcome))
+    console.print(f"Pipeline wall time: {time.perf_counter() - started:.1f}s")
+    url, pid = _active_model_server(settings)
+    if not outcome.success:
+        for failure in outcome.failures:
+            console.print(f"[red]FAILED[/red] {failure}")
+        if once:
+            _stop_model_server(pid)
+            raise typer.Exit(code=1)
+    decision = outcome.metadata.get("registered_model", {})
+    if decision:
+        console.print(f"Promotion: {decision.get('decision')}")
+    if once:
+        _stop_model_server(pid)
+        console.print("Done (--once): stopped the model server the pipeline started.")
+        return
+
+    stack = LocalStack(settings)
+    try:
+        console.print("Starting the Dagster UI and daemon, and the MLflow UI ...")
+        stack.start_dagster(dagster_port)
+        stack.start_mlflow(mlflow_port)
+    except StackError as error:
+        stack.stop()
+        _stop_model_server(pid)
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(code=1) from error
+    if url:
+        stack.urls["Model server"] = url
+    for name, link in stack.urls.items():
+        console.print(f"  {name:<14} {link}")
+    if url:
+        console.print("\nA sample forecast request:\n" + _sample_request(settings, url))
+    console.print("\nPress Ctrl-C to stop everything.")
+
+    def _interrupt(*_):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        while True:
+            time.sleep(1)
+    except KeyboardInterrupt:
+        console.print("Stopping ...")
+    finally:
+        stack.stop()
+        _stop_model_server(_active_model_server(settings)[1])
+        console.print("Stopped every process `quantis up` started.")

@@ -1,0 +1,138 @@
+"""The local stack: Dagster UI + daemon, MLflow UI and the model server as child processes.
+
+Every server runs in its own process group and is stopped as a group (servers started from
+scripts ignore SIGINT when backgrounded).
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from core.processes import (
+    ManagedProcess,
+    free_port,
+    log_tail,
+    start_process,
+    stop_process_group,
+    wait_until_healthy,
+)
+from core.settings import Settings
+
+__all__ = ["LocalStack", "StackError", "write_dagster_instance_config"]
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+DAGSTER_YAML = """\
+# Written by `quantis up`: the local Dagster instance (SQLite storage under this folder).
+telemetry:
+  enabled: false
+run_coordinator:
+  module: dagster.core.run_coordinator
+  class: QueuedRunCoordinator
+  config:
+    max_concurrent_runs: 1
+"""
+
+
+class StackError(RuntimeError):
+    """A server of the local stack did not come up; the message carries its log tail."""
+
+
+def write_dagster_instance_config(dagster_home: Path) -> Path:
+    """Create `dagster.yaml` in the Dagster home unless the user has their own."""
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    path = dagster_home / "dagster.yaml"
+    if not path.exists():
+        path.write_text(DAGSTER_YAML)
+    return path
+
+
+def _bin(name: str) -> str:
+    return str(Path(sys.executable).with_name(name))
+
+
+def _port(preferred: int) -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", preferred))
+        except OSError:
+            return free_port()
+    return preferred
+
+
+@dataclass
+class LocalStack:
+    """Starts and stops the local servers; `urls` lists what is running."""
+
+    settings: Settings
+    processes: dict[str, ManagedProcess] = field(default_factory=dict)
+    urls: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def log_dir(self) -> Path:
+        return self.settings.home / "logs"
+
+    def _env(self) -> dict[str, str]:
+        return {"DAGSTER_HOME": str(self.settings.dagster_home), "PYTHONPATH": str(REPO_ROOT)}
+
+    def _start(self, name: str, command: list[str], health_url: str, timeout_s: float) -> None:
+        process = start_process(
+            command, self.log_dir / f"{name}.log", env=self._env(), cwd=REPO_ROOT
+        )
+        self.processes[name] = process
+        if not wait_until_healthy(health_url, timeout_s=timeout_s, pid=process.pid):
+            raise StackError(
+                f"{name} did not become healthy at {health_url} within {timeout_s:.0f}s; "
+                f"log {process.log_path}:\n{log_tail(process.log_path)}"
+            )
+
+    def start_dagster(self, port: int = 3000) -> str:
+        write_dagster_instance_config(self.settings.dagster_home)
+        port = _port(port)
+        workspace = str(REPO_ROOT / "workspace.yaml")
+        self._start(
+            "dagster-webserver",
+            [_bin("dagster-webserver"), "-w", workspace, "-h", "127.0.0.1", "-p", str(port)],
+            f"http://127.0.0.1:{port}/server_info",
+            timeout_s=180,
+        )
+        daemon = start_process(
+            [_bin("dagster-daemon"), "run", "-w", workspace],
+            self.log_dir / "dagster-daemon.log",
+            env=self._env(),
+            cwd=REPO_ROOT,
+        )
+        self.processes["dagster-daemon"] = daemon
+        self.urls["Dagster UI"] = f"http://127.0.0.1:{port}"
+        return self.urls["Dagster UI"]
+
+    def start_mlflow(self, port: int = 5000) -> str:
+        port = _port(port)
+        artifacts = self.settings.mlflow_artifact_root
+        self._start(
+            "mlflow",
+            [
+                _bin("mlflow"), "server",
+                "--backend-store-uri", self.settings.mlflow_tracking_uri,
+                "--default-artifact-root", artifacts,
+                "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+            ],
+            f"http://127.0.0.1:{port}/health",
+            timeout_s=120,
+        )  # fmt: skip
+        self.urls["MLflow UI"] = f"http://127.0.0.1:{port}"
+        return self.urls["MLflow UI"]
+
+    def running(self) -> dict[str, bool]:
+        from core.processes import is_alive
+
+        return {name: is_alive(p.pid) for name, p in self.processes.items()}
+
+    def stop(self) -> None:
+        for process in reversed(list(self.processes.values())):
+            stop_process_group(process.pid)
+        self.processes.clear()

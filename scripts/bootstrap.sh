@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Install everything Quantis needs into ./.venv, idempotently.
+# Needs only python3.11 with pip and the package registry; a second run changes nothing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+UV_VERSION="0.13.8"
+PYTHON="${QUANTIS_PYTHON:-python3.11}"
+command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
+
+if ! "$PYTHON" -m uv --version 2>/dev/null | grep -q " $UV_VERSION"; then
+  echo "bootstrap: installing uv $UV_VERSION" >&2
+  "$PYTHON" -m pip install --quiet --disable-pip-version-check "uv==$UV_VERSION"
+fi
+
+# --frozen: install exactly what uv.lock says, never re-resolve.
+"$PYTHON" -m uv sync --frozen --quiet --python "$PYTHON"

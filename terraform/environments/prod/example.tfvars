@@ -1,0 +1,9 @@
+# Copy to prod.tfvars (git-ignored values for your account) and pass with -var-file.
+region             = "us-east-1"
+replica_region     = "us-west-2"
+availability_zones = ["us-east-1a", "us-east-1b", "us-east-1c"]
+cost_center        = "ml-platform-prod"
+
+cluster_admin_role_arns = [
+  "arn:aws:iam::123456789012:role/quantis-platform-admin",
+]

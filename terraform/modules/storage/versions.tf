@@ -1,0 +1,12 @@
+terraform {
+  required_version = ">= 1.10.0"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "6.20.0"
+      # aws.replica holds the cross-region copy of the backups bucket.
+      configuration_aliases = [aws.replica]
+    }
+  }
+}

@@ -1,0 +1,125 @@
+"""Observation upserts and reads on both backends."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pandas as pd
+import pytest
+from sqlalchemy.exc import IntegrityError
+
+from core.db.errors import RecordNotFoundError
+from core.db.models import Observation
+from core.db.repositories import observations, series
+from core.db.repositories.observations import UpsertResult
+
+START = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def _days(series_id: int, count: int, value: float = 1.0) -> list[tuple[int, datetime, float]]:
+    return [(series_id, START + timedelta(days=i), value + i) for i in range(count)]
+
+
+def test_reupserting_adds_no_rows_and_updates_values(session):
+    store = series.create_series(session, "store")
+    assert observations.upsert_observations(session, _days(store.id, 5)) == UpsertResult(5, 0)
+    session.commit()
+    again = observations.upsert_observations(session, _days(store.id, 7, value=100.0))
+    session.commit()
+    assert again == UpsertResult(inserted=2, updated=5)
+    stored = observations.read_observations(session, store.id)
+    assert [point.value for point in stored] == [100.0 + i for i in range(7)]
+    assert observations.count_observations(session, store.id) == 7
+
+
+def test_chunking_gives_the_same_counts(session):
+    store = series.create_series(session, "store")
+    observations.upsert_observations(session, _days(store.id, 10), chunk_size=3)
+    result = observations.upsert_observations(session, _days(store.id, 25), chunk_size=4)
+    assert result == UpsertResult(inserted=15, updated=10)
+    assert observations.count_observations(session) == 25
+
+
+def test_duplicate_key_in_one_batch_is_refused_before_writing(session):
+    store = series.create_series(session, "store")
+    rows = [*_days(store.id, 3), (store.id, START, 9.0)]
+    with pytest.raises(ValueError, match="duplicate"):
+        observations.upsert_observations(session, rows)
+    assert observations.count_observations(session) == 0
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), None, "abc"])
+def test_non_numeric_values_are_refused(session, bad):
+    store = series.create_series(session, "store")
+    with pytest.raises(ValueError, match="quarantine"):
+        observations.upsert_observations(session, [(store.id, START, bad)])
+
+
+def test_series_and_timestamp_are_unique(session):
+    store = series.create_series(session, "store")
+    session.add(Observation(series_id=store.id, ts=START, value=1.0))
+    session.flush()
+    session.add(Observation(series_id=store.id, ts=START, value=2.0))
+    with pytest.raises(IntegrityError):
+        session.flush()
+
+
+def test_timestamps_are_stored_in_utc(session):
+    store = series.create_series(session, "store")
+    plus_two = timezone(timedelta(hours=2))
+    two_am_at_plus_two = datetime(2024, 1, 1, 2, tzinfo=plus_two)
+    observations.upsert_observations(session, [(store.id, two_am_at_plus_two, 1.0)])
+    result = observations.upsert_observations(session, [(store.id, START, 5.0)])
+    assert result == UpsertResult(inserted=0, updated=1)
+    (point,) = observations.read_observations(session, store.id)
+    assert point.ts == START and point.ts.tzinfo is not None
+
+
+def test_read_range_is_inclusive(session):
+    store = series.create_series(session, "store")
+    observations.upsert_observations(session, _days(store.id, 10))
+    chosen = observations.read_observations(
+        session, store.id, start=START + timedelta(days=2), end=START + timedelta(days=4)
+    )
+    assert [point.ts for point in chosen] == [START + timedelta(days=i) for i in (2, 3, 4)]
+
+
+def test_recent_panel_holds_the_last_n_per_series(session):
+    first = series.create_series(session, "first")
+    second = series.create_series(session, "second")
+    observations.upsert_observations(session, [*_days(first.id, 5), *_days(second.id, 2)])
+    panel = observations.read_recent_panel(session, last_n=3)
+    assert list(panel.columns) == ["unique_id", "ds", "y"]
+    assert panel["unique_id"].tolist() == ["first"] * 3 + ["second"] * 2
+    assert panel["y"].tolist() == [3.0, 4.0, 5.0, 1.0, 2.0]
+    expected_ds = [START + timedelta(days=i) for i in (2, 3, 4, 0, 1)]
+    assert panel["ds"].tolist() == [pd.Timestamp(ts).tz_localize(None) for ts in expected_ds]
+    only_second = observations.read_recent_panel(session, last_n=10, series_names=["second"])
+    assert only_second["unique_id"].unique().tolist() == ["second"]
+    with pytest.raises(RecordNotFoundError, match="ghost"):
+        observations.read_recent_panel(session, last_n=1, series_names=["ghost"])
+
+
+def test_recent_panel_of_empty_database_has_the_columns(session):
+    panel = observations.read_recent_panel(session, last_n=3)
+    assert panel.empty and list(panel.columns) == ["unique_id", "ds", "y"]
+
+
+def test_upsert_panel_creates_series_and_is_idempotent(session):
+    panel = pd.DataFrame(
+        {
+            "unique_id": ["a", "a", "b"],
+            "ds": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-01"]),
+            "y": [1.0, 2.0, 3.0],
+        }
+    )
+    assert observations.upsert_panel(session, panel, frequency="D") == UpsertResult(3, 0)
+    assert observations.upsert_panel(session, panel) == UpsertResult(0, 3)
+    assert series.get_series_by_name(session, "b").frequency == "D"
+    round_trip = observations.read_recent_panel(session, last_n=5)
+    pd.testing.assert_frame_equal(round_trip, panel, check_dtype=False)
+
+
+def test_upsert_panel_names_missing_columns(session):
+    with pytest.raises(ValueError, match="y"):
+        observations.upsert_panel(session, pd.DataFrame({"unique_id": ["a"], "ds": [START]}))

@@ -1,0 +1,64 @@
+"""Series repository on both backends."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from core.db.errors import DuplicateRecordError, RecordNotFoundError
+from core.db.repositories import observations, series
+
+
+def test_create_get_and_duplicate_name(session):
+    created = series.create_series(session, "store-1", frequency="D", meta={"region": "north"})
+    session.commit()
+    assert series.get_series(session, created.id).meta == {"region": "north"}
+    assert series.get_series_by_name(session, "store-1").frequency == "D"
+    assert series.get_series_by_name(session, "absent") is None
+    with pytest.raises(DuplicateRecordError, match="store-1"):
+        series.create_series(session, "store-1")
+
+
+def test_blank_name_is_refused(session):
+    with pytest.raises(ValueError, match="non-empty"):
+        series.create_series(session, "  ")
+
+
+def test_list_pages_and_filters_by_name(session):
+    for name in ["b-shop", "a-shop", "c-depot", "d-shop"]:
+        series.create_series(session, name)
+    first = series.list_series(session, name_contains="SHOP", limit=2)
+    assert [item.name for item in first.items] == ["a-shop", "b-shop"]
+    assert first.total == 3
+    second = series.list_series(session, name_contains="shop", limit=2, offset=2)
+    assert [item.name for item in second.items] == ["d-shop"]
+    with pytest.raises(ValueError, match="limit"):
+        series.list_series(session, limit=0)
+
+
+def test_name_filter_treats_wildcards_literally(session):
+    series.create_series(session, "100%_real")
+    series.create_series(session, "100 fake")
+    assert [s.name for s in series.list_series(session, name_contains="%_").items] == ["100%_real"]
+
+
+def test_delete_removes_the_series_and_its_observations(session):
+    doomed = series.create_series(session, "doomed")
+    observations.upsert_observations(session, [(doomed.id, datetime(2024, 1, 1, tzinfo=UTC), 1.0)])
+    session.commit()
+    series.delete_series(session, doomed.id)
+    session.commit()
+    assert series.get_series(session, doomed.id) is None
+    assert observations.count_observations(session) == 0
+    with pytest.raises(RecordNotFoundError):
+        series.delete_series(session, doomed.id)
+
+
+def test_ids_by_name_creates_only_when_asked(session):
+    series.create_series(session, "known")
+    with pytest.raises(RecordNotFoundError, match="new-one"):
+        series.series_ids_by_name(session, ["known", "new-one"])
+    ids = series.series_ids_by_name(session, ["known", "new-one"], create_missing=True)
+    assert set(ids) == {"known", "new-one"}
+    assert series.get_series_by_name(session, "new-one").id == ids["new-one"]

@@ -1,0 +1,50 @@
+"""Statistical baselines share the forecaster interface and output columns."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from models.baselines import (
+    BASELINES,
+    ETSForecaster,
+    SeasonalNaiveForecaster,
+    StatisticalForecaster,
+)
+
+
+@pytest.mark.parametrize("name", sorted(BASELINES))
+def test_every_baseline_forecasts_with_intervals(name, monthly_panel):
+    model = BASELINES[name]("MS", 12).fit(monthly_panel)
+    forecasts = model.predict(4, levels=[80, 95])
+    assert list(forecasts.columns) == [
+        "unique_id", "ds", "yhat", "yhat_lo_80", "yhat_hi_80", "yhat_lo_95", "yhat_hi_95",
+    ]  # fmt: skip
+    assert len(forecasts) == 4 * monthly_panel["unique_id"].nunique()
+    assert (forecasts["yhat_lo_95"] <= forecasts["yhat_lo_80"]).all()
+    assert (forecasts["yhat_hi_80"] <= forecasts["yhat_hi_95"]).all()
+
+
+def test_seasonal_naive_repeats_the_last_season(monthly_panel):
+    forecasts = SeasonalNaiveForecaster("MS", 12).fit(monthly_panel).predict(12)
+    last_season = monthly_panel.groupby("unique_id").tail(12)
+    assert np.allclose(forecasts["yhat"].to_numpy(), last_season["y"].to_numpy())
+
+
+def test_history_update_and_persistence(tmp_path, monthly_panel):
+    head = monthly_panel.groupby("unique_id").head(60)
+    tail = monthly_panel.drop(index=head.index)
+    model = ETSForecaster("MS", 12).fit(head)
+    from_history = model.predict(3, history=monthly_panel)
+    model.update(tail)
+    pd.testing.assert_frame_equal(model.predict(3), from_history)
+    model.save(tmp_path / "ets")
+    restored = StatisticalForecaster.load(tmp_path / "ets")
+    assert isinstance(restored, ETSForecaster)
+    pd.testing.assert_frame_equal(restored.predict(3), from_history)
+
+
+def test_predict_before_fit():
+    with pytest.raises(RuntimeError, match="not fitted"):
+        SeasonalNaiveForecaster("MS", 12).predict(3)

@@ -1,0 +1,46 @@
+"""The default model: backtest-selected combination of LightGBM and statistical members."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+import models
+from models.combined import CombinedForecaster
+
+
+def _fitted(panel: pd.DataFrame) -> CombinedForecaster:
+    return models.default_forecaster("MS", 12, 6, num_boost_round=30).fit(panel)
+
+
+def test_selection_scores_every_candidate_and_keeps_the_best(monthly_panel):
+    model = _fitted(monthly_panel)
+    assert set(model.selection_scores_) == {
+        "lightgbm", "lightgbm+ets", "lightgbm+theta", "lightgbm+ets+theta",
+    }  # fmt: skip
+    best = min(model.selection_scores_, key=model.selection_scores_.get)
+    assert "+".join(model.members_) == best
+
+
+def test_forecast_is_the_mean_of_the_members(monthly_panel):
+    model = _fitted(monthly_panel)
+    combined = model.predict(6)
+    members = [model._models[name].predict(6)["yhat"].to_numpy() for name in model.members_]
+    assert np.allclose(combined["yhat"].to_numpy(), np.mean(members, axis=0))
+
+
+def test_round_trip_history_and_update(tmp_path, monthly_panel):
+    head = monthly_panel.groupby("unique_id").head(66)
+    model = _fitted(head)
+    model.save(tmp_path / "default")
+    restored = CombinedForecaster.load(tmp_path / "default")
+    pd.testing.assert_frame_equal(model.predict(6, [80]), restored.predict(6, [80]))
+
+    unseen = monthly_panel[monthly_panel["unique_id"] == "s00001"].assign(unique_id="fresh")
+    forecasts = restored.predict(3, levels=[95], history=unseen)
+    assert set(forecasts["unique_id"]) == {"fresh"}
+    assert (forecasts["yhat_lo_95"] < forecasts["yhat_hi_95"]).all()
+
+    restored.update(monthly_panel.drop(index=head.index))
+    after = restored.predict(2)
+    assert (after["ds"].min() - monthly_panel["ds"].max()).days > 0

@@ -1,0 +1,41 @@
+"""default_config derives features from the frequency; every field can be overridden."""
+
+from __future__ import annotations
+
+import pytest
+
+from models.config import ForecasterConfig, default_config
+
+
+@pytest.mark.parametrize(
+    ("freq", "season", "must_have_lags", "date_features"),
+    [("MS", 12, {1, 12, 24}, ("month",)), ("QS", 4, {1, 4, 8}, ("quarter",)),
+     ("D", 7, {1, 7, 14}, ("dayofweek", "month")), ("h", 24, {1, 24, 48}, ("hour", "dayofweek")),
+     ("YS", 1, {1, 2, 3}, ())],
+)  # fmt: skip
+def test_defaults_follow_frequency(freq, season, must_have_lags, date_features):
+    config = default_config(freq, season, 4)
+    assert must_have_lags <= set(config.lags)
+    assert config.date_features == date_features
+    assert config.differences == ((season,) if season > 1 else (1,))
+
+
+def test_overrides_replace_any_field():
+    config = default_config("MS", 12, 6, lags=(1, 2), num_boost_round=7, device="auto")
+    assert config.lags == (1, 2)
+    assert config.num_boost_round == 7
+    assert config.device == "auto"
+    with pytest.raises(ValueError, match="unknown ForecasterConfig fields: \\['lagz'\\]"):
+        default_config("MS", 12, 6, lagz=(1,))
+
+
+def test_invalid_values_are_rejected_with_the_field_name():
+    with pytest.raises(ValueError, match="device must be one of"):
+        default_config("MS", 12, 6, device="tpu")
+    with pytest.raises(ValueError, match="horizon must be >= 1"):
+        default_config("MS", 12, 0)
+
+
+def test_dict_round_trip():
+    config = default_config("D", 7, 28, rolling_means=((1, 7), (7, 28)))
+    assert ForecasterConfig.from_dict(config.to_dict()) == config

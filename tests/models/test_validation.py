@@ -1,0 +1,170 @@
+"""validate_panel: typed sorted copies, and errors that name the series and rows at fault."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from models.validation import (
+    PanelValidationError,
+    frequency_kind,
+    infer_freq,
+    season_length_for,
+    validate_panel,
+)
+
+
+def _panel(ids=("a", "b"), periods=6, freq="MS") -> pd.DataFrame:
+    dates = pd.date_range("2020-01-01", periods=periods, freq=freq)
+    return pd.DataFrame(
+        {
+            "unique_id": np.repeat(ids, periods),
+            "ds": np.tile(dates, len(ids)),
+            "y": np.arange(periods * len(ids), dtype=float),
+        }
+    )
+
+
+def _problem(error: pytest.ExceptionInfo, kind: str):
+    matches = [p for p in error.value.problems if p.kind == kind]
+    assert matches, f"no {kind} problem in {error.value.problems}"
+    return matches[0]
+
+
+def test_returns_sorted_typed_copy_without_touching_input():
+    raw = _panel().sample(frac=1.0, random_state=0)
+    raw = raw.assign(ds=raw["ds"].dt.strftime("%Y-%m-%d"), y=raw["y"].astype(int))
+    before = raw.copy()
+    panel = validate_panel(raw)
+    pd.testing.assert_frame_equal(raw, before)
+    assert panel["ds"].dtype == "datetime64[ns]"
+    assert panel["y"].dtype == "float64"
+    assert list(panel.index) == list(range(len(raw)))
+    assert panel.equals(panel.sort_values(["unique_id", "ds"]).reset_index(drop=True))
+    assert len(panel) == len(raw)
+
+
+def test_numeric_ids_become_strings():
+    raw = _panel(ids=(1, 2))
+    assert sorted(validate_panel(raw)["unique_id"].unique()) == ["1", "2"]
+
+
+def test_missing_columns_are_named():
+    with pytest.raises(PanelValidationError, match=r"missing columns \['y'\]") as error:
+        validate_panel(_panel().drop(columns="y"))
+    assert error.value.problems[0].kind == "missing_columns"
+
+
+@pytest.mark.parametrize(
+    ("bad_value", "kind", "text"),
+    [("abc", "non_numeric", "non-numeric y"), (np.nan, "missing_value", "missing (NaN) y"),
+     (np.inf, "infinite_value", "infinite y")],
+)  # fmt: skip
+def test_bad_values_name_series_and_row(bad_value, kind, text):
+    raw = _panel().astype({"y": object})
+    raw.loc[8, "y"] = bad_value
+    with pytest.raises(PanelValidationError) as error:
+        validate_panel(raw)
+    problem = _problem(error, kind)
+    assert problem.series == ["b"]
+    assert problem.rows == [8]
+    assert (
+        text in str(error.value) and "series b" in str(error.value) and "rows 8" in str(error.value)
+    )
+
+
+def test_unparseable_timestamp_is_reported():
+    raw = _panel().astype({"ds": object})
+    raw.loc[2, "ds"] = "not a date"
+    with pytest.raises(PanelValidationError) as error:
+        validate_panel(raw, freq="MS")
+    assert _problem(error, "bad_timestamp").rows == [2]
+
+
+def test_duplicate_timestamps_list_both_rows():
+    raw = pd.concat([_panel(), _panel().iloc[[3]]], ignore_index=True)
+    with pytest.raises(PanelValidationError, match="duplicate ds") as error:
+        validate_panel(raw)
+    problem = _problem(error, "duplicate_timestamp")
+    assert problem.series == ["a"]
+    assert problem.rows == [3, 12]
+
+
+def test_gap_in_monthly_series_names_the_row_after_it():
+    raw = _panel(periods=8).drop(index=[10])  # series b loses its third month
+    with pytest.raises(PanelValidationError, match="gaps in the MS grid") as error:
+        validate_panel(raw, freq="MS")
+    problem = _problem(error, "gap")
+    assert problem.series == ["b"]
+    assert problem.rows == [11]
+
+
+def test_off_grid_hourly_timestamp():
+    raw = _panel(periods=10, freq="h")
+    raw.loc[4, "ds"] += pd.Timedelta(minutes=30)
+    with pytest.raises(PanelValidationError, match="off the h grid") as error:
+        validate_panel(raw, freq="h")
+    assert _problem(error, "off_grid").rows == [4]
+
+
+def test_off_grid_monthly_timestamp():
+    raw = _panel()
+    raw.loc[7, "ds"] = pd.Timestamp("2020-02-15")
+    with pytest.raises(PanelValidationError) as error:
+        validate_panel(raw, freq="MS")
+    assert _problem(error, "off_grid").rows == [7]
+
+
+def test_series_too_short_for_horizon():
+    raw = pd.concat([_panel(ids=("long",), periods=10), _panel(ids=("short",), periods=3)])
+    with pytest.raises(PanelValidationError, match=r"short \(3 points\)") as error:
+        validate_panel(raw, horizon=4)
+    assert _problem(error, "too_short").series == ["short"]
+    assert len(validate_panel(raw, horizon=2)) == len(raw)
+
+
+def test_min_length():
+    with pytest.raises(PanelValidationError, match="min_length"):
+        validate_panel(_panel(periods=5), min_length=6)
+
+
+def test_every_problem_is_reported_at_once():
+    raw = _panel().astype({"y": object})
+    raw.loc[1, "y"] = "x"
+    raw.loc[9, "y"] = np.inf
+    with pytest.raises(PanelValidationError) as error:
+        validate_panel(raw)
+    assert {p.kind for p in error.value.problems} == {"non_numeric", "infinite_value"}
+
+
+@pytest.mark.parametrize(
+    ("freq", "expected", "season"),
+    [("h", "h", 24), ("D", "D", 7), ("MS", "MS", 12), ("QS", "QS-OCT", 4), ("YS", "YS-JAN", 1),
+     ("W-SUN", "W-SUN", 52)],
+)  # fmt: skip
+def test_infer_freq_and_season_length(freq, expected, season):
+    panel = _panel(periods=12, freq=freq)
+    inferred = infer_freq(panel)
+    assert inferred == expected  # pandas spells Jan/Apr/Jul/Oct quarter starts QS-OCT
+    assert season_length_for(inferred) == season
+
+
+def test_infer_freq_fails_clearly_on_irregular_stamps():
+    raw = pd.DataFrame(
+        {
+            "unique_id": "a",
+            "ds": pd.to_datetime(["2020-01-01", "2020-01-02", "2020-01-05"]),
+            "y": 1.0,
+        }
+    )
+    with pytest.raises(PanelValidationError, match="pass freq explicitly"):
+        infer_freq(raw)
+
+
+def test_multiples_and_unknown_frequencies():
+    assert season_length_for("2h") == 12
+    assert season_length_for("5h") == 1
+    assert frequency_kind("QE-DEC") == "quarter"
+    with pytest.raises(ValueError, match="unsupported frequency"):
+        frequency_kind("us")

@@ -1,0 +1,52 @@
+import io
+
+import pandas as pd
+import pytest
+
+from orchestration.defs.ingestion.landing import (
+    LandingFile,
+    UnreadableFileError,
+    parse_landing_file,
+)
+
+
+def _csv(text: str, key: str = "batch.csv") -> LandingFile:
+    return LandingFile(key=key, data=text.encode())
+
+
+def test_csv_with_aliased_columns_is_parsed_with_raw_values_kept():
+    rows = parse_landing_file(_csv("Series,Date,Value\nA,2024-01-01,1.5\nB,notadate,abc\n"))
+    assert list(rows["unique_id"]) == ["A", "B"]
+    assert rows.loc[0, "ds"] == pd.Timestamp("2024-01-01")
+    assert pd.isna(rows.loc[1, "ds"]) and rows.loc[1, "ds_raw"] == "notadate"
+    assert pd.isna(rows.loc[1, "y"]) and rows.loc[1, "y_raw"] == "abc"
+    assert list(rows["source_row"]) == [1, 2]
+    assert set(rows["source_file"]) == {"batch.csv"}
+
+
+def test_empty_series_id_becomes_missing():
+    rows = parse_landing_file(_csv("unique_id,ds,y\n,2024-01-01,1\n"))
+    assert rows.loc[0, "unique_id"] is None
+
+
+def test_parquet_is_read():
+    frame = pd.DataFrame({"unique_id": ["A"], "ds": pd.to_datetime(["2024-02-01"]), "y": [3.0]})
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    rows = parse_landing_file(LandingFile("x.parquet", buffer.getvalue()))
+    assert rows.loc[0, "y"] == 3.0 and rows.loc[0, "ds"] == pd.Timestamp("2024-02-01")
+
+
+def test_missing_column_names_what_is_missing():
+    with pytest.raises(UnreadableFileError, match=r"missing required column\(s\) y"):
+        parse_landing_file(_csv("unique_id,ds\nA,2024-01-01\n"))
+
+
+def test_unsupported_type_is_unreadable():
+    with pytest.raises(UnreadableFileError, match="unsupported file type"):
+        parse_landing_file(LandingFile("notes.txt", b"hello"))
+
+
+def test_corrupt_parquet_is_unreadable():
+    with pytest.raises(UnreadableFileError, match="cannot parse"):
+        parse_landing_file(LandingFile("broken.parquet", b"not parquet at all"))
