@@ -135,8 +135,8 @@ def evaluate_methods(
     the last `test` points of each series of `train_df` are held out. `on_progress(method,
     stage)` is called with stage "start" and "done" around each method.
     """
-    freq = freq or infer_freq(validate_panel(train_df[list(REQUIRED_COLUMNS)], freq=freq))
     panel = validate_panel(train_df, freq=freq)[list(REQUIRED_COLUMNS)]
+    freq = freq or infer_freq(panel)
     if isinstance(test, int):
         validate_panel(panel, freq=freq, horizon=test)
         train, actual, horizon = (*split_last(panel, test), test)

@@ -175,23 +175,12 @@ class LightGBMForecaster:
             raise RuntimeError("LightGBMForecaster is not fitted; call fit or load first")
         return self._mlf
 
-    def predict_point(self, h: int, history: pd.DataFrame | None = None) -> pd.DataFrame:
-        """Point forecasts only: `unique_id`, `ds`, `yhat`."""
-        mlf = self._require_fitted()
-        if h < 1:
-            raise ValueError(f"h must be >= 1, got {h}")
-        if history is None:
-            panel = self.history_
-        else:
-            panel = self._validate(history)
-            if self.log_target_ and (panel["y"] < 0).any():
-                bad = sorted(panel.loc[panel["y"] < 0, "unique_id"].unique())[:10]
-                raise ValueError(f"the model was trained on non-negative y; negative y in {bad}")
-        # Forecasting from a history frame (rather than mlforecast's internal state) is what
-        # lets `update` and unseen series share one code path.
-        raw = mlf.predict(h, new_df=panel)
-        out = raw[["unique_id", "ds", "yhat"]].sort_values(["unique_id", "ds"])
-        return out.reset_index(drop=True)
+    def _validate_history(self, history: pd.DataFrame) -> pd.DataFrame:
+        panel = self._validate(history)
+        if self.log_target_ and (panel["y"] < 0).any():
+            bad = sorted(panel.loc[panel["y"] < 0, "unique_id"].unique())[:10]
+            raise ValueError(f"the model was trained on non-negative y; negative y in {bad}")
+        return panel
 
     def predict(
         self,
@@ -202,23 +191,25 @@ class LightGBMForecaster:
         """Forecast `h` periods after each series' last observation.
 
         With `history` (a long panel of recent observations, possibly of series unseen at fit
-        time) the forecasts start after the history and nothing is refitted.
+        time) the forecasts start after the history and nothing is refitted. Output:
+        `unique_id`, `ds`, `yhat` and `yhat_lo_L` / `yhat_hi_L` for each level L.
         """
-        forecasts = self.predict_point(h, history)
+        mlf = self._require_fitted()
+        if h < 1:
+            raise ValueError(f"h must be >= 1, got {h}")
+        if levels and self.intervals_ is None:
+            raise ValueError("this model has no interval calibration (interval_windows=0)")
+        panel = self.history_ if history is None else self._validate_history(history)
+        # Forecasting from a history frame (rather than mlforecast's internal state) is what
+        # lets `update` and unseen series share one code path.
+        raw = mlf.predict(h, new_df=panel)
+        forecasts = raw[["unique_id", "ds", "yhat"]].sort_values(["unique_id", "ds"])
+        forecasts = forecasts.reset_index(drop=True)
         if not levels:
             return forecasts
-        return self.add_intervals(forecasts, levels, history)
-
-    def add_intervals(
-        self, forecasts: pd.DataFrame, levels: Sequence[float], history: pd.DataFrame | None
-    ) -> pd.DataFrame:
-        """Conformal bounds around `forecasts` with the scales of the stored or given history."""
-        if self.intervals_ is None:
-            raise ValueError("this model has no interval calibration (interval_windows=0)")
-        if history is None:
-            scales = self.scales_
-        else:
-            scales = series_scales(self._validate(history), self.config.season_length)
+        scales = (
+            self.scales_ if history is None else series_scales(panel, self.config.season_length)
+        )
         return self.intervals_.apply(forecasts, scales, levels)
 
     def update(self, new_obs: pd.DataFrame) -> LightGBMForecaster:

@@ -3,7 +3,7 @@
 import dagster as dg
 
 from core.runtime import apply_offline_defaults
-from core.settings import get_settings
+from core.settings import Settings, get_settings
 from orchestration.defs import ingestion, registry, serving, training
 from orchestration.resources import build_resources
 
@@ -16,10 +16,16 @@ pipeline_job = dg.define_asset_job(
     "backtest, register, package and roll out.",
 )
 
-defs = dg.Definitions.merge(
-    ingestion.defs,
-    training.defs,
-    registry.defs,
-    serving.defs,
-    dg.Definitions(jobs=[pipeline_job], resources=build_resources(get_settings())),
-)
+
+def build_definitions(settings: Settings) -> dg.Definitions:
+    """The code location's definitions with resources built from `settings`."""
+    return dg.Definitions.merge(
+        ingestion.defs,
+        training.defs,
+        registry.defs,
+        serving.defs,
+        dg.Definitions(jobs=[pipeline_job], resources=build_resources(settings)),
+    )
+
+
+defs = build_definitions(get_settings())

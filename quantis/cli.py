@@ -26,11 +26,13 @@ def main() -> None:
 
 
 def _mount() -> None:
-    from quantis.commands import evaluate, model, up
+    from quantis.commands import config, db, evaluate, model, up
 
     app.command(name="up")(up.up)
     app.command(name="evaluate")(evaluate.evaluate)
     app.add_typer(model.app, name="model")
+    app.add_typer(db.app, name="db")
+    app.add_typer(config.app, name="config")
 
 
 _mount()

@@ -44,17 +44,18 @@ def run_pipeline(
     settings: Settings,
     *,
     job_name: str = "quantis_pipeline",
+    run_config: dict | None = None,
     on_event: Callable[[str, str], None] = lambda kind, step: None,
 ) -> PipelineOutcome:
     """Execute `job_name` once; `on_event(kind, step)` hears every step start/end."""
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
     from dagster import DagsterInstance
 
-    from orchestration.definitions import defs
+    from orchestration.definitions import build_definitions
     from quantis.stack import write_dagster_instance_config
 
     write_dagster_instance_config(settings.dagster_home)
-    job = defs.resolve_job_def(job_name)
+    job = build_definitions(settings).resolve_job_def(job_name)
     run_id = str(uuid.uuid4())
     stop = threading.Event()
     with DagsterInstance.get() as instance:
@@ -63,7 +64,9 @@ def run_pipeline(
         )
         watcher.start()
         try:
-            result = job.execute_in_process(instance=instance, run_id=run_id, raise_on_error=False)
+            result = job.execute_in_process(
+                run_config=run_config, instance=instance, run_id=run_id, raise_on_error=False
+            )
         finally:
             stop.set()
             watcher.join(timeout=5)

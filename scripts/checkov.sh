@@ -28,5 +28,4 @@ cd "${repo_root}"
 # BC_SKIP_MAPPING and --skip-download keep checkov from calling the Prisma/Bridgecrew API;
 # the policy set is the one bundled in the package.
 export BC_SKIP_MAPPING=TRUE
-export CHECKOV_RUN_SCA_PACKAGE_SCAN_V2=false
 exec "${venv}/bin/checkov" --config-file .checkov.yaml --skip-download "$@"

@@ -153,7 +153,10 @@ def test_protected_envs_refuse_the_development_database_password(env):
 def test_refusal_does_not_echo_secrets():
     with pytest.raises(ValidationError) as caught:
         load_settings(env="prod", secret_key=STRONG_KEY, database_password=DEV_DATABASE_PASSWORD)
-    assert STRONG_KEY not in str(caught.value)
+    message = str(caught.value)
+    # Pydantic shortens long inputs in the middle, so the key's tail is what would leak.
+    assert STRONG_KEY[-8:] not in message
+    assert "input_value" not in message
 
 
 def test_dev_accepts_development_defaults():

@@ -72,3 +72,22 @@ def test_missing_columns_and_missing_source_exit_2(tmp_path):
 def test_horizon_longer_than_series_exits_2(panel_csv):
     result = runner.invoke(app, ["evaluate", "--data", str(panel_csv), "--horizon", "60"])
     assert result.exit_code == 2 and "too short" in result.stderr
+
+
+def test_bundled_dataset_uses_its_competition_split(monkeypatch):
+    import models
+
+    panel = synthetic_panel(4, 40, "QS", seed=8)
+    is_test = panel.groupby("unique_id").cumcount(ascending=False) < 8
+    calls = []
+
+    def fake_tourism(group):
+        calls.append(group)
+        return panel[~is_test], panel[is_test]
+
+    monkeypatch.setattr(models, "load_tourism", fake_tourism)
+    result = runner.invoke(app, ["evaluate", "--dataset", "tourism-quarterly", "--json"])
+    assert result.exit_code == 0, result.output
+    assert calls == ["quarterly"]
+    report = json.loads(result.stdout)
+    assert report["horizon"] == 8 and report["n_series"] == 4

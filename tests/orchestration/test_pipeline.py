@@ -1,0 +1,139 @@
+"""The whole asset graph, in-process, on a small panel: landing files to a served model."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+
+import pytest
+from sqlalchemy import func, select
+
+from core.db.engine import make_engine, session_scope
+from core.db.models import Observation, QuarantinedRow
+from core.registry import ModelRegistry
+from models.datasets import synthetic_panel
+
+pytestmark = pytest.mark.slow
+
+ASSETS = (
+    "staged_observations",
+    "observations",
+    "trained_model",
+    "backtest_report",
+    "registered_model",
+    "model_bento",
+    "model_deployment",
+)
+
+
+def _count(settings, model) -> int:
+    with session_scope(make_engine(settings.database_url)) as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+def _metadata(result, asset: str) -> dict:
+    [event] = result.asset_materializations_for_node(asset)
+    return {key: value.value for key, value in event.metadata.items()}
+
+
+def _post(url: str, body: dict) -> object:
+    request = urllib.request.Request(
+        url, json.dumps(body).encode(), {"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def test_full_graph_serves_a_model_and_a_rerun_adds_nothing(pipeline_settings, landing, run_job):
+    panel = synthetic_panel(8, 72, "MS", seed=3)
+    panel.to_csv(landing / "panel.csv", index=False)
+
+    first = run_job()
+    assert first.success
+    for asset in ASSETS:
+        assert first.asset_materializations_for_node(asset), f"{asset} not materialized"
+    checks = first.get_asset_check_evaluations()
+    assert checks and all(c.passed for c in checks), [c.check_name for c in checks if not c.passed]
+    assert _count(pipeline_settings, Observation) == len(panel)
+
+    registry = ModelRegistry(
+        pipeline_settings.mlflow_tracking_uri, pipeline_settings.registered_model_name
+    )
+    champion = registry.champion()
+    assert champion is not None and champion.version == "1"
+    assert champion.decision["promote"] is True
+
+    endpoint = _metadata(first, "model_deployment")["endpoint_url"]
+    info = _post(f"{endpoint}/model_info", {})
+    assert info["version"] == "1"
+    history = panel[panel["unique_id"] == panel["unique_id"].iloc[0]]
+    body = {
+        "series": [
+            {
+                "id": "s",
+                "timestamps": [d.isoformat() for d in history["ds"]],
+                "values": history["y"].tolist(),
+            }
+        ],
+        "horizon": 6,
+        "levels": [80, 95],
+    }
+    [forecast] = _post(f"{endpoint}/forecast", body)
+    assert len(forecast["points"]) == 6
+    point = forecast["points"][0]
+    assert point["lower"]["95"] <= point["lower"]["80"] <= point["yhat"] <= point["upper"]["80"]
+
+    second = run_job()
+    assert second.success
+    assert _metadata(second, "staged_observations")["rows_in"] == 0
+    assert _metadata(second, "observations")["rows_inserted"] == 0
+    assert _count(pipeline_settings, Observation) == len(panel)
+    # Same data and configuration: the new version does not beat the champion, which keeps
+    # serving from the same running server.
+    assert _metadata(second, "registered_model")["promoted"] is False
+    assert registry.champion().version == "1"
+    assert _metadata(second, "model_deployment")["reused_running_server"] is True
+
+
+def test_bad_rows_stop_the_run_before_training_and_are_all_accounted_for(
+    pipeline_settings, landing, run_job
+):
+    panel = synthetic_panel(4, 40, "MS", seed=1)
+    text = panel.astype({"y": str, "ds": str})
+    text.loc[[3, 10, 17, 44, 61, 90], "y"] = "not-a-number"
+    text.loc[[5, 25, 70], "ds"] = "yesterday"
+    text.loc[[30, 120], "unique_id"] = ""  # 11 of 160 rows bad: above the 5% threshold
+    text.to_csv(landing / "bad.csv", index=False)
+    (landing / "garbage.parquet").write_bytes(b"definitely not parquet")
+
+    result = run_job()
+    assert not result.success
+    assert not result.asset_materializations_for_node("trained_model")
+    failed = {c.check_name for c in result.get_asset_check_evaluations() if not c.passed}
+    assert failed == {"value_numeric", "timestamp_valid", "series_id_not_null"}
+    staged = _metadata(result, "staged_observations")
+    assert staged["rows_in"] == len(panel) == staged["good_rows"] + staged["quarantined_rows"]
+    assert staged["quarantined_rows"] == 11 == _count(pipeline_settings, QuarantinedRow)
+    assert _count(pipeline_settings, Observation) == 0  # nothing loaded from a stopped run
+    quarantined_file = landing / "_quarantine" / "garbage.parquet"
+    assert quarantined_file.exists() and not (landing / "garbage.parquet").exists()
+    assert "cannot parse" in (landing / "_quarantine" / "garbage.parquet.reason.txt").read_text()
+
+
+def test_a_few_bad_rows_below_the_threshold_warn_but_do_not_block(
+    pipeline_settings, landing, run_job
+):
+    panel = synthetic_panel(30, 30, "MS", seed=2)
+    text = panel.astype({"y": str})
+    text.loc[7, "y"] = "oops"  # 1 of 900 rows, and 1 of 30 series left with a gap: < 5%
+    text.to_csv(landing / "mostly-good.csv", index=False)
+    result = run_job("ingestion", run_config={})
+    assert result.success
+    [numeric] = [c for c in result.get_asset_check_evaluations() if c.check_name == "value_numeric"]
+    assert not numeric.passed and numeric.severity.value == "WARN"
+    assert _count(pipeline_settings, Observation) == len(panel) - 1
+    [gaps] = [
+        c for c in result.get_asset_check_evaluations() if c.check_name == "regular_frequency"
+    ]
+    assert not gaps.passed and gaps.severity.value == "WARN"
+    assert gaps.metadata["failed_series"].value == 1
