@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 __all__ = [
     "MAX_HISTORY",
     "MAX_HORIZON",
+    "MAX_LEVELS",
     "MAX_SERIES",
     "ForecastPoint",
     "ModelInfo",
@@ -24,6 +25,7 @@ __all__ = [
 MAX_SERIES = 500
 MAX_HORIZON = 366
 MAX_HISTORY = 5000
+MAX_LEVELS = 10
 
 
 class SeriesHistory(BaseModel):
@@ -79,3 +81,7 @@ class ModelInfo(BaseModel):
     source: str
     freq: str | None = None
     season_length: int | None = None
+    horizon: int | None = Field(None, description="Horizon the model was trained for.")
+    limits: dict[str, int] = Field(
+        default_factory=dict, description="Request limits: max series, horizon, history, levels."
+    )

@@ -2,28 +2,67 @@
 
 The model comes from the Bento's own model store (tag from `QUANTIS_BENTO_MODEL`, default the
 latest `quantis-forecaster`) or, when `QUANTIS_MODEL_DIR` is set, from a model directory
-mounted as a volume. It is loaded once at start.
+mounted as a volume. It is loaded once at start. `QUANTIS_MODEL_SERVER_GPU=1` (set by the GPU
+variant, `bentofile.gpu.yaml`) makes the service declare one GPU in its resources.
+
+Routes: `POST /forecast`, `POST /model_info`, and BentoML's `/healthz`, `/readyz`, `/livez`,
+`/metrics`. Every forecast answer carries `X-Quantis-Model-Name` / `-Version` headers and
+echoes the caller's `X-Request-ID`.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import time
 from pathlib import Path
 
 import bentoml
 
-from bentos.inference import ForecastInputError, forecast_histories
-from bentos.schemas import MAX_HORIZON, MAX_SERIES, ModelInfo, SeriesForecast, SeriesHistory
+from bentos.batching import ForecastBatcher
+from bentos.inference import ForecastInputError
+from bentos.metrics import server_metrics
+from bentos.schemas import (
+    MAX_HISTORY,
+    MAX_HORIZON,
+    MAX_LEVELS,
+    MAX_SERIES,
+    ModelInfo,
+    SeriesForecast,
+    SeriesHistory,
+)
 
 MODEL_TAG = os.environ.get("QUANTIS_BENTO_MODEL", "quantis-forecaster:latest")
 MODEL_DIR = os.environ.get("QUANTIS_MODEL_DIR")
+GPU_VARIANT = os.environ.get("QUANTIS_MODEL_SERVER_GPU", "").lower() in ("1", "true", "yes")
+REQUEST_ID_HEADER = "X-Request-ID"
+# Series predicted in one model call at most; more requests wait for the next call.
+MAX_BATCH_SERIES = 1024
+
+logger = logging.getLogger("bentoml.quantis")  # a child of BentoML's configured logger
 
 
 class ForecastRejected(bentoml.exceptions.InvalidArgument):
     """A request that is well-formed JSON but cannot be forecast (HTTP 400)."""
 
 
-@bentoml.service(name="quantis-model-server", traffic={"timeout": 60})
+def _resources() -> dict[str, object]:
+    return {"cpu": "1", "gpu": 1} if GPU_VARIANT else {"cpu": "1"}
+
+
+def _check_limits(series: list[SeriesHistory], horizon: int, levels: list[int]) -> None:
+    if not 1 <= horizon <= MAX_HORIZON:
+        raise ForecastRejected(f"horizon must be between 1 and {MAX_HORIZON}, got {horizon}")
+    if not 1 <= len(series) <= MAX_SERIES:
+        raise ForecastRejected(f"send between 1 and {MAX_SERIES} series, got {len(series)}")
+    if len(levels) > MAX_LEVELS:
+        raise ForecastRejected(f"send at most {MAX_LEVELS} interval levels, got {len(levels)}")
+    bad_levels = [lv for lv in levels if not 0 < lv < 100]
+    if bad_levels:
+        raise ForecastRejected(f"interval levels must be in (0, 100); got {bad_levels}")
+
+
+@bentoml.service(name="quantis-model-server", traffic={"timeout": 60}, resources=_resources())
 class ModelServer:
     if not MODEL_DIR:
         bento_model = bentoml.models.BentoModel(MODEL_TAG)
@@ -33,24 +72,60 @@ class ModelServer:
 
         directory = Path(MODEL_DIR) if MODEL_DIR else Path(self.bento_model.path)
         self.forecaster, self.manifest = load_model_dir(directory)
+        self.labels = {"model_name": self.manifest.name, "model_version": self.manifest.version}
+        self.metrics = server_metrics()
+        self.metrics.model_info.labels(**self.labels).set(1)
+        self.batcher = ForecastBatcher(
+            self.forecaster, max_series=MAX_BATCH_SERIES, on_batch=self._observe_batch
+        )
+        logger.info("serving model %s version %s", self.manifest.name, self.manifest.version)
+
+    def _observe_batch(self, requests: int, series: int) -> None:
+        self.metrics.batch_requests.labels(**self.labels).observe(requests)
+        self.metrics.batch_series.labels(**self.labels).observe(series)
 
     @bentoml.api
-    def forecast(
-        self, series: list[SeriesHistory], horizon: int = 12, levels: list[int] | None = None
+    async def forecast(
+        self,
+        series: list[SeriesHistory],
+        horizon: int = 12,
+        levels: list[int] | None = None,
+        ctx: bentoml.Context = None,  # type: ignore[assignment]  # injected by BentoML
     ) -> list[SeriesForecast]:
-        """Forecast `horizon` steps for each series from the history sent with it."""
+        """Forecast `horizon` steps for each series from the history sent with it.
+
+        Limits: at most `MAX_SERIES` series, `MAX_HORIZON` steps, `MAX_HISTORY` points per
+        series and `MAX_LEVELS` levels, each in (0, 100). Breaking one, or sending histories
+        the model cannot use (irregular spacing, too short, duplicate ids), gives HTTP 400.
+        """
+        started = time.perf_counter()
         levels = [80, 95] if levels is None else levels
-        if not 1 <= horizon <= MAX_HORIZON:
-            raise ForecastRejected(f"horizon must be between 1 and {MAX_HORIZON}, got {horizon}")
-        if not 1 <= len(series) <= MAX_SERIES:
-            raise ForecastRejected(f"send between 1 and {MAX_SERIES} series, got {len(series)}")
-        bad_levels = [lv for lv in levels if not 0 < lv < 100]
-        if bad_levels:
-            raise ForecastRejected(f"interval levels must be in (0, 100); got {bad_levels}")
+        request_id = ctx.request.headers.get(REQUEST_ID_HEADER, "")
+        ctx.response.headers[REQUEST_ID_HEADER] = request_id
+        ctx.response.headers["X-Quantis-Model-Name"] = self.manifest.name
+        ctx.response.headers["X-Quantis-Model-Version"] = self.manifest.version
+        outcome = "rejected"
         try:
-            return forecast_histories(self.forecaster, series, horizon, levels)
-        except ForecastInputError as exc:
-            raise ForecastRejected(str(exc)) from exc
+            _check_limits(series, horizon, levels)
+            try:
+                answer = await self.batcher.submit(series, horizon, levels)
+            except ForecastInputError as exc:
+                raise ForecastRejected(str(exc)) from exc
+            outcome = "ok"
+            return answer
+        except ForecastRejected:
+            raise
+        except Exception:
+            outcome = "error"
+            raise
+        finally:
+            elapsed = time.perf_counter() - started
+            self.metrics.requests.labels(**self.labels, outcome=outcome).inc()
+            self.metrics.latency.labels(**self.labels).observe(elapsed)
+            logger.info(
+                "forecast request_id=%s series=%d horizon=%d outcome=%s seconds=%.4f",
+                request_id or "-", len(series), horizon, outcome, elapsed,
+            )  # fmt: skip
 
     @bentoml.api
     def model_info(self) -> ModelInfo:
@@ -62,4 +137,11 @@ class ModelServer:
             source=MODEL_DIR or str(self.bento_model.tag),
             freq=m.freq,
             season_length=m.season_length,
+            horizon=m.horizon,
+            limits={
+                "max_series": MAX_SERIES,
+                "max_horizon": MAX_HORIZON,
+                "max_history": MAX_HISTORY,
+                "max_levels": MAX_LEVELS,
+            },
         )

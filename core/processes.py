@@ -14,7 +14,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,11 +86,19 @@ def _reap(pid: int) -> None:
 
 
 def wait_until_healthy(
-    url: str, *, timeout_s: float = 60.0, pid: int | None = None, interval_s: float = 0.25
+    url: str,
+    *,
+    timeout_s: float = 60.0,
+    pid: int | None = None,
+    interval_s: float = 0.25,
+    gave_up: Callable[[], bool] | None = None,
 ) -> bool:
-    """Poll `url` until it answers 2xx; False on timeout or when `pid` dies first."""
+    """Poll `url` until it answers 2xx; False on timeout, when `pid` dies first, or when
+    `gave_up()` says the server reported a fatal start-up error."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
+        if gave_up is not None and gave_up():
+            return False
         if pid is not None:
             _reap(pid)
             if not is_alive(pid):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -137,7 +138,9 @@ class LightGBMForecaster:
         self._mlf = self._build(self.log_target_, self.device_)
         # dropna=False keeps rows whose older lags are missing (LightGBM handles NaN), so short
         # series still train; rows without a (transformed) target are always dropped.
-        features, target = self._mlf.preprocess(panel, return_X_y=True, as_numpy=True, dropna=False)
+        features, target = self._mlf.preprocess(
+            panel, return_X_y=True, as_numpy=True, dropna=False, validate_data=False
+        )  # validate_panel has already checked what mlforecast's validation would
         if len(target) == 0:
             raise ValueError(
                 "no training rows: every series is consumed by differencing "
@@ -163,7 +166,9 @@ class LightGBMForecaster:
             panel["unique_id"].nunique(),
             n_windows,
         )
-        config = ForecasterConfig.from_dict({**cfg.to_dict(), "interval_windows": 0})
+        # the refits reuse the device resolved for this fit instead of probing again
+        inner = {**cfg.to_dict(), "interval_windows": 0, "device": self.device_}
+        config = ForecasterConfig.from_dict(inner)
         residuals = backtest(
             lambda: LightGBMForecaster(config), calibration, h=cfg.horizon, n_windows=n_windows
         )
@@ -202,7 +207,11 @@ class LightGBMForecaster:
         panel = self.history_ if history is None else self._validate_history(history)
         # Forecasting from a history frame (rather than mlforecast's internal state) is what
         # lets `update` and unseen series share one code path.
-        raw = mlf.predict(h, new_df=panel)
+        with warnings.catch_warnings():
+            # Short histories leave old lags empty; the trees were trained with such gaps
+            # (dropna=False) and route missing values, so mlforecast's warning is only noise.
+            warnings.filterwarnings("ignore", "Found null values", UserWarning)
+            raw = mlf.predict(h, new_df=panel)
         forecasts = raw[["unique_id", "ds", "yhat"]].sort_values(["unique_id", "ds"])
         forecasts = forecasts.reset_index(drop=True)
         if not levels:

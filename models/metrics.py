@@ -74,10 +74,16 @@ def coverage(y_true, lower, upper) -> float:
 
 
 def in_sample_scales(df: pd.DataFrame, season_length: int, *, squared: bool = False) -> pd.Series:
-    """`seasonal_scale` of every series in a long panel sorted by (unique_id, ds)."""
-    return df.groupby("unique_id", sort=False)["y"].agg(
-        lambda y: seasonal_scale(y.to_numpy(), season_length, squared=squared)
+    """`seasonal_scale` of every series in a long panel sorted by (unique_id, ds), vectorised."""
+    grouped = df.groupby("unique_id", sort=False)["y"]
+    long_enough = (grouped.transform("size") > season_length).to_numpy()
+    previous = np.where(
+        long_enough, grouped.shift(season_length).to_numpy(), grouped.shift(1).to_numpy()
     )
+    diffs = df["y"].to_numpy(dtype=float) - previous
+    errors = diffs**2 if squared else np.abs(diffs)
+    keys = df["unique_id"].to_numpy()
+    return pd.Series(errors).groupby(keys, sort=False).mean().rename_axis("unique_id")
 
 
 def _series_metrics(

@@ -123,3 +123,10 @@ def test_device_auto_falls_back_to_cpu(monkeypatch, caplog, monthly_panel):
 def test_predict_before_fit_is_a_clear_error(fast_config):
     with pytest.raises(RuntimeError, match="not fitted"):
         LightGBMForecaster(fast_config).predict(3)
+
+
+def test_device_gpu_without_support_fails_before_training(monkeypatch, monthly_panel):
+    monkeypatch.setattr(device, "gpu_available", lambda: (False, "No OpenCL device found"))
+    model = LightGBMForecaster(default_config("MS", 12, 6, device="gpu", num_boost_round=5))
+    with pytest.raises(device.GPUUnavailableError, match="No OpenCL device found"):
+        model.fit(monthly_panel)

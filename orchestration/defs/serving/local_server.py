@@ -37,8 +37,14 @@ class LocalModelServer:
 
 
 def _port_is_free(host: str, port: int) -> bool:
+    """Nothing listens on the port and it can be bound. Both tests are needed: servers that
+    bind with SO_REUSEPORT (uvicorn under BentoML) leave the port bindable while in use."""
     import socket
 
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(1)
+        if probe.connect_ex((host, port)) == 0:
+            return False
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         try:
             sock.bind((host, port))
@@ -69,7 +75,19 @@ def start_model_server(
         [bentoml, "serve", bento_tag, "--host", host, "--port", str(port)], log_path, env=env
     )
     server = LocalModelServer(pid=process.pid, host=host, port=port, log_path=log_path)
-    if not wait_until_healthy(f"{server.url}/readyz", timeout_s=health_timeout_s, pid=process.pid):
+
+    def startup_failed() -> bool:
+        # BentoML's supervisor stays up when the service cannot start; its log says so.
+        return "Application startup failed" in log_tail(log_path, 200)
+
+    healthy = wait_until_healthy(
+        f"{server.url}/readyz",
+        timeout_s=health_timeout_s,
+        pid=process.pid,
+        gave_up=startup_failed,
+        interval_s=0.5,
+    )
+    if not healthy:
         stop_process_group(process.pid)
         raise ModelServerUnhealthyError(
             f"model server for {bento_tag} on port {port} did not become healthy within "

@@ -74,7 +74,8 @@ class LocalDeployTarget(DeployTarget):
     ) -> RolloutOutcome:  # fmt: skip
         with database.session() as session:
             active = get_active_deployment(session, "local")
-            if active and active.bento_tag == bento_tag and self._reusable(active):
+            same = active and active.bento_tag == bento_tag
+            if same and active.details.get("model_tag") == model_tag and self._reusable(active):
                 return RolloutOutcome(active.id, active.endpoint_url or "", reused=True)
             old = (active.id, (active.details or {}).get("pid")) if active else None
             record = start_deployment(
@@ -99,7 +100,12 @@ class LocalDeployTarget(DeployTarget):
         with database.session() as session:
             record = get_deployment(session, record_id)
             record.endpoint_url = server.url
-            record.details = {"pid": server.pid, "port": server.port, "log": str(server.log_path)}
+            record.details = {
+                "pid": server.pid,
+                "port": server.port,
+                "log": str(server.log_path),
+                "model_tag": model_tag,
+            }
             activate_deployment(session, record_id)
         if old and old[1]:
             stop_process_group(old[1])

@@ -1,0 +1,99 @@
+"""A tiny trained model directory and a real model-server process serving it, for tests.
+
+Shared by the model-server tests (`tests/bentos`) and the REST API tests (`tests/api`); each
+folder's conftest puts this folder on sys.path (the suite runs with `--import-mode=importlib`).
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.processes import (
+    ManagedProcess,
+    free_port,
+    log_tail,
+    start_process,
+    stop_process_group,
+    wait_until_healthy,
+)
+
+__all__ = [
+    "FREQ",
+    "HORIZON",
+    "MODEL_NAME",
+    "MODEL_VERSION",
+    "REPO_ROOT",
+    "RunningModelServer",
+    "build_tiny_model_dir",
+    "tiny_panel",
+]
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+FREQ, SEASON, HORIZON = "D", 7, 14
+MODEL_NAME, MODEL_VERSION = "quantis-forecaster", "7"
+
+
+def tiny_panel(n_series: int = 6, length: int = 120, seed: int = 4):
+    from models.datasets import synthetic_panel
+
+    return synthetic_panel(n_series, length, FREQ, seed=seed)
+
+
+def build_tiny_model_dir(directory: Path) -> Path:
+    """Fit a few-tree LightGBM model with interval calibration and save it as a model dir."""
+    from models.artifact import ModelManifest, save_model_dir
+    from models.forecaster import LightGBMForecaster
+
+    model = LightGBMForecaster.from_defaults(
+        FREQ, SEASON, HORIZON, num_boost_round=20, interval_windows=2
+    ).fit(tiny_panel())
+    manifest = ModelManifest(
+        model_class=type(model).__name__,
+        freq=FREQ,
+        season_length=SEASON,
+        horizon=HORIZON,
+        name=MODEL_NAME,
+        version=MODEL_VERSION,
+    )
+    save_model_dir(model, directory, manifest)
+    return directory
+
+
+@dataclass
+class RunningModelServer:
+    """`bentoml serve bentos.service:ModelServer` on a free port, stoppable and restartable."""
+
+    model_dir: Path
+    log_dir: Path
+    port: int = 0
+    process: ManagedProcess | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout_s: float = 120.0) -> RunningModelServer:
+        self.port = self.port or free_port()
+        bentoml = str(Path(sys.executable).with_name("bentoml"))
+        self.process = start_process(
+            [bentoml, "serve", "bentos.service:ModelServer", "--port", str(self.port)],
+            self.log_dir / f"model-server-{self.port}.log",
+            env={"QUANTIS_MODEL_DIR": str(self.model_dir), "BENTOML_DO_NOT_TRACK": "true"},
+            cwd=REPO_ROOT,
+        )
+        healthy = wait_until_healthy(
+            f"{self.url}/readyz", timeout_s=timeout_s, pid=self.process.pid
+        )
+        if not healthy:
+            self.stop()
+            raise RuntimeError(
+                f"model server did not become ready:\n{log_tail(self.process.log_path)}"
+            )
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop_process_group(self.process.pid)
+            self.process = None

@@ -1,0 +1,78 @@
+"""Registration and promotion through the `registered_model` asset, against a real MLflow
+store: a worse challenger stays challenger, a better one becomes champion, and rollback
+restores the champion it replaced."""
+
+from __future__ import annotations
+
+import dagster as dg
+import mlflow
+import pytest
+
+from core.registry import ModelRegistry
+from orchestration.defs.registry.assets import registered_model
+from orchestration.resources import MLflowTracking, PipelinePolicy
+
+
+class ConstantModel(mlflow.pyfunc.PythonModel):
+    def predict(self, context, model_input, params=None):
+        return model_input
+
+
+@pytest.fixture
+def tracking(isolated_settings) -> MLflowTracking:
+    home = isolated_settings
+    home.mkdir(parents=True, exist_ok=True)
+    return MLflowTracking(
+        tracking_uri=f"sqlite:///{home / 'mlflow.db'}",
+        artifact_root=str(home / "artifacts"),
+        model_name="quantis-test",
+    )
+
+
+def _trained(tracking: MLflowTracking) -> dict:
+    mlflow.set_tracking_uri(tracking.tracking_uri)
+    with mlflow.start_run(experiment_id=tracking.experiment_id()) as run:
+        info = mlflow.pyfunc.log_model(
+            name="model", python_model=ConstantModel(), pip_requirements=[]
+        )
+    return {"run_id": run.info.run_id, "model_uri": info.model_uri, "fingerprint": "abc"}
+
+
+def _register(tracking, challenger: float, champion: float | None, champion_version=None):
+    results = {"challenger": {"mase": challenger}, "seasonal_naive": {"mase": 1.6}}
+    if champion is not None:
+        results["champion"] = {"mase": champion}
+    output = registered_model(
+        context=dg.build_asset_context(),
+        trained_model=_trained(tracking),
+        backtest_report={"results": results, "champion_version": champion_version, "n_windows": 2},
+        mlflow_tracking=tracking,
+        policy=PipelinePolicy(
+            max_bad_row_share=0.05, promotion_margin=0.0, train_device="cpu", work_dir="unused"
+        ),
+    )
+    return output.value, output.metadata
+
+
+def test_only_better_challengers_are_promoted_and_rollback_restores(tracking):
+    registry = ModelRegistry(tracking.tracking_uri, tracking.model_name)
+
+    first, _ = _register(tracking, challenger=1.30, champion=None)
+    assert first == {"version": "1", "promoted": True, "champion_version": "1"}
+
+    worse, metadata = _register(tracking, challenger=1.40, champion=1.30, champion_version="1")
+    assert worse["promoted"] is False and registry.champion().version == "1"
+    assert registry.by_alias("challenger").version == "2"
+    assert "does not beat champion" in metadata["decision"].value
+    assert registry.version("2").decision["champion_mase"] == 1.30
+
+    better, _ = _register(tracking, challenger=1.10, champion=1.30, champion_version="1")
+    assert better["promoted"] is True and registry.champion().version == "3"
+
+    restored = registry.rollback()
+    assert restored.version == "1" and registry.champion().version == "1"
+
+
+def test_a_model_worse_than_seasonal_naive_never_becomes_champion(tracking):
+    result, _ = _register(tracking, challenger=1.70, champion=None)
+    assert result["promoted"] is False and result["champion_version"] is None

@@ -1,0 +1,86 @@
+"""Local roll-out with real Bentos and real `bentoml serve` processes."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from core.db.engine import make_engine, session_scope
+from core.db.migrate import upgrade
+from core.db.repositories.deployments import get_active_deployment, list_deployments
+from core.processes import free_port, is_alive, stop_process_group
+from models import LightGBMForecaster
+from models.artifact import ModelManifest, save_model_dir
+from models.datasets import synthetic_panel
+from orchestration.defs.serving.bento_build import build_model_bento
+from orchestration.defs.serving.targets import LocalDeployTarget
+from orchestration.resources import OperationalDatabase
+
+pytestmark = pytest.mark.slow
+
+
+def _model_dir(tmp_path: Path, version: str) -> Path:
+    panel = synthetic_panel(3, 48, "MS", seed=int(version))
+    model = LightGBMForecaster.from_defaults(
+        "MS", 12, 3, num_boost_round=5, interval_windows=0
+    ).fit(panel)
+    directory = tmp_path / f"model-{version}"
+    manifest = ModelManifest("LightGBMForecaster", "MS", 12, 3, name="m", version=version)
+    save_model_dir(model, directory, manifest)
+    return directory
+
+
+def _model_info(url: str) -> dict:
+    request = urllib.request.Request(
+        f"{url}/model_info", b"{}", {"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def test_healthy_server_replaces_the_old_one_and_a_broken_one_does_not(tmp_path):
+    url = f"sqlite:///{tmp_path / 'ops.db'}"
+    upgrade(url)
+    database = OperationalDatabase(url=url)
+    home = tmp_path / "bentoml"
+    target = LocalDeployTarget(
+        bentoml_home=str(home), log_dir=str(tmp_path / "logs"),
+        preferred_port=free_port(), health_timeout_s=60,
+    )  # fmt: skip
+    pids = []
+    try:
+        first = build_model_bento(
+            _model_dir(tmp_path, "1"), model_name="m", labels={}, bentoml_home=home
+        )
+        one = target.roll_out(database, bento_tag=first.bento_tag, model_tag=first.model_tag,
+                              model_name="m", model_version="1")  # fmt: skip
+        with session_scope(make_engine(url)) as session:
+            pids.append(get_active_deployment(session, "local").details["pid"])
+        assert _model_info(one.endpoint_url)["version"] == "1"
+
+        with pytest.raises(dg.Failure, match="did not become healthy"):
+            target.roll_out(database, bento_tag=first.bento_tag, model_tag="m:does-not-exist",
+                            model_name="m", model_version="broken")  # fmt: skip
+        with session_scope(make_engine(url)) as session:
+            active = get_active_deployment(session, "local")
+            statuses = [d.status for d in list_deployments(session).items]
+        assert active.id == one.deployment_id and "failed" in statuses
+        assert _model_info(one.endpoint_url)["version"] == "1"  # the old one still serves
+
+        second = build_model_bento(
+            _model_dir(tmp_path, "2"), model_name="m", labels={}, bentoml_home=home
+        )
+        two = target.roll_out(database, bento_tag=second.bento_tag, model_tag=second.model_tag,
+                              model_name="m", model_version="2")  # fmt: skip
+        with session_scope(make_engine(url)) as session:
+            pids.append(get_active_deployment(session, "local").details["pid"])
+        assert two.replaced_deployment_id == one.deployment_id
+        assert _model_info(two.endpoint_url)["version"] == "2"
+        assert not is_alive(pids[0])  # the old server was stopped after the switch
+    finally:
+        for pid in pids:
+            stop_process_group(pid)
