@@ -73,7 +73,9 @@ class RateLimiter:
 
     def __init__(self, per_minute: float, burst: float) -> None:
         if per_minute <= 0 or burst < 1:
-            raise ValueError(f"rate limit needs per_minute > 0 and burst >= 1, got {per_minute}, {burst}")
+            raise ValueError(
+                f"rate limit needs per_minute > 0 and burst >= 1, got {per_minute}, {burst}"
+            )
         self.rate = per_minute / 60.0
         self.burst = burst
         self._buckets: dict[int, tuple[float, float]] = {}

@@ -12,8 +12,8 @@ import httpx
 
 __all__ = [
     "ASSET_HEALTH_QUERY",
-    "LAUNCH_RUN_MUTATION",
     "LATEST_RUNS_QUERY",
+    "LAUNCH_RUN_MUTATION",
     "DagsterClient",
     "PipelineError",
     "PipelineUnavailableError",
@@ -114,7 +114,9 @@ class DagsterClient:
         try:
             document = response.json()
         except ValueError as error:
-            raise PipelineError(f"Dagster answered non-JSON (HTTP {response.status_code})") from error
+            raise PipelineError(
+                f"Dagster answered non-JSON (HTTP {response.status_code})"
+            ) from error
         if document.get("errors"):
             messages = "; ".join(str(e.get("message")) for e in document["errors"])
             raise PipelineError(f"Dagster GraphQL error: {messages}")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._machine import write_results
+from benchmarks._machine import machine_info, write_results
 from models import evaluate_methods, load_tourism
 
 # Best MASE published in the Tourism competition (Athanasopoulos et al., 2011), for context.
@@ -27,6 +27,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--groups", nargs="+", default=["monthly", "quarterly"])
     args = parser.parse_args()
+    machine = machine_info()
 
     groups = {}
     rows = ["| group | method | MASE | sMAPE | RMSSE | cov 80 | cov 95 | seconds |",
@@ -52,7 +53,7 @@ def main() -> None:
     notes = "\n\nPublished best MASE: " + ", ".join(
         f"{g} {PUBLISHED_BEST[g]}" for g in args.groups if g in PUBLISHED_BEST
     )
-    path = write_results("accuracy", {"groups": groups}, "\n".join(rows) + notes)
+    path = write_results("accuracy", {"groups": groups}, "\n".join(rows) + notes, machine)
     print(f"wrote {path}")
 
 

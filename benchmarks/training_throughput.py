@@ -10,7 +10,9 @@ A seeded synthetic panel of daily series (default 10,000 x 730 points) is fitted
   without interval calibration so both do the same work;
 - `floor`: our feature matrix built once, then `lgb.train` timed alone: LightGBM's own share.
 
-Each runs in its own subprocess so its peak memory (ru_maxrss) is its own.
+Each runs in its own subprocess so its peak memory (ru_maxrss) is its own. The subprocesses get
+OMP_WAIT_POLICY (default PASSIVE): with the default spin-waiting, LightGBM's OpenMP threads
+slow down several-fold when other work shares the cores, which swamps every other difference.
 Writes benchmarks/results/training_throughput.{json,md}.
 
     .venv/bin/python benchmarks/training_throughput.py [--series 10000] [--length 730] [--trees 100]
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -124,7 +127,8 @@ def _spawn(name: str, args) -> dict:
     command = [sys.executable, __file__, "--worker", name, "--series", str(args.series),
                "--length", str(args.length), "--trees", str(args.trees), "--seed", str(args.seed)]  # fmt: skip
     started = time.perf_counter()
-    completed = subprocess.run(command, capture_output=True, text=True, check=False)
+    env = {**os.environ, "OMP_WAIT_POLICY": args.omp_wait_policy}
+    completed = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     if completed.returncode != 0:
         raise RuntimeError(f"{name} run failed:\n{completed.stderr[-3000:]}")
     line = next(x for x in completed.stdout.splitlines() if x.startswith("RESULT "))
@@ -140,14 +144,16 @@ def main() -> None:
     parser.add_argument("--length", type=int, default=730)
     parser.add_argument("--trees", type=int, default=100)  # LGBMRegressor default
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--omp-wait-policy", default="PASSIVE", choices=["PASSIVE", "ACTIVE"])
     parser.add_argument("--worker", choices=RUNS, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         _worker(args)
         return
 
-    from benchmarks._machine import write_results
+    from benchmarks._machine import machine_info, write_results
 
+    machine = machine_info()
     runs = {name: _spawn(name, args) for name in RUNS}
     plain, ours, floor = runs["plain"], runs["ours"], runs["floor"]
     summary = {
@@ -172,10 +178,10 @@ def main() -> None:
         f"{floor['rows']} training rows x {floor['features']} features.",
     ]
     settings = {"series": args.series, "length": args.length, "trees": args.trees,
-                "horizon": HORIZON, "seed": args.seed}  # fmt: skip
+                "horizon": HORIZON, "seed": args.seed, "omp_wait_policy": args.omp_wait_policy}  # fmt: skip
     path = write_results(
         "training_throughput", {"settings": settings, "runs": runs, "summary": summary},
-        "\n".join(rows),
+        "\n".join(rows), machine,
     )  # fmt: skip
     print(f"wrote {path}")
 

@@ -59,7 +59,9 @@ class ModelRegistry:
         from mlflow.tracking import MlflowClient
 
         self.model_name = model_name
-        self.client = MlflowClient(tracking_uri=tracking_uri, registry_uri=registry_uri)
+        self.tracking_uri = tracking_uri
+        self.registry_uri = registry_uri or tracking_uri
+        self.client = MlflowClient(tracking_uri=tracking_uri, registry_uri=self.registry_uri)
 
     # -- reading ---------------------------------------------------------------------------
     def _view(self, mv, with_metrics: bool = True) -> ModelVersionView:
@@ -126,9 +128,18 @@ class ModelRegistry:
 
         if not self.exists():
             self.client.create_registered_model(self.model_name)
-        mv = mlflow.register_model(
-            model_uri, self.model_name, tags=tags or {}, await_registration_for=0
-        )
+        # `register_model` resolves the URI through the process-wide tracking store: point it
+        # at ours for the call, so the caller's global MLflow settings are left as they were.
+        previous = mlflow.get_tracking_uri(), mlflow.get_registry_uri()
+        mlflow.set_tracking_uri(self.tracking_uri)
+        mlflow.set_registry_uri(self.registry_uri)
+        try:
+            mv = mlflow.register_model(
+                model_uri, self.model_name, tags=tags or {}, await_registration_for=0
+            )
+        finally:
+            mlflow.set_tracking_uri(previous[0])
+            mlflow.set_registry_uri(previous[1])
         self.client.set_registered_model_alias(self.model_name, CHALLENGER, mv.version)
         return self.version(mv.version)
 

@@ -1,7 +1,8 @@
 """Forecast accuracy metrics: MASE, sMAPE (M3, 0-200), RMSSE and interval coverage.
 
 Scaled metrics divide by the in-sample seasonal-naive error of each series' training part;
-a series no longer than one season falls back to the naive (lag 1) error. Aggregates are the
+a series no longer than one season falls back to the naive (lag 1) error. A flat training part
+(zero scale) makes the scaled metrics undefined: NaN, left out of the means. Aggregates are the
 mean of the per-series values.
 """
 
@@ -36,12 +37,14 @@ def _seasonal_diffs(y_train: np.ndarray, season_length: int) -> np.ndarray:
 
 
 def seasonal_scale(y_train: Sequence[float], season_length: int, *, squared: bool = False) -> float:
-    """Mean absolute (or squared) in-sample seasonal-naive error; NaN for a single point."""
+    """Mean absolute (or squared) in-sample seasonal-naive error; NaN for one point or a flat
+    series."""
     y = np.asarray(y_train, dtype=float)
     if len(y) < 2:
         return float("nan")
     diffs = _seasonal_diffs(y, season_length)
-    return float(np.mean(diffs**2) if squared else np.mean(np.abs(diffs)))
+    scale = float(np.mean(diffs**2) if squared else np.mean(np.abs(diffs)))
+    return scale if scale > 0 else float("nan")
 
 
 def mase(y_true, y_pred, y_train, season_length: int) -> float:
@@ -83,7 +86,8 @@ def in_sample_scales(df: pd.DataFrame, season_length: int, *, squared: bool = Fa
     diffs = df["y"].to_numpy(dtype=float) - previous
     errors = diffs**2 if squared else np.abs(diffs)
     keys = df["unique_id"].to_numpy()
-    return pd.Series(errors).groupby(keys, sort=False).mean().rename_axis("unique_id")
+    scales = pd.Series(errors).groupby(keys, sort=False).mean().rename_axis("unique_id")
+    return scales.where(scales > 0)  # flat series: undefined, NaN
 
 
 def _series_metrics(

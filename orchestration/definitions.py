@@ -4,7 +4,7 @@ import dagster as dg
 
 from core.runtime import apply_offline_defaults
 from core.settings import Settings, get_settings
-from orchestration.defs import ingestion, registry, serving, training
+from orchestration.defs import backup, ingestion, registry, serving, training
 from orchestration.resources import build_resources
 
 apply_offline_defaults()
@@ -24,6 +24,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         training.defs,
         registry.defs,
         serving.defs,
+        backup.defs,
         dg.Definitions(jobs=[pipeline_job], resources=build_resources(settings)),
     )
 

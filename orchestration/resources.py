@@ -16,12 +16,15 @@ from pydantic import Field, PrivateAttr
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from core.backup import BackupSources, DatabaseSource, FolderSource, RetentionPolicy
+from core.backup.sources import MLFLOW_ARTIFACTS, MLFLOW_DATABASE, OPERATIONAL_DATABASE
 from core.db.engine import make_engine, session_scope
 from core.registry import ModelRegistry
 from core.settings import Settings
 from core.storage import ObjectStore, open_object_store
 
 __all__ = [
+    "BackupVault",
     "LandingArea",
     "MLflowTracking",
     "ObjectStorage",
@@ -132,4 +135,67 @@ def build_resources(settings: Settings) -> dict[str, Any]:
             work_dir=str(settings.home / "work"),
         ),
         "deploy_target": deploy_target_for(settings),
+        "backup_vault": BackupVault.from_settings(settings),
     }
+
+
+class BackupVault(dg.ConfigurableResource):
+    """Where backups go, what they cover and how many are kept (see `core.backup`)."""
+
+    store_url: str = Field(description="Backups root: file:///folder or s3://bucket/prefix.")
+    s3_endpoint_url: str | None = Field(default=None, description="S3 endpoint override.")
+    database_url: str = Field(description="Operational database; also holds the catalog.")
+    mlflow_backend_store_uri: str = Field(
+        description="MLflow backend store (SQLite or PostgreSQL URL, not a server URL)."
+    )
+    mlflow_artifact_root: str = Field(description="MLflow artifact root: folder or s3://.")
+    dagster_home: str = Field(description="DAGSTER_HOME whose SQLite storage is backed up.")
+    registered_model_name: str = Field(description="Model whose champion the drill loads.")
+    retention_daily: int = Field(ge=0, description="Daily backups kept.")
+    retention_weekly: int = Field(ge=0, description="Weekly backups kept.")
+    retention_monthly: int = Field(ge=0, description="Monthly backups kept.")
+    scratch_dir: str = Field(description="Local folder for dumps and downloads in flight.")
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> BackupVault:
+        return cls(
+            store_url=settings.object_store_url,
+            s3_endpoint_url=settings.s3_endpoint_url,
+            database_url=settings.database_url,
+            mlflow_backend_store_uri=settings.mlflow_tracking_uri,
+            mlflow_artifact_root=settings.mlflow_artifact_root,
+            dagster_home=str(settings.dagster_home),
+            registered_model_name=settings.registered_model_name,
+            retention_daily=settings.backup_retention_daily,
+            retention_weekly=settings.backup_retention_weekly,
+            retention_monthly=settings.backup_retention_monthly,
+            scratch_dir=str(settings.home / "work" / "backup"),
+        )
+
+    def open_store(self) -> ObjectStore:
+        return open_object_store(self.store_url, s3_endpoint_url=self.s3_endpoint_url)
+
+    def sources(self) -> BackupSources:
+        return BackupSources(
+            databases=(
+                DatabaseSource(OPERATIONAL_DATABASE, self.database_url),
+                DatabaseSource(MLFLOW_DATABASE, self.mlflow_backend_store_uri, required=False),
+            ),
+            folders=(FolderSource(MLFLOW_ARTIFACTS, self.mlflow_artifact_root),),
+            dagster_home=Path(self.dagster_home),
+        )
+
+    def retention(self) -> RetentionPolicy:
+        return RetentionPolicy(self.retention_daily, self.retention_weekly, self.retention_monthly)
+
+    def scratch(self) -> Path:
+        folder = Path(self.scratch_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+    def postgres_server_url(self) -> str | None:
+        """A PostgreSQL server the drill may create scratch databases on, if any is in use."""
+        for url in (self.database_url, self.mlflow_backend_store_uri):
+            if url.startswith("postgres"):
+                return url
+        return None

@@ -54,8 +54,7 @@ def record_succeeded(url: str, result: BackupResult) -> None:
     details = {
         "files": len(manifest.files),
         "rows": {
-            entry.name: sum(fp.rows for fp in entry.tables.values())
-            for entry in manifest.databases
+            entry.name: sum(fp.rows for fp in entry.tables.values()) for entry in manifest.databases
         },
         "seconds": round(result.seconds, 3),
     }

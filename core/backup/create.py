@@ -27,7 +27,7 @@ from core.backup.manifest import (
 )
 from core.backup.postgres import exported_snapshot, pg_dump, server_version, tool_version
 from core.backup.sources import BackupSources, DatabaseSource, FolderSource
-from core.backup.sqlite_files import copy_sqlite, sqlite_path, sqlite_version
+from core.backup.sqlite_files import compress, copy_sqlite, sqlite_path, sqlite_version
 from core.db.types import utc_now
 from core.storage import ObjectStore, open_object_store
 
@@ -45,7 +45,7 @@ class BackupResult:
 
 
 def database_key(name: str, kind: str) -> str:
-    return f"databases/{name}.{'dump' if kind == 'postgresql' else 'sqlite3'}"
+    return f"databases/{name}.{'dump' if kind == 'postgresql' else 'sqlite3.gz'}"
 
 
 def folder_key_prefix(name: str) -> str:
@@ -66,8 +66,12 @@ def _dump(source: DatabaseSource, work: Path) -> tuple[DatabaseEntry, Path]:
     kind = source.kind
     local = work / f"dump-{secrets.token_hex(4)}"
     if kind == "sqlite":
-        copy_sqlite(sqlite_path(source.url), local)
-        tables, server, tool = sqlite_fingerprints(local), sqlite_version(), sqlite_version()
+        snapshot_file = work / f"snapshot-{secrets.token_hex(4)}"
+        copy_sqlite(sqlite_path(source.url), snapshot_file)
+        tables, server = sqlite_fingerprints(snapshot_file), sqlite_version()
+        tool = f"{server} online backup API, gzip"
+        compress(snapshot_file, local)
+        snapshot_file.unlink()
     else:
         with exported_snapshot(source.url) as (connection, snapshot):
             tables, server = postgres_fingerprints(connection), server_version(connection)
@@ -83,6 +87,10 @@ def _dump(source: DatabaseSource, work: Path) -> tuple[DatabaseEntry, Path]:
         tables=tables,
     )
     return entry, local
+
+
+def _absent_optional(source: DatabaseSource) -> bool:
+    return not source.required and source.kind == "sqlite" and not sqlite_path(source.url).exists()
 
 
 def _redacted(url: str) -> str:
@@ -132,8 +140,11 @@ def create_backup(
         catalog.record_started(catalog_url, backup_id, location)
     try:
         with tempfile.TemporaryDirectory(dir=scratch_dir, prefix="quantis-backup-") as work:
-            databases, files = [], []
+            databases, files, skipped = [], [], {}
             for source in sources.all_databases():
+                if _absent_optional(source):
+                    skipped[source.name] = f"{_redacted(source.url)} does not exist yet"
+                    continue
                 entry, local = _dump(source, Path(work))
                 files.append(_upload(store, prefix, entry.key, local))
                 databases.append(entry)
@@ -143,7 +154,9 @@ def create_backup(
                 entry, copied = _copy_folder(folder, store, prefix, Path(work), s3_endpoint_url)
                 folders.append(entry)
                 files.extend(copied)
-        manifest = Manifest(backup_id, started, utc_now(), databases, folders, files, _versions())
+        manifest = Manifest(
+            backup_id, started, utc_now(), databases, folders, files, _versions(), skipped
+        )
         document = manifest.to_json()
         store.put_bytes(f"{prefix}/{MANIFEST_NAME}", document)
     except BaseException as error:

@@ -9,7 +9,16 @@ from core.backup.errors import BackupNotFoundError, IncompleteBackupError
 from core.backup.manifest import BACKUPS_PREFIX, MANIFEST_NAME, Manifest, backup_prefix
 from core.storage import ObjectNotFoundError, ObjectStore
 
-__all__ = ["BackupListing", "latest_complete_backup", "list_backups", "load_manifest"]
+__all__ = [
+    "LATEST",
+    "BackupListing",
+    "latest_complete_backup",
+    "list_backups",
+    "load_manifest",
+    "resolve_backup_id",
+]
+
+LATEST = "latest"
 
 
 @dataclass(frozen=True)
@@ -74,3 +83,8 @@ def latest_complete_backup(store: ObjectStore) -> Manifest:
         if listing.manifest is not None:
             return listing.manifest
     raise BackupNotFoundError(f"no complete backup in {store.uri(BACKUPS_PREFIX)}")
+
+
+def resolve_backup_id(store: ObjectStore, backup_id: str) -> str:
+    """`backup_id` itself, or the newest complete backup's id for `latest`."""
+    return latest_complete_backup(store).backup_id if backup_id == LATEST else backup_id

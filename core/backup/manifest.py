@@ -81,7 +81,7 @@ class FileEntry:
 
 @dataclass(frozen=True)
 class DatabaseEntry:
-    """One database dump: `kind` is `postgresql` (pg_dump -Fc) or `sqlite` (a database file)."""
+    """One database dump: `kind` is `postgresql` (pg_dump -Fc) or `sqlite` (a gzipped database file)."""
 
     name: str
     kind: str
@@ -111,6 +111,7 @@ class Manifest:
     folders: list[FolderEntry]
     files: list[FileEntry]
     versions: dict[str, str] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
     format: int = MANIFEST_FORMAT
 
     @property
@@ -158,5 +159,6 @@ class Manifest:
             folders=[FolderEntry(**entry) for entry in document["folders"]],
             files=[FileEntry(**entry) for entry in document["files"]],
             versions=dict(document.get("versions", {})),
+            skipped=dict(document.get("skipped", {})),
             format=document["format"],
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -71,7 +71,6 @@ class RestoreReport:
     files_verified: int
     seconds: float
     artifact_rows_moved: int = 0
-    notes: list[str] = field(default_factory=list)
 
 
 def _has_data(url: str) -> bool:

@@ -44,6 +44,9 @@ class DatabaseSource:
 
     name: str
     url: str
+    # An optional SQLite source whose file does not exist yet (no model trained on a fresh
+    # install) is listed as skipped in the manifest instead of failing the backup.
+    required: bool = True
 
     @property
     def kind(self) -> str:
@@ -84,7 +87,7 @@ class BackupSources:
         return cls(
             databases=(
                 DatabaseSource(OPERATIONAL_DATABASE, settings.database_url),
-                DatabaseSource(MLFLOW_DATABASE, mlflow_store),
+                DatabaseSource(MLFLOW_DATABASE, mlflow_store, required=False),
             ),
             folders=(FolderSource(MLFLOW_ARTIFACTS, settings.mlflow_artifact_root),),
             dagster_home=settings.dagster_home,

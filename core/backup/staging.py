@@ -20,8 +20,8 @@ from core.backup.fingerprints import (
     sqlite_fingerprints,
 )
 from core.backup.manifest import DatabaseEntry
-from core.backup.sqlite_files import check_integrity, copy_sqlite, sqlite_path
 from core.backup.sources import database_kind
+from core.backup.sqlite_files import check_integrity, copy_sqlite, decompress, sqlite_path
 from core.db.engine import make_engine
 
 __all__ = ["StagedDatabase", "stage_database"]
@@ -91,11 +91,14 @@ def stage_database(entry: DatabaseEntry, dump: Path, target_url: str, work: Path
         )
     if kind == "sqlite":
         staged_path = work / f"staged-{secrets.token_hex(4)}.sqlite3"
-        dump.replace(staged_path)
+        decompress(dump, staged_path)
+        dump.unlink()
         staged: StagedDatabase = _StagedSqlite(entry, target_url, f"sqlite:///{staged_path}")
     else:
         label = f"{make_url(target_url).database}_restore"[:48]
-        staged = _StagedPostgres(entry, target_url, postgres.scratch_database_url(target_url, label))
+        staged = _StagedPostgres(
+            entry, target_url, postgres.scratch_database_url(target_url, label)
+        )
         postgres.create_database(staged.url)
     try:
         if kind == "postgresql":

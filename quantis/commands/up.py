@@ -36,12 +36,12 @@ PIPELINE_STEPS = (
 def prepare(settings: Settings, *, demo_data: bool) -> None:
     """Home folder, database schema and (when the landing area is empty) the demo data."""
     from core.db.migrate import upgrade
-    from quantis.demo_data import seed_landing_with_tourism
+    from quantis.demo_data import DEMO_DATASET, seed_landing_with_tourism
 
     settings.ensure_home()
     upgrade(settings.database_url)
     if demo_data and seed_landing_with_tourism(settings):
-        console.print("Seeded the landing area with the Tourism monthly data set (366 series).")
+        console.print(f"Seeded the landing area with the Tourism {DEMO_DATASET} data set.")
 
 
 def run_with_progress(settings: Settings, job_name: str = "quantis_pipeline"):

@@ -48,6 +48,17 @@ def test_short_series_scale_falls_back_to_lag_one():
     assert math.isnan(seasonal_scale([5], season_length=1))
 
 
+def test_flat_training_part_gives_nan_not_infinity():
+    assert math.isnan(mase([1, 2], [1, 1], [3, 3, 3], season_length=1))
+    train = pd.DataFrame({"unique_id": ["flat"] * 3 + ["ok"] * 3, "ds": [1, 2, 3] * 2,
+                          "y": [3.0, 3.0, 3.0, 1.0, 2.0, 3.0]})  # fmt: skip
+    forecasts = pd.DataFrame({"unique_id": ["flat", "ok"], "ds": [4, 4], "y": [3.0, 4.0],
+                              "yhat": [4.0, 5.0]})  # fmt: skip
+    table = per_series_metrics(forecasts, train, season_length=1)
+    assert math.isnan(table.set_index("unique_id").loc["flat", "mase"])
+    assert aggregate_metrics(table)["mase"] == pytest.approx(1.0)
+
+
 def _frames():
     train = pd.DataFrame(
         {

@@ -1,0 +1,133 @@
+"""A forecast request end to end: history from the database, the model server, storage.
+
+The database session is not held open while the model server works: history is read and
+that transaction ended before the call, the forecasts are stored in a new one after it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.auth import Caller
+from api.errors import ApiError
+from api.metrics import ApiMetrics
+from api.model_server import (
+    ModelServerClient,
+    ModelServerRejectedError,
+    ModelServerUnavailableError,
+)
+from api.schemas.forecasts import ForecastBatch, ForecastCreate, ForecastPointPublic, ForecastPublic
+from core.db.models import Forecast, Series
+from core.db.repositories.forecasts import save_forecast
+from core.db.repositories.observations import read_recent_panel
+
+__all__ = ["forecast_public", "run_forecast"]
+
+
+def forecast_public(forecast: Forecast) -> ForecastPublic:
+    """The API view of a stored forecast (`lo`/`hi` in storage are `lower`/`upper` here)."""
+    points = [
+        ForecastPointPublic(ds=p["ds"], yhat=p["yhat"], lower=p["lo"], upper=p["hi"])
+        for p in forecast.payload
+    ]
+    return ForecastPublic(
+        id=forecast.id,
+        request_id=forecast.request_id,
+        series_id=forecast.series_id,
+        model_name=forecast.model_name,
+        model_version=forecast.model_version,
+        horizon=forecast.horizon,
+        levels=forecast.levels,
+        created_at=forecast.created_at,
+        points=points,
+    )
+
+
+def _histories(session: Session, series_ids: list[int], points: int) -> list[dict[str, Any]]:
+    found = {s.id: s for s in session.scalars(select(Series).where(Series.id.in_(series_ids)))}
+    unknown = [i for i in series_ids if i not in found]
+    if unknown:
+        raise ApiError(404, "not_found", f"series ids {unknown} do not exist")
+    names = [found[i].name for i in series_ids]
+    panel = read_recent_panel(session, points, names)
+    by_name = {name: frame for name, frame in panel.groupby("unique_id", sort=False)}
+    empty = [name for name in names if name not in by_name]
+    if empty:
+        raise ApiError(422, "no_history", f"series {empty} have no observations to forecast from")
+    return [
+        {
+            "id": name,
+            "timestamps": [ts.isoformat() for ts in by_name[name]["ds"]],
+            "values": by_name[name]["y"].tolist(),
+        }
+        for name in names
+    ]
+
+
+def _call_model(
+    client: ModelServerClient, metrics: ApiMetrics, histories, horizon, levels, request_id
+):
+    try:
+        answer = client.forecast(histories, horizon, levels, request_id)
+    except ModelServerUnavailableError as error:
+        metrics.model_server_calls.labels("unavailable").inc()
+        raise ApiError(503, "model_server_unavailable", str(error)) from error
+    except ModelServerRejectedError as error:
+        metrics.model_server_calls.labels("rejected").inc()
+        raise ApiError(
+            422, "forecast_rejected", f"the model server cannot forecast this input: {error}"
+        ) from error
+    metrics.model_server_calls.labels("ok").inc()
+    return answer
+
+
+def run_forecast(
+    session: Session,
+    client: ModelServerClient,
+    metrics: ApiMetrics,
+    caller: Caller,
+    body: ForecastCreate,
+    *,
+    default_horizon: int,
+    history_points: int,
+) -> ForecastBatch:
+    horizon = body.horizon or default_horizon
+    histories = _histories(session, body.series_ids, body.history or history_points)
+    session.commit()  # end the read transaction before the (slow) model call
+    answer = _call_model(client, metrics, histories, horizon, body.levels, caller.request_id)
+    by_name = {entry["id"]: entry["points"] for entry in answer.series}
+    stored = []
+    for series_id, history in zip(body.series_ids, histories, strict=True):
+        points = [
+            {"ds": p["ds"], "yhat": p["yhat"], "lo": p["lower"], "hi": p["upper"]}
+            for p in by_name[history["id"]]
+        ]
+        stored.append(
+            save_forecast(
+                session,
+                request_id=caller.request_id,
+                series_id=series_id,
+                model_name=answer.model_name,
+                model_version=answer.model_version,
+                horizon=horizon,
+                levels=body.levels,
+                points=points,
+            )
+        )
+    caller.audit(
+        session,
+        "forecast.create",
+        "forecasts",
+        {"series_ids": body.series_ids, "horizon": horizon, "model_version": answer.model_version},
+    )
+    session.commit()
+    metrics.forecasts.labels(answer.model_version).inc(len(stored))
+    return ForecastBatch(
+        request_id=caller.request_id,
+        model_name=answer.model_name,
+        model_version=answer.model_version,
+        forecasts=[forecast_public(f) for f in stored],
+    )

@@ -1,0 +1,79 @@
+"""The Quantis REST API: `create_app(settings)` builds the FastAPI application.
+
+Run it with `quantis serve api` or `uvicorn --factory api.main:create_app`. Everything except
+`/health`, `/ready`, `/metrics`, `/docs` and the OpenAPI document needs an API key; the
+resources live under `/api/v1`; the web page (when `frontend/dist` is built) is served at `/`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from api.auth import RateLimiter
+from api.config import ApiOptions
+from api.errors import install_error_handlers
+from api.logging import configure_logging
+from api.metrics import ApiMetrics
+from api.middleware import RequestContextMiddleware
+from api.model_server import ModelServerClient
+from api.pipeline import DagsterClient
+from api.routes import API_PREFIX, forecasts, health, models, observations, pipeline, series
+from api.state import ApiState
+from core.db.engine import make_engine, make_session_factory
+from core.runtime import apply_offline_defaults
+from core.settings import Settings, get_settings
+
+__all__ = ["API_PREFIX", "build_state", "create_app"]
+
+
+def build_state(settings: Settings, options: ApiOptions) -> ApiState:
+    engine = make_engine(settings.database_url)
+    return ApiState(
+        settings=settings,
+        options=options,
+        engine=engine,
+        sessions=make_session_factory(engine),
+        model_server=ModelServerClient(settings, engine, cache_s=options.endpoint_cache_s),
+        pipeline=DagsterClient(options.dagster_url, timeout_s=options.dagster_timeout_s),
+        rate_limiter=RateLimiter(options.rate_limit_per_minute, options.rate_limit_burst),
+        metrics=ApiMetrics(),
+    )
+
+
+def create_app(
+    settings: Settings | None = None,
+    options: ApiOptions | None = None,
+    *,
+    state: ApiState | None = None,
+) -> FastAPI:
+    """The API app; `state` lets tests inject clients (e.g. a recorded Dagster transport)."""
+    apply_offline_defaults()
+    settings = settings or get_settings()
+    options = options or ApiOptions.from_env()
+    configure_logging(settings.log_level)
+    state = state or build_state(settings, options)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        state.close()
+
+    app = FastAPI(
+        title="Quantis API",
+        version="1.0.0",
+        description="Time series, observations, forecasts, model registry and pipeline health. "
+        "Send an API key as `Authorization: Bearer <key>` or `X-API-Key: <key>`.",
+        lifespan=lifespan,
+    )
+    app.state.quantis = state
+    install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware, metrics=state.metrics)
+    for module in (health, series, observations, forecasts, models, pipeline):
+        app.include_router(module.router)
+    if options.frontend_dir.is_dir():  # built by the frontend's `npm run build`
+        app.mount("/", StaticFiles(directory=options.frontend_dir, html=True), name="frontend")
+    return app

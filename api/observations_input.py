@@ -1,0 +1,183 @@
+"""Checks on uploaded observations that the schema cannot make, with row-level errors.
+
+Every problem is reported with where it is (`loc`: body path or file line and column), what
+is wrong and a machine code; one bad row rejects the whole upload, nothing is written.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.errors import ApiError
+from core.db.models import Series
+from core.db.repositories.observations import UpsertResult, upsert_observations
+from core.db.repositories.series import create_series
+from core.db.types import as_utc
+
+__all__ = ["MAX_REPORTED_ERRORS", "UploadRow", "parse_csv", "store_rows"]
+
+MAX_REPORTED_ERRORS = 100
+CSV_COLUMNS = {"series": ("series", "unique_id"), "ts": ("ts", "ds"), "value": ("value", "y")}
+
+
+@dataclass(frozen=True)
+class UploadRow:
+    """One observation and where it came from (`loc` prefix for error messages)."""
+
+    loc: tuple[Any, ...]
+    series: str
+    ts: datetime
+    value: float
+
+
+def _problem(loc: Sequence[Any], kind: str, message: str) -> dict[str, Any]:
+    return {"loc": list(loc), "message": message, "type": kind}
+
+
+def _reject(summary: str, problems: list[dict[str, Any]]) -> ApiError:
+    shown = problems[:MAX_REPORTED_ERRORS]
+    more = len(problems) - len(shown)
+    suffix = f" (first {len(shown)} listed)" if more else ""
+    return ApiError(
+        422,
+        "invalid_rows",
+        f"{summary}: {len(problems)} problem(s){suffix}; nothing was written",
+        {"errors": shown, "error_count": len(problems)},
+    )
+
+
+def _column_map(header: list[str]) -> dict[str, int]:
+    names = [name.strip().lower() for name in header]
+    found: dict[str, int] = {}
+    for field, aliases in CSV_COLUMNS.items():
+        matches = [names.index(alias) for alias in aliases if alias in names]
+        if not matches:
+            expected = " or ".join(aliases)
+            raise ApiError(
+                422,
+                "invalid_csv",
+                f"the CSV header lacks a {field} column ({expected}); header is {header}",
+            )
+        found[field] = matches[0]
+    return found
+
+
+def _parse_line(line: int, cells: list[str], columns: dict[str, int], problems: list) -> Any:
+    def cell(field: str) -> str:
+        index = columns[field]
+        return cells[index].strip() if index < len(cells) else ""
+
+    series, ts_text, value_text = cell("series"), cell("ts"), cell("value")
+    bad = len(problems)
+    if not series:
+        problems.append(_problem(("file", line, "series"), "missing", "series name is empty"))
+    try:
+        ts = datetime.fromisoformat(ts_text)
+    except ValueError:
+        message = f"timestamp {ts_text!r} is not ISO 8601"
+        problems.append(_problem(("file", line, "ts"), "invalid_timestamp", message))
+    try:
+        value = float(value_text)
+        if not math.isfinite(value):
+            raise ValueError(value_text)
+    except ValueError:
+        message = f"value {value_text!r} is not a finite number"
+        problems.append(_problem(("file", line, "value"), "invalid_value", message))
+    if len(problems) > bad:
+        return None
+    return UploadRow(("file", line), series, ts, value)
+
+
+def parse_csv(content: bytes, max_rows: int) -> list[UploadRow]:
+    """Rows of a `series,ts,value` (or `unique_id,ds,y`) CSV; line numbers count the header."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ApiError(422, "invalid_csv", f"the CSV is not UTF-8 text: {error}") from error
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None)
+    if not header:
+        raise ApiError(422, "invalid_csv", "the CSV is empty; expected a header and rows")
+    columns = _column_map(header)
+    rows: list[UploadRow] = []
+    problems: list[dict[str, Any]] = []
+    for line, cells in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in cells):
+            continue  # blank lines carry no row
+        if line - 1 > max_rows:
+            raise ApiError(413, "payload_too_large", f"the CSV has more than {max_rows} rows")
+        row = _parse_line(line, cells, columns, problems)
+        if row is not None:
+            rows.append(row)
+    if problems:
+        raise _reject("the CSV has invalid rows", problems)
+    if not rows:
+        raise ApiError(422, "invalid_csv", "the CSV has a header but no rows")
+    return rows
+
+
+def _check_duplicates(rows: Sequence[UploadRow]) -> list[dict[str, Any]]:
+    seen: dict[tuple[str, datetime], tuple[Any, ...]] = {}
+    problems = []
+    for row in rows:
+        key = (row.series, as_utc(row.ts))
+        if key in seen:
+            message = (
+                f"series {row.series!r} at {key[1].isoformat()} repeats the row at "
+                f"{list(seen[key])}"
+            )
+            problems.append(_problem(row.loc, "duplicate_row", message))
+        else:
+            seen[key] = row.loc
+    return problems
+
+
+def _series_ids(
+    session: Session, rows: Sequence[UploadRow], create_missing: bool, frequency: str | None
+) -> tuple[dict[str, int], list[str]]:
+    names = {row.series for row in rows}
+    found = dict(
+        session.execute(select(Series.name, Series.id).where(Series.name.in_(names))).all()
+    )
+    missing = sorted(names - found.keys())
+    if missing and not create_missing:
+        rows_by_name: dict[str, list] = defaultdict(list)
+        for row in rows:
+            if row.series in missing:
+                rows_by_name[row.series].append(row)
+        problems = [
+            _problem(row.loc, "unknown_series", f"series {row.series!r} does not exist")
+            for name in missing
+            for row in rows_by_name[name]
+        ]
+        hint = "create them first or send create_missing_series=true"
+        raise _reject(f"unknown series {missing[:10]} ({hint})", problems)
+    for name in missing:
+        found[name] = create_series(session, name, frequency).id
+    return found, missing
+
+
+def store_rows(
+    session: Session,
+    rows: Sequence[UploadRow],
+    *,
+    create_missing: bool = False,
+    frequency: str | None = None,
+) -> tuple[UpsertResult, list[str]]:
+    """Upsert the rows in the session's transaction; (counts, names of series created)."""
+    duplicates = _check_duplicates(rows)
+    if duplicates:
+        raise _reject("the upload repeats (series, timestamp) keys", duplicates)
+    ids, created = _series_ids(session, rows, create_missing, frequency)
+    result = upsert_observations(session, ((ids[r.series], r.ts, r.value) for r in rows))
+    return result, created

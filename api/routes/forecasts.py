@@ -1,0 +1,73 @@
+"""Forecasts: request (history from the database -> model server -> stored), read back."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from api.deps import Reader, SessionDep, StateDep, Writer
+from api.errors import ApiError
+from api.forecasting import forecast_public, run_forecast
+from api.routes import API_PREFIX
+from api.routes.series import find_series
+from api.schemas.common import Page, errors
+from api.schemas.forecasts import ForecastBatch, ForecastCreate, ForecastPublic
+from core.db.repositories.forecasts import get_forecast, list_forecasts
+from core.db.repositories.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+
+__all__ = ["router"]
+
+router = APIRouter(prefix=API_PREFIX, tags=["forecasts"])
+
+
+@router.post(
+    "/forecasts",
+    response_model=ForecastBatch,
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(404, 503),
+)
+def create(
+    body: ForecastCreate, session: SessionDep, state: StateDep, caller: Writer
+) -> ForecastBatch:
+    """Forecast the named series from their recent history in the database.
+
+    The forecasts are stored with the model name and version that made them. 503 when the
+    model server is down; 422 when the model cannot use a series' history.
+    """
+    return run_forecast(
+        session,
+        state.model_server,
+        state.metrics,
+        caller,
+        body,
+        default_horizon=state.settings.forecast_default_horizon,
+        history_points=state.options.history_points,
+    )
+
+
+@router.get("/forecasts/{forecast_id}", response_model=ForecastPublic, responses=errors(404))
+def get_one(forecast_id: int, session: SessionDep, _caller: Reader) -> ForecastPublic:
+    forecast = get_forecast(session, forecast_id)
+    if forecast is None:
+        raise ApiError(404, "not_found", f"forecast id {forecast_id} does not exist")
+    return forecast_public(forecast)
+
+
+@router.get(
+    "/series/{series_id}/forecasts",
+    response_model=Page[ForecastPublic],
+    responses=errors(404),
+)
+def list_for_series(
+    series_id: int,
+    session: SessionDep,
+    _caller: Reader,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Page[ForecastPublic]:
+    """Stored forecasts of one series, newest first."""
+    find_series(session, series_id)
+    page = list_forecasts(session, series_id=series_id, limit=limit, offset=offset)
+    items = [forecast_public(f) for f in page.items]
+    return Page(items=items, total=page.total, limit=limit, offset=offset)

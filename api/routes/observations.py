@@ -1,0 +1,138 @@
+"""Observations: idempotent bulk upsert (JSON or CSV), all or nothing; list by time range."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, File, Query, UploadFile
+from sqlalchemy.orm import Session
+
+from api.auth import Caller
+from api.deps import Reader, SessionDep, Writer
+from api.errors import ApiError
+from api.observations_input import UploadRow, parse_csv, store_rows
+from api.routes import API_PREFIX
+from api.routes.series import find_series
+from api.schemas.common import errors
+from api.schemas.observations import (
+    MAX_UPLOAD_ROWS,
+    ObservationList,
+    ObservationPublic,
+    ObservationsUpsert,
+    SeriesObservationsUpsert,
+    UpsertSummary,
+)
+from core.db.repositories.observations import read_observations
+from core.db.types import as_utc
+
+__all__ = ["router"]
+
+router = APIRouter(prefix=API_PREFIX, tags=["observations"])
+MAX_CSV_BYTES = 20 * 1024 * 1024
+MAX_LIST = 10_000
+
+
+def _store(
+    session: Session,
+    caller: Caller,
+    rows: list[UploadRow],
+    *,
+    source: str,
+    create_missing: bool = False,
+    frequency: str | None = None,
+) -> UpsertSummary:
+    result, created = store_rows(session, rows, create_missing=create_missing, frequency=frequency)
+    summary = UpsertSummary(
+        rows=len(rows), inserted=result.inserted, updated=result.updated, series_created=created
+    )
+    names = sorted({row.series for row in rows})
+    details = {"source": source, "series": names[:50], **summary.model_dump()}
+    caller.audit(session, "observations.upsert", "observations", details)
+    session.commit()
+    return summary
+
+
+@router.post("/observations", response_model=UpsertSummary, responses=errors(413))
+def upsert(body: ObservationsUpsert, session: SessionDep, caller: Writer) -> UpsertSummary:
+    """Insert or update rows of one or many series, keyed by (series, timestamp).
+
+    Re-sending a row only updates its value. Any invalid row (unknown series, repeated key,
+    non-finite value, bad timestamp) rejects the whole request with a 422 listing the rows.
+    """
+    rows = [
+        UploadRow(("body", "observations", i), o.series, o.ts, o.value)
+        for i, o in enumerate(body.observations)
+    ]
+    return _store(
+        session,
+        caller,
+        rows,
+        source="json",
+        create_missing=body.create_missing_series,
+        frequency=body.frequency,
+    )
+
+
+@router.post("/observations/csv", response_model=UpsertSummary, responses=errors(413))
+def upsert_csv(
+    session: SessionDep,
+    caller: Writer,
+    file: Annotated[UploadFile, File(description="CSV with columns series,ts,value.")],
+    create_missing_series: bool = False,
+    frequency: str | None = None,
+) -> UpsertSummary:
+    """The same upsert from a CSV upload (`series,ts,value` or `unique_id,ds,y` columns);
+    errors name the file line (the header is line 1)."""
+    content = file.file.read(MAX_CSV_BYTES + 1)
+    if len(content) > MAX_CSV_BYTES:
+        raise ApiError(413, "payload_too_large", f"the CSV is larger than {MAX_CSV_BYTES} bytes")
+    rows = parse_csv(content, MAX_UPLOAD_ROWS)
+    return _store(
+        session,
+        caller,
+        rows,
+        source=f"csv:{file.filename or 'upload'}",
+        create_missing=create_missing_series,
+        frequency=frequency,
+    )
+
+
+@router.post(
+    "/series/{series_id}/observations", response_model=UpsertSummary, responses=errors(404)
+)
+def upsert_one_series(
+    series_id: int, body: SeriesObservationsUpsert, session: SessionDep, caller: Writer
+) -> UpsertSummary:
+    """Insert or update rows of the series named by the path."""
+    name = find_series(session, series_id).name
+    rows = [
+        UploadRow(("body", "observations", i), name, o.ts, o.value)
+        for i, o in enumerate(body.observations)
+    ]
+    return _store(session, caller, rows, source="json")
+
+
+@router.get(
+    "/series/{series_id}/observations", response_model=ObservationList, responses=errors(404)
+)
+def list_range(
+    series_id: int,
+    session: SessionDep,
+    _caller: Reader,
+    start: Annotated[datetime | None, Query(description="Inclusive start (ISO 8601).")] = None,
+    end: Annotated[datetime | None, Query(description="Inclusive end (ISO 8601).")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIST)] = 1000,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> ObservationList:
+    """Observations of one series in a time range, oldest first."""
+    find_series(session, series_id)
+    start = as_utc(start) if start is not None else None
+    end = as_utc(end) if end is not None else None
+    if start is not None and end is not None and start > end:
+        raise ApiError(422, "invalid_input", f"start {start} is after end {end}")
+    rows = read_observations(session, series_id, start, end)
+    items = [ObservationPublic(ts=o.ts, value=o.value) for o in rows[offset : offset + limit]]
+    return ObservationList(
+        series_id=series_id, items=items, total=len(rows), limit=limit, offset=offset
+    )

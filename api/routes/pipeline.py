@@ -1,0 +1,61 @@
+"""`/api/v1/pipeline`: latest Dagster runs, asset health, and a retraining trigger (admin)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, TypeVar
+
+from fastapi import APIRouter, Query, status
+
+from api.deps import Admin, Reader, SessionDep, StateDep
+from api.errors import ApiError
+from api.pipeline import PipelineError, PipelineUnavailableError
+from api.routes import API_PREFIX
+from api.schemas.common import errors
+from api.schemas.pipeline import AssetHealthPublic, PipelineRun, RetrainLaunched
+
+__all__ = ["router"]
+
+router = APIRouter(prefix=f"{API_PREFIX}/pipeline", tags=["pipeline"])
+T = TypeVar("T")
+
+
+def _ask_dagster(call: Callable[[], T]) -> T:
+    try:
+        return call()
+    except PipelineUnavailableError as error:
+        raise ApiError(503, "pipeline_unavailable", str(error)) from error
+    except PipelineError as error:
+        raise ApiError(502, "pipeline_error", str(error)) from error
+
+
+@router.get("/runs", response_model=list[PipelineRun], responses=errors(502, 503))
+def latest_runs(
+    state: StateDep, _caller: Reader, limit: Annotated[int, Query(ge=1, le=100)] = 20
+) -> list[PipelineRun]:
+    """The newest Dagster runs first."""
+    runs = _ask_dagster(lambda: state.pipeline.latest_runs(limit))
+    return [PipelineRun(**run) for run in runs]
+
+
+@router.get("/assets", response_model=list[AssetHealthPublic], responses=errors(502, 503))
+def asset_health(state: StateDep, _caller: Reader) -> list[AssetHealthPublic]:
+    """Every asset with its last materialization and Dagster's health status."""
+    return [AssetHealthPublic(**asset) for asset in _ask_dagster(state.pipeline.asset_health)]
+
+
+@router.post(
+    "/retrain",
+    response_model=RetrainLaunched,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=errors(502, 503),
+)
+def retrain(state: StateDep, session: SessionDep, caller: Admin) -> RetrainLaunched:
+    """Launch the retraining job (train, backtest, register, package, roll out)."""
+    options = state.options
+    launched = _ask_dagster(
+        lambda: state.pipeline.launch_job(options.retrain_job, options.dagster_location)
+    )
+    caller.audit(session, "pipeline.retrain", f"dagster:{launched['run_id']}", launched)
+    session.commit()
+    return RetrainLaunched(**launched)

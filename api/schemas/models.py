@@ -1,0 +1,31 @@
+"""The model registry as the API shows it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+__all__ = ["ModelVersionPublic", "RegistryView"]
+
+
+class ModelVersionPublic(BaseModel):
+    name: str
+    version: str
+    aliases: list[str]
+    run_id: str | None
+    source: str
+    created_at: datetime
+    metrics: dict[str, float] = Field(description="Metrics of the training run (backtest MASE…).")
+    decision: dict[str, Any] | None = Field(
+        None, description="The promotion decision recorded for this version, with its figures."
+    )
+    tags: dict[str, str]
+
+
+class RegistryView(BaseModel):
+    name: str
+    champion: str | None = Field(description="Version holding the `champion` alias.")
+    challenger: str | None = Field(description="Version holding the `challenger` alias.")
+    versions: list[ModelVersionPublic] = Field(description="Newest first.")

@@ -1,0 +1,71 @@
+"""The drill's proof that a restored MLflow store serves: the champion loads and forecasts."""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from core.backup import VerificationError
+from core.backup.drill import ChampionCheck
+from core.registry import ModelRegistry
+from models.artifact import MANIFEST_NAME, load_model_dir
+
+__all__ = ["champion_check"]
+
+
+@contextmanager
+def _tracking_uri(uri: str) -> Iterator[None]:
+    import mlflow
+
+    previous = mlflow.get_tracking_uri()
+    mlflow.set_tracking_uri(uri)
+    try:
+        yield
+    finally:
+        mlflow.set_tracking_uri(previous)
+
+
+def champion_check(model_name: str) -> ChampionCheck:
+    """A check for `core.backup.run_drill` on the registered model `model_name`.
+
+    No champion in the restored store is reported, not failed: the table checksums already
+    prove the store equals the backed-up one, so there was none to restore.
+    """
+
+    def check(tracking_uri: str, artifact_root: str) -> dict[str, Any]:
+        import mlflow
+
+        champion = ModelRegistry(tracking_uri, model_name).champion()
+        if champion is None:
+            return {"champion_version": "none", "forecast_rows": 0}
+        with tempfile.TemporaryDirectory(prefix="quantis-drill-model-") as folder:
+            with _tracking_uri(tracking_uri):
+                mlflow.artifacts.download_artifacts(
+                    f"models:/{model_name}@champion", dst_path=folder
+                )
+            manifests = list(Path(folder).rglob(MANIFEST_NAME))
+            if not manifests:
+                raise VerificationError(
+                    f"champion version {champion.version} restored from {artifact_root} "
+                    f"holds no {MANIFEST_NAME}"
+                )
+            model, manifest = load_model_dir(manifests[0].parent)
+            forecast = model.predict(manifest.horizon)
+        values = forecast["yhat"].tolist()
+        if not values or not all(math.isfinite(value) for value in values):
+            raise VerificationError(
+                f"champion version {champion.version} restored but its forecast is empty or "
+                "not finite"
+            )
+        return {
+            "champion_version": champion.version,
+            "model_class": manifest.model_class,
+            "forecast_rows": len(values),
+            "forecast_series": int(forecast["unique_id"].nunique()),
+        }
+
+    return check

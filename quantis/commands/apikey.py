@@ -1,0 +1,118 @@
+"""`quantis apikey create | list | revoke`: API keys of the REST API.
+
+A key's plaintext is printed once, at creation; only its HMAC is stored. Each change is
+written to the audit log with the operating-system user as the actor.
+"""
+
+from __future__ import annotations
+
+import getpass
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from api.auth import SCOPES
+from core.db.engine import make_engine, session_scope
+from core.db.errors import RecordNotFoundError
+from core.db.repositories.api_keys import create_api_key, list_api_keys, revoke_api_key
+from core.db.repositories.audit import append_audit
+from core.settings import get_settings
+
+__all__ = ["app"]
+
+app = typer.Typer(help="API keys for the REST API: create, list, revoke.", no_args_is_help=True)
+console = Console()
+
+UrlOption = Annotated[
+    str | None, typer.Option("--url", help="Database URL; default: the database_url setting.")
+]
+
+
+def _actor() -> str:
+    return f"cli:{getpass.getuser()}"
+
+
+@app.command()
+def create(
+    name: Annotated[str, typer.Option("--name", help="Who or what uses the key.")],
+    scope: Annotated[
+        list[str],
+        typer.Option("--scope", help=f"Repeatable: {', '.join(SCOPES)} (admin implies write)."),
+    ],
+    url: UrlOption = None,
+) -> None:
+    """Create a key and print it once: it cannot be shown again."""
+    unknown = sorted(set(scope) - set(SCOPES))
+    if unknown or not name.strip():
+        problem = f"unknown scope(s) {unknown}; use {list(SCOPES)}" if unknown else "empty name"
+        typer.secho(problem, err=True, fg="red")
+        raise typer.Exit(code=2)
+    settings = get_settings()
+    engine = make_engine(url or settings.database_url)
+    try:
+        with session_scope(engine) as session:
+            key, plaintext = create_api_key(
+                session, name=name, scopes=scope, secret_key=settings.secret_key.get_secret_value()
+            )
+            details = {"name": name, "scopes": key.scopes}
+            append_audit(
+                session, actor=_actor(), action="apikey.create", target=f"apikey:{key.id}",
+                details=details,
+            )  # fmt: skip
+            key_id, scopes = key.id, key.scopes
+    finally:
+        engine.dispose()
+    console.print(f"Created API key {key_id} ({name}, scopes {', '.join(scopes)}).")
+    console.print("Store it now; it will not be shown again:")
+    typer.echo(plaintext)
+
+
+@app.command("list")
+def list_keys(
+    include_revoked: Annotated[bool, typer.Option(help="Show revoked keys too.")] = False,
+    url: UrlOption = None,
+) -> None:
+    """Keys with their scopes and last use (never the key itself)."""
+    engine = make_engine(url or get_settings().database_url)
+    try:
+        with session_scope(engine) as session:
+            keys = list_api_keys(session, include_revoked=include_revoked)
+            table = Table(title="API keys")
+            for column in ("id", "name", "prefix", "scopes", "created", "last used", "revoked"):
+                table.add_column(column)
+            for key in keys:
+                table.add_row(
+                    str(key.id), key.name, key.prefix, ", ".join(key.scopes),
+                    f"{key.created_at:%Y-%m-%d %H:%M}",
+                    f"{key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "",
+                    f"{key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "",
+                )  # fmt: skip
+    finally:
+        engine.dispose()
+    console.print(
+        table if keys else "No API keys yet: `quantis apikey create --name N --scope read`."
+    )
+
+
+@app.command()
+def revoke(
+    key_id: Annotated[int, typer.Argument(help="Id of the key (see `quantis apikey list`).")],
+    url: UrlOption = None,
+) -> None:
+    """Revoke a key for good."""
+    engine = make_engine(url or get_settings().database_url)
+    try:
+        with session_scope(engine) as session:
+            key = revoke_api_key(session, key_id)
+            append_audit(
+                session, actor=_actor(), action="apikey.revoke", target=f"apikey:{key_id}",
+                details={"name": key.name},
+            )  # fmt: skip
+    except RecordNotFoundError as error:
+        typer.secho(str(error), err=True, fg="red")
+        raise typer.Exit(code=1) from error
+    finally:
+        engine.dispose()
+    console.print(f"Revoked API key {key_id}.")

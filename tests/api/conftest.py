@@ -1,0 +1,89 @@
+"""The API over a real database (SQLite and PostgreSQL) and a real model-server process.
+
+- `model_server` (session): `bentoml serve bentos.service:ModelServer` with a tiny model.
+- `api_settings`: settings on `db_url` pointing at that model server.
+- `client`: a `TestClient` of `create_app(api_settings, options)`.
+- `api_key(*scopes)`: creates a key in the database and returns its plaintext.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+_BENTOS_TESTS = str(Path(__file__).resolve().parents[1] / "bentos")
+if _BENTOS_TESTS not in sys.path:
+    sys.path.insert(0, _BENTOS_TESTS)
+
+from served_model import RunningModelServer, build_tiny_model_dir  # noqa: E402
+
+from api.config import ApiOptions  # noqa: E402
+from api.main import create_app  # noqa: E402
+from core.db.engine import make_engine, session_scope  # noqa: E402
+from core.db.repositories.api_keys import create_api_key  # noqa: E402
+from core.settings import Settings, load_settings  # noqa: E402
+
+UNREACHABLE_URL = "http://127.0.0.1:9"  # the discard port: nothing answers HTTP there
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_tiny_model_dir(tmp_path_factory.mktemp("tiny-model") / "model")
+
+
+@pytest.fixture(scope="session")
+def model_server(
+    tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningModelServer]:
+    server = RunningModelServer(tiny_model_dir, tmp_path_factory.mktemp("model-server-logs"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def api_settings(db_url: str, model_server: RunningModelServer) -> Settings:
+    return load_settings(database_url=db_url, model_server_url=model_server.url)
+
+
+@pytest.fixture
+def api_options(tmp_path: Path) -> ApiOptions:
+    # No frontend folder, a Dagster nobody runs, limits no test reaches by accident.
+    return ApiOptions(
+        rate_limit_per_minute=100_000,
+        rate_limit_burst=10_000,
+        dagster_url=UNREACHABLE_URL,
+        dagster_timeout_s=2,
+        frontend_dir=tmp_path / "no-frontend",
+    )
+
+
+@pytest.fixture
+def client(api_settings: Settings, api_options: ApiOptions) -> Iterator[TestClient]:
+    with TestClient(create_app(api_settings, api_options), raise_server_exceptions=False) as c:
+        yield c
+
+
+@pytest.fixture
+def api_key(api_settings: Settings) -> Callable[..., str]:
+    """`api_key("read", "write")` -> the plaintext of a new key with those scopes."""
+    engine = make_engine(api_settings.database_url)
+    secret = api_settings.secret_key.get_secret_value()
+
+    def make(*scopes: str, name: str = "test") -> str:
+        with session_scope(engine) as session:
+            _key, plaintext = create_api_key(session, name=name, scopes=scopes, secret_key=secret)
+        return plaintext
+
+    yield make
+    engine.dispose()
+
+
+@pytest.fixture
+def headers(api_key) -> Callable[..., dict[str, str]]:
+    """`headers("write")` -> request headers carrying a new key with those scopes."""
+    return lambda *scopes: {"Authorization": f"Bearer {api_key(*scopes)}"}

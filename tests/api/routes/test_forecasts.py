@@ -1,0 +1,178 @@
+"""Forecasts end to end over a real model server: request, store, read back, failures."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from served_model import HORIZON, MODEL_NAME, MODEL_VERSION, tiny_panel
+
+from api.main import create_app
+from core.db.engine import make_engine, session_scope
+from core.db.repositories.audit import list_audit
+from core.db.repositories.deployments import activate_deployment, start_deployment
+from core.processes import log_tail
+from core.settings import load_settings
+
+UNREACHABLE_URL = "http://127.0.0.1:9"
+
+
+def _upload(client, headers, names=("s00000", "s00001"), drop_ts=None) -> dict[str, int]:
+    panel = tiny_panel()
+    panel = panel[panel["unique_id"].isin(names)]
+    if drop_ts is not None:
+        panel = panel[panel["ds"] != drop_ts]
+    rows = [
+        {"series": uid, "ts": ds.isoformat(), "value": y}
+        for uid, ds, y in panel[["unique_id", "ds", "y"]].itertuples(index=False)
+    ]
+    body = {"observations": rows, "create_missing_series": True, "frequency": "D"}
+    assert client.post("/api/v1/observations", json=body, headers=headers).is_success
+    page = client.get("/api/v1/series", headers=headers).json()
+    return {s["name"]: s["id"] for s in page["items"]}
+
+
+def _check_points(points: list[dict], horizon: int) -> None:
+    assert len(points) == horizon
+    for p in points:
+        assert p["lower"]["95"] <= p["lower"]["80"] <= p["yhat"] <= p["upper"]["80"]
+        assert p["upper"]["80"] <= p["upper"]["95"]
+
+
+def test_forecast_is_served_stored_and_read_back(client, headers, api_settings):
+    writer = headers("write")
+    ids = _upload(client, writer)
+    body = {"series_ids": [ids["s00000"], ids["s00001"]], "horizon": 5, "levels": [95, 80]}
+    response = client.post(
+        "/api/v1/forecasts", json=body, headers={**writer, "X-Request-ID": "trace-42"}
+    )
+    assert response.status_code == 201, response.text
+    batch = response.json()
+    assert batch["request_id"] == "trace-42" == response.headers["X-Request-ID"]
+    assert (batch["model_name"], batch["model_version"]) == (MODEL_NAME, MODEL_VERSION)
+    assert [f["series_id"] for f in batch["forecasts"]] == body["series_ids"]
+    for forecast in batch["forecasts"]:
+        assert forecast["levels"] == [80, 95] and forecast["model_version"] == MODEL_VERSION
+        _check_points(forecast["points"], 5)
+    first = batch["forecasts"][0]
+    assert first["points"][0]["ds"].startswith("2025-01-01")  # the day after the history
+    assert client.get(f"/api/v1/forecasts/{first['id']}", headers=writer).json() == first
+    listed = client.get(f"/api/v1/series/{ids['s00000']}/forecasts", headers=writer).json()
+    assert listed["total"] == 1 and listed["items"][0] == first
+    engine = make_engine(api_settings.database_url)
+    with session_scope(engine) as session:
+        [entry] = list_audit(session, action="forecast.create").items
+        assert entry.request_id == "trace-42" and entry.details["model_version"] == MODEL_VERSION
+    engine.dispose()
+
+
+def test_the_request_id_reaches_the_model_server(client, headers, model_server):
+    writer = headers("write")
+    ids = _upload(client, writer, names=("s00002",))
+    body = {"series_ids": [ids["s00002"]], "horizon": 2}
+    client.post("/api/v1/forecasts", json=body, headers={**writer, "X-Request-ID": "relay-7"})
+    assert "request_id=relay-7" in log_tail(model_server.process.log_path, 400)
+
+
+def test_default_horizon_comes_from_the_settings(client, headers, api_settings):
+    writer = headers("write")
+    ids = _upload(client, writer, names=("s00003",))
+    response = client.post(
+        "/api/v1/forecasts", json={"series_ids": [ids["s00003"]]}, headers=writer
+    )
+    assert response.status_code == 201
+    [forecast] = response.json()["forecasts"]
+    assert forecast["horizon"] == api_settings.forecast_default_horizon
+    assert len(forecast["points"]) == api_settings.forecast_default_horizon
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"series_ids": []},
+        {"series_ids": [1, 1]},
+        {"series_ids": [1], "horizon": 0},
+        {"series_ids": [1], "horizon": 367},
+        {"series_ids": [1], "levels": [150]},
+        {"series_ids": [1], "history": 0},
+        {"series_ids": [1], "model": "other"},
+        {"series_ids": ["one"]},
+    ],
+)
+def test_bad_forecast_requests_are_422(client, headers, body):
+    response = client.post("/api/v1/forecasts", json=body, headers=headers("write"))
+    assert response.status_code == 422, body
+    assert response.json()["error"]["code"] == "invalid_input"
+
+
+def test_unknown_series_404_and_series_without_history_422(client, headers):
+    writer = headers("write")
+    missing = client.post("/api/v1/forecasts", json={"series_ids": [987654]}, headers=writer)
+    assert missing.status_code == 404 and "987654" in missing.json()["error"]["message"]
+    empty_id = client.post("/api/v1/series", json={"name": "empty"}, headers=writer).json()["id"]
+    empty = client.post("/api/v1/forecasts", json={"series_ids": [empty_id]}, headers=writer)
+    assert empty.status_code == 422 and empty.json()["error"]["code"] == "no_history"
+    assert client.get("/api/v1/forecasts/987654", headers=writer).status_code == 404
+
+
+def test_history_the_model_cannot_use_is_422_with_the_model_servers_reason(client, headers):
+    writer = headers("write")
+    panel = tiny_panel()
+    ids = _upload(client, writer, names=("s00004",), drop_ts=panel["ds"].iloc[-20])
+    response = client.post(
+        "/api/v1/forecasts", json={"series_ids": [ids["s00004"]]}, headers=writer
+    )
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "forecast_rejected" and "s00004" in error["message"]
+
+
+def test_reading_forecasts_needs_only_read_but_creating_needs_write(client, headers):
+    response = client.post("/api/v1/forecasts", json={"series_ids": [1]}, headers=headers("read"))
+    assert response.status_code == 403
+
+
+def test_the_active_deployment_record_says_where_the_model_server_is(
+    db_url, api_options, model_server, headers, api_key
+):
+    engine = make_engine(db_url)
+    with session_scope(engine) as session:
+        record = start_deployment(
+            session,
+            model_name=MODEL_NAME,
+            model_version=MODEL_VERSION,
+            target="local",
+            endpoint_url=model_server.url,
+        )
+        activate_deployment(session, record.id)
+    engine.dispose()
+    settings = load_settings(database_url=db_url, model_server_url=UNREACHABLE_URL)
+    with TestClient(create_app(settings, api_options)) as client:
+        writer = {"X-API-Key": api_key("write")}
+        ids = _upload(client, writer, names=("s00005",))
+        response = client.post(
+            "/api/v1/forecasts", json={"series_ids": [ids["s00005"]], "horizon": 3}, headers=writer
+        )
+        assert response.status_code == 201, response.text
+        assert client.get("/ready").status_code == 200
+
+
+@pytest.mark.slow
+def test_model_server_down_gives_503_and_service_recovers(client, headers, model_server):
+    writer = headers("write")
+    ids = _upload(client, writer, names=("s00001",))
+    body = {"series_ids": [ids["s00001"]], "horizon": HORIZON}
+    model_server.stop()
+    try:
+        down = client.post("/api/v1/forecasts", json=body, headers=writer)
+        assert down.status_code == 503
+        error = down.json()["error"]
+        assert error["code"] == "model_server_unavailable"
+        assert model_server.url in error["message"] and "Traceback" not in down.text
+        ready = client.get("/ready")
+        assert ready.status_code == 503 and ready.json()["model_server"]["ok"] is False
+    finally:
+        model_server.start()
+    recovered = client.post("/api/v1/forecasts", json=body, headers=writer)
+    assert recovered.status_code == 201, recovered.text
+    _check_points(recovered.json()["forecasts"][0]["points"], HORIZON)
+    assert client.get("/ready").status_code == 200

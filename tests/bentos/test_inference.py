@@ -1,0 +1,54 @@
+"""In-process inference: request histories -> forecasts, one model call for many requests."""
+
+from __future__ import annotations
+
+import pytest
+from served_model import tiny_panel
+
+from bentos.inference import ForecastInputError, forecast_histories, forecast_jobs
+from bentos.schemas import SeriesHistory
+
+
+def history(series_id: str, source: str = "s00000", drop: int | None = None) -> SeriesHistory:
+    panel = tiny_panel()
+    rows = panel[panel["unique_id"] == source].reset_index(drop=True)
+    if drop is not None:
+        rows = rows.drop(index=drop)
+    return SeriesHistory(id=series_id, timestamps=list(rows["ds"]), values=list(rows["y"]))
+
+
+def test_forecasts_have_the_horizon_and_nested_intervals(tiny_model):
+    [forecast] = forecast_histories(tiny_model, [history("a")], 4, [80, 95])
+    assert forecast.id == "a" and len(forecast.points) == 4
+    for point in forecast.points:
+        assert point.lower["95"] <= point.lower["80"] <= point.yhat <= point.upper["80"]
+        assert point.upper["80"] <= point.upper["95"]
+
+
+def test_requests_batched_together_get_what_they_would_get_alone(tiny_model):
+    # Two requests use the same series id for different data: they must not mix.
+    first, second = [history("x", "s00000")], [history("x", "s00001"), history("y", "s00002")]
+    together = forecast_jobs(tiny_model, [first, second], 3, [80])
+    alone = [forecast_histories(tiny_model, job, 3, [80]) for job in (first, second)]
+    assert together == alone
+    assert [f.id for f in together[1]] == ["x", "y"]
+
+
+def test_repeated_ids_in_one_request_are_refused(tiny_model):
+    with pytest.raises(ForecastInputError, match="repeated"):
+        forecast_histories(tiny_model, [history("a"), history("a", "s00001")], 3, [80])
+
+
+def test_irregular_history_is_refused_with_the_series_named(tiny_model):
+    with pytest.raises(ForecastInputError, match="gappy"):
+        forecast_histories(tiny_model, [history("gappy", drop=50)], 3, [80])
+
+
+def test_history_longer_than_the_limit_is_refused_by_the_schema():
+    from pydantic import ValidationError
+
+    from bentos.schemas import MAX_HISTORY
+
+    n = MAX_HISTORY + 1
+    with pytest.raises(ValidationError, match="at most"):
+        SeriesHistory(id="a", timestamps=["2024-01-01"] * n, values=[1.0] * n)

@@ -1,0 +1,161 @@
+"""The model server as a real `bentoml serve` process: forecasts, limits, identity, metrics."""
+
+from __future__ import annotations
+
+import json
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+from served_model import MODEL_NAME, MODEL_VERSION, REPO_ROOT, tiny_panel
+
+from bentos.schemas import MAX_HISTORY, MAX_HORIZON, MAX_LEVELS, MAX_SERIES
+
+
+def _series(series_id: str = "a", source: str = "s00000") -> dict:
+    panel = tiny_panel()
+    rows = panel[panel["unique_id"] == source]
+    return {
+        "id": series_id,
+        "timestamps": [ts.isoformat() for ts in rows["ds"]],
+        "values": rows["y"].tolist(),
+    }
+
+
+def _post(server, route: str, body: dict, **kwargs) -> httpx.Response:
+    return httpx.post(f"{server.url}{route}", json=body, timeout=30, **kwargs)
+
+
+def test_forecast_answers_with_points_and_the_model_identity(model_server):
+    body = {"series": [_series("a"), _series("b", "s00001")], "horizon": 3, "levels": [80]}
+    response = _post(model_server, "/forecast", body, headers={"X-Request-ID": "r-1"})
+    assert response.status_code == 200, response.text
+    forecasts = response.json()
+    assert [f["id"] for f in forecasts] == ["a", "b"]
+    assert len(forecasts[0]["points"]) == 3
+    assert set(forecasts[0]["points"][0]) == {"ds", "yhat", "lower", "upper"}
+    assert response.headers["X-Quantis-Model-Version"] == MODEL_VERSION
+    assert response.headers["X-Quantis-Model-Name"] == MODEL_NAME
+    assert response.headers["X-Request-ID"] == "r-1"
+
+
+def test_model_info_reports_name_version_and_limits(model_server):
+    info = _post(model_server, "/model_info", {}).json()
+    assert (info["name"], info["version"], info["freq"]) == (MODEL_NAME, MODEL_VERSION, "D")
+    assert info["limits"]["max_series"] == MAX_SERIES
+
+
+def _gappy() -> dict:
+    series = _series("gappy")
+    del series["timestamps"][50], series["values"][50]
+    return series
+
+
+def _limit_cases() -> list[tuple[dict, str]]:
+    one = [_series()]
+    long = {
+        "id": "long",
+        "timestamps": ["2024-01-01"] * (MAX_HISTORY + 1),
+        "values": [1.0] * (MAX_HISTORY + 1),
+    }
+    return [
+        ({"series": one, "horizon": MAX_HORIZON + 1}, f"between 1 and {MAX_HORIZON}"),
+        ({"series": one, "horizon": 0}, "horizon must be"),
+        ({"series": [], "horizon": 3}, f"between 1 and {MAX_SERIES} series"),
+        ({"series": [_series(str(i)) for i in range(MAX_SERIES + 1)]}, "got 501"),
+        ({"series": one, "levels": [100]}, "(0, 100)"),
+        ({"series": one, "levels": list(range(1, MAX_LEVELS + 2))}, f"at most {MAX_LEVELS}"),
+        ({"series": [long]}, "at most 5000"),
+        (
+            {"series": [{"id": "a", "timestamps": ["2024-01-01"], "values": [1, 2]}]},
+            "1 timestamps but 2",
+        ),
+        ({"series": [_series("a"), _series("a")]}, "repeated"),
+        ({"series": [_gappy()]}, "gappy"),
+    ]
+
+
+@pytest.mark.parametrize("case", range(len(_limit_cases())))
+def test_limits_and_bad_input_are_400_with_a_message(model_server, case):
+    body, expected = _limit_cases()[case]
+    response = _post(model_server, "/forecast", body)
+    assert response.status_code == 400, response.text
+    assert expected in response.text
+
+
+def test_invalid_json_is_400(model_server):
+    response = httpx.post(
+        f"{model_server.url}/forecast",
+        content=b"{nope",
+        headers={"Content-Type": "application/json"},
+        timeout=30,
+    )
+    assert response.status_code == 400
+
+
+def test_health_routes_answer(model_server):
+    for route in ("/healthz", "/readyz", "/livez"):
+        assert httpx.get(f"{model_server.url}{route}", timeout=10).status_code == 200
+
+
+def _metric(text: str, name: str) -> float:
+    pattern = rf'^{name}\{{[^}}]*model_version="{MODEL_VERSION}"[^}}]*\}} ([0-9.e+]+)$'
+    return sum(float(v) for v in re.findall(pattern, text, re.MULTILINE))
+
+
+def test_concurrent_requests_are_batched_and_metrics_carry_the_model_version(model_server):
+    def one(i: int) -> int:
+        body = {"series": [_series(f"c{i}", f"s{i % 6:05d}")], "horizon": 7}
+        return _post(model_server, "/forecast", body).status_code
+
+    before = httpx.get(f"{model_server.url}/metrics", timeout=10).text
+    with ThreadPoolExecutor(16) as pool:
+        statuses = list(pool.map(one, range(48)))
+    assert statuses == [200] * 48
+    after = httpx.get(f"{model_server.url}/metrics", timeout=10).text
+    calls = _metric(after, "quantis_model_batch_requests_count") - _metric(
+        before, "quantis_model_batch_requests_count"
+    )
+    batched = _metric(after, "quantis_model_batch_requests_sum") - _metric(
+        before, "quantis_model_batch_requests_sum"
+    )
+    assert batched == 48 and calls < 48  # fewer model calls than requests
+    assert _metric(after, "quantis_model_forecast_latency_seconds_count") >= 48
+    assert (
+        'quantis_model_forecast_requests_total{model_name="quantis-forecaster",model_version="7",outcome="ok"}'
+        in after
+    )
+    assert _metric(after, "quantis_model_info") == 1
+
+
+def test_bentofiles_are_declarative_and_only_the_gpu_variant_declares_a_gpu(tiny_model_dir):
+    import subprocess
+    import sys
+
+    import yaml
+
+    cpu = yaml.safe_load((REPO_ROOT / "bentos" / "bentofile.yaml").read_text())
+    gpu = yaml.safe_load((REPO_ROOT / "bentos" / "bentofile.gpu.yaml").read_text())
+    for bentofile in (cpu, gpu):
+        assert bentofile["service"] == "bentos.service:ModelServer"
+        assert bentofile["python"]["lock_packages"] is False
+    gpu_env = {e["name"]: e["value"] for e in gpu["envs"]}
+    assert gpu_env == {"QUANTIS_MODEL_SERVER_GPU": "1"} and "envs" not in cpu
+
+    probe = "import json, bentos.service as s; print(json.dumps(s.ModelServer.config['resources']))"
+
+    def resources(extra: dict) -> dict:
+        env = {"QUANTIS_MODEL_DIR": str(tiny_model_dir), "PATH": "/usr/bin:/bin", **extra}
+        out = subprocess.run(
+            [sys.executable, "-c", probe],
+            env=env,
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    assert "gpu" not in resources({})
+    assert resources(gpu_env)["gpu"] == 1
