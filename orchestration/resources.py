@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
+from dagster_aws.s3 import S3PickleIOManager, S3Resource
 from pydantic import Field, PrivateAttr
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -58,7 +59,11 @@ class _StoreResource(dg.ConfigurableResource):
     s3_endpoint_url: str | None = Field(default=None, description="S3 endpoint override.")
 
     def open(self) -> ObjectStore:
-        return open_object_store(self.url, s3_endpoint_url=self.s3_endpoint_url)
+        client = None
+        if self.url.startswith("s3://"):
+            # dagster-aws builds the client, so its retry and credential settings apply.
+            client = S3Resource(endpoint_url=self.s3_endpoint_url).get_client()
+        return open_object_store(self.url, s3_endpoint_url=self.s3_endpoint_url, s3_client=client)
 
 
 class ObjectStorage(_StoreResource):
@@ -119,7 +124,7 @@ def build_resources(settings: Settings) -> dict[str, Any]:
     from orchestration.defs.serving.targets import deploy_target_for
 
     s3 = settings.s3_endpoint_url
-    return {
+    resources = {
         "database": OperationalDatabase(url=settings.database_url),
         "storage": ObjectStorage(url=settings.object_store_url, s3_endpoint_url=s3),
         "landing": LandingArea(url=settings.landing_url, s3_endpoint_url=s3),
@@ -137,6 +142,15 @@ def build_resources(settings: Settings) -> dict[str, Any]:
         "deploy_target": deploy_target_for(settings),
         "backup_vault": BackupVault.from_settings(settings),
     }
+    if settings.object_store_url.startswith("s3://"):
+        # Steps run in separate pods on Kubernetes: pass asset outputs through S3, not disk.
+        bucket, _, prefix = settings.object_store_url.removeprefix("s3://").partition("/")
+        resources["io_manager"] = S3PickleIOManager(
+            s3_resource=S3Resource(endpoint_url=s3),
+            s3_bucket=bucket,
+            s3_prefix=f"{prefix.strip('/')}/dagster-io".lstrip("/"),
+        )
+    return resources
 
 
 class BackupVault(dg.ConfigurableResource):
