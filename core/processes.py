@@ -23,6 +23,7 @@ __all__ = [
     "free_port",
     "is_alive",
     "log_tail",
+    "port_is_free",
     "start_process",
     "stop_process_group",
     "wait_until_healthy",
@@ -43,6 +44,23 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
+
+
+def port_is_free(host: str, port: int) -> bool:
+    """Nothing listens on the port and it can be bound. Both tests are needed: servers that
+    bind with SO_REUSEPORT (uvicorn under BentoML) leave the port bindable while in use."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(1)
+        if probe.connect_ex((host, port)) == 0:
+            return False
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # As servers do: connections lingering in TIME_WAIT do not make a port busy.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
 
 
 def start_process(

@@ -14,6 +14,7 @@ from core.processes import (
     ManagedProcess,
     free_port,
     log_tail,
+    port_is_free,
     start_process,
     stop_process_group,
     wait_until_healthy,
@@ -54,14 +55,7 @@ def _bin(name: str) -> str:
 
 
 def _port(preferred: int) -> int:
-    import socket
-
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        try:
-            sock.bind(("127.0.0.1", preferred))
-        except OSError:
-            return free_port()
-    return preferred
+    return preferred if port_is_free("127.0.0.1", preferred) else free_port()
 
 
 @dataclass

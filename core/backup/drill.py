@@ -102,7 +102,9 @@ def run_drill(
         with tempfile.TemporaryDirectory(dir=scratch_dir, prefix="quantis-drill-") as folder:
             targets = _targets(manifest, Path(folder), postgres_server_url)
             try:
-                restored = restore_backup(store, manifest.backup_id, targets, scratch_dir=None)
+                restored = restore_backup(
+                    store, manifest.backup_id, targets, scratch_dir=Path(folder)
+                )
                 champion = {}
                 if champion_check and targets.mlflow_database_url and targets.mlflow_artifact_root:
                     champion = champion_check(

@@ -155,17 +155,20 @@ def restore_backup(
                 copy.discard()
             raise
     entries = [manifest.database(name) for name in databases]
+    restored = {
+        name: make_url(url).render_as_string(hide_password=True) for name, url in databases.items()
+    }
+    if artifacts is not None:
+        restored[MLFLOW_ARTIFACTS] = _store_root(artifacts)
     return RestoreReport(
         backup_id=manifest.backup_id,
-        restored={name: make_url(url).render_as_string(hide_password=True)
-                  for name, url in databases.items()}
-        | ({MLFLOW_ARTIFACTS: _store_root(artifacts)} if artifacts is not None else {}),
+        restored=restored,
         tables_verified=sum(len(entry.tables) for entry in entries),
         rows_verified=sum(fp.rows for entry in entries for fp in entry.tables.values()),
         files_verified=len(dumps) + len(fetched),
         seconds=time.perf_counter() - clock,
         artifact_rows_moved=moved,
-    )  # fmt: skip
+    )
 
 
 def _move_artifact_root(

@@ -9,6 +9,7 @@ from pathlib import Path
 from core.processes import (
     free_port,
     log_tail,
+    port_is_free,
     start_process,
     stop_process_group,
     wait_until_healthy,
@@ -36,23 +37,6 @@ class LocalModelServer:
         return f"http://{self.host}:{self.port}"
 
 
-def _port_is_free(host: str, port: int) -> bool:
-    """Nothing listens on the port and it can be bound. Both tests are needed: servers that
-    bind with SO_REUSEPORT (uvicorn under BentoML) leave the port bindable while in use."""
-    import socket
-
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.settimeout(1)
-        if probe.connect_ex((host, port)) == 0:
-            return False
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        try:
-            sock.bind((host, port))
-        except OSError:
-            return False
-    return True
-
-
 def start_model_server(
     bento_tag: str,
     *,
@@ -66,7 +50,7 @@ def start_model_server(
     """Serve `bento_tag` on the preferred port when free (else any free port) and wait for
     `/readyz`. Raises `ModelServerUnhealthyError` (after stopping it) when it never gets ready.
     """
-    port = preferred_port if preferred_port and _port_is_free(host, preferred_port) else None
+    port = preferred_port if preferred_port and port_is_free(host, preferred_port) else None
     port = port or free_port(host)
     env = bentoml_env(bentoml_home) | {"QUANTIS_BENTO_MODEL": model_tag}
     bentoml = str(Path(sys.executable).with_name("bentoml"))

@@ -1,0 +1,18 @@
+// Named shapes of the generated OpenAPI schema, so pages import readable names.
+import type { components } from "./schema";
+
+type Schemas = components["schemas"];
+
+export type SeriesPublic = Schemas["SeriesPublic"];
+export type SeriesPage = Schemas["Page_SeriesPublic_"];
+export type ObservationPublic = Schemas["ObservationPublic"];
+export type ForecastPublic = Schemas["ForecastPublic"];
+export type ForecastPointPublic = Schemas["ForecastPointPublic"];
+export type ForecastBatch = Schemas["ForecastBatch"];
+export type ModelVersionPublic = Schemas["ModelVersionPublic"];
+export type RegistryView = Schemas["RegistryView"];
+export type PipelineRun = Schemas["PipelineRun"];
+export type AssetHealthPublic = Schemas["AssetHealthPublic"];
+export type Readiness = Schemas["Readiness"];
+export type UpsertSummary = Schemas["UpsertSummary"];
+export type ErrorBody = Schemas["ErrorBody"];

@@ -1,0 +1,59 @@
+// Shapes a series' history and one forecast into the column layout uPlot draws:
+// one shared x axis (epoch seconds) and one y column per line or band edge, null where a
+// column has no value at that time (history stops where the forecast starts).
+import type { ForecastPublic, ObservationPublic } from "../api/types";
+
+export interface IntervalBand {
+  level: number;
+  lower: (number | null)[];
+  upper: (number | null)[];
+}
+
+export interface ChartColumns {
+  x: number[];
+  history: (number | null)[];
+  forecast: (number | null)[];
+  /** Widest band first, so narrower bands are drawn on top of it. */
+  bands: IntervalBand[];
+}
+
+function epochSeconds(timestamp: string): number {
+  const millis = Date.parse(timestamp);
+  if (Number.isNaN(millis)) {
+    throw new Error(`timestamp ${JSON.stringify(timestamp)} is not a valid date`);
+  }
+  return millis / 1000;
+}
+
+/** Columns for the chart; the forecast may be absent (history only). */
+export function shapeChartColumns(
+  history: ObservationPublic[],
+  forecast: ForecastPublic | null,
+): ChartColumns {
+  const actual = new Map(history.map((o) => [epochSeconds(o.ts), o.value]));
+  const points = new Map((forecast?.points ?? []).map((p) => [epochSeconds(p.ds), p]));
+  const x = [...new Set([...actual.keys(), ...points.keys()])].sort((a, b) => a - b);
+  const levels = [...(forecast?.levels ?? [])].sort((a, b) => b - a);
+  const bound = (side: "lower" | "upper", level: number) =>
+    x.map((t) => points.get(t)?.[side][String(level)] ?? null);
+  return {
+    x,
+    history: x.map((t) => actual.get(t) ?? null),
+    forecast: x.map((t) => points.get(t)?.yhat ?? null),
+    bands: levels.map((level) => ({
+      level,
+      lower: bound("lower", level),
+      upper: bound("upper", level),
+    })),
+  };
+}
+
+/** The columns in uPlot's order: x, history, forecast, then lower/upper of each band. */
+export function toAlignedData(columns: ChartColumns): (number | null)[][] {
+  return [
+    columns.x,
+    columns.history,
+    columns.forecast,
+    ...columns.bands.flatMap((band) => [band.lower, band.upper]),
+  ];
+}

@@ -1,0 +1,50 @@
+// Hash routes (`#/series/3`): deep links work behind any static server (the API's mount,
+// nginx) without a fallback rule, and reloads keep the page.
+import { useEffect, useState } from "react";
+
+export type Route =
+  | { page: "overview" }
+  | { page: "series"; query: string; offset: number }
+  | { page: "seriesDetail"; seriesId: number }
+  | { page: "models" }
+  | { page: "settings" }
+  | { page: "notFound"; path: string };
+
+export function parseRoute(hash: string): Route {
+  const [path, search = ""] = hash.replace(/^#/, "").split("?");
+  const params = new URLSearchParams(search);
+  const parts = path.split("/").filter(Boolean);
+  if (parts.length === 0) return { page: "overview" };
+  if (parts[0] === "series" && parts.length === 1) {
+    const offset = Number(params.get("offset") ?? 0);
+    return {
+      page: "series",
+      query: params.get("q") ?? "",
+      offset: Number.isInteger(offset) && offset > 0 ? offset : 0,
+    };
+  }
+  if (parts[0] === "series" && parts.length === 2 && /^\d+$/.test(parts[1])) {
+    return { page: "seriesDetail", seriesId: Number(parts[1]) };
+  }
+  if (parts[0] === "models" && parts.length === 1) return { page: "models" };
+  if (parts[0] === "settings" && parts.length === 1) return { page: "settings" };
+  return { page: "notFound", path };
+}
+
+export function seriesListHref(query: string, offset: number): string {
+  const params = new URLSearchParams();
+  if (query) params.set("q", query);
+  if (offset > 0) params.set("offset", String(offset));
+  const search = params.toString();
+  return `#/series${search ? `?${search}` : ""}`;
+}
+
+export function useRoute(): Route {
+  const [route, setRoute] = useState(() => parseRoute(window.location.hash));
+  useEffect(() => {
+    const onChange = () => setRoute(parseRoute(window.location.hash));
+    window.addEventListener("hashchange", onChange);
+    return () => window.removeEventListener("hashchange", onChange);
+  }, []);
+  return route;
+}

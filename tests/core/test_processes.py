@@ -1,0 +1,49 @@
+import sys
+import time
+
+from core.processes import (
+    free_port,
+    is_alive,
+    log_tail,
+    port_is_free,
+    start_process,
+    stop_process_group,
+    wait_until_healthy,
+)
+
+
+def test_server_is_started_health_checked_and_stopped_with_its_children(tmp_path):
+    port = free_port()
+    # The parent starts a child server and waits: stopping must reach the child too.
+    script = (
+        "import subprocess, sys; "
+        f"subprocess.Popen([sys.executable, '-m', 'http.server', '{port}', '--bind', '127.0.0.1']); "
+        "import time; time.sleep(600)"
+    )
+    process = start_process([sys.executable, "-c", script], tmp_path / "server.log", cwd=tmp_path)
+    try:
+        assert wait_until_healthy(f"http://127.0.0.1:{port}/", timeout_s=30, pid=process.pid)
+        assert not port_is_free("127.0.0.1", port)
+    finally:
+        stop_process_group(process.pid)
+    assert not is_alive(process.pid)
+    deadline = time.monotonic() + 10
+    while not port_is_free("127.0.0.1", port) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert port_is_free("127.0.0.1", port)
+
+
+def test_health_wait_gives_up_when_the_process_dies(tmp_path):
+    process = start_process(
+        [sys.executable, "-c", "print('boom'); raise SystemExit(3)"], tmp_path / "dies.log"
+    )
+    started = time.monotonic()
+    assert not wait_until_healthy(f"http://127.0.0.1:{free_port()}/", timeout_s=30, pid=process.pid)
+    assert time.monotonic() - started < 15
+    assert "boom" in log_tail(tmp_path / "dies.log")
+
+
+def test_health_wait_gives_up_on_a_reported_fatal_error(tmp_path):
+    assert not wait_until_healthy(
+        f"http://127.0.0.1:{free_port()}/", timeout_s=30, gave_up=lambda: True
+    )
