@@ -20,9 +20,8 @@ from api.model_server import (
     ModelServerUnavailableError,
 )
 from api.schemas.forecasts import ForecastBatch, ForecastCreate, ForecastPointPublic, ForecastPublic
-from core.db.models import Forecast, Series
+from core.db.models import Forecast, Observation, Series
 from core.db.repositories.forecasts import save_forecast
-from core.db.repositories.observations import read_recent_panel
 
 __all__ = ["forecast_public", "run_forecast"]
 
@@ -46,25 +45,34 @@ def forecast_public(forecast: Forecast) -> ForecastPublic:
     )
 
 
+def _recent_history(session: Session, series_id: int, points: int) -> tuple[list, list]:
+    """The last `points` observations, oldest first, straight off the (series, ts) key."""
+    rows = session.execute(
+        select(Observation.ts, Observation.value)
+        .where(Observation.series_id == series_id)
+        .order_by(Observation.ts.desc())
+        .limit(points)
+    ).all()
+    rows.reverse()
+    return [ts.isoformat() for ts, _ in rows], [value for _, value in rows]
+
+
 def _histories(session: Session, series_ids: list[int], points: int) -> list[dict[str, Any]]:
-    found = {s.id: s for s in session.scalars(select(Series).where(Series.id.in_(series_ids)))}
+    found = dict(
+        session.execute(select(Series.id, Series.name).where(Series.id.in_(series_ids))).all()
+    )
     unknown = [i for i in series_ids if i not in found]
     if unknown:
         raise ApiError(404, "not_found", f"series ids {unknown} do not exist")
-    names = [found[i].name for i in series_ids]
-    panel = read_recent_panel(session, points, names)
-    by_name = {name: frame for name, frame in panel.groupby("unique_id", sort=False)}
-    empty = [name for name in names if name not in by_name]
+    histories, empty = [], []
+    for series_id in series_ids:
+        timestamps, values = _recent_history(session, series_id, points)
+        if not timestamps:
+            empty.append(found[series_id])
+        histories.append({"id": found[series_id], "timestamps": timestamps, "values": values})
     if empty:
         raise ApiError(422, "no_history", f"series {empty} have no observations to forecast from")
-    return [
-        {
-            "id": name,
-            "timestamps": [ts.isoformat() for ts in by_name[name]["ds"]],
-            "values": by_name[name]["y"].tolist(),
-        }
-        for name in names
-    ]
+    return histories
 
 
 def _call_model(

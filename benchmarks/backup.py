@@ -104,7 +104,7 @@ def _mlflow_with_champion(root: Path) -> tuple[str, Path]:
             artifacts={ARTIFACT_KEY: str(root / "model")},
             pip_requirements=[],
         )
-    registry = ModelRegistry(uri, MODEL_NAME)
+    registry = ModelRegistry(uri, MODEL_NAME, registry_uri=uri)
     registry.promote(registry.register(info.model_uri).version)
     return uri, artifacts
 

@@ -82,7 +82,7 @@ def _history(length: int, series_id: str = "bench") -> dict:
     }
 
 
-def _floor(model_dir: Path, length: int, seconds: float) -> dict:
+def _floor_in_process(model_dir: Path, length: int, seconds: float) -> dict:
     from bentos.inference import forecast_histories
     from bentos.schemas import SeriesHistory
     from models.artifact import load_model_dir
@@ -105,6 +105,26 @@ def _floor(model_dir: Path, length: int, seconds: float) -> dict:
     }
 
 
+def _floor(model_dir: Path, length: int, seconds: float) -> dict:
+    """The floor in a fresh process, like the server's, not in this one that trained."""
+    code = (
+        "import json, sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]); "
+        "from benchmarks.serving import _floor_in_process as f; "
+        "print(json.dumps(f(Path(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]))))"
+    )
+    command = [
+        sys.executable,
+        "-c",
+        code,
+        str(REPO_ROOT),
+        str(model_dir),
+        str(length),
+        str(seconds),
+    ]
+    out = subprocess.run(command, capture_output=True, text=True, check=True, cwd=REPO_ROOT)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def _ms(text: str) -> float:
     value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
     return float(value) * {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 6e4}[unit]
@@ -119,9 +139,10 @@ def _wrk(url: str, bodies: Path, key: str, clients: int, seconds: int, work: Pat
     ]  # fmt: skip
     env = {**os.environ, "BENCH_BODIES": str(bodies), "BENCH_KEY": key}
     out = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
-    latency = dict(re.findall(r"^\s+(50|99)\.000%\s+(\S+)$", out, re.MULTILINE))
-    if not latency:  # older wrk prints "50%" rows
-        latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.MULTILINE))
+    (work / f"wrk-{clients}-{url.rsplit('/', 1)[-1]}.txt").write_text(out)
+    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", out, re.MULTILINE))
+    if set(latency) != {"50", "99"}:
+        raise RuntimeError(f"cannot read wrk's latency distribution:\n{out}")
     total = int(re.search(r"(\d+) requests in", out).group(1))
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
@@ -169,7 +190,6 @@ class Stack:
             "QUANTIS_MODEL_SERVER_TIMEOUT_S": "300",
             "QUANTIS_API_RATE_LIMIT_PER_MINUTE": "1e9",
             "QUANTIS_API_RATE_LIMIT_BURST": "1e9",
-            "QUANTIS_LOG_LEVEL": "WARNING",
         }
         self._start(
             [str(bin_dir / "uvicorn"), "--factory", "api.main:create_app", "--port", str(api_port),
@@ -254,6 +274,9 @@ def main() -> None:
     from core.runtime import apply_offline_defaults
 
     apply_offline_defaults()
+    # LightGBM's OpenMP threads spin-wait by default, which slows them sharply when other
+    # processes share the cores (every child process inherits this).
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     machine = machine_info()
     work = Path(tempfile.mkdtemp(prefix="quantis-bench-"))
     model_dir = args.model_dir or _train(args.model, work / "model", args.train_series, args.length)

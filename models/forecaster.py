@@ -96,6 +96,8 @@ class LightGBMForecaster:
 
     def _validate(self, df: pd.DataFrame) -> pd.DataFrame:
         panel = validate_panel(df, freq=self.config.freq, min_length=self._min_history())
+        if list(panel.columns) == list(REQUIRED_COLUMNS):
+            return panel  # no exogenous columns: skip a copy of the whole panel
         return panel[list(REQUIRED_COLUMNS)]
 
     def _build(self, log_target: bool, device: str) -> MLForecast:
@@ -141,6 +143,8 @@ class LightGBMForecaster:
         features, target = self._mlf.preprocess(
             panel, return_X_y=True, as_numpy=True, dropna=False, validate_data=False
         )  # validate_panel has already checked what mlforecast's validation would
+        # float32 now, so the float64 matrix is freed before LightGBM bins its copy
+        features = np.ascontiguousarray(features, dtype=np.float32)
         if len(target) == 0:
             raise ValueError(
                 "no training rows: every series is consumed by differencing "

@@ -55,8 +55,8 @@ def _listed(values: list) -> str:
     return shown + (f" (+{more} more)" if more > 0 else "")
 
 
-def _problem(kind: str, what: str, frame: pd.DataFrame, ids: pd.Series) -> PanelProblem:
-    series = sorted({str(s) for s in ids.loc[frame.index]})
+def _problem(kind: str, what: str, frame: pd.DataFrame) -> PanelProblem:
+    series = sorted({str(s) for s in frame[ID_COL]})
     rows = [int(i) for i in frame.index]
     message = f"{what} in series {_listed(series)} at rows {_listed(rows)}"
     sample = frame.head(3).astype(str).to_dict("records")
@@ -125,57 +125,86 @@ def infer_freq(df: pd.DataFrame) -> str:
 
 def _check_values(df: pd.DataFrame, raw: pd.DataFrame) -> list[PanelProblem]:
     problems = []
-    ids = raw[ID_COL].astype(str)
     if raw[ID_COL].isna().any():
-        problems.append(_problem("missing_id", "missing unique_id", raw[raw[ID_COL].isna()], ids))
+        problems.append(_problem("missing_id", "missing unique_id", raw[raw[ID_COL].isna()]))
     bad_ds = df[TIME_COL].isna()
     if bad_ds.any():
-        problems.append(_problem("bad_timestamp", "missing or unparseable ds", raw[bad_ds], ids))
+        problems.append(_problem("bad_timestamp", "missing or unparseable ds", raw[bad_ds]))
     non_numeric = df[VALUE_COL].isna() & raw[VALUE_COL].notna()
     if non_numeric.any():
-        problems.append(_problem("non_numeric", "non-numeric y", raw[non_numeric], ids))
+        problems.append(_problem("non_numeric", "non-numeric y", raw[non_numeric]))
     missing = raw[VALUE_COL].isna()
     if missing.any():
-        problems.append(_problem("missing_value", "missing (NaN) y", raw[missing], ids))
+        problems.append(_problem("missing_value", "missing (NaN) y", raw[missing]))
     infinite = np.isinf(df[VALUE_COL].to_numpy(dtype=float, na_value=np.nan))
     if infinite.any():
-        problems.append(_problem("infinite_value", "infinite y", raw[infinite], ids))
+        problems.append(_problem("infinite_value", "infinite y", raw[infinite]))
     return problems
 
 
-def _check_grid(df: pd.DataFrame, freq: str, raw: pd.DataFrame) -> list[PanelProblem]:
-    """Off-grid timestamps and gaps, per series, against the series' first timestamp."""
+def _sort_order(typed: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Positions that sort by (unique_id, ds), with the sorted series codes and int64 stamps."""
+    codes, _ = pd.factorize(typed[ID_COL], sort=True)
+    stamps = typed[TIME_COL].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    order = np.lexsort((stamps, codes))
+    return order, codes[order], stamps[order]
+
+
+def _adjacent_duplicates(codes: np.ndarray, stamps: np.ndarray) -> np.ndarray:
+    """Mask (in sorted order) of rows sharing series and timestamp with a neighbour."""
+    same = (codes[1:] == codes[:-1]) & (stamps[1:] == stamps[:-1])
+    mask = np.zeros(len(codes), dtype=bool)
+    mask[1:] |= same
+    mask[:-1] |= same
+    return mask
+
+
+def _tick_grid(codes: np.ndarray, stamps: np.ndarray, step: int) -> tuple[np.ndarray, np.ndarray]:
+    """Off-grid and after-a-gap masks (sorted order) for fixed-length frequencies."""
+    positions = np.arange(len(codes))
+    starts = np.r_[True, codes[1:] != codes[:-1]]
+    first = np.maximum.accumulate(np.where(starts, positions, 0))
+    off_grid = (stamps - stamps[first]) % step != 0
+    on = positions[~off_grid]
+    on_codes, on_stamps = codes[on], stamps[on]
+    jumps = (on_codes[1:] == on_codes[:-1]) & (on_stamps[1:] - on_stamps[:-1] > step)
+    after_gap = np.zeros(len(codes), dtype=bool)
+    after_gap[on[1:][jumps]] = True
+    return off_grid, after_gap
+
+
+def _check_grid(
+    df: pd.DataFrame, freq: str, raw: pd.DataFrame, codes: np.ndarray, stamps: np.ndarray
+) -> list[PanelProblem]:
+    """Off-grid timestamps and gaps, per series, against the series' first timestamp.
+
+    `df` is sorted by (unique_id, ds) and keeps the input's index labels; `codes` / `stamps`
+    are its series codes and int64 timestamps in the same order.
+    """
     offset = to_offset(freq)
-    ids = raw[ID_COL].astype(str)
     off_grid, gap_rows = [], []
     if isinstance(offset, pd.offsets.Tick):
-        step = offset.nanos
-        first = df.groupby(ID_COL, sort=False)[TIME_COL].transform("min")
-        since_first = (df[TIME_COL] - first).to_numpy().astype(np.int64)
-        off_grid = df.index[since_first % step != 0].tolist()
-        on_grid = df.drop(index=off_grid)
-        jumps = on_grid.groupby(ID_COL, sort=False)[TIME_COL].diff().to_numpy().astype(np.int64)
-        gap_rows = on_grid.index[(jumps > step) & ~on_grid[TIME_COL].isna().to_numpy()].tolist()
+        off_mask, gap_mask = _tick_grid(codes, stamps, offset.nanos)
+        off_grid = df.index[off_mask].tolist()
+        gap_rows = df.index[gap_mask].tolist()
     else:
-        for _, stamps in df.groupby(ID_COL, sort=False)[TIME_COL]:
-            grid = pd.date_range(stamps.iloc[0], stamps.iloc[-1], freq=offset)
-            if len(grid) == 0 or grid[0] != stamps.iloc[0]:
-                off_grid.extend(stamps.index.tolist())
+        for _, stamps_of_series in df.groupby(ID_COL, sort=False)[TIME_COL]:
+            grid = pd.date_range(stamps_of_series.iloc[0], stamps_of_series.iloc[-1], freq=offset)
+            if len(grid) == 0 or grid[0] != stamps_of_series.iloc[0]:
+                off_grid.extend(stamps_of_series.index.tolist())
                 continue
-            outside = ~stamps.isin(grid)
-            off_grid.extend(stamps.index[outside].tolist())
+            outside = ~stamps_of_series.isin(grid)
+            off_grid.extend(stamps_of_series.index[outside].tolist())
             if len(grid) != int((~outside).sum()):
-                present = stamps[~outside]
+                present = stamps_of_series[~outside]
                 positions = grid.get_indexer(present)
                 gap_rows.extend(present.index[1:][np.diff(positions) > 1].tolist())
     problems = []
     if off_grid:
-        problems.append(
-            _problem("off_grid", f"timestamps off the {freq} grid", raw.loc[off_grid], ids)
-        )
+        problems.append(_problem("off_grid", f"timestamps off the {freq} grid", raw.loc[off_grid]))
     if gap_rows:
         what = f"gaps in the {freq} grid (missing periods just before)"
-        problems.append(_problem("gap", what, raw.loc[gap_rows], ids))
+        problems.append(_problem("gap", what, raw.loc[gap_rows]))
     return problems
 
 
@@ -223,20 +252,22 @@ def validate_panel(
     typed[VALUE_COL] = pd.to_numeric(typed[VALUE_COL], errors="coerce").astype("float64")
 
     problems = _check_values(typed, raw)
-    duplicated = typed.duplicated([ID_COL, TIME_COL], keep=False) & typed[TIME_COL].notna()
+    order, codes, stamps = _sort_order(typed)
+    duplicated = _adjacent_duplicates(codes, stamps) & (stamps != np.iinfo(np.int64).min)  # NaT
     if duplicated.any():
-        ids = raw[ID_COL].astype(str)
-        problems.append(_problem("duplicate_timestamp", "duplicate ds", raw[duplicated], ids))
+        rows = raw.iloc[np.sort(order[duplicated])]
+        problems.append(_problem("duplicate_timestamp", "duplicate ds", rows))
     if problems:
         raise PanelValidationError(problems)
 
-    typed = typed.sort_values([ID_COL, TIME_COL], kind="stable")
+    typed = typed.iloc[order]
     resolved_freq = freq or infer_freq(typed)
-    problems = _check_grid(typed, resolved_freq, raw)
+    problems = _check_grid(typed, resolved_freq, raw, codes, stamps)
     if horizon is not None:
         problems += _check_lengths(typed, horizon + 1, f"horizon {horizon}")
     if min_length is not None:
         problems += _check_lengths(typed, min_length, "min_length")
     if problems:
         raise PanelValidationError(problems)
-    return typed.reset_index(drop=True)
+    typed.index = pd.RangeIndex(len(typed))  # in place: reset_index would copy every column
+    return typed

@@ -11,8 +11,10 @@ from importlib import metadata
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from core.backup import catalog
+from core.backup.errors import BackupError
 from core.backup.fingerprints import postgres_fingerprints, sqlite_fingerprints
 from core.backup.manifest import (
     MANIFEST_NAME,
@@ -73,9 +75,14 @@ def _dump(source: DatabaseSource, work: Path) -> tuple[DatabaseEntry, Path]:
         compress(snapshot_file, local)
         snapshot_file.unlink()
     else:
-        with exported_snapshot(source.url) as (connection, snapshot):
-            tables, server = postgres_fingerprints(connection), server_version(connection)
-            pg_dump(source.url, local, snapshot)
+        try:
+            with exported_snapshot(source.url) as (connection, snapshot):
+                tables, server = postgres_fingerprints(connection), server_version(connection)
+                pg_dump(source.url, local, snapshot)
+        except SQLAlchemyError as error:
+            cause = getattr(error, "orig", None) or error
+            where = f"the {source.name} database {_redacted(source.url)}"
+            raise BackupError(f"cannot read {where}: {cause}") from error
         tool = tool_version("pg_dump")
     entry = DatabaseEntry(
         name=source.name,

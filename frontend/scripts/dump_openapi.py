@@ -13,7 +13,7 @@ __all__ = ["openapi_document"]
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from api.main import create_app  # noqa: E402
+from api.main import create_app
 
 
 def openapi_document() -> dict:

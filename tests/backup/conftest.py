@@ -10,7 +10,10 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +40,27 @@ class MlflowSource:
     champion_version: str
 
 
+@contextmanager
+def _mlflow_globals_restored() -> Iterator[None]:
+    """Undo the process-wide tracking and registry URIs (globals and environment variables)
+    that logging and `ModelRegistry.register` leave behind, so later tests are not steered."""
+    from mlflow.tracking._model_registry import utils as registry_utils
+    from mlflow.tracking._tracking_service import utils as tracking_utils
+
+    names = ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")
+    environment = {name: os.environ.get(name) for name in names}
+    uris = (tracking_utils._tracking_uri, registry_utils._registry_uri)
+    try:
+        yield
+    finally:
+        tracking_utils._tracking_uri, registry_utils._registry_uri = uris
+        for name, value in environment.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def _log_champion(tracking_uri: str, artifact_root: Path, work: Path) -> str:
     import mlflow
 
@@ -52,9 +76,8 @@ def _log_champion(tracking_uri: str, artifact_root: Path, work: Path) -> str:
     model_dir = work / "model"
     manifest = ModelManifest(type(model).__name__, "MS", 12, 6, name=MODEL_NAME)
     save_model_dir(model, model_dir, manifest)
-    previous = mlflow.get_tracking_uri()
-    mlflow.set_tracking_uri(tracking_uri)
-    try:
+    with _mlflow_globals_restored():
+        mlflow.set_tracking_uri(tracking_uri)
         experiment = mlflow.create_experiment("quantis", artifact_location=artifact_root.as_uri())
         with mlflow.start_run(experiment_id=experiment):
             info = mlflow.pyfunc.log_model(
@@ -63,11 +86,8 @@ def _log_champion(tracking_uri: str, artifact_root: Path, work: Path) -> str:
                 artifacts={ARTIFACT_KEY: str(model_dir)},
                 pip_requirements=[],
             )
-        # `mlflow.register_model` (inside `register`) uses the global tracking URI.
-        registry = ModelRegistry(tracking_uri, MODEL_NAME)
+        registry = ModelRegistry(tracking_uri, MODEL_NAME, registry_uri=tracking_uri)
         return registry.promote(registry.register(info.model_uri).version).version
-    finally:
-        mlflow.set_tracking_uri(previous)
 
 
 @pytest.fixture(scope="session")

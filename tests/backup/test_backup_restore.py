@@ -167,3 +167,17 @@ def test_restore_into_another_database_kind_is_refused_by_name(
     )
     with pytest.raises(ValueError, match="cannot be restored into"):
         restore_backup(backup_store, result.manifest.backup_id, RestoreTargets(other))
+
+
+def test_champion_check_refuses_a_store_pointing_outside_the_restored_artifacts(
+    sources, backup_store, tmp_path
+):
+    result = create_backup(sources, backup_store)
+    mlflow_target = f"sqlite:///{tmp_path / 'restored' / 'mlflow.db'}"
+    # Store restored without its artifacts: it still points at the source's artifact root.
+    restore_backup(
+        backup_store, result.manifest.backup_id, RestoreTargets(mlflow_database_url=mlflow_target)
+    )
+
+    with pytest.raises(VerificationError, match="outside the restored artifact root"):
+        champion_check(MODEL_NAME)(mlflow_target, str(tmp_path / "elsewhere"))

@@ -46,8 +46,14 @@ def _catalog(url: str, kind: str):
 
 
 def test_drill_on_a_lost_installation_restores_the_champion_and_reports_rto_rpo(
-    populated_db, own_mlflow, backup_store, postgres_server_url_or_none
+    populated_db, own_mlflow, backup_store, postgres_server_url_or_none, tmp_path, monkeypatch
 ):
+    from mlflow.tracking._model_registry import utils as registry_utils
+
+    # A process-wide registry URI elsewhere must not steer the drill away from its restore.
+    elsewhere = f"sqlite:///{tmp_path / 'elsewhere.db'}"
+    monkeypatch.setattr(registry_utils, "_registry_uri", elsewhere)
+    monkeypatch.setenv("MLFLOW_REGISTRY_URI", elsewhere)
     uri, root = own_mlflow
     sources = BackupSources(
         (DatabaseSource(OPERATIONAL_DATABASE, populated_db), DatabaseSource(MLFLOW_DATABASE, uri)),

@@ -18,6 +18,7 @@ def test_split_last_holds_out_h_points_per_series(monthly_panel):
     assert (test.groupby("unique_id")["ds"].min() > train.groupby("unique_id")["ds"].max()).all()
 
 
+@pytest.mark.slow  # fits the combined model (its own backtest) and two more methods
 def test_report_has_every_method_and_one_default(monthly_panel):
     stages = []
     report = evaluate_methods(

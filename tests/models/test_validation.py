@@ -130,12 +130,13 @@ def test_min_length():
 
 
 def test_every_problem_is_reported_at_once():
-    raw = _panel().astype({"y": object})
+    raw = pd.concat([_panel(), _panel().iloc[[4]]], ignore_index=True).astype({"y": object})
     raw.loc[1, "y"] = "x"
     raw.loc[9, "y"] = np.inf
     with pytest.raises(PanelValidationError) as error:
         validate_panel(raw)
-    assert {p.kind for p in error.value.problems} == {"non_numeric", "infinite_value"}
+    kinds = {p.kind for p in error.value.problems}
+    assert kinds == {"non_numeric", "infinite_value", "duplicate_timestamp"}
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ def panel_csv(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow  # fits all five methods
 def test_json_lists_every_method_with_one_default(panel_csv):
     result = runner.invoke(app, ["evaluate", "--data", str(panel_csv), "--horizon", "6", "--json"])
     assert result.exit_code == 0, result.output

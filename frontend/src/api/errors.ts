@@ -24,9 +24,9 @@ export class ApiFailure extends Error {
 
 const ADVICE: Record<number, string> = {
   401: "Enter a valid API key on the Settings page.",
-  403: "Your API key lacks the scope for this; ask an admin for a key that has it.",
+  403: "Ask an admin for a key with the scope this needs.",
   429: "Too many requests with this key; wait a moment and try again.",
-  503: "A service the API needs is down; check the Overview page and try again shortly.",
+  503: "A service the API needs is unavailable; try again shortly (the Overview page shows which).",
 };
 
 function isErrorBody(body: unknown): body is ErrorBody {
@@ -54,13 +54,21 @@ export function toFailure(status: number, body: unknown): ApiFailure {
 /** A sentence for the page: what went wrong, then what to do about it. */
 export function describeFailure(error: unknown): string {
   if (error instanceof ApiFailure) {
+    const message = sentence(error.message);
     const advice = ADVICE[error.status];
-    return advice ? `${error.message}. ${advice}` : error.message;
+    return advice ? `${message} ${advice}` : message;
   }
   if (error instanceof TypeError) {
     return "The API cannot be reached. Check that it is running (`quantis up`) and reload.";
   }
   return error instanceof Error ? error.message : String(error);
+}
+
+/** The API's messages start in lower case without a full stop; the page shows sentences. */
+function sentence(message: string): string {
+  const trimmed = message.trim();
+  const capital = trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
 }
 
 /** "line 3, value" for a CSV row, "observations 2 · ts" for a JSON one. */

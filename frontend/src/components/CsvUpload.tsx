@@ -8,9 +8,7 @@ interface Props {
 }
 
 type Outcome =
-  | { kind: "done"; summary: UpsertSummary }
-  | { kind: "failed"; error: unknown }
-  | { kind: "none" };
+  { kind: "done"; summary: UpsertSummary } | { kind: "failed"; error: unknown } | { kind: "none" };
 
 export function CsvUpload({ onUpload }: Props) {
   const input = useRef<HTMLInputElement>(null);
@@ -37,8 +35,8 @@ export function CsvUpload({ onUpload }: Props) {
   return (
     <form className="upload" onSubmit={submit} aria-label="Upload observations">
       <p className="hint">
-        Columns <code>series,ts,value</code> (or <code>unique_id,ds,y</code>); rows are written
-        all or none, and re-sent timestamps update their value.
+        Columns <code>series,ts,value</code> (or <code>unique_id,ds,y</code>); rows are written all
+        or none, and re-sent timestamps update their value.
       </p>
       <label htmlFor="csv-file">CSV file</label>
       <input id="csv-file" ref={input} type="file" accept=".csv,text/csv" />
@@ -62,23 +60,25 @@ function UploadErrors({ error }: { error: unknown }) {
     <div className="state state-error" role="alert">
       <p>{describeFailure(error)}</p>
       {rows.length > 0 && (
-        <table className="row-errors">
-          <caption>Rows to fix, then upload the file again</caption>
-          <thead>
-            <tr>
-              <th scope="col">Where</th>
-              <th scope="col">Problem</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((row, index) => (
-              <tr key={index}>
-                <td>{describeLocation(row.loc)}</td>
-                <td>{row.message}</td>
+        <div className="table-scroll">
+          <table className="row-errors">
+            <caption>Rows to fix, then upload the file again</caption>
+            <thead>
+              <tr>
+                <th scope="col">Where</th>
+                <th scope="col">Problem</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {rows.map((row, index) => (
+                <tr key={index}>
+                  <td>{describeLocation(row.loc)}</td>
+                  <td>{row.message}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </div>
   );

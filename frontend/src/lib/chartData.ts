@@ -36,16 +36,33 @@ export function shapeChartColumns(
   const levels = [...(forecast?.levels ?? [])].sort((a, b) => b - a);
   const bound = (side: "lower" | "upper", level: number) =>
     x.map((t) => points.get(t)?.[side][String(level)] ?? null);
+  const forecastLine = x.map((t) => points.get(t)?.yhat ?? null);
+  joinForecastToHistory(x, actual, points, forecastLine);
   return {
     x,
     history: x.map((t) => actual.get(t) ?? null),
-    forecast: x.map((t) => points.get(t)?.yhat ?? null),
+    forecast: forecastLine,
     bands: levels.map((level) => ({
       level,
       lower: bound("lower", level),
       upper: bound("upper", level),
     })),
   };
+}
+
+/** Starts the forecast line at the last actual value when the forecast begins after the
+ * history ends, so the eye follows one line from what happened into what is expected. */
+function joinForecastToHistory(
+  x: number[],
+  actual: Map<number, number>,
+  points: Map<number, unknown>,
+  forecastLine: (number | null)[],
+): void {
+  if (actual.size === 0 || points.size === 0) return;
+  const lastActual = Math.max(...actual.keys());
+  if (lastActual < Math.min(...points.keys())) {
+    forecastLine[x.indexOf(lastActual)] = actual.get(lastActual) ?? null;
+  }
 }
 
 /** The columns in uPlot's order: x, history, forecast, then lower/upper of each band. */

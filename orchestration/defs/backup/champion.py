@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import math
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,16 +15,8 @@ from models.artifact import MANIFEST_NAME, load_model_dir
 __all__ = ["champion_check"]
 
 
-@contextmanager
-def _tracking_uri(uri: str) -> Iterator[None]:
-    import mlflow
-
-    previous = mlflow.get_tracking_uri()
-    mlflow.set_tracking_uri(uri)
-    try:
-        yield
-    finally:
-        mlflow.set_tracking_uri(previous)
+def _as_uri(location: str) -> str:
+    return location if "://" in location else Path(location).resolve().as_uri()
 
 
 def champion_check(model_name: str) -> ChampionCheck:
@@ -39,14 +29,20 @@ def champion_check(model_name: str) -> ChampionCheck:
     def check(tracking_uri: str, artifact_root: str) -> dict[str, Any]:
         import mlflow
 
-        champion = ModelRegistry(tracking_uri, model_name).champion()
+        # No `models:/` URI and no process-wide MLflow setting: MLflow resolves those through
+        # the global registry URI, which could be the live registry instead of the restored one.
+        registry = ModelRegistry(tracking_uri, model_name, registry_uri=tracking_uri)
+        champion = registry.champion()
         if champion is None:
             return {"champion_version": "none", "forecast_rows": 0}
         with tempfile.TemporaryDirectory(prefix="quantis-drill-model-") as folder:
-            with _tracking_uri(tracking_uri):
-                mlflow.artifacts.download_artifacts(
-                    f"models:/{model_name}@champion", dst_path=folder
+            location = registry.client.get_model_version_download_uri(model_name, champion.version)
+            if not location.startswith(_as_uri(artifact_root).rstrip("/") + "/"):
+                raise VerificationError(
+                    f"restored champion version {champion.version} points at {location}, "
+                    f"outside the restored artifact root {artifact_root}"
                 )
+            mlflow.artifacts.download_artifacts(artifact_uri=location, dst_path=folder)
             manifests = list(Path(folder).rglob(MANIFEST_NAME))
             if not manifests:
                 raise VerificationError(

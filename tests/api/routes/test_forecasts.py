@@ -157,6 +157,7 @@ def test_the_active_deployment_record_says_where_the_model_server_is(
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # about the model server, not the DB
 def test_model_server_down_gives_503_and_service_recovers(client, headers, model_server):
     writer = headers("write")
     ids = _upload(client, writer, names=("s00001",))

@@ -24,6 +24,10 @@ def registry(api_settings, tmp_path) -> ModelRegistry:
     return registry
 
 
+# MLflow makes each test slow; the database only holds the audit rows here, so the read-only
+# views run on SQLite alone and promote/rollback on both backends.
+@pytest.mark.slow
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_registry_view_lists_versions_newest_first(client, headers, registry):
     registry.client.set_registered_model_alias(registry.model_name, "challenger", "3")
     response = client.get("/api/v1/models", headers=headers("read"))
@@ -38,6 +42,7 @@ def test_registry_view_lists_versions_newest_first(client, headers, registry):
     assert client.get("/api/v1/models/99", headers=headers("read")).status_code == 404
 
 
+@pytest.mark.slow
 def test_promote_and_rollback_need_admin_and_are_audited(client, headers, registry, api_settings):
     admin = headers("admin")
     assert client.post("/api/v1/models/1/promote", headers=headers("write")).status_code == 403
@@ -60,6 +65,7 @@ def test_promote_and_rollback_need_admin_and_are_audited(client, headers, regist
     assert actions == ["model.rollback", "model.promote", "model.promote"]
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_empty_registry_is_an_empty_view(client, headers):
     view = client.get("/api/v1/models", headers=headers("read")).json()
     assert view["versions"] == [] and view["champion"] is None

@@ -1,0 +1,300 @@
+// End-to-end test of the web page in headless Chromium against a running API and model
+// server (started and seeded by tests/frontend/test_e2e.py). Each step saves a screenshot.
+//
+// Environment: QUANTIS_E2E_BASE_URL, QUANTIS_E2E_ADMIN_KEY, QUANTIS_E2E_READ_KEY,
+// QUANTIS_E2E_SERIES_COUNT (series seeded), QUANTIS_E2E_SERIES (the one to open),
+// QUANTIS_E2E_NEXT_TS (the date after its last observation), QUANTIS_E2E_NEXT_VALUE (a
+// plausible value there), QUANTIS_E2E_SCREENSHOTS (folder for the screenshots).
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { launchBrowser } from "./browser.mjs";
+import { chartColourCounts } from "./chartPixels.mjs";
+
+function required(name) {
+  const value = process.env[name];
+  if (!value) throw new Error(`set ${name} (see the header of e2e/run.mjs)`);
+  return value;
+}
+
+const baseUrl = required("QUANTIS_E2E_BASE_URL").replace(/\/$/, "");
+const adminKey = required("QUANTIS_E2E_ADMIN_KEY");
+const readKey = required("QUANTIS_E2E_READ_KEY");
+const seriesName = required("QUANTIS_E2E_SERIES");
+const nextTimestamp = required("QUANTIS_E2E_NEXT_TS");
+const nextValue = required("QUANTIS_E2E_NEXT_VALUE");
+const seriesCount = Number(required("QUANTIS_E2E_SERIES_COUNT"));
+const shots = process.env.QUANTIS_E2E_SCREENSHOTS || "test-artifacts/screenshots";
+mkdirSync(shots, { recursive: true });
+
+const LAPTOP = { width: 1366, height: 900 };
+const TABLET = { width: 768, height: 1024 };
+const results = [];
+
+async function step(name, body) {
+  const started = Date.now();
+  try {
+    await body();
+    results.push({ name, ok: true });
+    console.log(`PASS ${name} (${Date.now() - started} ms)`);
+  } catch (error) {
+    results.push({ name, ok: false });
+    console.log(`FAIL ${name}\n${error.stack ?? error}`);
+    await page
+      .screenshot({ path: join(shots, `FAILED-${name.replace(/\W+/g, "-")}.png`), fullPage: true })
+      .catch(() => {});
+    throw error;
+  }
+}
+
+const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+const text = (selector) => page.locator(selector).innerText();
+
+async function useKey(key, expectedScopes) {
+  await page.goto(`${baseUrl}/#/settings`);
+  await page.getByLabel("API key", { exact: true }).fill(key);
+  await page.getByRole("button", { name: "Save key" }).click();
+  await page.getByTestId("key-scopes").getByText(`Scopes: ${expectedScopes}.`).waitFor();
+}
+
+const browser = await launchBrowser();
+const context = await browser.newContext({ viewport: LAPTOP });
+const page = await context.newPage();
+const pageErrors = [];
+page.on("pageerror", (error) => pageErrors.push(String(error)));
+page.setDefaultTimeout(20_000);
+
+try {
+  await step("without a key the page says where to enter one", async () => {
+    await page.goto(baseUrl);
+    await page.getByRole("note").getByText("No API key yet").waitFor();
+    await page.getByRole("link", { name: "Enter your key in Settings" }).click();
+    await page.getByRole("heading", { name: "Settings" }).waitFor();
+  });
+
+  await step("settings keeps the admin key and shows its scopes", async () => {
+    await useKey(adminKey, "read, write, admin");
+    await shot("01-settings-admin-key");
+  });
+
+  await step("overview shows serving, champion and the pipeline's state", async () => {
+    await page.goto(`${baseUrl}/#/`);
+    const serving = page.getByRole("article").filter({ hasText: "Serving" });
+    await serving.getByText("Model server:").waitFor();
+    assert.match(await serving.innerText(), /ready\s+Model server/);
+    const championCard = page.getByRole("article").filter({ hasText: "Champion model" });
+    await championCard.getByText(/version \d+/).waitFor();
+    assert.match(await championCard.innerText(), /Backtest MASE\s+0\.\d+/);
+    // No Dagster runs in this test: the page must say so and what to do.
+    const pipeline = page.locator("section.card").filter({ hasText: "Pipeline health" });
+    await pipeline.getByRole("alert").waitFor();
+    assert.match(await pipeline.innerText(), /quantis up/);
+    assert.ok(await page.getByRole("link", { name: "Open the Dagster UI" }).isVisible());
+    assert.ok(await page.getByRole("link", { name: "Open the MLflow UI" }).isVisible());
+    await shot("02-overview");
+  });
+
+  await step("the series list pages and searches", async () => {
+    await page
+      .getByRole("navigation", { name: "Main" })
+      .getByRole("link", { name: "Series" })
+      .click();
+    const pager = page.getByRole("navigation", { name: "Pages of series" });
+    await pager.waitFor();
+    const firstPage = await pager.innerText();
+    const [, pageEnd] = firstPage.match(new RegExp(`1–(\\d+) of ${seriesCount}`)) ?? [];
+    assert.ok(
+      pageEnd && Number(pageEnd) < seriesCount,
+      `first page of ${seriesCount}: ${firstPage}`,
+    );
+    await pager.getByRole("link", { name: "Next →" }).click();
+    const secondStart = `${Number(pageEnd) + 1}–`;
+    await page.waitForFunction((start) => {
+      const nav = document.querySelector("nav[aria-label='Pages of series']");
+      return nav?.textContent.includes(start);
+    }, secondStart);
+    await shot("03-series-list");
+    await page.getByLabel("Name contains").fill(seriesName);
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.waitForFunction(() => document.querySelectorAll("tbody tr").length === 1);
+    await page.getByRole("link", { name: seriesName }).click();
+    await page.getByRole("heading", { name: seriesName }).waitFor();
+  });
+
+  let historyOnly;
+  await step("the series page charts its history", async () => {
+    await page.getByTestId("forecast-chart").locator("canvas").waitFor();
+    await page.getByText("No forecast yet").waitFor();
+    historyOnly = await chartColourCounts(page);
+    assert.equal(historyOnly.band, 0, "no interval bands before any forecast");
+  });
+
+  await step("a new forecast appears with shaded 80/95 intervals", async () => {
+    await page.getByLabel("Horizon (steps ahead)").fill("21");
+    await page.getByRole("button", { name: "Request forecast" }).click();
+    await page
+      .getByTestId("forecast-meta")
+      .getByText(/21 steps by \S+ version \S+/)
+      .waitFor();
+    const caption = await text(".chart figcaption");
+    assert.match(caption, /shaded: 95% and 80% prediction intervals/);
+    const drawn = await chartColourCounts(page);
+    assert.ok(drawn.line > 0, "the forecast line is drawn");
+    assert.ok(drawn.band > drawn.line, `interval bands cover an area (${JSON.stringify(drawn)})`);
+    const legend = await text(".u-legend");
+    for (const label of [
+      "Actual",
+      "Forecast",
+      "95% lower",
+      "95% upper",
+      "80% lower",
+      "80% upper",
+    ]) {
+      assert.ok(legend.includes(label), `legend lists ${label}`);
+    }
+    await shot("04-series-forecast");
+  });
+
+  await step("hovering the chart shows values, dragging zooms, reset restores", async () => {
+    const canvas = page.locator(".u-over");
+    const box = await canvas.boundingBox();
+    const forecastValue = page.locator(".u-legend .u-series").nth(2).locator(".u-value");
+    await page.mouse.move(box.x + box.width - 5, box.y + box.height / 2);
+    await page.waitForFunction(() => {
+      const cell = document.querySelectorAll(".u-legend .u-series")[2]?.querySelector(".u-value");
+      return cell && /\d/.test(cell.textContent);
+    });
+    assert.match(await forecastValue.innerText(), /\d/);
+    const chart = page.getByTestId("forecast-chart");
+    const before = await chart.screenshot();
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.95, box.y + box.height / 2, { steps: 8 });
+    await page.mouse.up();
+    await page.mouse.move(box.x - 40, box.y - 40);
+    const zoomed = await chart.screenshot();
+    assert.notDeepEqual(zoomed, before, "dragging zooms the chart");
+    await shot("05-series-zoomed");
+    await page.getByRole("button", { name: "Reset zoom" }).click();
+    await page.mouse.move(box.x - 40, box.y - 40);
+    const reset = await chart.screenshot();
+    assert.notDeepEqual(reset, zoomed, "reset zoom shows the whole range again");
+  });
+
+  await step("a CSV with a bad row is refused and the row error is shown", async () => {
+    const csv = `series,ts,value\n${seriesName},${nextTimestamp},${nextValue}\n${seriesName},not-a-date,6.0\n`;
+    await page
+      .getByLabel("CSV file")
+      .setInputFiles({ name: "bad.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+    await page.getByRole("button", { name: "Upload" }).click();
+    const table = page.locator("table.row-errors");
+    await table.waitFor();
+    const rows = await table.locator("tbody tr").allInnerTexts();
+    assert.equal(rows.length, 1);
+    assert.match(rows[0], /line 3, ts\s+timestamp 'not-a-date' is not ISO 8601/);
+    assert.match(await text("form.upload [role=alert]"), /nothing was written/);
+    await shot("06-series-csv-row-error");
+  });
+
+  await step("a good CSV is written and counted", async () => {
+    const csv = `series,ts,value\n${seriesName},${nextTimestamp},${nextValue}\n`;
+    await page
+      .getByLabel("CSV file")
+      .setInputFiles({ name: "good.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+    const counted = async () => Number((await text("p.meta")).match(/(\d+) observations/)[1]);
+    const before = await counted();
+    await page.getByRole("button", { name: "Upload" }).click();
+    await page.getByText("1 rows received: 1 new, 0 updated.").waitFor();
+    await page.getByText(`${before + 1} observations`).waitFor();
+  });
+
+  let champion;
+  await step("an admin key promotes a model after confirming", async () => {
+    await page
+      .getByRole("navigation", { name: "Main" })
+      .getByRole("link", { name: "Models" })
+      .click();
+    const promote = page.getByRole("button", { name: /^Promote version / }).first();
+    await promote.waitFor();
+    champion = (await promote.innerText()).replace("Promote version ", "");
+    await promote.click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByText(`Promote version ${champion}?`).waitFor();
+    await shot("07-models-confirm");
+    await dialog.getByRole("button", { name: "Promote" }).click();
+    await page.getByText(`Version ${champion} is now the champion.`).waitFor();
+    const row = page
+      .locator("tbody tr")
+      .filter({ has: page.getByRole("cell", { name: champion, exact: true }) });
+    await row.getByText("champion").waitFor();
+    await shot("08-models-promoted");
+  });
+
+  await step("an admin key rolls the champion back after confirming", async () => {
+    const previous = await page
+      .locator("section p")
+      .filter({ hasText: "Registered model" })
+      .innerText();
+    await page.getByRole("button", { name: "Roll back champion" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Roll back" }).click();
+    await page.getByText(/^Version \S+ is now the champion\.$/).waitFor();
+    const now = await page.locator("section p").filter({ hasText: "Registered model" }).innerText();
+    assert.notEqual(now, previous, "the champion changed");
+    assert.doesNotMatch(now, new RegExp(`champion version ${champion},`));
+    champion = now.match(/champion version (\S+),/)[1];
+  });
+
+  await step("a read key is refused promotion with a message saying why", async () => {
+    await useKey(readKey, "read");
+    await page.goto(`${baseUrl}/#/models`);
+    const promote = page.getByRole("button", { name: /^Promote version / }).first();
+    await promote.click();
+    await page.getByRole("dialog").getByRole("button", { name: "Promote" }).click();
+    const alert = page.getByRole("alert").filter({ hasText: "scope" });
+    await alert.waitFor();
+    assert.match(await alert.innerText(), /lacks the 'admin' scope[\s\S]*Ask an admin for a key/);
+    assert.match(await text("section"), new RegExp(`champion version ${champion}`));
+    await shot("09-models-refused-read-key");
+  });
+
+  await step("the page works by keyboard", async () => {
+    await page.goto(`${baseUrl}/#/`);
+    await page.reload(); // a fresh document: focus starts at the top, as for a new visitor
+    await page.getByRole("navigation", { name: "Main" }).waitFor();
+    await page.keyboard.press("Tab");
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), "Skip to content");
+    let reached = false;
+    for (let i = 0; i < 6 && !reached; i += 1) {
+      await page.keyboard.press("Tab");
+      reached = (await page.evaluate(() => document.activeElement?.textContent)) === "Series";
+    }
+    assert.ok(reached, "Tab reaches the Series link");
+    await page.keyboard.press("Enter");
+    await page.getByRole("heading", { name: "Series", exact: true }).waitFor();
+  });
+
+  await step("tablet width fits without sideways scrolling", async () => {
+    await page.setViewportSize(TABLET);
+    await page.goto(`${baseUrl}/#/series?q=${encodeURIComponent(seriesName)}`);
+    await page.getByRole("link", { name: seriesName }).click();
+    await page.getByTestId("forecast-chart").locator("canvas").waitFor();
+    await page.waitForTimeout(300); // the chart resizes on the next frame
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - window.innerWidth,
+    );
+    assert.ok(overflow <= 0, `page is ${overflow}px wider than the tablet viewport`);
+    await shot("10-tablet-series");
+  });
+
+  await step("no script errors on any page", async () => {
+    assert.deepEqual(pageErrors, []);
+  });
+} catch {
+  // The failing step printed its error; the summary below reports it.
+} finally {
+  await browser.close();
+}
+
+const failed = results.filter((r) => !r.ok).length;
+console.log(`e2e: ${results.length - failed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);

@@ -1,0 +1,160 @@
+"""A real stack for the browser test: a seeded database and MLflow registry, and the REST API
+as its own process (uvicorn) serving the built page beside the model server.
+
+The data is the tiny model's own panel shape (`served_model.tiny_panel`), so the model
+server can forecast every seeded series.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from served_model import FREQ, REPO_ROOT, tiny_panel
+
+from core.db.engine import make_engine, session_scope
+from core.db.migrate import upgrade
+from core.db.repositories.api_keys import create_api_key
+from core.db.repositories.observations import upsert_panel
+from core.processes import (
+    ManagedProcess,
+    free_port,
+    log_tail,
+    start_process,
+    stop_process_group,
+    wait_until_healthy,
+)
+from core.registry import ModelRegistry
+from core.settings import Settings
+
+__all__ = ["RunningApi", "SeededData", "api_environment", "seed_database", "seed_registry"]
+
+UNREACHABLE_URL = "http://127.0.0.1:9"  # the discard port: no Dagster answers there
+
+
+@dataclass(frozen=True)
+class SeededData:
+    admin_key: str
+    read_key: str
+    series_count: int
+    series_name: str  # the series the browser test opens
+    next_timestamp: str  # the step after its last observation, as an ISO date
+    last_value: float
+
+
+def seed_database(settings: Settings, n_series: int, length: int) -> SeededData:
+    """Migrate the settings' database, load a panel and create an admin and a read key."""
+    upgrade(settings.database_url)
+    panel = tiny_panel(n_series=n_series, length=length)
+    secret = settings.secret_key.get_secret_value()
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(engine) as session:
+            upsert_panel(session, panel, frequency=FREQ)
+            _, admin_key = create_api_key(
+                session, name="e2e-admin", scopes=["admin"], secret_key=secret
+            )
+            _, read_key = create_api_key(
+                session, name="e2e-read", scopes=["read"], secret_key=secret
+            )
+    finally:
+        engine.dispose()
+    name = max(panel["unique_id"])
+    rows = panel[panel["unique_id"] == name].sort_values("ds")
+    last = pd.Timestamp(rows["ds"].iloc[-1])
+    return SeededData(
+        admin_key=admin_key,
+        read_key=read_key,
+        series_count=panel["unique_id"].nunique(),
+        series_name=name,
+        next_timestamp=(last + pd.tseries.frequencies.to_offset(FREQ)).date().isoformat(),
+        last_value=round(float(rows["y"].iloc[-1]), 3),
+    )
+
+
+def seed_registry(
+    settings: Settings, artifacts: Path, mase: list[float], naive_mase: float
+) -> None:
+    """Register one version per MASE figure (with a training run holding its metrics) and
+    make version 1 the champion, as the pipeline would."""
+    registry = ModelRegistry(settings.mlflow_tracking_uri, settings.registered_model_name)
+    client = registry.client
+    experiment = client.create_experiment("e2e", artifact_location=artifacts.as_uri())
+    client.create_registered_model(registry.model_name)
+    for figure in mase:
+        run = client.create_run(experiment)
+        client.log_metric(run.info.run_id, "backtest_mase", figure)
+        client.log_metric(run.info.run_id, "backtest_seasonal_naive_mase", naive_mase)
+        client.set_terminated(run.info.run_id)
+        version = client.create_model_version(
+            registry.model_name, source=str(artifacts / "model"), run_id=run.info.run_id
+        )
+        decision = {"promote": figure < naive_mase, "reason": "compared with seasonal naive"}
+        registry.record_decision(version.version, decision | {"challenger_mase": figure})
+    registry.promote("1", by="e2e-seed")
+
+
+@dataclass
+class RunningApi:
+    """`uvicorn --factory api.main:create_app` on a free port with the given settings."""
+
+    environment: dict[str, str]
+    log_dir: Path
+    port: int = 0
+    process: ManagedProcess | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout_s: float = 90.0) -> RunningApi:
+        self.port = self.port or free_port()
+        command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "api.main:create_app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+        ]
+        # Only the settings given here: none of the developer's QUANTIS_* variables.
+        inherited = {k: v for k, v in os.environ.items() if not k.upper().startswith("QUANTIS_")}
+        self.process = start_process(
+            command,
+            self.log_dir / f"api-{self.port}.log",
+            env={**inherited, **self.environment},
+            cwd=REPO_ROOT,
+        )
+        if not wait_until_healthy(f"{self.url}/health", timeout_s=timeout_s, pid=self.process.pid):
+            tail = log_tail(self.process.log_path)
+            self.stop()
+            raise RuntimeError(f"the API did not start:\n{tail}")
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop_process_group(self.process.pid)
+            self.process = None
+
+
+def api_environment(settings: Settings, frontend_dir: Path, secrets_dir: Path) -> dict[str, str]:
+    """Environment variables that give the API process exactly these settings."""
+    return {
+        "QUANTIS_HOME": str(settings.home),
+        "QUANTIS_SECRETS_DIR": str(secrets_dir),
+        "QUANTIS_DATABASE_URL": settings.database_url,
+        "QUANTIS_MODEL_SERVER_URL": settings.model_server_url,
+        "QUANTIS_MLFLOW_TRACKING_URI": settings.mlflow_tracking_uri,
+        "QUANTIS_MLFLOW_ARTIFACT_ROOT": settings.mlflow_artifact_root,
+        "QUANTIS_SECRET_KEY": settings.secret_key.get_secret_value(),
+        "QUANTIS_FRONTEND_DIR": str(frontend_dir),
+        "QUANTIS_DAGSTER_URL": UNREACHABLE_URL,
+        "QUANTIS_API_RATE_LIMIT_PER_MINUTE": "100000",
+        "QUANTIS_API_RATE_LIMIT_BURST": "10000",
+    }

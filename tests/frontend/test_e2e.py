@@ -1,0 +1,96 @@
+"""The web page in headless Chromium against the real API and model server.
+
+The browser script (`frontend/e2e/run.mjs`) loads the overview, pages and searches series,
+opens one, checks the chart and its 80/95 interval bands, requests a forecast, uploads a CSV
+with a bad row and reads the row error, promotes a model with an admin key and is refused
+with a read key. Screenshots of each page land in `test-artifacts/screenshots/`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from node import FRONTEND_DIR, REPO_ROOT
+from stack import RunningApi, SeededData, api_environment, seed_database, seed_registry
+
+from core.settings import Settings, load_settings
+
+SCREENSHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
+# More series than one page of the list (25), so paging is exercised.
+N_SERIES, HISTORY_LENGTH = 30, 150
+
+
+@pytest.fixture
+def browser() -> str:
+    """Debian's Chromium, installed by scripts/ensure_browser.sh when missing."""
+    subprocess.run(["bash", str(REPO_ROOT / "scripts" / "ensure_browser.sh")], check=True)
+    return os.environ.get("QUANTIS_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture
+def stack_settings(tmp_path: Path, model_server) -> Settings:
+    home = tmp_path / "home"
+    return load_settings(
+        home=home,
+        database_url=f"sqlite:///{tmp_path / 'quantis.db'}",
+        model_server_url=model_server.url,
+        mlflow_tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}",
+        mlflow_artifact_root=str(tmp_path / "mlflow-artifacts"),
+    )
+
+
+@pytest.fixture
+def seeded(stack_settings: Settings, tmp_path: Path) -> SeededData:
+    data = seed_database(stack_settings, N_SERIES, HISTORY_LENGTH)
+    seed_registry(stack_settings, tmp_path / "mlflow-artifacts", mase=[0.82, 0.74], naive_mase=1.0)
+    return data
+
+
+@pytest.fixture
+def api(
+    stack_settings: Settings, seeded: SeededData, built_frontend: Path, tmp_path: Path
+) -> Iterator[str]:
+    environment = api_environment(stack_settings, built_frontend, tmp_path / "no-secrets")
+    server = RunningApi(environment, tmp_path / "logs").start()
+    yield server.url
+    server.stop()
+
+
+@pytest.mark.slow
+def test_web_page_end_to_end(api: str, seeded: SeededData, browser: str, tmp_path: Path):
+    if SCREENSHOTS.exists():
+        shutil.rmtree(SCREENSHOTS)
+    env = {
+        **os.environ,
+        "QUANTIS_CHROMIUM": browser,
+        "QUANTIS_E2E_BASE_URL": api,
+        "QUANTIS_E2E_ADMIN_KEY": seeded.admin_key,
+        "QUANTIS_E2E_READ_KEY": seeded.read_key,
+        "QUANTIS_E2E_SERIES_COUNT": str(seeded.series_count),
+        "QUANTIS_E2E_SERIES": seeded.series_name,
+        "QUANTIS_E2E_NEXT_TS": seeded.next_timestamp,
+        "QUANTIS_E2E_NEXT_VALUE": str(seeded.last_value),
+        "QUANTIS_E2E_SCREENSHOTS": str(SCREENSHOTS),
+    }
+    completed = subprocess.run(
+        ["node", "e2e/run.mjs"],
+        cwd=FRONTEND_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    output = completed.stdout + completed.stderr
+    logs = "\n".join(
+        p.read_text(errors="replace")[-3000:] for p in (tmp_path / "logs").glob("*.log")
+    )
+    assert completed.returncode == 0, f"{output}\n--- API log ---\n{logs}"
+    assert "0 failed" in output
+    taken = sorted(p.name for p in SCREENSHOTS.glob("*.png"))
+    assert len(taken) >= 10, taken
