@@ -251,7 +251,10 @@ def _targets(results: dict, concurrency: list[int]) -> dict:
         ratio = direct["1"]["p50_ms"] / floor["p50_ms"]
         checks["model_server_p50_over_floor_at_1"] = round(ratio, 2)
         checks["p50_within_2x_met"] = ratio <= 2.0
-    checks["no_errors"] = all(r["errors"] == 0 for rows in results.values() for r in rows.values())
+    runs = [r for rows in results.values() for r in rows.values()]
+    checks["no_errors"] = all(r["errors"] == 0 for r in runs)
+    # wrk counts finished requests only: a run where none finished in time is a failure too.
+    checks["every_run_finished_requests"] = all(r["requests"] > 0 for r in runs)
     return checks
 
 

@@ -88,15 +88,16 @@ class ModelServer:
     async def forecast(
         self,
         series: list[SeriesHistory],
+        ctx: bentoml.Context,
         horizon: int = 12,
         levels: list[int] | None = None,
-        ctx: bentoml.Context = None,  # type: ignore[assignment]  # injected by BentoML
     ) -> list[SeriesForecast]:
         """Forecast `horizon` steps for each series from the history sent with it.
 
         Limits: at most `MAX_SERIES` series, `MAX_HORIZON` steps, `MAX_HISTORY` points per
         series and `MAX_LEVELS` levels, each in (0, 100). Breaking one, or sending histories
         the model cannot use (irregular spacing, too short, duplicate ids), gives HTTP 400.
+        `ctx` is BentoML's request context, not part of the JSON body.
         """
         started = time.perf_counter()
         levels = [80, 95] if levels is None else levels
@@ -104,19 +105,17 @@ class ModelServer:
         ctx.response.headers[REQUEST_ID_HEADER] = request_id
         ctx.response.headers["X-Quantis-Model-Name"] = self.manifest.name
         ctx.response.headers["X-Quantis-Model-Version"] = self.manifest.version
-        outcome = "rejected"
+        outcome = "error"
         try:
             _check_limits(series, horizon, levels)
-            try:
-                answer = await self.batcher.submit(series, horizon, levels)
-            except ForecastInputError as exc:
-                raise ForecastRejected(str(exc)) from exc
+            answer = await self.batcher.submit(series, horizon, levels)
             outcome = "ok"
             return answer
+        except ForecastInputError as exc:
+            outcome = "rejected"
+            raise ForecastRejected(str(exc)) from exc
         except ForecastRejected:
-            raise
-        except Exception:
-            outcome = "error"
+            outcome = "rejected"
             raise
         finally:
             elapsed = time.perf_counter() - started

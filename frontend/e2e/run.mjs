@@ -201,7 +201,8 @@ try {
     await page
       .getByLabel("CSV file")
       .setInputFiles({ name: "good.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
-    const counted = async () => Number((await text("p.meta")).match(/(\d+) observations/)[1]);
+    const counted = async () =>
+      Number((await text("p.meta >> nth=0")).match(/(\d+) observations/)[1]);
     const before = await counted();
     await page.getByRole("button", { name: "Upload" }).click();
     await page.getByText("1 rows received: 1 new, 0 updated.").waitFor();
@@ -238,10 +239,18 @@ try {
     await page.getByRole("button", { name: "Roll back champion" }).click();
     await page.getByRole("dialog").getByRole("button", { name: "Roll back" }).click();
     await page.getByText(/^Version \S+ is now the champion\.$/).waitFor();
+    // The registry is read again after the change; wait for the champion line to follow.
+    await page.waitForFunction(
+      (before) =>
+        [...document.querySelectorAll("section p")].some(
+          (p) => p.textContent.startsWith("Registered model") && p.textContent !== before,
+        ),
+      previous,
+    );
     const now = await page.locator("section p").filter({ hasText: "Registered model" }).innerText();
-    assert.notEqual(now, previous, "the champion changed");
     assert.doesNotMatch(now, new RegExp(`champion version ${champion},`));
     champion = now.match(/champion version (\S+),/)[1];
+    await shot("09-models-rolled-back");
   });
 
   await step("a read key is refused promotion with a message saying why", async () => {
@@ -254,7 +263,7 @@ try {
     await alert.waitFor();
     assert.match(await alert.innerText(), /lacks the 'admin' scope[\s\S]*Ask an admin for a key/);
     assert.match(await text("section"), new RegExp(`champion version ${champion}`));
-    await shot("09-models-refused-read-key");
+    await shot("10-models-refused-read-key");
   });
 
   await step("the page works by keyboard", async () => {
@@ -283,7 +292,7 @@ try {
       () => document.documentElement.scrollWidth - window.innerWidth,
     );
     assert.ok(overflow <= 0, `page is ${overflow}px wider than the tablet viewport`);
-    await shot("10-tablet-series");
+    await shot("11-tablet-series");
   });
 
   await step("no script errors on any page", async () => {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from node import FRONTEND_DIR, run_npm
 
 
@@ -18,12 +19,14 @@ def test_sources_are_formatted(node_modules):
     run_npm("run", "format:check")
 
 
+@pytest.mark.slow
 def test_component_tests_pass(node_modules):
     output = run_npm("test")
     assert re.search(r"Tests\s+\d+ passed", output), output[-2000:]
     assert "failed" not in output.split("Test Files")[-1].split("\n")[0]
 
 
+@pytest.mark.slow
 def test_build_produces_a_static_page_with_its_assets(built_frontend: Path):
     index = (built_frontend / "index.html").read_text()
     assets = re.findall(r'(?:src|href)="\./(assets/[^"]+)"', index)

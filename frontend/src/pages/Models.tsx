@@ -22,6 +22,7 @@ export function Models() {
 
   async function confirm(action: Pending) {
     setPending(null);
+    setNotice(null); // a notice always belongs to the latest action
     try {
       const changed =
         action.kind === "promote"
