@@ -3,7 +3,8 @@
 The model comes from the Bento's own model store (tag from `QUANTIS_BENTO_MODEL`, default the
 latest `quantis-forecaster`) or, when `QUANTIS_MODEL_DIR` is set, from a model directory
 mounted as a volume. It is loaded once at start. `QUANTIS_MODEL_SERVER_GPU=1` (set by the GPU
-variant, `bentofile.gpu.yaml`) makes the service declare one GPU in its resources.
+variant, `bentofile.gpu.yaml`) makes the service declare one GPU in its resources;
+`QUANTIS_MODEL_SERVER_MAX_BATCH_SERIES` caps adaptive batching (default 1024 series).
 
 Routes: `POST /forecast`, `POST /model_info`, and BentoML's `/healthz`, `/readyz`, `/livez`,
 `/metrics`. Every forecast answer carries `X-Quantis-Model-Name` / `-Version` headers and
@@ -36,8 +37,10 @@ MODEL_TAG = os.environ.get("QUANTIS_BENTO_MODEL", "quantis-forecaster:latest")
 MODEL_DIR = os.environ.get("QUANTIS_MODEL_DIR")
 GPU_VARIANT = os.environ.get("QUANTIS_MODEL_SERVER_GPU", "").lower() in ("1", "true", "yes")
 REQUEST_ID_HEADER = "X-Request-ID"
-# Series predicted in one model call at most; more requests wait for the next call.
-MAX_BATCH_SERIES = 1024
+# Series predicted in one model call at most; more requests wait for the next call. Models
+# whose cost grows per series (statistical members refit on each history) gain nothing from
+# big batches, only latency: lower it for them (1 turns batching off).
+MAX_BATCH_SERIES = int(os.environ.get("QUANTIS_MODEL_SERVER_MAX_BATCH_SERIES", "1024"))
 
 logger = logging.getLogger("bentoml.quantis")  # a child of BentoML's configured logger
 

@@ -122,24 +122,26 @@ class ModelRegistry:
         return sorted(views, key=lambda v: int(v.version), reverse=True)
 
     # -- writing ---------------------------------------------------------------------------
-    def register(self, model_uri: str, tags: dict[str, str] | None = None) -> ModelVersionView:
-        """Register a logged model as a new version and give it the `challenger` alias."""
-        import mlflow
-
+    def register(
+        self, model_uri: str, tags: dict[str, str] | None = None, run_id: str | None = None
+    ) -> ModelVersionView:
+        """Register a logged model (`models:/<model_id>` or `runs:/...`) as a new version and
+        give it the `challenger` alias. Uses this registry's client only, never MLflow's
+        process-wide tracking or registry URI."""
         if not self.exists():
             self.client.create_registered_model(self.model_name)
-        # `register_model` resolves the URI through the process-wide tracking store: point it
-        # at ours for the call, so the caller's global MLflow settings are left as they were.
-        previous = mlflow.get_tracking_uri(), mlflow.get_registry_uri()
-        mlflow.set_tracking_uri(self.tracking_uri)
-        mlflow.set_registry_uri(self.registry_uri)
-        try:
-            mv = mlflow.register_model(
-                model_uri, self.model_name, tags=tags or {}, await_registration_for=0
-            )
-        finally:
-            mlflow.set_tracking_uri(previous[0])
-            mlflow.set_registry_uri(previous[1])
+        model_id = None
+        if model_uri.startswith("models:/m-"):
+            model_id = model_uri.removeprefix("models:/").split("/", 1)[0]
+            run_id = run_id or self.client.get_logged_model(model_id).source_run_id
+        mv = self.client.create_model_version(
+            self.model_name,
+            source=model_uri,
+            run_id=run_id,
+            tags=tags or {},
+            await_creation_for=0,
+            model_id=model_id,
+        )
         self.client.set_registered_model_alias(self.model_name, CHALLENGER, mv.version)
         return self.version(mv.version)
 

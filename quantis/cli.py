@@ -26,13 +26,16 @@ def main() -> None:
 
 
 def _mount() -> None:
-    from quantis.commands import config, db, evaluate, model, up
+    from quantis.commands import apikey, backup, config, db, evaluate, model, serve, up
 
     app.command(name="up")(up.up)
     app.command(name="evaluate")(evaluate.evaluate)
     app.add_typer(model.app, name="model")
     app.add_typer(db.app, name="db")
     app.add_typer(config.app, name="config")
+    app.add_typer(backup.app, name="backup")
+    app.add_typer(serve.app, name="serve")
+    app.add_typer(apikey.app, name="apikey")
 
 
 _mount()

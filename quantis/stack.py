@@ -1,4 +1,4 @@
-"""The local stack: Dagster UI + daemon, MLflow UI and the model server as child processes.
+"""The local stack: Dagster UI + daemon, MLflow UI and the REST API as child processes.
 
 Every server runs in its own process group and is stopped as a group (servers started from
 scripts ignore SIGINT when backgrounded).
@@ -120,6 +120,21 @@ class LocalStack:
         )  # fmt: skip
         self.urls["MLflow UI"] = f"http://127.0.0.1:{port}"
         return self.urls["MLflow UI"]
+
+    def start_api(self, port: int | None = None) -> str:
+        """The REST API (and the web page at `/` when `frontend/dist` is built)."""
+        from quantis.commands.serve import api_command
+
+        port = _port(port or self.settings.api_port)
+        self._start(
+            "api",
+            api_command("127.0.0.1", port),
+            f"http://127.0.0.1:{port}/health",
+            timeout_s=120,
+        )
+        self.urls["REST API"] = f"http://127.0.0.1:{port}/docs"
+        self.urls["Web page"] = f"http://127.0.0.1:{port}/"
+        return f"http://127.0.0.1:{port}"
 
     def running(self) -> dict[str, bool]:
         from core.processes import is_alive

@@ -1,8 +1,8 @@
 """`quantis up`: the README's main command — the whole platform on one machine.
 
 Creates the home folder, migrates the database, seeds the demo data, runs the full pipeline
-with a progress display, then starts the Dagster UI + daemon and the MLflow UI beside the model
-server the pipeline rolled out, and serves until Ctrl-C.
+with a progress display, then starts the Dagster UI + daemon, the MLflow UI and the REST API (which
+serves the web page) beside the model server the pipeline rolled out, and serves until Ctrl-C.
 """
 
 from __future__ import annotations
@@ -106,6 +106,23 @@ def _sample_request(settings: Settings, url: str) -> str:
     return f"curl -s -X POST {url}/forecast -H 'Content-Type: application/json' -d '{json.dumps(body)}'"
 
 
+def _first_admin_key(settings: Settings) -> str | None:
+    """On a platform with no API keys yet, create an admin key and return it (shown once)."""
+    from core.db.engine import make_engine, session_scope
+    from core.db.repositories.api_keys import create_api_key, list_api_keys
+
+    with session_scope(make_engine(settings.database_url)) as session:
+        if list_api_keys(session, include_revoked=True):
+            return None
+        _, plaintext = create_api_key(
+            session,
+            name="local-admin",
+            scopes=["read", "write", "admin"],
+            secret_key=settings.secret_key.get_secret_value(),
+        )
+    return plaintext
+
+
 def _stop_model_server(pid: int | None) -> None:
     from core.processes import stop_process_group
 
@@ -123,7 +140,7 @@ def up(
     dagster_port: Annotated[int, typer.Option(help="Port of the Dagster UI.")] = 3000,
     mlflow_port: Annotated[int, typer.Option(help="Port of the MLflow UI.")] = 5000,
 ) -> None:
-    """Run the whole pipeline, then serve the Dagster UI, MLflow UI and model server."""
+    """Run the whole pipeline, then serve the Dagster UI, MLflow UI, model server and API."""
     from quantis.stack import LocalStack, StackError
 
     settings = get_settings()
@@ -149,9 +166,10 @@ def up(
 
     stack = LocalStack(settings)
     try:
-        console.print("Starting the Dagster UI and daemon, and the MLflow UI ...")
+        console.print("Starting the Dagster UI and daemon, the MLflow UI and the REST API ...")
         stack.start_dagster(dagster_port)
         stack.start_mlflow(mlflow_port)
+        stack.start_api()
     except StackError as error:
         stack.stop()
         _stop_model_server(pid)
@@ -163,6 +181,14 @@ def up(
         console.print(f"  {name:<14} {link}")
     if url:
         console.print("\nA sample forecast request:\n" + _sample_request(settings, url))
+    key = _first_admin_key(settings)
+    if key:
+        console.print(
+            f"\nAn admin API key was created for this platform (shown only now): {key}\n"
+            "Enter it on the web page's Settings tab, or: "
+            f"curl -H 'Authorization: Bearer {key}' {stack.urls['Web page']}api/v1/series\n"
+            "More keys: quantis apikey create --name NAME --scope read"
+        )
     console.print("\nPress Ctrl-C to stop everything.")
 
     def _interrupt(*_):

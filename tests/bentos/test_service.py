@@ -159,3 +159,19 @@ def test_bentofiles_are_declarative_and_only_the_gpu_variant_declares_a_gpu(tiny
 
     assert "gpu" not in resources({})
     assert resources(gpu_env)["gpu"] == 1
+
+
+def test_the_batch_cap_comes_from_the_environment(tiny_model_dir):
+    import subprocess
+    import sys
+
+    probe = "import bentos.service as s; print(s.MAX_BATCH_SERIES)"
+    env = {
+        "QUANTIS_MODEL_DIR": str(tiny_model_dir),
+        "QUANTIS_MODEL_SERVER_MAX_BATCH_SERIES": "1",
+        "PATH": "/usr/bin:/bin",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", probe], env=env, cwd=REPO_ROOT, capture_output=True, text=True
+    )
+    assert out.stdout.strip().splitlines()[-1] == "1", out.stderr

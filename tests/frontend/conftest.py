@@ -18,7 +18,7 @@ for folder in (_HERE, _HERE.parent / "bentos"):
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
 
-from node import FRONTEND_DIR, ensure_node_modules, run_npm  # noqa: E402
+from npm_project import FRONTEND_DIR, ensure_node_modules, run_npm  # noqa: E402
 from served_model import RunningModelServer, build_tiny_model_dir  # noqa: E402
 
 

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from node import FRONTEND_DIR, run_npm
+from npm_project import FRONTEND_DIR, run_npm
 
 
 def test_generated_api_client_matches_the_api(node_modules):
@@ -21,9 +21,8 @@ def test_sources_are_formatted(node_modules):
 
 @pytest.mark.slow
 def test_component_tests_pass(node_modules):
-    output = run_npm("test")
+    output = run_npm("test")  # exits non-zero when any test fails
     assert re.search(r"Tests\s+\d+ passed", output), output[-2000:]
-    assert "failed" not in output.split("Test Files")[-1].split("\n")[0]
 
 
 @pytest.mark.slow

@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from node import FRONTEND_DIR, REPO_ROOT
-from stack import RunningApi, SeededData, api_environment, seed_database, seed_registry
+from browser_stack import RunningApi, SeededData, api_environment, seed_database, seed_registry
+from npm_project import FRONTEND_DIR, REPO_ROOT
 
 from core.settings import Settings, load_settings
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from core.db.engine import make_engine, session_scope
+from core.db.migrate import upgrade
 from core.db.models import ModelDeployment
 from core.processes import free_port, is_alive
 from core.settings import get_settings
@@ -48,10 +49,14 @@ def test_up_once_runs_the_pipeline_and_stops_what_it_started(monkeypatch):
 
 def test_local_stack_starts_the_uis_and_stops_them(isolated_settings):
     settings = get_settings().ensure_home()
+    upgrade(settings.database_url)
     stack = LocalStack(settings)
     try:
         dagster_url = stack.start_dagster(free_port())
         mlflow_url = stack.start_mlflow(free_port())
+        api_url = stack.start_api(free_port())
+        with urllib.request.urlopen(f"{api_url}/health", timeout=10) as response:
+            assert response.status == 200
         with urllib.request.urlopen(f"{dagster_url}/server_info", timeout=10) as response:
             assert response.status == 200
         with urllib.request.urlopen(f"{mlflow_url}/health", timeout=10) as response:

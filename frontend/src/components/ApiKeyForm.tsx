@@ -25,7 +25,7 @@ export function ApiKeyForm({ probe }: { probe: () => Promise<KeyScopes> }) {
 
   useEffect(() => {
     if (readApiKey()) void check();
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- once, for a key already stored
+    // Once, on opening the page, for a key stored earlier in this session.
   }, []);
 
   function submit(event: FormEvent) {
