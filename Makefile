@@ -5,7 +5,8 @@ setup:
 	scripts/bootstrap.sh
 
 demo: setup
-	.venv/bin/quantis demo
+	scripts/build_frontend.sh
+	.venv/bin/quantis up
 
 test:
 	scripts/test.sh
@@ -16,6 +17,7 @@ lint: setup
 bench: setup
 	.venv/bin/python benchmarks/accuracy.py
 	.venv/bin/python benchmarks/training_throughput.py
+	.venv/bin/python benchmarks/backup.py
 
 ENV ?= dev
 plan:
