@@ -23,7 +23,8 @@ from core.db.types import utc_now
 __all__ = ["Admin", "Reader", "RequestIdDep", "SessionDep", "StateDep", "Writer"]
 
 
-def get_state(request: Request) -> ApiState:
+# Trivial dependencies are async so they run on the event loop, not through the thread pool.
+async def get_state(request: Request) -> ApiState:
     return request.app.state.quantis
 
 
@@ -39,7 +40,7 @@ def get_session(state: StateDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def get_request_id(request: Request) -> str:
+async def get_request_id(request: Request) -> str:
     return request.scope.get("state", {}).get("request_id") or ""
 
 

@@ -118,7 +118,8 @@ class ModelRegistry:
         if not self.exists():
             return []
         found = self.client.search_model_versions(f"name = '{self.model_name}'")
-        views = [self._view(mv) for mv in found]
+        # Search results carry no aliases; reading each version does.
+        views = [self._view(self.client.get_model_version(mv.name, mv.version)) for mv in found]
         return sorted(views, key=lambda v: int(v.version), reverse=True)
 
     # -- writing ---------------------------------------------------------------------------

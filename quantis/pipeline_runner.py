@@ -29,14 +29,18 @@ class PipelineOutcome:
 
 
 def _watch(instance, run_id: str, on_event: Callable[[str, str], None], stop: threading.Event):
+    """Report step events as they are stored; after `stop`, one last pass so none is missed."""
     seen = 0
-    while not stop.is_set():
+    while True:
+        finished = stop.is_set()
         records = instance.all_logs(run_id)
         for record in records[seen:]:
             event = record.dagster_event
             if event is not None and event.event_type_value in STEP_EVENTS:
                 on_event(event.event_type_value, event.step_key or "")
         seen = len(records)
+        if finished:
+            return
         stop.wait(0.5)
 
 
@@ -69,7 +73,7 @@ def run_pipeline(
             )
         finally:
             stop.set()
-            watcher.join(timeout=5)
+            watcher.join(timeout=30)
         outcome = PipelineOutcome(run_id=run_id, success=result.success)
         started: dict[str, float] = {}
         for record in instance.all_logs(run_id):

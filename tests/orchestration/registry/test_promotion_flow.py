@@ -71,6 +71,8 @@ def test_only_better_challengers_are_promoted_and_rollback_restores(tracking):
 
     restored = registry.rollback()
     assert restored.version == "1" and registry.champion().version == "1"
+    aliases = {v.version: v.aliases for v in registry.versions()}
+    assert aliases == {"3": ("challenger",), "2": (), "1": ("champion",)}
 
 
 def test_a_model_worse_than_seasonal_naive_never_becomes_champion(tracking):
