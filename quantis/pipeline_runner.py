@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from core.settings import Settings
 
-__all__ = ["PipelineOutcome", "run_pipeline"]
+__all__ = ["PipelineOutcome", "merge_outcomes", "run_pipeline"]
 
 STEP_EVENTS = ("STEP_START", "STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED", "STEP_UP_FOR_RETRY")
 
@@ -26,6 +26,17 @@ class PipelineOutcome:
     step_seconds: dict[str, float] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
     metadata: dict[str, dict[str, object]] = field(default_factory=dict)
+
+
+def merge_outcomes(first: PipelineOutcome, second: PipelineOutcome) -> PipelineOutcome:
+    """One outcome for two runs in a row (run ids joined with '+')."""
+    return PipelineOutcome(
+        run_id=f"{first.run_id[:8]}+{second.run_id[:8]}",
+        success=first.success and second.success,
+        step_seconds=first.step_seconds | second.step_seconds,
+        failures=first.failures + second.failures,
+        metadata=first.metadata | second.metadata,
+    )
 
 
 def _watch(instance, run_id: str, on_event: Callable[[str, str], None], stop: threading.Event):

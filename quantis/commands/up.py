@@ -22,15 +22,15 @@ from core.settings import Settings, get_settings
 __all__ = ["up"]
 
 console = Console(stderr=True)
-PIPELINE_STEPS = (
-    "staged_observations",
-    "observations",
-    "trained_model",
-    "backtest_report",
-    "registered_model",
-    "model_bento",
-    "model_deployment",
-)
+INGESTION_STEPS = ("staged_observations", "observations")
+RETRAIN_STEPS = ("trained_model", "backtest_report", "registered_model")
+DEPLOY_STEPS = ("model_bento", "model_deployment")
+JOB_STEPS = {
+    "quantis_pipeline": INGESTION_STEPS + RETRAIN_STEPS + DEPLOY_STEPS,
+    "ingestion": INGESTION_STEPS,
+    "retrain": RETRAIN_STEPS + DEPLOY_STEPS,
+    "deploy_champion": DEPLOY_STEPS,
+}
 
 
 def prepare(settings: Settings, *, demo_data: bool) -> None:
@@ -51,7 +51,7 @@ def run_with_progress(settings: Settings, job_name: str = "quantis_pipeline"):
         SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
     )  # fmt: skip
     with Progress(*columns, console=console) as progress:
-        task = progress.add_task("starting the pipeline", total=len(PIPELINE_STEPS))
+        task = progress.add_task(f"starting {job_name}", total=len(JOB_STEPS[job_name]))
 
         def on_event(kind: str, step: str) -> None:
             if kind == "STEP_START":
@@ -62,12 +62,46 @@ def run_with_progress(settings: Settings, job_name: str = "quantis_pipeline"):
                 progress.console.print(f"  {step}: {verb}")
 
         outcome = run_pipeline(settings, job_name=job_name, on_event=on_event)
-        progress.update(task, description="pipeline finished")
+        progress.update(task, description=f"{job_name} finished")
     return outcome
 
 
+def _champion_fingerprint(settings: Settings) -> tuple[str, str] | None:
+    """(version, dataset fingerprint) of the current champion, if there is one."""
+    from core.registry import ModelRegistry
+
+    champion = ModelRegistry(
+        settings.mlflow_tracking_uri, settings.registered_model_name
+    ).champion()
+    if champion is None:
+        return None
+    return champion.version, champion.tags.get("quantis.dataset_fingerprint", "")
+
+
+def run_pipeline_once(settings: Settings, *, retrain: bool):
+    """The whole pipeline. Without a champion: one run of every asset. With one: ingestion
+    first, then either retraining (new data, or `retrain`) or, when the champion was trained
+    on exactly this data, only packaging and rolling out the champion."""
+    from quantis.pipeline_runner import merge_outcomes
+
+    champion = _champion_fingerprint(settings)
+    if champion is None:
+        return run_with_progress(settings, "quantis_pipeline")
+    ingestion = run_with_progress(settings, "ingestion")
+    if not ingestion.success:
+        return ingestion
+    fingerprint = ingestion.metadata.get("observations", {}).get("fingerprint")
+    if fingerprint == champion[1] and not retrain:
+        console.print(
+            f"No new data since champion version {champion[0]} was trained on it: "
+            "packaging and rolling out the champion without retraining (--retrain forces it)."
+        )
+        return merge_outcomes(ingestion, run_with_progress(settings, "deploy_champion"))
+    return merge_outcomes(ingestion, run_with_progress(settings, "retrain"))
+
+
 def _summary(outcome) -> Table:
-    table = Table(title=f"Pipeline run {outcome.run_id[:8]}")
+    table = Table(title=f"Pipeline run(s) {outcome.run_id}")
     table.add_column("step")
     table.add_column("seconds", justify="right")
     for step, seconds in outcome.step_seconds.items():
@@ -139,6 +173,9 @@ def up(
     ] = True,
     dagster_port: Annotated[int, typer.Option(help="Port of the Dagster UI.")] = 3000,
     mlflow_port: Annotated[int, typer.Option(help="Port of the MLflow UI.")] = 5000,
+    retrain: Annotated[
+        bool, typer.Option("--retrain", help="Retrain even when no new data arrived.")
+    ] = False,
 ) -> None:
     """Run the whole pipeline, then serve the Dagster UI, MLflow UI, model server and API."""
     from quantis.stack import LocalStack, StackError
@@ -146,7 +183,7 @@ def up(
     settings = get_settings()
     prepare(settings, demo_data=demo_data)
     started = time.perf_counter()
-    outcome = run_with_progress(settings)
+    outcome = run_pipeline_once(settings, retrain=retrain)
     console.print(_summary(outcome))
     console.print(f"Pipeline wall time: {time.perf_counter() - started:.1f}s")
     url, pid = _active_model_server(settings)

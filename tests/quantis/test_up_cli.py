@@ -46,6 +46,12 @@ def test_up_once_runs_the_pipeline_and_stops_what_it_started(monkeypatch):
     assert deployment.status == "active"
     assert not is_alive(deployment.details["pid"])  # --once stops the server it started
 
+    again = CliRunner().invoke(_app(), ["--once", "--no-demo-data"])
+    assert again.exit_code == 0, again.output
+    assert "No new data since champion version 1" in again.output
+    assert "trained_model: done" not in again.output
+    assert "model_deployment: done" in again.output
+
 
 def test_local_stack_starts_the_uis_and_stops_them(isolated_settings):
     settings = get_settings().ensure_home()
