@@ -10,6 +10,7 @@ import dagster as dg
 from core.settings import get_settings
 from models.artifact import ModelManifest, fresh_copy, load_model_dir, save_model_dir
 from models.baselines import SeasonalNaiveForecaster
+from models.config import default_config
 from models.evaluation import default_forecaster
 from orchestration.defs.ingestion.panel import read_panel_snapshot
 from orchestration.defs.training.comparison import (
@@ -33,7 +34,9 @@ def default_horizon(season_length: int) -> int:
     return 2 * season_length if season_length > 1 else 4
 
 
-def _overrides(config: TrainingConfig, device: str) -> dict[str, Any]:
+def _overrides(config: TrainingConfig, device: str, base_lgb_params: dict) -> dict[str, Any]:
+    """The launchpad's non-empty fields as `default_forecaster` overrides; LightGBM parameters
+    are merged into the defaults chosen for this data, not replacing them."""
     overrides: dict[str, Any] = {"device": device}
     if config.num_boost_round:
         overrides["num_boost_round"] = config.num_boost_round
@@ -43,10 +46,7 @@ def _overrides(config: TrainingConfig, device: str) -> dict[str, Any]:
     if config.num_leaves:
         lgb["num_leaves"] = config.num_leaves
     if lgb:
-        from models.config import default_config
-
-        base = default_config("MS", 12, 1).lgb_params
-        overrides["lgb_params"] = {**base, **lgb}
+        overrides["lgb_params"] = {**base_lgb_params, **lgb}
     return overrides
 
 
@@ -84,8 +84,10 @@ def trained_model(
     panel = _training_panel(storage, observations)
     freq, season_length = observations["freq"], observations["season_length"]
     horizon = config.horizon or default_horizon(season_length)
+    base_lgb_params = default_config(freq, season_length, horizon).lgb_params
+    device = config.device or policy.train_device
     model = default_forecaster(
-        freq, season_length, horizon, **_overrides(config, config.device or policy.train_device)
+        freq, season_length, horizon, **_overrides(config, device, base_lgb_params)
     )
     context.log.info(
         "Fitting %s on %d series, %d rows (freq %s, horizon %d)",
