@@ -1,7 +1,6 @@
-"""Knobs of the REST API that the shared settings object does not hold (yet).
-
-Read from `QUANTIS_API_*` / `QUANTIS_DAGSTER_URL` environment variables with offline-friendly
-defaults; tests pass an `ApiOptions` to `create_app` directly.
+"""Knobs of the REST API: rate limits and the Dagster URL come from the shared settings
+(`QUANTIS_API_RATE_LIMIT_*`, `QUANTIS_DAGSTER_URL`); the frontend folder from
+`QUANTIS_FRONTEND_DIR`. Tests pass an `ApiOptions` to `create_app` directly.
 """
 
 from __future__ import annotations
@@ -10,19 +9,11 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.settings import Settings
+
 __all__ = ["REPO_ROOT", "ApiOptions"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-def _env_float(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return float(raw)
-    except ValueError as error:
-        raise ValueError(f"{name} must be a number, got {raw!r}") from error
 
 
 @dataclass(frozen=True)
@@ -40,13 +31,11 @@ class ApiOptions:
     frontend_dir: Path = field(default_factory=lambda: REPO_ROOT / "frontend" / "dist")
 
     @classmethod
-    def from_env(cls) -> ApiOptions:
+    def from_settings(cls, settings: Settings) -> ApiOptions:
         defaults = cls()
         return cls(
-            rate_limit_per_minute=_env_float(
-                "QUANTIS_API_RATE_LIMIT_PER_MINUTE", defaults.rate_limit_per_minute
-            ),
-            rate_limit_burst=_env_float("QUANTIS_API_RATE_LIMIT_BURST", defaults.rate_limit_burst),
-            dagster_url=os.environ.get("QUANTIS_DAGSTER_URL") or defaults.dagster_url,
+            rate_limit_per_minute=settings.api_rate_limit_per_minute,
+            rate_limit_burst=settings.api_rate_limit_burst,
+            dagster_url=settings.dagster_url,
             frontend_dir=Path(os.environ.get("QUANTIS_FRONTEND_DIR") or defaults.frontend_dir),
         )

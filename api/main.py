@@ -53,7 +53,7 @@ def create_app(
     """The API app; `state` lets tests inject clients (e.g. a recorded Dagster transport)."""
     apply_offline_defaults()
     settings = settings or get_settings()
-    options = options or ApiOptions.from_env()
+    options = options or ApiOptions.from_settings(settings)
     configure_logging(settings.log_level)
     state = state or build_state(settings, options)
 

@@ -165,6 +165,16 @@ class Settings(BaseSettings):
         lt=1.0,
         description="Relative error improvement a challenger needs over the champion.",
     )
+    dagster_url: str = Field(
+        "http://127.0.0.1:3000",
+        description="Dagster webserver the API asks about runs and asks to launch retraining.",
+    )
+    api_rate_limit_per_minute: float = Field(
+        600.0, gt=0, description="Requests per minute one API key may make (sustained)."
+    )
+    api_rate_limit_burst: float = Field(
+        100.0, gt=0, description="Requests one API key may make at once above the rate."
+    )
     retrain_new_data_share: float = Field(
         0.1,
         ge=0.0,

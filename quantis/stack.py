@@ -73,10 +73,16 @@ class LocalStack:
     def _env(self) -> dict[str, str]:
         return {"DAGSTER_HOME": str(self.settings.dagster_home), "PYTHONPATH": str(REPO_ROOT)}
 
-    def _start(self, name: str, command: list[str], health_url: str, timeout_s: float) -> None:
-        process = start_process(
-            command, self.log_dir / f"{name}.log", env=self._env(), cwd=REPO_ROOT
-        )
+    def _start(
+        self,
+        name: str,
+        command: list[str],
+        health_url: str,
+        timeout_s: float,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
+        env = self._env() | (extra_env or {})
+        process = start_process(command, self.log_dir / f"{name}.log", env=env, cwd=REPO_ROOT)
         self.processes[name] = process
         if not wait_until_healthy(health_url, timeout_s=timeout_s, pid=process.pid):
             raise StackError(
@@ -126,11 +132,17 @@ class LocalStack:
         from quantis.commands.serve import api_command
 
         port = _port(port or self.settings.api_port)
+        # The API reports pipeline runs from the Dagster UI this stack started, on whatever
+        # port it got.
+        dagster = (
+            {"QUANTIS_DAGSTER_URL": self.urls["Dagster UI"]} if "Dagster UI" in self.urls else {}
+        )
         self._start(
             "api",
             api_command("127.0.0.1", port),
             f"http://127.0.0.1:{port}/health",
             timeout_s=120,
+            extra_env=dagster,
         )
         self.urls["REST API"] = f"http://127.0.0.1:{port}/docs"
         self.urls["Web page"] = f"http://127.0.0.1:{port}/"

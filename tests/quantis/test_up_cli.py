@@ -61,6 +61,9 @@ def test_local_stack_starts_the_uis_and_stops_them(isolated_settings):
         dagster_url = stack.start_dagster(free_port())
         mlflow_url = stack.start_mlflow(free_port())
         api_url = stack.start_api(free_port())
+        environ = Path(f"/proc/{stack.processes['api'].pid}/environ").read_bytes()
+        api_env = environ.split(b"\0")
+        assert f"QUANTIS_DAGSTER_URL={dagster_url}".encode() in api_env
         with urllib.request.urlopen(f"{api_url}/health", timeout=10) as response:
             assert response.status == 200
         with urllib.request.urlopen(f"{dagster_url}/server_info", timeout=10) as response:
