@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -28,6 +29,14 @@ from sqlalchemy.exc import OperationalError
 from core.db.engine import make_engine
 from core.db.migrate import upgrade
 from core.settings import get_settings
+
+# `served_model.py` (tests/bentos) holds the helpers of the model-server fixtures below; the
+# suite runs with `--import-mode=importlib`, which puts no test folder on sys.path.
+_BENTOS_TESTS = str(Path(__file__).resolve().parent / "bentos")
+if _BENTOS_TESTS not in sys.path:
+    sys.path.insert(0, _BENTOS_TESTS)
+
+from served_model import RunningModelServer, build_tiny_model_dir  # noqa: E402
 
 PG_URL_VARIABLE = "QUANTIS_TEST_PG_URL"
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -171,3 +180,20 @@ def fresh_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Cal
     for url in created:
         assert server is not None
         server.drop_database(url)
+
+
+# One tiny model and one real `bentoml serve` process for the whole session, shared by the
+# model-server, API and web-page tests.
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_tiny_model_dir(tmp_path_factory.mktemp("tiny-model") / "model")
+
+
+@pytest.fixture(scope="session")
+def model_server(
+    tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningModelServer]:
+    server = RunningModelServer(tiny_model_dir, tmp_path_factory.mktemp("model-server-logs"))
+    server.start()
+    yield server
+    server.stop()

@@ -8,41 +8,20 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from served_model import RunningModelServer  # on sys.path via the root conftest
 
-_BENTOS_TESTS = str(Path(__file__).resolve().parents[1] / "bentos")
-if _BENTOS_TESTS not in sys.path:
-    sys.path.insert(0, _BENTOS_TESTS)
-
-from served_model import RunningModelServer, build_tiny_model_dir  # noqa: E402
-
-from api.config import ApiOptions  # noqa: E402
-from api.main import create_app  # noqa: E402
-from core.db.engine import make_engine, session_scope  # noqa: E402
-from core.db.repositories.api_keys import create_api_key  # noqa: E402
-from core.settings import Settings, load_settings  # noqa: E402
+from api.config import ApiOptions
+from api.main import create_app
+from core.db.engine import make_engine, session_scope
+from core.db.repositories.api_keys import create_api_key
+from core.settings import Settings, load_settings
 
 UNREACHABLE_URL = "http://127.0.0.1:9"  # the discard port: nothing answers HTTP there
-
-
-@pytest.fixture(scope="session")
-def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_tiny_model_dir(tmp_path_factory.mktemp("tiny-model") / "model")
-
-
-@pytest.fixture(scope="session")
-def model_server(
-    tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[RunningModelServer]:
-    server = RunningModelServer(tiny_model_dir, tmp_path_factory.mktemp("model-server-logs"))
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
