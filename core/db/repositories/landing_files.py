@@ -7,6 +7,7 @@ picks it up again; an unreadable file is recorded `quarantined` at once.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -62,7 +63,7 @@ def record_landing_file(
 
 
 def mark_files_loaded(
-    session: Session, files: Iterable[Sequence[object]], run_id: str | None = None
+    session: Session, files: Iterable[Sequence[Any]], run_id: str | None = None
 ) -> int:
     """Record `(key, sha256, size_bytes, rows)` entries as loaded; returns how many."""
     count = 0
@@ -74,8 +75,8 @@ def mark_files_loaded(
             session,
             key=str(key),
             sha256=str(sha256),
-            size_bytes=int(size_bytes),  # type: ignore[call-overload]
-            rows=int(rows),  # type: ignore[call-overload]
+            size_bytes=int(size_bytes),
+            rows=int(rows),
             status="loaded",
             run_id=run_id,
         )
