@@ -100,6 +100,21 @@ class MLflowTracking(dg.ConfigurableResource):
     def registry(self) -> ModelRegistry:
         return ModelRegistry(self.tracking_uri, self.model_name)
 
+    def model_version_dir(self, version: str, work_dir: Path) -> Path:
+        """The Quantis model directory of registered `version`, downloaded once into
+        `work_dir/champions/<version>` and reused after that."""
+        import mlflow
+
+        from models.artifact import MANIFEST_NAME
+
+        target = work_dir / "champions" / version
+        if not any(target.rglob(MANIFEST_NAME)):
+            mlflow.set_tracking_uri(self.tracking_uri)
+            mlflow.artifacts.download_artifacts(
+                f"models:/{self.model_name}/{version}", dst_path=str(target)
+            )
+        return next(target.rglob(MANIFEST_NAME)).parent
+
 
 class PipelinePolicy(dg.ConfigurableResource):
     """Thresholds and choices of the pipeline that an operator sets per deployment."""

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from models.artifact import MANIFEST_NAME, read_manifest, write_manifest
+from models.artifact import read_manifest, write_manifest
 from orchestration.defs.serving.bento_build import BentoIndex, build_model_bento
 from orchestration.defs.serving.targets import DeployTarget
 from orchestration.resources import MLflowTracking, OperationalDatabase, PipelinePolicy
@@ -14,15 +14,7 @@ __all__ = ["deploy_champion_job", "model_bento", "model_deployment"]
 
 
 def _champion_model_dir(mlflow_tracking: MLflowTracking, version: str, work_dir: Path) -> Path:
-    import mlflow
-
-    target = work_dir / "champions" / version
-    if not any(target.rglob(MANIFEST_NAME)):
-        mlflow.set_tracking_uri(mlflow_tracking.tracking_uri)
-        mlflow.artifacts.download_artifacts(
-            f"models:/{mlflow_tracking.model_name}/{version}", dst_path=str(target)
-        )
-    model_dir = next(target.rglob(MANIFEST_NAME)).parent
+    model_dir = mlflow_tracking.model_version_dir(version, work_dir)
     manifest = read_manifest(model_dir)
     if manifest.version != version:  # stamp the registered identity into the served copy
         write_manifest(

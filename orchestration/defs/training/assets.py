@@ -154,19 +154,10 @@ def trained_model(
 
 def _champion_maker(mlflow_tracking: MLflowTracking, work_dir: Path):
     """A fresh copy of the current champion's configuration, or None without a champion."""
-    import mlflow
-
     champion = mlflow_tracking.registry().champion()
     if champion is None:
         return None, None
-    target = work_dir / "champions" / champion.version
-    if not (target / "artifacts").exists():
-        mlflow.set_tracking_uri(mlflow_tracking.tracking_uri)
-        mlflow.artifacts.download_artifacts(
-            f"models:/{mlflow_tracking.model_name}/{champion.version}", dst_path=str(target)
-        )
-    model_dir = next(target.rglob("quantis_model.json")).parent
-    model, _ = load_model_dir(model_dir)
+    model, _ = load_model_dir(mlflow_tracking.model_version_dir(champion.version, work_dir))
     return (lambda: fresh_copy(model)), champion.version
 
 
