@@ -20,7 +20,15 @@ from core.db.models import ApiKey
 from core.db.repositories.api_keys import verify_api_key
 from core.db.types import utc_now
 
-__all__ = ["Admin", "Reader", "RequestIdDep", "SessionDep", "StateDep", "Writer"]
+__all__ = [
+    "Admin",
+    "Authenticated",
+    "Reader",
+    "RequestIdDep",
+    "SessionDep",
+    "StateDep",
+    "Writer",
+]
 
 
 # Trivial dependencies are async so they run on the event loop, not through the thread pool.
@@ -83,8 +91,9 @@ def _authenticate(
     return Caller(key.id, key.name, tuple(key.scopes), request_id)
 
 
-def require(scope: str):
-    """A dependency that authenticates the request, checks `scope` and the rate limit."""
+def require(scope: str | None):
+    """A dependency that authenticates the request, checks `scope` (None: any valid key may
+    call) and the rate limit."""
 
     def dependency(
         state: StateDep,
@@ -95,7 +104,7 @@ def require(scope: str):
     ) -> Caller:
         token = bearer.credentials if bearer is not None else None
         caller = _authenticate(state, session, request_id, token, x_api_key)
-        if not grants(caller.scopes, scope):
+        if scope is not None and not grants(caller.scopes, scope):
             raise ApiError(
                 403,
                 "forbidden",
@@ -114,6 +123,7 @@ def require(scope: str):
     return dependency
 
 
+Authenticated = Annotated[Caller, Depends(require(None))]
 Reader = Annotated[Caller, Depends(require("read"))]
 Writer = Annotated[Caller, Depends(require("write"))]
 Admin = Annotated[Caller, Depends(require("admin"))]

@@ -21,7 +21,16 @@ from api.metrics import ApiMetrics
 from api.middleware import RequestContextMiddleware
 from api.model_server import ModelServerClient
 from api.pipeline import DagsterClient
-from api.routes import API_PREFIX, forecasts, health, models, observations, pipeline, series
+from api.routes import (
+    API_PREFIX,
+    forecasts,
+    health,
+    keys,
+    models,
+    observations,
+    pipeline,
+    series,
+)
 from api.state import ApiState
 from core.db.engine import make_engine, make_session_factory
 from core.runtime import apply_offline_defaults
@@ -72,7 +81,7 @@ def create_app(
     app.state.quantis = state
     install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware, metrics=state.metrics)
-    for module in (health, series, observations, forecasts, models, pipeline):
+    for module in (health, keys, series, observations, forecasts, models, pipeline):
         app.include_router(module.router)
     if options.frontend_dir.is_dir():  # built by the frontend's `npm run build`
         app.mount("/", StaticFiles(directory=options.frontend_dir, html=True), name="frontend")

@@ -154,5 +154,20 @@ class ModelServerClient:
             return False, f"model server at {url} is not ready (HTTP {response.status_code})"
         return True, f"model server at {url} is ready"
 
+    def served_model(self) -> dict[str, str] | None:
+        """`{"name", "version"}` of the model being served, from `/model_info`; None when the
+        model server cannot say (down, slow or answering something else)."""
+        try:
+            url = f"{self.base_url()}/model_info"
+            response = self._http.post(
+                url, json={}, timeout=min(2.0, self.settings.model_server_timeout_s)
+            )
+            info = response.json() if response.status_code == 200 else {}
+        except Exception:  # the lookup, the connection or the JSON: all mean "unknown"
+            return None
+        if not isinstance(info, dict) or info.get("name") is None or info.get("version") is None:
+            return None
+        return {"name": str(info["name"]), "version": str(info["version"])}
+
     def close(self) -> None:
         self._http.close()

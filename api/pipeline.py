@@ -1,4 +1,5 @@
-"""Client of the Dagster webserver's GraphQL API: latest runs, asset health, retraining.
+"""Client of the Dagster webserver's GraphQL API: latest runs, asset health, schedules,
+retraining.
 
 The queries are checked against Dagster's own GraphQL schema in the tests, and the client is
 tested against recorded answers.
@@ -14,14 +15,15 @@ __all__ = [
     "ASSET_HEALTH_QUERY",
     "LATEST_RUNS_QUERY",
     "LAUNCH_RUN_MUTATION",
+    "SCHEDULES_QUERY",
     "DagsterClient",
     "PipelineError",
     "PipelineUnavailableError",
 ]
 
 LATEST_RUNS_QUERY = """
-query LatestRuns($limit: Int!) {
-  runsOrError(limit: $limit) {
+query LatestRuns($limit: Int!, $filter: RunsFilter) {
+  runsOrError(limit: $limit, filter: $filter) {
     __typename
     ... on Runs {
       results { runId jobName status creationTime startTime endTime tags { key value } }
@@ -45,6 +47,28 @@ query AssetHealth {
         assetHealth { assetHealth materializationStatus assetChecksStatus freshnessStatus }
       }
     }
+    ... on PythonError { message }
+  }
+}
+"""
+
+SCHEDULES_QUERY = """
+query Schedules($location: String!, $repository: String!) {
+  schedulesOrError(
+    repositorySelector: { repositoryLocationName: $location, repositoryName: $repository }
+  ) {
+    __typename
+    ... on Schedules {
+      results {
+        name
+        cronSchedule
+        executionTimezone
+        pipelineName
+        description
+        scheduleState { status nextTick { timestamp } }
+      }
+    }
+    ... on RepositoryNotFoundError { message }
     ... on PythonError { message }
   }
 }
@@ -122,9 +146,11 @@ class DagsterClient:
             raise PipelineError(f"Dagster GraphQL error: {messages}")
         return document["data"]
 
-    def latest_runs(self, limit: int = 20) -> list[dict[str, Any]]:
-        """The newest runs first: id, job, status, times (epoch seconds) and tags."""
-        result = self._execute(LATEST_RUNS_QUERY, {"limit": limit})["runsOrError"]
+    def latest_runs(self, limit: int = 20, job: str | None = None) -> list[dict[str, Any]]:
+        """The newest runs first (of `job` only when given): id, job, status, times (epoch
+        seconds) and tags. A job Dagster does not know has no runs."""
+        variables = {"limit": limit, "filter": None if job is None else {"pipelineName": job}}
+        result = self._execute(LATEST_RUNS_QUERY, variables)["runsOrError"]
         if result["__typename"] != "Runs":
             raise PipelineError(f"Dagster could not list runs: {result.get('message')}")
         return [
@@ -161,6 +187,31 @@ class DagsterClient:
                 }
             )
         return assets
+
+    def schedules(
+        self, location: str, repository: str = DEFAULT_REPOSITORY
+    ) -> list[dict[str, Any]]:
+        """The code location's schedules: name, cron, timezone, job, RUNNING or STOPPED, and
+        the next tick (epoch seconds; Dagster gives it only for running schedules)."""
+        variables = {"location": location, "repository": repository}
+        result = self._execute(SCHEDULES_QUERY, variables)["schedulesOrError"]
+        if result["__typename"] != "Schedules":
+            raise PipelineError(f"Dagster could not list schedules: {result.get('message')}")
+        schedules = []
+        for schedule in result["results"]:
+            state = schedule.get("scheduleState") or {}
+            schedules.append(
+                {
+                    "name": schedule["name"],
+                    "cron_schedule": schedule["cronSchedule"],
+                    "execution_timezone": schedule.get("executionTimezone"),
+                    "job_name": schedule["pipelineName"],
+                    "description": schedule.get("description"),
+                    "status": state.get("status", "UNKNOWN"),
+                    "next_tick_at": _epoch((state.get("nextTick") or {}).get("timestamp")),
+                }
+            )
+        return sorted(schedules, key=lambda schedule: schedule["name"])
 
     def launch_job(
         self, job_name: str, location: str, repository: str = DEFAULT_REPOSITORY

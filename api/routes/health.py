@@ -1,4 +1,5 @@
-"""`/health` (process up), `/ready` (database and model server), `/metrics` (Prometheus)."""
+"""`/health` (process up), `/ready` (database, model server and the model it serves),
+`/metrics` (Prometheus)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 
 from api.deps import StateDep
-from api.schemas.health import Check, Liveness, Readiness
+from api.schemas.health import Check, Liveness, Readiness, ServedModel
 
 __all__ = ["router"]
 
@@ -36,14 +37,17 @@ def _database_check(state) -> Check:
     responses={503: {"model": Readiness, "description": "A dependency is not ready."}},
 )
 def ready(state: StateDep) -> JSONResponse:
-    """Readiness: the database answers and the model server is ready (503 otherwise)."""
+    """Readiness: the database answers and the model server is ready (503 otherwise), and
+    which model it serves."""
     database = _database_check(state)
     ok, detail = state.model_server.check_ready()
     model_server = Check(ok=ok, detail=detail)
+    served = state.model_server.served_model() if ok else None
     answer = Readiness(
         status="ready" if database.ok and model_server.ok else "not ready",
         database=database,
         model_server=model_server,
+        model=ServedModel(**served) if served else None,
     )
     return JSONResponse(answer.model_dump(), status_code=200 if answer.status == "ready" else 503)
 

@@ -1,4 +1,5 @@
-"""`/api/v1/pipeline`: latest Dagster runs, asset health, and a retraining trigger (admin)."""
+"""`/api/v1/pipeline`: latest Dagster runs, asset health, schedules, and a retraining trigger
+(admin)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,12 @@ from api.errors import ApiError
 from api.pipeline import PipelineError, PipelineUnavailableError
 from api.routes import API_PREFIX
 from api.schemas.common import errors
-from api.schemas.pipeline import AssetHealthPublic, PipelineRun, RetrainLaunched
+from api.schemas.pipeline import (
+    AssetHealthPublic,
+    PipelineRun,
+    PipelineSchedule,
+    RetrainLaunched,
+)
 
 __all__ = ["router"]
 
@@ -31,10 +37,16 @@ def _ask_dagster(call: Callable[[], T]) -> T:
 
 @router.get("/runs", response_model=list[PipelineRun], responses=errors(502, 503))
 def latest_runs(
-    state: StateDep, _caller: Reader, limit: Annotated[int, Query(ge=1, le=100)] = 20
+    state: StateDep,
+    _caller: Reader,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    job: Annotated[
+        str | None,
+        Query(min_length=1, max_length=255, description="Only runs of this Dagster job."),
+    ] = None,
 ) -> list[PipelineRun]:
-    """The newest Dagster runs first."""
-    runs = _ask_dagster(lambda: state.pipeline.latest_runs(limit))
+    """The newest Dagster runs first; `job` keeps one job's runs (none for an unknown job)."""
+    runs = _ask_dagster(lambda: state.pipeline.latest_runs(limit, job))
     return [PipelineRun(**run) for run in runs]
 
 
@@ -42,6 +54,13 @@ def latest_runs(
 def asset_health(state: StateDep, _caller: Reader) -> list[AssetHealthPublic]:
     """Every asset with its last materialization and Dagster's health status."""
     return [AssetHealthPublic(**asset) for asset in _ask_dagster(state.pipeline.asset_health)]
+
+
+@router.get("/schedules", response_model=list[PipelineSchedule], responses=errors(502, 503))
+def schedules(state: StateDep, _caller: Reader) -> list[PipelineSchedule]:
+    """The pipeline's schedules: cron, job, RUNNING or STOPPED, and the next tick."""
+    location = state.options.dagster_location
+    return [PipelineSchedule(**s) for s in _ask_dagster(lambda: state.pipeline.schedules(location))]
 
 
 @router.post(

@@ -1,10 +1,10 @@
-"""Pipeline runs and asset health as read from Dagster."""
+"""Pipeline runs, asset health and schedules as read from Dagster."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-__all__ = ["AssetHealthPublic", "PipelineRun", "RetrainLaunched"]
+__all__ = ["AssetHealthPublic", "PipelineRun", "PipelineSchedule", "RetrainLaunched"]
 
 
 class PipelineRun(BaseModel):
@@ -26,6 +26,18 @@ class AssetHealthPublic(BaseModel):
     materialization_status: str
     checks_status: str
     freshness_status: str
+
+
+class PipelineSchedule(BaseModel):
+    name: str
+    cron_schedule: str = Field(description="Cron expression, e.g. `0 2 * * *`.")
+    execution_timezone: str | None = Field(description="Timezone of the cron expression.")
+    job_name: str
+    description: str | None
+    status: str = Field(description="RUNNING or STOPPED (switched in the Dagster UI).")
+    next_tick_at: float | None = Field(
+        description="Epoch seconds of the next run; null when the schedule is stopped."
+    )
 
 
 class RetrainLaunched(BaseModel):

@@ -12,6 +12,7 @@ from api.pipeline import (
     ASSET_HEALTH_QUERY,
     LATEST_RUNS_QUERY,
     LAUNCH_RUN_MUTATION,
+    SCHEDULES_QUERY,
     DagsterClient,
     PipelineError,
     PipelineUnavailableError,
@@ -33,7 +34,9 @@ def recorded_transport(answers: dict[str, str], seen: list[dict] | None = None):
     return httpx.MockTransport(handle)
 
 
-@pytest.mark.parametrize("document", [LATEST_RUNS_QUERY, ASSET_HEALTH_QUERY, LAUNCH_RUN_MUTATION])
+@pytest.mark.parametrize(
+    "document", [LATEST_RUNS_QUERY, ASSET_HEALTH_QUERY, SCHEDULES_QUERY, LAUNCH_RUN_MUTATION]
+)
 def test_documents_are_valid_for_dagsters_graphql_schema(document):
     import graphql
     from dagster_graphql.schema import create_schema
@@ -48,6 +51,45 @@ def test_latest_runs_are_parsed():
     assert run["job_name"] == "retrain" and run["status"] == "QUEUED"
     assert run["created_at"] > 0 and run["started_at"] is None
     assert run["tags"]["dagster/code_location"] == "test_location"
+
+
+def test_runs_of_one_job_are_asked_of_dagsters_filter():
+    seen: list[dict] = []
+    transport = recorded_transport({"LatestRuns": "runs_of_retrain"}, seen)
+    [run] = DagsterClient("http://dagster", transport=transport).latest_runs(5, job="retrain")
+    assert run["job_name"] == "retrain"
+    assert seen[0]["variables"] == {"limit": 5, "filter": {"pipelineName": "retrain"}}
+
+
+def test_all_runs_send_no_filter_and_an_unknown_job_has_none():
+    seen: list[dict] = []
+    transport = recorded_transport({"LatestRuns": "runs"}, seen)
+    DagsterClient("http://dagster", transport=transport).latest_runs(5)
+    assert seen[0]["variables"] == {"limit": 5, "filter": None}
+    unknown = recorded_transport({"LatestRuns": "runs_of_unknown_job"})
+    assert DagsterClient("http://dagster", transport=unknown).latest_runs(job="no_such_job") == []
+
+
+def test_schedules_are_parsed_with_status_and_next_tick():
+    seen: list[dict] = []
+    transport = recorded_transport({"Schedules": "schedules"}, seen)
+    schedules = DagsterClient("http://dagster", transport=transport).schedules("quantis")
+    assert seen[0]["variables"] == {"location": "quantis", "repository": "__repository__"}
+    by_name = {s["name"]: s for s in schedules}
+    assert [s["name"] for s in schedules] == sorted(by_name)
+    backup = by_name["backup_daily"]
+    assert backup["job_name"] == "backup" and backup["cron_schedule"] == "0 2 * * *"
+    assert backup["status"] == "RUNNING" and backup["next_tick_at"] > 0
+    assert backup["execution_timezone"] == "UTC"
+    # Dagster gives no next tick for a stopped schedule.
+    retrain = by_name["retrain_weekly"]
+    assert retrain["status"] == "STOPPED" and retrain["next_tick_at"] is None
+
+
+def test_schedules_of_an_unknown_location_raise_with_dagsters_message():
+    transport = recorded_transport({"Schedules": "schedules_not_found"})
+    with pytest.raises(PipelineError, match="no_such_location does not exist"):
+        DagsterClient("http://dagster", transport=transport).schedules("no_such_location")
 
 
 def test_asset_health_lists_every_asset_with_its_group():

@@ -41,6 +41,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/keys/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who Am I
+         * @description Who the sent key is: its id, name, scopes (given and implied) and when it was made.
+         */
+        get: operations["who_am_i_api_v1_keys_me_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/models": {
         parameters: {
             query?: never;
@@ -211,9 +231,29 @@ export interface paths {
         };
         /**
          * Latest Runs
-         * @description The newest Dagster runs first.
+         * @description The newest Dagster runs first; `job` keeps one job's runs (none for an unknown job).
          */
         get: operations["latest_runs_api_v1_pipeline_runs_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pipeline/schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Schedules
+         * @description The pipeline's schedules: cron, job, RUNNING or STOPPED, and the next tick.
+         */
+        get: operations["schedules_api_v1_pipeline_schedules_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -360,7 +400,8 @@ export interface paths {
         };
         /**
          * Ready
-         * @description Readiness: the database answers and the model server is ready (503 otherwise).
+         * @description Readiness: the database answers and the model server is ready (503 otherwise), and
+         *     which model it serves.
          */
         get: operations["ready_ready_get"];
         put?: never;
@@ -375,6 +416,41 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** ApiKeyIdentity */
+        ApiKeyIdentity: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Granted
+             * @description What the key may do: its scopes and the ones they imply (`admin` implies `write`, `write` implies `read`), in the order read, write, admin.
+             */
+            granted: string[];
+            /** Id */
+            id: number;
+            /**
+             * Last Used At
+             * @description Recorded at most once a minute, so it may lag the current request.
+             */
+            last_used_at: string | null;
+            /**
+             * Name
+             * @description The label given when the key was created.
+             */
+            name: string;
+            /**
+             * Prefix
+             * @description The key's public start (`qk_<8 hex>`), to tell keys apart.
+             */
+            prefix: string;
+            /**
+             * Scopes
+             * @description The scopes the key was given.
+             */
+            scopes: string[];
+        };
         /** AssetHealthPublic */
         AssetHealthPublic: {
             /** Asset Key */
@@ -677,9 +753,40 @@ export interface components {
                 [key: string]: string;
             };
         };
+        /** PipelineSchedule */
+        PipelineSchedule: {
+            /**
+             * Cron Schedule
+             * @description Cron expression, e.g. `0 2 * * *`.
+             */
+            cron_schedule: string;
+            /** Description */
+            description: string | null;
+            /**
+             * Execution Timezone
+             * @description Timezone of the cron expression.
+             */
+            execution_timezone: string | null;
+            /** Job Name */
+            job_name: string;
+            /** Name */
+            name: string;
+            /**
+             * Next Tick At
+             * @description Epoch seconds of the next run; null when the schedule is stopped.
+             */
+            next_tick_at: number | null;
+            /**
+             * Status
+             * @description RUNNING or STOPPED (switched in the Dagster UI).
+             */
+            status: string;
+        };
         /** Readiness */
         Readiness: {
             database: components["schemas"]["Check"];
+            /** @description The model the model server serves; null when it is down. */
+            model: components["schemas"]["ServedModel"] | null;
             model_server: components["schemas"]["Check"];
             /** Status */
             status: string;
@@ -772,6 +879,19 @@ export interface components {
             };
             /** Name */
             name: string;
+        };
+        /** ServedModel */
+        ServedModel: {
+            /**
+             * Name
+             * @description Registered model name.
+             */
+            name: string;
+            /**
+             * Version
+             * @description Registered model version.
+             */
+            version: string;
         };
         /** UpsertSummary */
         UpsertSummary: {
@@ -920,6 +1040,62 @@ export interface operations {
             };
             /** @description A record named in the request does not exist. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is invalid; `details` says where and why. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit exceeded; see `Retry-After`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    who_am_i_api_v1_keys_me_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyIdentity"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1495,6 +1671,8 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
+                /** @description Only runs of this Dagster job. */
+                job?: string | null;
             };
             header?: never;
             path?: never;
@@ -1509,6 +1687,80 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PipelineRun"][];
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is invalid; `details` says where and why. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit exceeded; see `Retry-After`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An upstream service answered with an error. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service this route needs (model server, Dagster) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    schedules_api_v1_pipeline_schedules_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PipelineSchedule"][];
                 };
             };
             /** @description Missing, unknown or revoked API key. */

@@ -1,4 +1,4 @@
-// Enter the API key (kept for this browser session) and see which scopes it holds.
+// Enter the API key (kept for this browser session) and see its name and what it may do.
 import { type FormEvent, useEffect, useState } from "react";
 import { describeFailure } from "../api/errors";
 import { forgetApiKey, readApiKey, saveApiKey } from "../api/keyStore";
@@ -10,14 +10,14 @@ type Status =
   | { kind: "checked"; result: KeyScopes }
   | { kind: "failed"; error: unknown };
 
-export function ApiKeyForm({ probe }: { probe: () => Promise<KeyScopes> }) {
+export function ApiKeyForm({ lookUp }: { lookUp: () => Promise<KeyScopes> }) {
   const [key, setKey] = useState(readApiKey() ?? "");
   const [status, setStatus] = useState<Status>({ kind: "none" });
 
   async function check() {
     setStatus({ kind: "checking" });
     try {
-      setStatus({ kind: "checked", result: await probe() });
+      setStatus({ kind: "checked", result: await lookUp() });
     } catch (error) {
       setStatus({ kind: "failed", error });
     }
@@ -91,7 +91,8 @@ function KeyStatus({ status }: { status: Status }) {
   }
   return (
     <p className="success" role="status" data-testid="key-scopes">
-      Key accepted. Scopes: {status.result.scopes.join(", ") || "none"}.
+      Key {status.result.name ? `“${status.result.name}” ` : ""}accepted. Scopes:{" "}
+      {status.result.scopes.join(", ") || "none"}.
     </p>
   );
 }

@@ -1,5 +1,6 @@
-// Pipeline health from Dagster: last backup and DR drill, failed checks, the latest runs.
-import type { AssetHealthPublic, PipelineRun } from "../api/types";
+// Pipeline health from Dagster: last backup and DR drill, schedules, failed checks, the
+// latest runs.
+import type { AssetHealthPublic, PipelineRun, PipelineSchedule } from "../api/types";
 import { formatDateTime } from "../lib/format";
 import { dagsterUrl } from "../lib/links";
 import {
@@ -10,6 +11,7 @@ import {
   latestRunOf,
   runTone,
 } from "../lib/pipeline";
+import { ScheduleTable } from "./ScheduleTable";
 
 const RUNS_SHOWN = 10;
 
@@ -32,9 +34,11 @@ function RunLine({ label, run }: { label: string; run: PipelineRun | null }) {
 export function PipelineSummary({
   runs,
   assets,
+  schedules,
 }: {
   runs: PipelineRun[];
   assets: AssetHealthPublic[];
+  schedules: PipelineSchedule[];
 }) {
   const failing = assetsWithFailedChecks(assets);
   const failed = failedRuns(runs);
@@ -43,11 +47,13 @@ export function PipelineSummary({
       <ul className="plain">
         <RunLine label="Last backup" run={latestRunOf(runs, BACKUP_JOB)} />
         <RunLine label="Last DR drill" run={latestRunOf(runs, DR_DRILL_JOB)} />
-        <li>
-          <strong>Next scheduled runs:</strong> the API does not report schedules yet; see{" "}
-          <a href={`${dagsterUrl()}/automation`}>Dagster's automation page</a>.
-        </li>
       </ul>
+      <h3>Schedules</h3>
+      <ScheduleTable schedules={schedules} />
+      <p className="hint">
+        Switch schedules on or off on{" "}
+        <a href={`${dagsterUrl()}/automation`}>Dagster's automation page</a>.
+      </p>
       <h3>Failed checks</h3>
       {failing.length === 0 ? (
         <p>No asset has failing checks.</p>
@@ -65,7 +71,7 @@ export function PipelineSummary({
         <p className="state state-empty">No runs yet: launch the pipeline from the Dagster UI.</p>
       ) : (
         <div className="table-scroll">
-          <table>
+          <table aria-label="Last runs">
             <thead>
               <tr>
                 <th scope="col">Job</th>

@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
-import type { AssetHealthPublic, PipelineRun } from "../api/types";
-import { assetsWithFailedChecks, failedRuns, latestRunOf, runTone } from "./pipeline";
+import type { AssetHealthPublic, PipelineRun, PipelineSchedule } from "../api/types";
+import {
+  assetsWithFailedChecks,
+  failedRuns,
+  latestRunOf,
+  runTone,
+  scheduleTone,
+  schedulesByNextTick,
+} from "./pipeline";
 
 const run = (job_name: string, status: string, created_at: number): PipelineRun => ({
   run_id: `${job_name}-${created_at}`,
@@ -46,5 +53,25 @@ describe("pipeline summaries", () => {
     });
     const assets = [asset("panel", "DEGRADED"), asset("model", "HEALTHY"), asset("raw", "WARNING")];
     expect(assetsWithFailedChecks(assets).map((a) => a.asset_key)).toEqual(["panel", "raw"]);
+  });
+
+  it("orders schedules by their next tick, stopped ones last by name", () => {
+    const schedule = (name: string, next_tick_at: number | null): PipelineSchedule => ({
+      name,
+      cron_schedule: "0 * * * *",
+      execution_timezone: "UTC",
+      job_name: name,
+      description: null,
+      status: next_tick_at === null ? "STOPPED" : "RUNNING",
+      next_tick_at,
+    });
+    const ordered = schedulesByNextTick([
+      schedule("retrain", null),
+      schedule("drill", 300),
+      schedule("ingest", null),
+      schedule("backup", 100),
+    ]);
+    expect(ordered.map((s) => s.name)).toEqual(["backup", "drill", "ingest", "retrain"]);
+    expect([scheduleTone("RUNNING"), scheduleTone("STOPPED")]).toEqual(["good", ""]);
   });
 });

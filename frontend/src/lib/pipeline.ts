@@ -1,5 +1,5 @@
-// Summaries of Dagster runs and asset health for the Overview.
-import type { AssetHealthPublic, PipelineRun } from "../api/types";
+// Summaries of Dagster runs, asset health and schedules for the Overview.
+import type { AssetHealthPublic, PipelineRun, PipelineSchedule } from "../api/types";
 
 export const BACKUP_JOB = "backup";
 export const DR_DRILL_JOB = "dr_drill";
@@ -27,4 +27,15 @@ export function runTone(status: string): "good" | "bad" | "busy" {
   if (status === "SUCCESS") return "good";
   if (FAILED_RUN.has(status)) return "bad";
   return "busy";
+}
+
+/** Running schedules first, soonest next tick first; then stopped ones by name. */
+export function schedulesByNextTick(schedules: PipelineSchedule[]): PipelineSchedule[] {
+  const next = (schedule: PipelineSchedule) => schedule.next_tick_at ?? Number.POSITIVE_INFINITY;
+  return [...schedules].sort((a, b) => next(a) - next(b) || a.name.localeCompare(b.name));
+}
+
+/** "good" for a running schedule, "" (a plain badge) for a stopped one. */
+export function scheduleTone(status: string): "good" | "" {
+  return status === "RUNNING" ? "good" : "";
 }

@@ -1,34 +1,29 @@
-// Which scopes the session's key holds. The API has no "who am I" route yet, so each scope is
-// probed with a request that changes nothing: an authorized caller gets past the scope check
-// and is stopped by validation (422) or a missing record (404); an unauthorized one gets 403.
+// Who the session's key is and what it may do, from the API's `GET /api/v1/keys/me`.
 import type { ApiClient } from "../api/client";
 import { toFailure } from "../api/errors";
+import type { ApiKeyIdentity } from "../api/types";
 
 export type Scope = "read" | "write" | "admin";
 
 export interface KeyScopes {
   valid: boolean;
+  /** What the key may do: its scopes and the ones they imply, in the order read, write, admin. */
   scopes: Scope[];
+  /** The key's name, when the API knows the key. */
+  name?: string;
 }
 
-// Id 0 never names a series: the database counts ids from 1.
-const NO_SERIES = 0;
+const SCOPES: readonly Scope[] = ["read", "write", "admin"];
 
-export async function probeScopes(client: ApiClient): Promise<KeyScopes> {
-  const read = await client.GET("/api/v1/series", { params: { query: { limit: 1 } } });
-  if (read.response.status === 401) return { valid: false, scopes: [] };
-  if (!read.response.ok && read.response.status !== 403) {
-    throw toFailure(read.response.status, read.error);
-  }
-  const write = await client.POST("/api/v1/forecasts", {
-    body: { series_ids: [] }, // empty: refused by validation, so nothing is forecast
-  });
-  const admin = await client.DELETE("/api/v1/series/{series_id}", {
-    params: { path: { series_id: NO_SERIES } },
-  });
-  const scopes: Scope[] = [];
-  if (read.response.ok) scopes.push("read");
-  if (write.response.status === 422) scopes.push("write");
-  if (admin.response.status === 404) scopes.push("admin");
-  return { valid: true, scopes };
+/** The scopes of `granted` the page knows, in the order read, write, admin. */
+export function grantedScopes(identity: Pick<ApiKeyIdentity, "granted">): Scope[] {
+  return SCOPES.filter((scope) => identity.granted.includes(scope));
+}
+
+/** The key's name and scopes; `valid: false` when the API does not know the key (401). */
+export async function fetchKeyScopes(client: ApiClient): Promise<KeyScopes> {
+  const me = await client.GET("/api/v1/keys/me");
+  if (me.response.status === 401) return { valid: false, scopes: [] };
+  if (!me.response.ok || me.data === undefined) throw toFailure(me.response.status, me.error);
+  return { valid: true, name: me.data.name, scopes: grantedScopes(me.data) };
 }

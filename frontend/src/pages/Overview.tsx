@@ -1,8 +1,16 @@
-// Overview: serving status, champion model, pipeline health, backups and DR drills.
+// Overview: serving status and served model, champion model, pipeline health and schedules,
+// backups and DR drills.
 import { api } from "../api/client";
 import { describeFailure, unwrap } from "../api/errors";
-import type { AssetHealthPublic, PipelineRun, Readiness, RegistryView } from "../api/types";
+import type {
+  AssetHealthPublic,
+  PipelineRun,
+  PipelineSchedule,
+  Readiness,
+  RegistryView,
+} from "../api/types";
 import { PipelineSummary } from "../components/PipelineSummary";
+import { ServingChecks } from "../components/ServingChecks";
 import { ErrorMessage, Loading } from "../components/States";
 import { formatDateTime, formatNumber } from "../lib/format";
 import { dagsterUrl, mlflowUrl } from "../lib/links";
@@ -20,10 +28,15 @@ async function loadServing() {
   return { readiness, figures: servingFigures(text) };
 }
 
-async function loadPipeline(): Promise<{ runs: PipelineRun[]; assets: AssetHealthPublic[] }> {
+async function loadPipeline(): Promise<{
+  runs: PipelineRun[];
+  assets: AssetHealthPublic[];
+  schedules: PipelineSchedule[];
+}> {
   const runs = unwrap(await api.GET("/api/v1/pipeline/runs", { params: { query: { limit: 50 } } }));
   const assets = unwrap(await api.GET("/api/v1/pipeline/assets"));
-  return { runs, assets };
+  const schedules = unwrap(await api.GET("/api/v1/pipeline/schedules"));
+  return { runs, assets, schedules };
 }
 
 export function Overview() {
@@ -48,15 +61,6 @@ export function Overview() {
   );
 }
 
-function Check({ ok, label, detail }: { ok: boolean; label: string; detail: string }) {
-  return (
-    <li>
-      <span className={`badge ${ok ? "good" : "bad"}`}>{ok ? "ready" : "down"}</span> {label}:{" "}
-      {detail}
-    </li>
-  );
-}
-
 function ServingCard() {
   const { data, error, loading, reload } = useAsync(loadServing, []);
   return (
@@ -66,18 +70,7 @@ function ServingCard() {
       {error !== undefined && <ErrorMessage error={error} onRetry={reload} />}
       {data && (
         <>
-          <ul className="plain">
-            <Check
-              ok={data.readiness.model_server.ok}
-              label="Model server"
-              detail={data.readiness.model_server.detail}
-            />
-            <Check
-              ok={data.readiness.database.ok}
-              label="Database"
-              detail={data.readiness.database.detail}
-            />
-          </ul>
+          <ServingChecks readiness={data.readiness} />
           <dl className="figures">
             <dt>API requests</dt>
             <dd>{formatNumber(data.figures.requests, 0)}</dd>
@@ -152,7 +145,7 @@ function PipelineSection() {
           </button>
         </div>
       )}
-      {data && <PipelineSummary runs={data.runs} assets={data.assets} />}
+      {data && <PipelineSummary runs={data.runs} assets={data.assets} schedules={data.schedules} />}
     </section>
   );
 }

@@ -14,8 +14,17 @@ CALLS = {
     "launch_not_found": ("LAUNCH_RUN_MUTATION", {"job": "no_such_job"}),
     "launch_ok": ("LAUNCH_RUN_MUTATION", {"job": "retrain"}),
     "runs": ("LATEST_RUNS_QUERY", {"limit": 5}),
+    "runs_of_retrain": ("LATEST_RUNS_QUERY", {"limit": 5, "filter": {"pipelineName": "retrain"}}),
+    "runs_of_unknown_job": (
+        "LATEST_RUNS_QUERY",
+        {"limit": 5, "filter": {"pipelineName": "no_such_job"}},
+    ),
     "assets": ("ASSET_HEALTH_QUERY", {}),
+    "schedules": ("SCHEDULES_QUERY", {}),
+    "schedules_not_found": ("SCHEDULES_QUERY", {"location": "no_such_location"}),
 }
+# Documents that name the code location and repository (as the API's `dagster_location`).
+SELECTED = {"LAUNCH_RUN_MUTATION", "SCHEDULES_QUERY"}
 
 
 def main() -> None:
@@ -32,7 +41,7 @@ def main() -> None:
         define_out_of_process_context(definitions, "defs", instance) as context,
     ):
         for name, (document, variables) in CALLS.items():
-            if document == "LAUNCH_RUN_MUTATION":
+            if document in SELECTED:
                 variables = {
                     "location": "test_location",
                     "repository": "__repository__",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from served_model import MODEL_NAME, MODEL_VERSION  # on sys.path via the root conftest
 
 from api.main import create_app
 from core.settings import load_settings
@@ -22,6 +23,7 @@ def test_ready_when_database_and_model_server_answer(client):
     body = response.json()
     assert body["status"] == "ready"
     assert body["database"]["ok"] and body["model_server"]["ok"]
+    assert body["model"] == {"name": MODEL_NAME, "version": MODEL_VERSION}
 
 
 def test_ready_is_503_and_names_the_model_server_when_it_is_down(db_url, api_options):
@@ -33,6 +35,7 @@ def test_ready_is_503_and_names_the_model_server_when_it_is_down(db_url, api_opt
     assert body["database"]["ok"] is True
     assert body["model_server"]["ok"] is False
     assert UNREACHABLE_URL in body["model_server"]["detail"]
+    assert body["model"] is None
 
 
 def test_ready_is_503_when_the_database_is_unreachable(model_server, api_options):

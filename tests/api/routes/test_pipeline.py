@@ -15,7 +15,14 @@ from core.db.engine import make_engine, session_scope
 from core.db.repositories.audit import list_audit
 
 RECORDED = json.loads((Path(__file__).parents[1] / "recorded" / "dagster_graphql.json").read_text())
-ANSWERS = {"LatestRuns": "runs", "AssetHealth": "assets", "LaunchRun": "launch_ok"}
+ANSWERS = {
+    "LatestRuns": "runs",
+    "AssetHealth": "assets",
+    "Schedules": "schedules",
+    "LaunchRun": "launch_ok",
+}
+# Runs of one job, as Dagster answered its `pipelineName` filter.
+RUNS_OF_JOB = {"retrain": "runs_of_retrain", "no_such_job": "runs_of_unknown_job"}
 
 
 @pytest.fixture
@@ -23,9 +30,11 @@ def dagster_client(api_settings, api_options):
     """An API whose Dagster client gets the recorded answers."""
 
     def handle(request: httpx.Request) -> httpx.Response:
-        query = json.loads(request.content)["query"]
-        operation = query.split("(")[0].split("{")[0].split()[-1]
-        return httpx.Response(200, json=RECORDED[ANSWERS[operation]])
+        payload = json.loads(request.content)
+        operation = payload["query"].split("(")[0].split("{")[0].split()[-1]
+        job = ((payload.get("variables") or {}).get("filter") or {}).get("pipelineName")
+        answer = RUNS_OF_JOB[job] if operation == "LatestRuns" and job else ANSWERS[operation]
+        return httpx.Response(200, json=RECORDED[answer])
 
     state = build_state(api_settings, api_options)
     state.pipeline = DagsterClient("http://dagster", transport=httpx.MockTransport(handle))
@@ -42,6 +51,35 @@ def test_runs_and_assets_from_dagster(dagster_client, headers):
     assert {a["asset_key"] for a in assets} >= {"observations", "registered_model"}
 
 
+def test_runs_filtered_by_job_and_an_unknown_job_is_an_empty_list(dagster_client, headers):
+    reader = headers("read")
+    retrain = dagster_client.get("/api/v1/pipeline/runs?job=retrain", headers=reader)
+    assert retrain.status_code == 200, retrain.text
+    assert retrain.json() and {run["job_name"] for run in retrain.json()} == {"retrain"}
+    unknown = dagster_client.get("/api/v1/pipeline/runs?job=no_such_job", headers=reader)
+    assert unknown.status_code == 200 and unknown.json() == []
+    assert dagster_client.get("/api/v1/pipeline/runs?job=", headers=reader).status_code == 422
+
+
+def test_schedules_from_dagster_need_read(dagster_client, headers):
+    response = dagster_client.get("/api/v1/pipeline/schedules", headers=headers("read"))
+    assert response.status_code == 200, response.text
+    schedules = {s["name"]: s for s in response.json()}
+    assert schedules["backup_daily"] == {
+        "name": "backup_daily",
+        "cron_schedule": "0 2 * * *",
+        "execution_timezone": "UTC",
+        "job_name": "backup",
+        "description": schedules["backup_daily"]["description"],
+        "status": "RUNNING",
+        "next_tick_at": schedules["backup_daily"]["next_tick_at"],
+    }
+    assert schedules["backup_daily"]["next_tick_at"] > 0
+    assert schedules["retrain_weekly"]["status"] == "STOPPED"
+    assert schedules["retrain_weekly"]["next_tick_at"] is None
+    assert dagster_client.get("/api/v1/pipeline/schedules").status_code == 401
+
+
 def test_retrain_needs_admin_launches_and_is_audited(dagster_client, headers, api_settings):
     assert (
         dagster_client.post("/api/v1/pipeline/retrain", headers=headers("write")).status_code == 403
@@ -56,8 +94,21 @@ def test_retrain_needs_admin_launches_and_is_audited(dagster_client, headers, ap
     engine.dispose()
 
 
-def test_dagster_down_is_503_with_the_address(client, headers, api_options):
-    response = client.get("/api/v1/pipeline/runs", headers=headers("read"))
+@pytest.mark.parametrize("route", ["/api/v1/pipeline/runs", "/api/v1/pipeline/schedules"])
+def test_dagster_down_is_503_with_the_address(client, headers, api_options, route):
+    response = client.get(route, headers=headers("read"))
     assert response.status_code == 503
     error = response.json()["error"]
     assert error["code"] == "pipeline_unavailable" and api_options.dagster_url in error["message"]
+
+
+def test_a_dagster_error_on_schedules_is_502(api_settings, api_options, headers):
+    answer = RECORDED["schedules_not_found"]
+    state = build_state(api_settings, api_options)
+    state.pipeline = DagsterClient(
+        "http://dagster", transport=httpx.MockTransport(lambda r: httpx.Response(200, json=answer))
+    )
+    with TestClient(create_app(api_settings, api_options, state=state)) as client:
+        response = client.get("/api/v1/pipeline/schedules", headers=headers("read"))
+    assert response.status_code == 502
+    assert response.json()["error"]["code"] == "pipeline_error"

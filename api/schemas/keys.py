@@ -1,0 +1,24 @@
+"""The API key behind a request, as the key's holder may see it (never its hash)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+__all__ = ["ApiKeyIdentity"]
+
+
+class ApiKeyIdentity(BaseModel):
+    id: int
+    name: str = Field(description="The label given when the key was created.")
+    prefix: str = Field(description="The key's public start (`qk_<8 hex>`), to tell keys apart.")
+    scopes: list[str] = Field(description="The scopes the key was given.")
+    granted: list[str] = Field(
+        description="What the key may do: its scopes and the ones they imply "
+        "(`admin` implies `write`, `write` implies `read`), in the order read, write, admin."
+    )
+    created_at: datetime
+    last_used_at: datetime | None = Field(
+        description="Recorded at most once a minute, so it may lag the current request."
+    )
