@@ -2,7 +2,9 @@
 
 They share the forecaster interface. These are local models: `fit` keeps each series' history
 and `predict` estimates each series' model on the history it forecasts from (the stored one,
-or `history` when given), so unseen series and `update` work the same way.
+or `history` when given), so unseen series and `update` work the same way. With `max_history`
+each series' model is estimated on its last `max_history` points only: estimation cost grows
+with the length, and it is paid on every forecast request when the model serves.
 """
 
 from __future__ import annotations
@@ -33,25 +35,36 @@ class StatisticalForecaster:
 
     name: ClassVar[str] = "statistical"
 
-    def __init__(self, freq: str, season_length: int, *, n_jobs: int = 1):
+    def __init__(
+        self, freq: str, season_length: int, *, n_jobs: int = 1, max_history: int | None = None
+    ):
+        if max_history is not None and max_history < 1:
+            raise ValueError(f"max_history must be >= 1 or None, got {max_history}")
         self.freq = freq
         self.season_length = season_length
         self.n_jobs = n_jobs
+        self.max_history = max_history
         self.history_: pd.DataFrame | None = None
 
     def _model(self):
         raise NotImplementedError
 
     def fit(self, df: pd.DataFrame) -> StatisticalForecaster:
-        self.history_ = validate_panel(df, freq=self.freq)[list(REQUIRED_COLUMNS)]
+        self.history_ = self._window(validate_panel(df, freq=self.freq)[list(REQUIRED_COLUMNS)])
         return self
+
+    def _window(self, panel: pd.DataFrame) -> pd.DataFrame:
+        """The last `max_history` points of every series (all of them without a limit)."""
+        if self.max_history is None:
+            return panel
+        return panel.groupby("unique_id", sort=False).tail(self.max_history).reset_index(drop=True)
 
     def update(self, new_obs: pd.DataFrame) -> StatisticalForecaster:
         """Append observations that continue the stored series (or start new ones)."""
         history = self._require_history()
         new = validate_panel(new_obs, freq=self.freq)[list(REQUIRED_COLUMNS)]
         combined = pd.concat([history, new], ignore_index=True)
-        self.history_ = validate_panel(combined, freq=self.freq)
+        self.history_ = self._window(validate_panel(combined, freq=self.freq))
         return self
 
     def predict(
@@ -67,6 +80,7 @@ class StatisticalForecaster:
             panel = self._require_history()
         else:
             panel = validate_panel(history, freq=self.freq)[list(REQUIRED_COLUMNS)]
+            panel = self._window(panel)
         levels = list(levels or [])
         engine = StatsForecast(
             models=[self._model()],
@@ -98,6 +112,7 @@ class StatisticalForecaster:
             "freq": self.freq,
             "season_length": self.season_length,
             "n_jobs": self.n_jobs,
+            "max_history": self.max_history,
         }
         (directory / "baseline.json").write_text(json.dumps(settings, indent=2))
         self._require_history().to_parquet(directory / "history.parquet", index=False)

@@ -63,7 +63,9 @@ class CombinedForecaster:
             return LightGBMForecaster(
                 ForecasterConfig.from_dict({**cfg.to_dict(), "interval_windows": 0})
             )
-        return BASELINES[name](cfg.freq, cfg.season_length, n_jobs=self.n_jobs)
+        return BASELINES[name](
+            cfg.freq, cfg.season_length, n_jobs=self.n_jobs, max_history=cfg.member_window
+        )
 
     def _candidates(self) -> list[tuple[str, ...]]:
         extras = self.config.combine_with

@@ -70,6 +70,13 @@ def _log_transform() -> GlobalSklearnTransformer:
     )
 
 
+def _positions_from_end(ids: np.ndarray) -> np.ndarray:
+    """For ids sorted into runs, each row's distance from the last row of its run (0 = last)."""
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+    ends = np.r_[starts[1:], len(ids)]
+    return np.repeat(ends - 1, ends - starts) - np.arange(len(ids))
+
+
 class LightGBMForecaster:
     """Global LightGBM model with the fit / predict / update / save / load interface."""
 
@@ -138,13 +145,7 @@ class LightGBMForecaster:
         if self.config.interval_windows:
             self.intervals_ = self._calibrate(panel)
         self._mlf = self._build(self.log_target_, self.device_)
-        # dropna=False keeps rows whose older lags are missing (LightGBM handles NaN), so short
-        # series still train; rows without a (transformed) target are always dropped.
-        features, target = self._mlf.preprocess(
-            panel, return_X_y=True, as_numpy=True, dropna=False, validate_data=False
-        )  # validate_panel has already checked what mlforecast's validation would
-        # float32 now, so the float64 matrix is freed before LightGBM bins its copy
-        features = np.ascontiguousarray(features, dtype=np.float32)
+        features, target = self._training_matrix(panel)
         if len(target) == 0:
             raise ValueError(
                 "no training rows: every series is consumed by differencing "
@@ -154,6 +155,42 @@ class LightGBMForecaster:
         self.scales_ = series_scales(panel, self.config.season_length)
         self.history_ = self._recent(panel)
         return self
+
+    def _training_matrix(self, panel: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """Float32 features and target of the rows in each series' training window.
+
+        Features are built from the window plus the warm-up its lags and differences reach
+        back to, so rows in the window get exactly the features the full history would give.
+        """
+        window = self.config.train_window
+        from_end = _positions_from_end(panel["unique_id"].to_numpy())
+        in_window = None
+        if window is not None and (from_end >= window).any():
+            needed = from_end < window + self._warmup()
+            panel = panel.loc[needed].reset_index(drop=True)
+            in_window = from_end[needed] < window
+        # dropna=False keeps rows whose older lags are missing (LightGBM handles NaN), so short
+        # series still train; rows without a (transformed) target are always dropped.
+        frame, target = self._mlf.preprocess(
+            panel, return_X_y=True, as_numpy=False, dropna=False, validate_data=False
+        )  # validate_panel has already checked what mlforecast's validation would
+        # straight to float32: no float64 copy of the matrix next to the one LightGBM bins
+        features = frame.to_numpy(dtype=np.float32)
+        if in_window is not None:
+            # the frame keeps the row labels of `panel` (a RangeIndex) for the rows it kept
+            rows = frame.index.to_numpy()
+            keep = in_window[rows]
+            features, target = features[keep], target[keep]
+        return features, target
+
+    def _feature_reach(self) -> int:
+        """How many periods back the lag and rolling-mean features look."""
+        cfg = self.config
+        return max([*cfg.lags, *(lag + window for lag, window in cfg.rolling_means), 1])
+
+    def _warmup(self) -> int:
+        """Points before a row that its features and transformed target depend on."""
+        return self._feature_reach() + sum(self.config.differences)
 
     def _calibrate(self, panel: pd.DataFrame) -> ConformalIntervals:
         """Conformal residuals from rolling-origin refits on the series long enough for them."""
@@ -247,9 +284,7 @@ class LightGBMForecaster:
 
     def _recent(self, panel: pd.DataFrame) -> pd.DataFrame:
         """The tail of every series that the features of the next forecast can reach."""
-        cfg = self.config
-        reach = max([*cfg.lags, *(lag + window for lag, window in cfg.rolling_means), 1])
-        keep = reach + sum(cfg.differences) + 2 * cfg.season_length + 1
+        keep = self._warmup() + 2 * self.config.season_length + 1
         return panel.groupby("unique_id", sort=False).tail(keep).reset_index(drop=True)
 
     # -- persistence ----------------------------------------------------------------------

@@ -48,3 +48,18 @@ def test_history_update_and_persistence(tmp_path, monthly_panel):
 def test_predict_before_fit():
     with pytest.raises(RuntimeError, match="not fitted"):
         SeasonalNaiveForecaster("MS", 12).predict(3)
+
+
+def test_max_history_estimates_on_the_last_points_only(tmp_path, monthly_panel):
+    recent = monthly_panel.groupby("unique_id").tail(36)
+    unlimited = ETSForecaster("MS", 12).fit(recent).predict(4, levels=[80])
+    windowed = ETSForecaster("MS", 12, max_history=36).fit(monthly_panel)
+    pd.testing.assert_frame_equal(windowed.predict(4, levels=[80]), unlimited)
+    pd.testing.assert_frame_equal(
+        windowed.predict(4, levels=[80], history=monthly_panel), unlimited
+    )
+    assert windowed.history_.groupby("unique_id").size().max() == 36  # only the window is kept
+    windowed.save(tmp_path / "ets")
+    assert StatisticalForecaster.load(tmp_path / "ets").max_history == 36
+    with pytest.raises(ValueError, match="max_history"):
+        ETSForecaster("MS", 12, max_history=0)

@@ -39,3 +39,14 @@ def test_invalid_values_are_rejected_with_the_field_name():
 def test_dict_round_trip():
     config = default_config("D", 7, 28, rolling_means=((1, 7), (7, 28)))
     assert ForecasterConfig.from_dict(config.to_dict()) == config
+
+
+def test_windows_spare_short_series_and_cap_long_ones():
+    assert default_config("MS", 12, 24).train_window == 600
+    assert default_config("QS", 4, 8).train_window == 200
+    assert default_config("D", 7, 28).train_window == 350
+    assert default_config("D", 7, 28, train_window=None).train_window is None
+    assert default_config("D", 7, 28).member_window == 140
+    assert default_config("MS", 12, 24).member_window == 240
+    with pytest.raises(ValueError, match="train_window"):
+        default_config("D", 7, 28, train_window=0)

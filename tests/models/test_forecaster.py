@@ -130,3 +130,28 @@ def test_device_gpu_without_support_fails_before_training(monkeypatch, monthly_p
     model = LightGBMForecaster(default_config("MS", 12, 6, device="gpu", num_boost_round=5))
     with pytest.raises(device.GPUUnavailableError, match="No OpenCL device found"):
         model.fit(monthly_panel)
+
+
+def _matrix(config, panel):
+    model = LightGBMForecaster(config)
+    model._mlf = model._build(log_target=True, device="cpu")
+    return model._training_matrix(panel)
+
+
+def test_train_window_keeps_the_last_rows_with_their_full_history_features():
+    # series of different lengths, one shorter than the window
+    panel = pd.concat(
+        [synthetic_panel(1, n, "D", seed=n).assign(unique_id=f"s{n}") for n in (60, 150, 200)]
+    ).reset_index(drop=True)
+    config = default_config("D", 7, 14, train_window=80, num_boost_round=5)
+    full_features, full_target = _matrix(
+        default_config("D", 7, 14, train_window=None, num_boost_round=5), panel
+    )
+    features, target = _matrix(config, panel)
+    # Rows kept by the full build, series by series (60 - 7 differenced, then 150 - 7, 200 - 7):
+    # the window keeps all of the short one and the last 80 of the others.
+    kept = [full_features[:53], full_features[53 + 143 - 80 : 53 + 143], full_features[-80:]]
+    expected = pd.DataFrame(pd.concat([pd.DataFrame(k) for k in kept]).to_numpy())
+    pd.testing.assert_frame_equal(pd.DataFrame(features), expected)
+    kept_target = [full_target[:53], full_target[53 + 143 - 80 : 53 + 143], full_target[-80:]]
+    assert (target == pd.concat([pd.Series(k) for k in kept_target]).to_numpy()).all()
