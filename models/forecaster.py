@@ -70,13 +70,6 @@ def _log_transform() -> GlobalSklearnTransformer:
     )
 
 
-def _positions_from_end(ids: np.ndarray) -> np.ndarray:
-    """For ids sorted into runs, each row's distance from the last row of its run (0 = last)."""
-    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
-    ends = np.r_[starts[1:], len(ids)]
-    return np.repeat(ends - 1, ends - starts) - np.arange(len(ids))
-
-
 class LightGBMForecaster:
     """Global LightGBM model with the fit / predict / update / save / load interface."""
 
@@ -163,12 +156,13 @@ class LightGBMForecaster:
         back to, so rows in the window get exactly the features the full history would give.
         """
         window = self.config.train_window
-        from_end = _positions_from_end(panel["unique_id"].to_numpy())
         in_window = None
-        if window is not None and (from_end >= window).any():
-            needed = from_end < window + self._warmup()
-            panel = panel.loc[needed].reset_index(drop=True)
-            in_window = from_end[needed] < window
+        if window is not None:
+            from_end = panel.groupby("unique_id", sort=False).cumcount(ascending=False).to_numpy()
+            if (from_end >= window).any():
+                needed = from_end < window + self._warmup()
+                panel = panel.loc[needed].reset_index(drop=True)
+                in_window = from_end[needed] < window
         # dropna=False keeps rows whose older lags are missing (LightGBM handles NaN), so short
         # series still train; rows without a (transformed) target are always dropped.
         frame, target = self._mlf.preprocess(
