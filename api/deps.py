@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from api.auth import Caller, grants, key_from_headers
 from api.errors import ApiError
 from api.state import ApiState
-from core.db.models import ApiKey
 from core.db.repositories.api_keys import verify_api_key
+from core.db.tables import ApiKey
 from core.db.types import utc_now
 
 __all__ = [

@@ -20,8 +20,8 @@ from api.model_server import (
     ModelServerUnavailableError,
 )
 from api.schemas.forecasts import ForecastBatch, ForecastCreate, ForecastPointPublic, ForecastPublic
-from core.db.models import Forecast, Observation, Series
 from core.db.repositories.forecasts import save_forecast
+from core.db.tables import Forecast, Observation, Series
 
 __all__ = ["forecast_public", "run_forecast"]
 

@@ -19,9 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.errors import ApiError
-from core.db.models import Series
 from core.db.repositories.observations import UpsertResult, upsert_observations
 from core.db.repositories.series import create_series
+from core.db.tables import Series
 from core.db.types import as_utc
 
 __all__ = ["MAX_REPORTED_ERRORS", "UploadRow", "parse_csv", "store_rows"]

@@ -10,7 +10,7 @@ from api.errors import ApiError
 from api.routes import API_PREFIX
 from api.schemas.common import errors
 from api.schemas.keys import ApiKeyIdentity
-from core.db.models import ApiKey
+from core.db.tables import ApiKey
 
 __all__ = ["router"]
 

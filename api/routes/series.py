@@ -11,9 +11,9 @@ from api.errors import ApiError
 from api.routes import API_PREFIX
 from api.schemas.common import Page, errors
 from api.schemas.series import SeriesCreate, SeriesPublic
-from core.db.models import Series
 from core.db.repositories.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from core.db.repositories.series import create_series, delete_series, get_series, list_series
+from core.db.tables import Series
 
 __all__ = ["find_series", "router"]
 

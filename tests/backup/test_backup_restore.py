@@ -20,7 +20,7 @@ from core.backup.mlflow_paths import ARTIFACT_COLUMNS
 from core.backup.sources import OPERATIONAL_DATABASE
 from core.db.engine import make_engine
 from core.db.migrate import upgrade
-from core.db.models import Base
+from core.db.tables import Base
 from orchestration.defs.backup.champion import champion_check
 from tests.backup.conftest import MODEL_NAME, fingerprints_of, populate
 

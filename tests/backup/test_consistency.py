@@ -10,8 +10,8 @@ from sqlalchemy import select
 from core.backup import RestoreTargets, create_backup, restore_backup
 from core.backup.sources import OPERATIONAL_DATABASE
 from core.db.engine import make_engine, session_scope
-from core.db.models import Series
 from core.db.repositories.observations import count_observations, upsert_observations
+from core.db.tables import Series
 from tests.backup.conftest import fingerprints_of
 
 

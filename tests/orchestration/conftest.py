@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from core.db.engine import make_engine, session_scope
 from core.db.migrate import upgrade
-from core.db.models import ModelDeployment
+from core.db.tables import ModelDeployment
 from core.processes import stop_process_group
 from core.settings import Settings, get_settings
 

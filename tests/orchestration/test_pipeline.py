@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.db.engine import make_engine, session_scope
-from core.db.models import Observation, QuarantinedRow
+from core.db.tables import Observation, QuarantinedRow
 from core.registry import ModelRegistry
 from models.datasets import synthetic_panel
 

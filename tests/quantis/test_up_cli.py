@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from core.db.engine import make_engine, session_scope
 from core.db.migrate import upgrade
-from core.db.models import ModelDeployment
+from core.db.tables import ModelDeployment
 from core.processes import free_port, is_alive
 from core.settings import get_settings
 from models.datasets import synthetic_panel

@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from core.db.engine import make_engine
-from core.db.models import Base
+from core.db.tables import Base
 
 
 def _run(connection: Connection) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.db.errors import RecordNotFoundError
-from core.db.models import ApiKey
+from core.db.tables import ApiKey
 from core.db.types import utc_now
 
 __all__ = [

@@ -8,8 +8,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from core.db.errors import DuplicateRecordError, InvalidStateError, RecordNotFoundError
-from core.db.models import BACKUP_STATUSES, BackupRecord
 from core.db.repositories.pagination import DEFAULT_PAGE_SIZE, Page, paginate
+from core.db.tables import BACKUP_STATUSES, BackupRecord
 from core.db.types import utc_now
 
 __all__ = [

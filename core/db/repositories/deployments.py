@@ -12,8 +12,8 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from core.db.errors import InvalidStateError, RecordNotFoundError
-from core.db.models import ModelDeployment
 from core.db.repositories.pagination import DEFAULT_PAGE_SIZE, Page, paginate
+from core.db.tables import ModelDeployment
 from core.db.types import utc_now
 
 __all__ = [

@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.db.models import Forecast
 from core.db.repositories.pagination import DEFAULT_PAGE_SIZE, Page, paginate
+from core.db.tables import Forecast
 
 __all__ = ["get_forecast", "list_forecasts", "save_forecast"]
 

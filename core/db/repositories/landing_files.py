@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.db.models import LANDING_FILE_STATUSES, LandingFile
+from core.db.tables import LANDING_FILE_STATUSES, LandingFile
 from core.db.types import utc_now
 
 __all__ = [

@@ -18,8 +18,8 @@ from sqlalchemy import Table, func, literal_column, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from core.db.models import Observation, Series
 from core.db.repositories.series import series_ids_by_name
+from core.db.tables import Observation, Series
 from core.db.types import as_utc, utc_now
 
 __all__ = [

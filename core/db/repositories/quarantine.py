@@ -10,8 +10,8 @@ import pandas as pd
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from core.db.models import QuarantinedRow
 from core.db.repositories.pagination import DEFAULT_PAGE_SIZE, Page, paginate
+from core.db.tables import QuarantinedRow
 
 __all__ = [
     "RejectedRow",

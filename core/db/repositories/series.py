@@ -9,8 +9,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from core.db.errors import DuplicateRecordError, RecordNotFoundError
-from core.db.models import Series
 from core.db.repositories.pagination import DEFAULT_PAGE_SIZE, Page, paginate
+from core.db.tables import Series
 
 __all__ = [
     "create_series",

@@ -12,7 +12,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.db.models import Observation, Series
+from core.db.tables import Observation, Series
 from core.storage import ObjectStore
 from models.validation import PanelValidationError, infer_freq, season_length_for, validate_panel
 

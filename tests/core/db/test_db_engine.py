@@ -7,7 +7,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from core.db.engine import make_engine, normalize_url, session_scope
-from core.db.models import Series
+from core.db.tables import Series
 from core.db.types import utc_now
 
 

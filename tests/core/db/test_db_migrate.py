@@ -9,7 +9,7 @@ from sqlalchemy import inspect
 
 from core.db import migrate
 from core.db.engine import make_engine
-from core.db.models import Base
+from core.db.tables import Base
 
 KINDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from core.db.engine import make_engine, session_scope
 from core.db.migrate import upgrade
-from core.db.models import Observation
+from core.db.tables import Observation
 from core.settings import get_settings
 from models.datasets import synthetic_panel
 from orchestration.definitions import build_definitions

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from core.db.errors import InvalidStateError, RecordNotFoundError
-from core.db.models import ModelDeployment
 from core.db.repositories import deployments
+from core.db.tables import ModelDeployment
 
 
 def _start(session, version: str, target: str = "local"):

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from core.db.errors import RecordNotFoundError
-from core.db.models import Observation
 from core.db.repositories import observations, series
 from core.db.repositories.observations import UpsertResult
+from core.db.tables import Observation
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 
