@@ -148,6 +148,14 @@ class Settings(BaseSettings):
     kubernetes_namespace: str = Field(
         "quantis", description="Kubernetes namespace of the Quantis workloads."
     )
+    executor: Literal["in_process", "multiprocess", "k8s"] = Field(
+        "in_process",
+        description="How Dagster runs the steps of a run: in_process (one process), "
+        "multiprocess (a process per step) or k8s (a pod per step, dagster-k8s).",
+    )
+    executor_max_concurrent: int = Field(
+        2, ge=1, description="Steps run at once by the multiprocess executor."
+    )
     train_device: Literal["cpu", "gpu", "auto"] = Field(
         "auto", description="Device for training: cpu, gpu, or auto (gpu when one is found)."
     )
