@@ -142,8 +142,21 @@ class Settings(BaseSettings):
         "local", description="Where model servers are rolled out: local process or Kubernetes."
     )
     model_server_image: str = Field(
-        "quantis-model-server",
+        "quantis/model-server",
         description="Image repository (no tag) of the model server on Kubernetes.",
+    )
+    model_server_image_tag: str = Field(
+        "latest",
+        description="Tag of the model-server image the Kubernetes roll-out sets (the release).",
+    )
+    model_artifacts_dir: Path | None = Field(
+        None,
+        description="Folder (a mounted volume) the model server loads the model from, one "
+        "sub-folder per registered version; unset = the model baked into the Bento.",
+    )
+    served_model_version: str | None = Field(
+        None,
+        description="Registered version the model server loads from model_artifacts_dir.",
     )
     kubernetes_namespace: str = Field(
         "quantis", description="Kubernetes namespace of the Quantis workloads."
