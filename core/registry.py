@@ -20,13 +20,15 @@ __all__ = [
     "RegistryError",
 ]
 
-CHAMPION = "champion"
-CHALLENGER = "challenger"
-TAG_PREVIOUS_CHAMPION = "quantis.previous_champion"
-TAG_PROMOTED_AT = "quantis.promoted_at"
-TAG_PROMOTED_BY = "quantis.promoted_by"
-TAG_DECISION = "quantis.promotion_decision"
-TAG_ROLLED_BACK_AT = "quantis.rolled_back_at"
+from core.mlflow_names import (
+    CHALLENGER,
+    CHAMPION,
+    TAG_DECISION,
+    TAG_PREVIOUS_CHAMPION,
+    TAG_PROMOTED_AT,
+    TAG_PROMOTED_BY,
+    TAG_ROLLED_BACK_AT,
+)
 
 
 class RegistryError(RuntimeError):

@@ -68,6 +68,7 @@ def run_with_progress(settings: Settings, job_name: str = "quantis_pipeline"):
 
 def _champion_fingerprint(settings: Settings) -> tuple[str, str] | None:
     """(version, dataset fingerprint) of the current champion, if there is one."""
+    from core.mlflow_names import TAG_DATASET_FINGERPRINT
     from core.registry import ModelRegistry
 
     champion = ModelRegistry(
@@ -75,7 +76,7 @@ def _champion_fingerprint(settings: Settings) -> tuple[str, str] | None:
     ).champion()
     if champion is None:
         return None
-    return champion.version, champion.tags.get("quantis.dataset_fingerprint", "")
+    return champion.version, champion.tags.get(TAG_DATASET_FINGERPRINT, "")
 
 
 def run_pipeline_once(settings: Settings, *, retrain: bool):

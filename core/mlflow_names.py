@@ -1,0 +1,41 @@
+"""Every MLflow alias and tag name Quantis writes or reads, in one place.
+
+The registry (aliases), the pipeline (run and version tags), the `quantis` command and the
+API all read these names; a name written under one spelling and read under another would
+fail silently, so nobody spells them out elsewhere.
+"""
+
+__all__ = [
+    "CHALLENGER",
+    "CHAMPION",
+    "TAG_CODE_VERSION",
+    "TAG_DAGSTER_RUN_ID",
+    "TAG_DATASET_FINGERPRINT",
+    "TAG_DECISION",
+    "TAG_MLFLOW_RUN_ID",
+    "TAG_PREVIOUS_CHAMPION",
+    "TAG_PROMOTED_AT",
+    "TAG_PROMOTED_BY",
+    "TAG_PROMOTION",
+    "TAG_ROLLED_BACK_AT",
+    "TAG_SERIES",
+]
+
+# Registered-model aliases: `champion` serves; `challenger` is the newest candidate.
+CHAMPION = "champion"
+CHALLENGER = "challenger"
+
+# Training-run and model-version tags: what data and code a model came from.
+TAG_DATASET_FINGERPRINT = "quantis.dataset_fingerprint"
+TAG_CODE_VERSION = "quantis.code_version"
+TAG_DAGSTER_RUN_ID = "quantis.dagster_run_id"
+TAG_SERIES = "quantis.series"
+TAG_MLFLOW_RUN_ID = "quantis.mlflow_run_id"
+
+# Promotion bookkeeping on model versions (and `promoted` / `kept` on the training run).
+TAG_PROMOTION = "quantis.promotion"
+TAG_PREVIOUS_CHAMPION = "quantis.previous_champion"
+TAG_PROMOTED_AT = "quantis.promoted_at"
+TAG_PROMOTED_BY = "quantis.promoted_by"
+TAG_DECISION = "quantis.promotion_decision"
+TAG_ROLLED_BACK_AT = "quantis.rolled_back_at"
