@@ -116,6 +116,11 @@ class Settings(BaseSettings):
         default_factory=lambda data: str(_home(data) / "mlflow" / "artifacts"),
         description="Where MLflow stores artifacts: a folder or s3://bucket/prefix.",
     )
+    mlflow_backend_store_uri: str | None = Field(
+        None,
+        description="The MLflow server's backend store (database URL) for backups, when "
+        "mlflow_tracking_uri is a server URL; unset = mlflow_tracking_uri.",
+    )
     registered_model_name: str = Field(
         "quantis-forecaster", description="MLflow registered model name of the forecaster."
     )
@@ -205,6 +210,27 @@ class Settings(BaseSettings):
     max_bad_row_share: float = Field(
         0.05, ge=0.0, le=1.0, description="Share of bad rows above which a run stops."
     )
+    value_min: float | None = Field(
+        None,
+        description="Lowest plausible observation value; smaller values are quarantined "
+        "(unset = no lower bound).",
+    )
+    value_max: float | None = Field(
+        None,
+        description="Highest plausible observation value; larger values are quarantined "
+        "(unset = no upper bound).",
+    )
+    min_history: int = Field(
+        0,
+        ge=0,
+        description="Fewest observations a series needs to be trained on; 0 = two seasons "
+        "plus one point.",
+    )
+    scratch_dir: Path = Field(
+        default_factory=lambda data: _home(data) / "work" / "steps",
+        description="Where each pipeline step gets its private scratch folder (removed when "
+        "the step ends); an emptyDir on Kubernetes.",
+    )
     forecast_default_horizon: int = Field(
         14, ge=1, description="Horizon (steps) of a forecast request that names none."
     )
@@ -212,7 +238,7 @@ class Settings(BaseSettings):
     backup_retention_weekly: int = Field(4, ge=0, description="Weekly backups kept.")
     backup_retention_monthly: int = Field(12, ge=0, description="Monthly backups kept.")
 
-    @field_validator("home", "dagster_home")
+    @field_validator("home", "dagster_home", "scratch_dir")
     @classmethod
     def _resolve_path(cls, value: Path) -> Path:
         return _absolute(value)
@@ -226,6 +252,15 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_log_level(cls, value: Any) -> Any:
         return value.upper() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _check_value_bounds(self) -> Settings:
+        if None not in (self.value_min, self.value_max) and self.value_min > self.value_max:
+            raise ValueError(
+                f"value_min ({self.value_min}) is above value_max ({self.value_max}): no value "
+                "could pass; swap them or unset one"
+            )
+        return self
 
     @model_validator(mode="after")
     def _apply_database_password(self) -> Settings:

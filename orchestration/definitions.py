@@ -5,6 +5,7 @@ import dagster as dg
 from core.runtime import apply_offline_defaults
 from core.settings import Settings, get_settings
 from orchestration.defs import backup, ingestion, registry, serving, training
+from orchestration.executors import executor_for
 from orchestration.resources import build_resources
 
 apply_offline_defaults()
@@ -25,7 +26,11 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         registry.defs,
         serving.defs,
         backup.defs,
-        dg.Definitions(jobs=[pipeline_job], resources=build_resources(settings)),
+        dg.Definitions(
+            jobs=[pipeline_job],
+            resources=build_resources(settings) | serving.resources_for(settings),
+            executor=executor_for(settings),
+        ),
     )
 
 

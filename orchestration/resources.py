@@ -6,6 +6,9 @@ deploy target is used is decided here, from `core.settings`, in `build_resources
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,8 +20,7 @@ from pydantic import Field, PrivateAttr
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from core.backup import BackupSources, DatabaseSource, FolderSource, RetentionPolicy
-from core.backup.sources import MLFLOW_ARTIFACTS, MLFLOW_DATABASE, OPERATIONAL_DATABASE
+from core.backup import BackupSources, RetentionPolicy
 from core.db.engine import make_engine, session_scope
 from core.registry import ModelRegistry
 from core.settings import Settings
@@ -31,7 +33,9 @@ __all__ = [
     "ObjectStorage",
     "OperationalDatabase",
     "PipelinePolicy",
+    "StepScratch",
     "build_resources",
+    "io_manager_for",
 ]
 
 
@@ -100,20 +104,24 @@ class MLflowTracking(dg.ConfigurableResource):
     def registry(self) -> ModelRegistry:
         return ModelRegistry(self.tracking_uri, self.model_name)
 
-    def model_version_dir(self, version: str, work_dir: Path) -> Path:
-        """The Quantis model directory of registered `version`, downloaded once into
-        `work_dir/champions/<version>` and reused after that."""
+    def download_model(self, model_uri: str, into: Path) -> Path:
+        """The Quantis model directory of `model_uri` (`models:/...`, `runs:/...`), downloaded
+        into `into` once and reused after that (a step's own scratch folder)."""
         import mlflow
 
         from models.artifact import MANIFEST_NAME
 
-        target = work_dir / "champions" / version
-        if not any(target.rglob(MANIFEST_NAME)):
+        if not any(into.rglob(MANIFEST_NAME)):
             mlflow.set_tracking_uri(self.tracking_uri)
-            mlflow.artifacts.download_artifacts(
-                f"models:/{self.model_name}/{version}", dst_path=str(target)
-            )
-        return next(target.rglob(MANIFEST_NAME)).parent
+            into.mkdir(parents=True, exist_ok=True)
+            mlflow.artifacts.download_artifacts(model_uri, dst_path=str(into))
+        return next(into.rglob(MANIFEST_NAME)).parent
+
+    def model_version_dir(self, version: str, scratch: Path) -> Path:
+        """The model directory of registered `version`, downloaded into `scratch`."""
+        return self.download_model(
+            f"models:/{self.model_name}/{version}", scratch / "registered" / version
+        )
 
 
 class PipelinePolicy(dg.ConfigurableResource):
@@ -131,15 +139,85 @@ class PipelinePolicy(dg.ConfigurableResource):
         description="Relative MASE improvement a challenger needs to be promoted."
     )
     train_device: str = Field(description="cpu, gpu or auto.")
-    work_dir: str = Field(description="Scratch folder for model files and logs.")
+
+
+class StepScratch(dg.ConfigurableResource):
+    """A scratch folder private to one step: made when the step starts, removed when it ends.
+
+    Nothing in it outlives the step, so no step can read what another wrote there: what a
+    step hands on goes to the object store or MLflow. With a process per step (the
+    multiprocess and k8s executors) the step's process also works inside it: current
+    directory, HOME and TMPDIR point there, as in a pod with an emptyDir. In one process
+    (the in-process executor) the folder is made once per run and the process is left alone.
+    """
+
+    root: str = Field(description="Folder under which each step's scratch folder is made.")
+    isolate_process: bool = Field(
+        default=False,
+        description="Run the step's process inside its folder (cwd, HOME, TMPDIR).",
+    )
+    _path: Path | None = PrivateAttr(default=None)
+    _restore: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        root = Path(self.root)
+        root.mkdir(parents=True, exist_ok=True)
+        self._path = Path(tempfile.mkdtemp(prefix="step-", dir=root))
+        if self.isolate_process:
+            self._restore = {"cwd": os.getcwd(), "env": {k: os.environ.get(k) for k in _HOMES}}
+            os.chdir(self._path)
+            for name in _HOMES:
+                os.environ[name] = str(self._path)
+        if context.log is not None:
+            context.log.info(f"step scratch {self._path} (pid {os.getpid()}, cwd {os.getcwd()})")
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._restore:
+            os.chdir(self._restore["cwd"])
+            for name, value in self._restore["env"].items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+        if self._path is not None:
+            shutil.rmtree(self._path, ignore_errors=True)
+
+    @property
+    def path(self) -> Path:
+        if self._path is None:
+            raise RuntimeError("StepScratch is used outside a step")
+        return self._path
+
+    def folder(self, *parts: str) -> Path:
+        """A sub-folder of the step's scratch folder, created."""
+        folder = self.path.joinpath(*parts)
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+
+_HOMES = ("HOME", "TMPDIR", "XDG_CACHE_HOME")
+
+
+def io_manager_for(settings: Settings) -> dg.ConfigurableIOManager:
+    """Asset outputs travel through the object store: S3 in production (steps run in
+    separate pods), a folder beside the objects on one machine."""
+    s3 = settings.s3_endpoint_url
+    if settings.object_store_url.startswith("s3://"):
+        bucket, _, prefix = settings.object_store_url.removeprefix("s3://").partition("/")
+        return S3PickleIOManager(
+            s3_resource=S3Resource(endpoint_url=s3),
+            s3_bucket=bucket,
+            s3_prefix=f"{prefix.strip('/')}/dagster-io".lstrip("/"),
+        )
+    folder = Path(settings.object_store_url.removeprefix("file://")) / "dagster-io"
+    return dg.FilesystemIOManager(base_dir=str(folder))
 
 
 def build_resources(settings: Settings) -> dict[str, Any]:
-    """Every resource the pipeline uses, from one settings object."""
-    from orchestration.defs.serving.targets import deploy_target_for
-
+    """The resources every domain shares, from one settings object. A domain's own
+    resources (the serving domain's deploy target) come from that domain."""
     s3 = settings.s3_endpoint_url
-    resources = {
+    return {
         "database": OperationalDatabase(url=settings.database_url),
         "storage": ObjectStorage(url=settings.object_store_url, s3_endpoint_url=s3),
         "landing": LandingArea(url=settings.landing_url, s3_endpoint_url=s3),
@@ -150,22 +228,19 @@ def build_resources(settings: Settings) -> dict[str, Any]:
         ),
         "policy": PipelinePolicy(
             max_bad_row_share=settings.max_bad_row_share,
+            value_min=settings.value_min,
+            value_max=settings.value_max,
+            min_history=settings.min_history,
             promotion_margin=settings.promotion_margin,
             train_device=settings.train_device,
-            work_dir=str(settings.home / "work"),
         ),
-        "deploy_target": deploy_target_for(settings),
+        "scratch": StepScratch(
+            root=str(settings.scratch_dir),
+            isolate_process=settings.executor != "in_process",
+        ),
         "backup_vault": BackupVault.from_settings(settings),
+        "io_manager": io_manager_for(settings),
     }
-    if settings.object_store_url.startswith("s3://"):
-        # Steps run in separate pods on Kubernetes: pass asset outputs through S3, not disk.
-        bucket, _, prefix = settings.object_store_url.removeprefix("s3://").partition("/")
-        resources["io_manager"] = S3PickleIOManager(
-            s3_resource=S3Resource(endpoint_url=s3),
-            s3_bucket=bucket,
-            s3_prefix=f"{prefix.strip('/')}/dagster-io".lstrip("/"),
-        )
-    return resources
 
 
 class BackupVault(dg.ConfigurableResource):
@@ -191,7 +266,8 @@ class BackupVault(dg.ConfigurableResource):
             store_url=settings.object_store_url,
             s3_endpoint_url=settings.s3_endpoint_url,
             database_url=settings.database_url,
-            mlflow_backend_store_uri=settings.mlflow_tracking_uri,
+            mlflow_backend_store_uri=settings.mlflow_backend_store_uri
+            or settings.mlflow_tracking_uri,
             mlflow_artifact_root=settings.mlflow_artifact_root,
             dagster_home=str(settings.dagster_home),
             registered_model_name=settings.registered_model_name,
@@ -205,12 +281,11 @@ class BackupVault(dg.ConfigurableResource):
         return open_object_store(self.store_url, s3_endpoint_url=self.s3_endpoint_url)
 
     def sources(self) -> BackupSources:
-        return BackupSources(
-            databases=(
-                DatabaseSource(OPERATIONAL_DATABASE, self.database_url),
-                DatabaseSource(MLFLOW_DATABASE, self.mlflow_backend_store_uri, required=False),
-            ),
-            folders=(FolderSource(MLFLOW_ARTIFACTS, self.mlflow_artifact_root),),
+        """What a backup of this platform covers (the one place that says so)."""
+        return BackupSources.platform(
+            database_url=self.database_url,
+            mlflow_backend_store_uri=self.mlflow_backend_store_uri,
+            mlflow_artifact_root=self.mlflow_artifact_root,
             dagster_home=Path(self.dagster_home),
         )
 

@@ -6,7 +6,7 @@ consistent dumps of the operational database and the MLflow backend store (Postg
 and `manifest.json` (sizes, sha256 of every file, versions, row counts and content
 checksums per table), written last: a backup without a manifest is incomplete and ignored.
 
-    sources = BackupSources.from_settings(settings)
+    sources = BackupVault.from_settings(settings).sources()   # orchestration.resources
     result = create_backup(sources, store)
     verify_backup(store, result.manifest.backup_id)
     restore_backup(store, backup_id, RestoreTargets(database_url=...))

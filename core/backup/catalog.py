@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from core.backup.manifest import Manifest
 from core.db.engine import make_engine, session_scope
 from core.db.repositories import backups
-
-if TYPE_CHECKING:
-    from core.backup.create import BackupResult
 
 __all__ = [
     "BACKUP_KIND",
@@ -49,14 +47,13 @@ def record_failed(url: str, backup_id: str, error: BaseException) -> None:
     )
 
 
-def record_succeeded(url: str, result: BackupResult) -> None:
-    manifest = result.manifest
+def record_succeeded(url: str, manifest: Manifest, manifest_sha256: str, seconds: float) -> None:
     details = {
         "files": len(manifest.files),
         "rows": {
             entry.name: sum(fp.rows for fp in entry.tables.values()) for entry in manifest.databases
         },
-        "seconds": round(result.seconds, 3),
+        "seconds": round(seconds, 3),
     }
     _write(
         url,
@@ -65,7 +62,7 @@ def record_succeeded(url: str, result: BackupResult) -> None:
             manifest.backup_id,
             status="succeeded",
             size_bytes=manifest.total_bytes,
-            manifest_sha256=result.manifest_sha256,
+            manifest_sha256=manifest_sha256,
             details=details,
         ),
     )

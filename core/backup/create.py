@@ -172,5 +172,7 @@ def create_backup(
         raise
     result = BackupResult(manifest, location, sha256_bytes(document), time.perf_counter() - clock)
     if catalog_url:
-        catalog.record_succeeded(catalog_url, result)
+        catalog.record_succeeded(
+            catalog_url, result.manifest, result.manifest_sha256, result.seconds
+        )
     return result

@@ -1,4 +1,5 @@
-"""What a backup covers, resolved from settings: databases by URL and folders by location."""
+"""What a backup covers: databases by URL and folders by location; what cannot be dumped is
+refused by name before anything is written."""
 
 from __future__ import annotations
 
@@ -6,8 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
-
-from core.settings import Settings
 
 __all__ = [
     "DAGSTER_PREFIX",
@@ -70,27 +69,33 @@ class BackupSources:
     dagster_home: Path | None = None
 
     @classmethod
-    def from_settings(
-        cls, settings: Settings, mlflow_backend_store_uri: str | None = None
+    def platform(
+        cls,
+        *,
+        database_url: str,
+        mlflow_backend_store_uri: str,
+        mlflow_artifact_root: str,
+        dagster_home: Path | None,
     ) -> BackupSources:
         """The operational DB, MLflow's backend store and artifacts, Dagster's storage.
 
-        An MLflow tracking *server* URL names no database; then pass the server's backend
-        store URI as `mlflow_backend_store_uri` (the server's `--backend-store-uri`).
+        An MLflow tracking *server* URL names no database: the backup needs the server's
+        backend store URI (its `--backend-store-uri`, setting `mlflow_backend_store_uri`).
         """
-        mlflow_store = mlflow_backend_store_uri or settings.mlflow_tracking_uri
-        if mlflow_store.startswith(("http://", "https://")):
+        if mlflow_backend_store_uri.startswith(("http://", "https://")):
             raise ValueError(
-                f"mlflow_tracking_uri {mlflow_store} is a tracking server; give the backup its "
-                "backend store URI (the server's --backend-store-uri) to dump"
+                f"the MLflow store {mlflow_backend_store_uri} is a tracking server; set "
+                "QUANTIS_MLFLOW_BACKEND_STORE_URI to the server's --backend-store-uri so the "
+                "backup can dump it"
             )
+        database_kind(database_url)
         return cls(
             databases=(
-                DatabaseSource(OPERATIONAL_DATABASE, settings.database_url),
-                DatabaseSource(MLFLOW_DATABASE, mlflow_store, required=False),
+                DatabaseSource(OPERATIONAL_DATABASE, database_url),
+                DatabaseSource(MLFLOW_DATABASE, mlflow_backend_store_uri, required=False),
             ),
-            folders=(FolderSource(MLFLOW_ARTIFACTS, settings.mlflow_artifact_root),),
-            dagster_home=settings.dagster_home,
+            folders=(FolderSource(MLFLOW_ARTIFACTS, mlflow_artifact_root),),
+            dagster_home=dagster_home,
         )
 
     def dagster_databases(self) -> list[DatabaseSource]:

@@ -92,7 +92,7 @@ def test_full_graph_serves_a_model_and_a_rerun_adds_nothing(pipeline_settings, l
     # serving from the same running server.
     assert _metadata(second, "registered_model")["promoted"] is False
     assert registry.champion().version == "1"
-    assert _metadata(second, "model_deployment")["reused_running_server"] is True
+    assert _metadata(second, "model_deployment")["reused"] is True
 
 
 def test_bad_rows_stop_the_run_before_training_and_are_all_accounted_for(

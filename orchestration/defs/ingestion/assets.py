@@ -8,9 +8,11 @@ import pandas as pd
 from core.db.repositories.landing_files import mark_files_loaded
 from core.db.repositories.observations import upsert_panel
 from core.db.repositories.quarantine import quarantine_frame
+from orchestration.contracts import PanelSnapshot, StagedBatch
 from orchestration.defs.ingestion.expectations import run_observation_suite
 from orchestration.defs.ingestion.panel import (
     PANEL_CHECKS,
+    panel_fingerprint,
     read_full_panel,
     screen_series,
     write_panel_snapshot,
@@ -80,22 +82,20 @@ def staged_observations(
     storage.open().put_bytes(staging_key, _parquet_bytes(good[["unique_id", "ds", "y"]]))
     share = len(bad) / len(batch) if len(batch) else 0.0
     too_many = share > policy.max_bad_row_share
-    summary = {
-        "staging_key": staging_key,
-        "files": picked.files,
-        "rows_in": len(batch),
-        "good_rows": len(good),
-        "quarantined_rows": len(bad),
-        "quarantined_files": [key for key, _ in picked.quarantined_files],
-    }
+    staged = StagedBatch(
+        staging_key=staging_key,
+        files=tuple(picked.files),
+        rows_in=len(batch),
+        good_rows=len(good),
+        quarantined_rows=len(bad),
+        quarantined_files=tuple(key for key, _ in picked.quarantined_files),
+    )
     yield dg.Output(
-        summary,
-        metadata={
+        staged,
+        metadata=staged.metadata()
+        | {
             "files_read": len(picked.files),
             "files_quarantined": len(picked.quarantined_files),
-            "rows_in": len(batch),
-            "good_rows": len(good),
-            "quarantined_rows": len(bad),
             "bad_row_share": float(share),
             "max_bad_row_share": policy.max_bad_row_share,
         },
@@ -128,42 +128,41 @@ def staged_observations(
 )
 def observations(
     context: dg.AssetExecutionContext,
-    staged_observations: dict,
+    staged_observations: StagedBatch,
     database: OperationalDatabase,
     storage: ObjectStorage,
     policy: PipelinePolicy,
 ):
     store = storage.open()
-    staged = pd.read_parquet(io.BytesIO(store.get_bytes(staged_observations["staging_key"])))
+    staged = pd.read_parquet(io.BytesIO(store.get_bytes(staged_observations.staging_key)))
     with database.session() as session:
         result = upsert_panel(session, staged) if len(staged) else None
-        mark_files_loaded(session, staged_observations["files"], run_id=context.run.run_id)
+        mark_files_loaded(session, list(staged_observations.files), run_id=context.run.run_id)
     with database.session() as session:
         panel = read_full_panel(session)
     screening = screen_series(panel, min_history=policy.min_history)
-    snapshot = write_panel_snapshot(store, panel, run_id=context.run.run_id)
+    snapshot_key = write_panel_snapshot(store, panel, run_id=context.run.run_id)
     inserted = result.inserted if result else 0
-    new_share = inserted / len(panel) if len(panel) else 0.0
+    snapshot = PanelSnapshot(
+        snapshot_key=snapshot_key,
+        fingerprint=panel_fingerprint(panel),
+        freq=screening.freq,
+        season_length=screening.season_length,
+        training_series=tuple(screening.training_series),
+        inserted=inserted,
+        new_row_share=inserted / len(panel) if len(panel) else 0.0,
+    )
     yield dg.Output(
-        {
-            "snapshot_key": snapshot.key,
-            "fingerprint": snapshot.fingerprint,
-            "freq": screening.freq,
-            "season_length": screening.season_length,
-            "training_series": screening.training_series,
-            "inserted": inserted,
-            "new_row_share": new_share,
-        },
-        metadata={
+        snapshot,
+        metadata=snapshot.metadata()
+        | {
             "rows_inserted": inserted,
             "rows_updated": result.updated if result else 0,
             "panel_rows": len(panel),
             "series": int(panel["unique_id"].nunique()) if len(panel) else 0,
-            "training_series": len(screening.training_series),
-            "new_row_share": float(new_share),
+            "training_series_count": len(screening.training_series),
             "frequency": screening.freq or "",
-            "fingerprint": snapshot.fingerprint,
-            "snapshot": snapshot.uri,
+            "snapshot": store.uri(snapshot_key),
         },
     )
     yield from screening.check_results(policy.max_bad_row_share)

@@ -18,7 +18,6 @@ from models.validation import PanelValidationError, infer_freq, season_length_fo
 
 __all__ = [
     "PANEL_CHECKS",
-    "PanelSnapshot",
     "SeriesScreening",
     "panel_fingerprint",
     "read_full_panel",
@@ -58,21 +57,14 @@ def panel_fingerprint(panel: pd.DataFrame) -> str:
     return hashlib.sha256(hashed.to_numpy().tobytes()).hexdigest()
 
 
-@dataclass(frozen=True)
-class PanelSnapshot:
-    key: str
-    uri: str
-    fingerprint: str
-
-
-def write_panel_snapshot(store: ObjectStore, panel: pd.DataFrame, run_id: str) -> PanelSnapshot:
-    """Write the panel as Parquet under `panels/`; the key sorts by time."""
+def write_panel_snapshot(store: ObjectStore, panel: pd.DataFrame, run_id: str) -> str:
+    """Write the panel as Parquet under `panels/` and return its key (keys sort by time)."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     key = f"panels/{stamp}-{run_id}.parquet"
     buffer = io.BytesIO()
     panel.to_parquet(buffer, index=False)
     store.put_bytes(key, buffer.getvalue())
-    return PanelSnapshot(key=key, uri=store.uri(key), fingerprint=panel_fingerprint(panel))
+    return key
 
 
 def read_panel_snapshot(store: ObjectStore, key: str) -> pd.DataFrame:

@@ -2,7 +2,9 @@
 
 import dagster as dg
 
+from core.mlflow_names import TAG_DATASET_FINGERPRINT, TAG_MLFLOW_RUN_ID, TAG_PROMOTION
 from core.promotion import decide_promotion
+from orchestration.contracts import BacktestReport, RegistrationDecision, TrainedModel
 from orchestration.resources import MLflowTracking, PipelinePolicy
 
 __all__ = ["registered_model"]
@@ -15,14 +17,14 @@ __all__ = ["registered_model"]
 )
 def registered_model(
     context: dg.AssetExecutionContext,
-    trained_model: dict,
-    backtest_report: dict,
+    trained_model: TrainedModel,
+    backtest_report: BacktestReport,
     mlflow_tracking: MLflowTracking,
     policy: PipelinePolicy,
-) -> dg.Output[dict]:
+) -> dg.Output[RegistrationDecision]:
     import mlflow
 
-    results = backtest_report["results"]
+    results = backtest_report.results
     champion = results.get("champion")
     decision = decide_promotion(
         challenger_mase=results["challenger"]["mase"],
@@ -32,40 +34,40 @@ def registered_model(
     )
     registry = mlflow_tracking.registry()
     version = registry.register(
-        trained_model["model_uri"],
+        trained_model.model_uri,
         tags={
-            "quantis.dataset_fingerprint": trained_model["fingerprint"],
-            "quantis.mlflow_run_id": trained_model["run_id"],
+            TAG_DATASET_FINGERPRINT: trained_model.fingerprint,
+            TAG_MLFLOW_RUN_ID: trained_model.run_id,
         },
     )
     record = decision.as_dict() | {
         "challenger_version": version.version,
-        "champion_version": backtest_report["champion_version"],
-        "windows": backtest_report["n_windows"],
+        "champion_version": backtest_report.champion_version,
+        "windows": backtest_report.n_windows,
     }
     registry.record_decision(version.version, record)
     mlflow.set_tracking_uri(mlflow_tracking.tracking_uri)
     mlflow.MlflowClient().set_tag(
-        trained_model["run_id"], "quantis.promotion", "promoted" if decision.promote else "kept"
+        trained_model.run_id, TAG_PROMOTION, "promoted" if decision.promote else "kept"
     )
     if decision.promote:
         registry.promote(version.version, by="pipeline")
     context.log.info("Promotion decision for version %s: %s", version.version, decision.reason)
     champion_now = registry.champion()
+    registration = RegistrationDecision(
+        version=version.version,
+        promoted=decision.promote,
+        reason=decision.reason,
+        champion_version=champion_now.version if champion_now else None,
+    )
     return dg.Output(
-        {
-            "version": version.version,
-            "promoted": decision.promote,
-            "champion_version": champion_now.version if champion_now else None,
-        },
-        metadata={
-            "version": version.version,
-            "promoted": decision.promote,
+        registration,
+        metadata=registration.metadata()
+        | {
             "decision": decision.reason,
             "challenger_mase": decision.challenger_mase,
             "champion_mase": decision.champion_mase,
             "seasonal_naive_mase": decision.naive_mase,
             "margin": decision.margin,
-            "champion_version": champion_now.version if champion_now else "none",
         },
     )

@@ -1,74 +1,73 @@
 """Serving assets: package the champion as a Bento and roll it out to the deploy target."""
 
 from dataclasses import replace
-from pathlib import Path
 
 import dagster as dg
 
 from models.artifact import read_manifest, write_manifest
-from orchestration.defs.serving.bento_build import BentoIndex, build_model_bento
+from orchestration.contracts import BuiltBento, Rollout
+from orchestration.defs.serving.bento_build import (
+    BentoCatalog,
+    build_model_bento,
+    export_bento,
+)
 from orchestration.defs.serving.targets import DeployTarget
-from orchestration.resources import MLflowTracking, OperationalDatabase, PipelinePolicy
+from orchestration.resources import MLflowTracking, ObjectStorage, OperationalDatabase, StepScratch
 
 __all__ = ["deploy_champion_job", "model_bento", "model_deployment"]
 
 
-def _champion_model_dir(mlflow_tracking: MLflowTracking, version: str, work_dir: Path) -> Path:
-    model_dir = mlflow_tracking.model_version_dir(version, work_dir)
-    manifest = read_manifest(model_dir)
-    if manifest.version != version:  # stamp the registered identity into the served copy
-        write_manifest(
-            model_dir, replace(manifest, name=mlflow_tracking.model_name, version=version)
-        )
-    return model_dir
-
-
 @dg.asset(
     group_name="serving",
-    description="`bentoml build` of the champion model version into a model-server Bento.",
+    description="`bentoml build` of the champion model version into a model-server Bento, "
+    "exported to the object store.",
+    # After the registration, but reading the registry rather than its output.
+    deps=["registered_model"],
 )
 def model_bento(
     context: dg.AssetExecutionContext,
-    registered_model: dict,
     mlflow_tracking: MLflowTracking,
-    policy: PipelinePolicy,
-    deploy_target: DeployTarget,
-) -> dg.Output[dict]:
+    storage: ObjectStorage,
+    scratch: StepScratch,
+) -> dg.Output[BuiltBento]:
     # The registry, not the upstream output, says what serves: a manual promote or rollback
     # between runs is honoured by the next deploy.
     champion = mlflow_tracking.registry().champion()
-    version = champion.version if champion else None
-    if version is None:
+    if champion is None:
         raise dg.Failure(
             "there is no champion model to package: the first model did not beat seasonal "
             "naive; see the `registered_model` decision"
         )
-    model_dir = _champion_model_dir(mlflow_tracking, version, Path(policy.work_dir))
-    labels = {"registered_model": mlflow_tracking.model_name, "registered_version": version}
-    bentoml_home = Path(getattr(deploy_target, "bentoml_home", Path(policy.work_dir) / "bentoml"))
-    index = BentoIndex(bentoml_home)
-    built = index.get(mlflow_tracking.model_name, version)
-    reused = built is not None
-    if built is None:
+    name, version = mlflow_tracking.model_name, champion.version
+    catalog = BentoCatalog(storage.open())
+    found = catalog.get(name, version)
+    if found is not None:
+        built, bento_key = found
+    else:
+        model_dir = mlflow_tracking.model_version_dir(version, scratch.path)
+        manifest = read_manifest(model_dir)
+        if manifest.version != version:  # stamp the registered identity into the served copy
+            write_manifest(model_dir, replace(manifest, name=name, version=version))
+        bentoml_home = scratch.folder("bentoml")
         built = build_model_bento(
             model_dir,
-            model_name=mlflow_tracking.model_name,
-            labels=labels,
+            model_name=name,
+            labels={"registered_model": name, "registered_version": version},
             bentoml_home=bentoml_home,
         )
-        index.put(mlflow_tracking.model_name, version, built)
+        archive = export_bento(built.bento_tag, bentoml_home, scratch.path / "model.bento")
+        bento_key = catalog.put(name, version, built, archive)
     context.log.info(
-        "%s %s with model %s", "Reusing" if reused else "Built", built.bento_tag, built.model_tag
+        "%s %s with model %s", "Reusing" if found else "Built", built.bento_tag, built.model_tag
     )
-    return dg.Output(
-        {"bento_tag": built.bento_tag, "model_tag": built.model_tag, "model_version": version},
-        metadata={
-            "bento_tag": built.bento_tag,
-            "model_tag": built.model_tag,
-            "version": version,
-            "reused_existing_bento": reused,
-        },
+    bento = BuiltBento(
+        bento_tag=built.bento_tag,
+        model_tag=built.model_tag,
+        model_version=version,
+        bento_key=bento_key,
+        reused=found is not None,
     )
+    return dg.Output(bento, metadata=bento.metadata())
 
 
 @dg.asset(
@@ -78,30 +77,29 @@ def model_bento(
 )
 def model_deployment(
     context: dg.AssetExecutionContext,
-    model_bento: dict,
+    model_bento: BuiltBento,
     database: OperationalDatabase,
+    storage: ObjectStorage,
     mlflow_tracking: MLflowTracking,
     deploy_target: DeployTarget,
-) -> dg.Output[dict]:
+) -> dg.Output[Rollout]:
     outcome = deploy_target.roll_out(
         database,
-        bento_tag=model_bento["bento_tag"],
-        model_tag=model_bento["model_tag"],
+        storage.open(),
+        bento=model_bento,
         model_name=mlflow_tracking.model_name,
-        model_version=model_bento["model_version"],
     )
     context.log.info(
-        "Model server for version %s at %s", model_bento["model_version"], outcome.endpoint_url
+        "Model server for version %s at %s", model_bento.model_version, outcome.endpoint_url
     )
-    return dg.Output(
-        {"endpoint_url": outcome.endpoint_url, "deployment_id": outcome.deployment_id},
-        metadata={
-            "endpoint_url": outcome.endpoint_url,
-            "deployment_id": outcome.deployment_id,
-            "reused_running_server": outcome.reused,
-            "model_version": model_bento["model_version"],
-        },
+    rollout = Rollout(
+        deployment_id=outcome.deployment_id,
+        endpoint_url=outcome.endpoint_url,
+        model_version=model_bento.model_version,
+        bento_tag=model_bento.bento_tag,
+        reused=outcome.reused,
     )
+    return dg.Output(rollout, metadata=rollout.metadata())
 
 
 deploy_champion_job = dg.define_asset_job(

@@ -1,8 +1,14 @@
-"""Package a model directory as a BentoML model and build the model-server Bento around it.
+"""Package a model directory as a BentoML model, build the model-server Bento around it, and
+move Bentos between BentoML stores through the object store.
 
 Runs `bentoml` in a child process with its own `BENTOML_HOME`: BentoML reads its home once at
 import, so a child process is the only way to honour the configured home inside a long-lived
 Dagster process. `bentofile.yaml` sets `lock_packages: false`, so the build stays offline.
+
+The packaging step builds in its own scratch store and exports the Bento (model included) to
+the object store, as an image is pushed to a registry; the roll-out step imports it from
+there into the store the model server runs from. `BentoCatalog` remembers which Bento serves
+which registered version, so a second run reuses it instead of building an identical one.
 """
 
 from __future__ import annotations
@@ -14,7 +20,17 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["BentoBuildError", "BentoIndex", "BuiltBento", "build_model_bento"]
+from core.storage import ObjectStore
+
+__all__ = [
+    "BentoBuild",
+    "BentoBuildError",
+    "BentoCatalog",
+    "bento_in_store",
+    "build_model_bento",
+    "export_bento",
+    "import_bento",
+]
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 BENTOFILE = REPO_ROOT / "bentos" / "bentofile.yaml"
@@ -25,8 +41,8 @@ class BentoBuildError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class BuiltBento:
-    """A Bento in the local store and the BentoML model inside it."""
+class BentoBuild:
+    """A Bento in a BentoML store and the BentoML model inside it."""
 
     bento_tag: str
     model_tag: str
@@ -64,7 +80,7 @@ def bentoml_env(bentoml_home: Path) -> dict[str, str]:
 
 def build_model_bento(
     model_dir: Path, *, model_name: str, labels: dict[str, str], bentoml_home: Path
-) -> BuiltBento:
+) -> BentoBuild:
     """Import `model_dir` as BentoML model `model_name` and build the service Bento with it."""
     env = bentoml_env(bentoml_home)
     out = _run(
@@ -74,43 +90,68 @@ def build_model_bento(
     )
     model_tag = json.loads(out.strip().splitlines()[-1])["tag"]
     env["QUANTIS_BENTO_MODEL"] = model_tag
-    bentoml = str(Path(sys.executable).with_name("bentoml"))
     out = _run(
-        [bentoml, "build", "-f", str(BENTOFILE), "--output", "tag", str(REPO_ROOT)],
+        [_bentoml(), "build", "-f", str(BENTOFILE), "--output", "tag", str(REPO_ROOT)],
         env,
         "bentoml build",
     )
     bento_tag = out.strip().splitlines()[-1].removeprefix("__tag__:").strip()
-    return BuiltBento(bento_tag=bento_tag, model_tag=model_tag)
+    return BentoBuild(bento_tag=bento_tag, model_tag=model_tag)
 
 
-class BentoIndex:
-    """Which Bento was built for which registered model version, so a second run of the
-    pipeline reuses the Bento instead of building an identical one."""
+def _bentoml() -> str:
+    return str(Path(sys.executable).with_name("bentoml"))
 
-    def __init__(self, bentoml_home: Path):
-        self.home = bentoml_home
-        self.path = bentoml_home / "quantis_bentos.json"
 
-    def _read(self) -> dict[str, dict[str, str]]:
-        return json.loads(self.path.read_text()) if self.path.exists() else {}
+def bento_in_store(bento_tag: str, bentoml_home: Path) -> bool:
+    name, _, version = bento_tag.partition(":")
+    return (bentoml_home / "bentos" / name / version / "bento.yaml").is_file()
 
-    def get(self, model_name: str, version: str) -> BuiltBento | None:
-        entry = self._read().get(f"{model_name}/{version}")
-        if entry is None:
+
+def export_bento(bento_tag: str, bentoml_home: Path, archive: Path) -> Path:
+    """`bentoml export` of `bento_tag` (its models included) into the file `archive`."""
+    archive.parent.mkdir(parents=True, exist_ok=True)
+    _run(
+        [_bentoml(), "export", bento_tag, str(archive)], bentoml_env(bentoml_home), "bentoml export"
+    )
+    return archive
+
+
+def import_bento(archive: Path, bentoml_home: Path) -> None:
+    """`bentoml import` of an exported Bento archive into the store at `bentoml_home`."""
+    _run([_bentoml(), "import", str(archive)], bentoml_env(bentoml_home), "bentoml import")
+
+
+class BentoCatalog:
+    """Which exported Bento serves which registered model version, kept in the object store
+    beside the archives: `bentos/<model>/<version>.json` points at `bentos/<model>/<version>/
+    <bento>.bento`. An entry is written after its archive, so it never names a missing one."""
+
+    def __init__(self, store: ObjectStore):
+        self.store = store
+
+    @staticmethod
+    def entry_key(model_name: str, version: str) -> str:
+        return f"bentos/{model_name}/{version}.json"
+
+    @staticmethod
+    def archive_key(model_name: str, version: str, bento_tag: str) -> str:
+        return f"bentos/{model_name}/{version}/{bento_tag.replace(':', '-')}.bento"
+
+    def get(self, model_name: str, version: str) -> tuple[BentoBuild, str] | None:
+        """(the Bento, its archive key) recorded for `version`, if its archive still exists."""
+        key = self.entry_key(model_name, version)
+        if not self.store.exists(key):
             return None
-        name, bento_version = entry["bento_tag"].split(":", 1)
-        if not (self.home / "bentos" / name / bento_version).exists():
-            return None  # the Bento was deleted from the store; build it again
-        return BuiltBento(**entry)
+        entry = json.loads(self.store.get_bytes(key))
+        if not self.store.exists(entry["bento_key"]):
+            return None  # the archive was deleted: build it again
+        return BentoBuild(entry["bento_tag"], entry["model_tag"]), entry["bento_key"]
 
-    def put(self, model_name: str, version: str, built: BuiltBento) -> None:
-        entries = self._read()
-        entries[f"{model_name}/{version}"] = {
-            "bento_tag": built.bento_tag,
-            "model_tag": built.model_tag,
-        }
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(entries, indent=2))
-        temporary.replace(self.path)
+    def put(self, model_name: str, version: str, built: BentoBuild, archive: Path) -> str:
+        """Upload `archive` and record it for `version`; returns the archive's key."""
+        bento_key = self.archive_key(model_name, version, built.bento_tag)
+        self.store.put_file(bento_key, archive)
+        entry = {"bento_tag": built.bento_tag, "model_tag": built.model_tag, "bento_key": bento_key}
+        self.store.put_bytes(self.entry_key(model_name, version), json.dumps(entry).encode())
+        return bento_key

@@ -3,6 +3,7 @@ setting; the roll-out asset only calls `roll_out`."""
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,9 @@ from core.db.repositories.deployments import (
 )
 from core.processes import is_alive, stop_process_group, wait_until_healthy
 from core.settings import Settings
+from core.storage import ObjectStore
+from orchestration.contracts import BuiltBento
+from orchestration.defs.serving.bento_build import BentoBuildError, bento_in_store, import_bento
 from orchestration.defs.serving.kubernetes_rollout import KubernetesRollout, RolloutFailedError
 from orchestration.defs.serving.local_server import ModelServerUnhealthyError, start_model_server
 from orchestration.resources import OperationalDatabase
@@ -40,20 +44,22 @@ class RolloutOutcome:
 
 
 class DeployTarget(dg.ConfigurableResource):
-    """Base class of deploy targets."""
+    """Base class of deploy targets: roll out `bento` (exported to `store` at its
+    `bento_key`) and record the deployment in the operational database."""
 
     def roll_out(
-        self, database: OperationalDatabase, *, bento_tag: str, model_tag: str,
-        model_name: str, model_version: str,
+        self, database: OperationalDatabase, store: ObjectStore, *, bento: BuiltBento,
+        model_name: str,
     ) -> RolloutOutcome:  # fmt: skip
         raise NotImplementedError
 
 
 class LocalDeployTarget(DeployTarget):
-    """A supervised `bentoml serve` process on this machine: start the new one, wait for its
-    health check, switch the active deployment record, then stop the old one."""
+    """A supervised `bentoml serve` process on this machine: import the Bento from the object
+    store into the serving store, start the new server, wait for its health check, switch the
+    active deployment record, then stop the old one."""
 
-    bentoml_home: str = Field(description="BENTOML_HOME holding the Bentos and models.")
+    bentoml_home: str = Field(description="BENTOML_HOME the model servers run from.")
     log_dir: str = Field(description="Where model-server logs are written.")
     host: str = Field(default="127.0.0.1", description="Address the model server binds to.")
     preferred_port: int = Field(default=8001, description="Port used when it is free.")
@@ -68,10 +74,20 @@ class LocalDeployTarget(DeployTarget):
             and wait_until_healthy(f"{active.endpoint_url}/readyz", timeout_s=5)
         )
 
+    def _import(self, store: ObjectStore, bento: BuiltBento) -> None:
+        home = Path(self.bentoml_home)
+        if bento_in_store(bento.bento_tag, home):
+            return
+        with tempfile.TemporaryDirectory(prefix="bento-") as folder:
+            archive = Path(folder) / "model.bento"
+            store.get_file(bento.bento_key, archive)
+            import_bento(archive, home)
+
     def roll_out(
-        self, database: OperationalDatabase, *, bento_tag: str, model_tag: str,
-        model_name: str, model_version: str,
+        self, database: OperationalDatabase, store: ObjectStore, *, bento: BuiltBento,
+        model_name: str,
     ) -> RolloutOutcome:  # fmt: skip
+        bento_tag, model_tag, model_version = bento.bento_tag, bento.model_tag, bento.model_version
         with database.session() as session:
             active = get_active_deployment(session, "local")
             same = active and active.bento_tag == bento_tag
@@ -84,6 +100,7 @@ class LocalDeployTarget(DeployTarget):
             )  # fmt: skip
             record_id = record.id
         try:
+            self._import(store, bento)
             server = start_model_server(
                 bento_tag,
                 model_tag=model_tag,
@@ -93,7 +110,7 @@ class LocalDeployTarget(DeployTarget):
                 preferred_port=self.preferred_port,
                 health_timeout_s=self.health_timeout_s,
             )
-        except ModelServerUnhealthyError as exc:
+        except (ModelServerUnhealthyError, BentoBuildError) as exc:
             with database.session() as session:
                 fail_deployment(session, record_id, str(exc))
             raise dg.Failure(description=str(exc)) from exc
@@ -135,9 +152,10 @@ class KubernetesDeployTarget(DeployTarget):
         return client.AppsV1Api()
 
     def roll_out(
-        self, database: OperationalDatabase, *, bento_tag: str, model_tag: str,
-        model_name: str, model_version: str,
+        self, database: OperationalDatabase, store: ObjectStore, *, bento: BuiltBento,
+        model_name: str,
     ) -> RolloutOutcome:  # fmt: skip
+        bento_tag, model_version = bento.bento_tag, bento.model_version
         image = f"{self.image_repository}:{bento_tag.split(':', 1)[-1]}"
         with database.session() as session:
             record_id = start_deployment(

@@ -1,17 +1,22 @@
 """Training assets: fit the global model (logged to MLflow) and backtest it against baselines."""
 
-import shutil
 import time
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
 
+from core.mlflow_names import (
+    TAG_CODE_VERSION,
+    TAG_DAGSTER_RUN_ID,
+    TAG_DATASET_FINGERPRINT,
+    TAG_SERIES,
+)
 from core.settings import get_settings
 from models.artifact import ModelManifest, fresh_copy, load_model_dir, save_model_dir
 from models.baselines import SeasonalNaiveForecaster
 from models.config import default_config
 from models.evaluation import default_forecaster
+from orchestration.contracts import BacktestReport, PanelSnapshot, TrainedModel
 from orchestration.defs.ingestion.panel import read_panel_snapshot
 from orchestration.defs.training.comparison import (
     comparable_panel,
@@ -22,7 +27,7 @@ from orchestration.defs.training.comparison import (
 from orchestration.defs.training.config import BacktestConfig, TrainingConfig
 from orchestration.defs.training.lineage import code_version
 from orchestration.defs.training.placement import SPOT_RETRY_POLICY, training_op_tags
-from orchestration.resources import MLflowTracking, ObjectStorage, PipelinePolicy
+from orchestration.resources import MLflowTracking, ObjectStorage, PipelinePolicy, StepScratch
 
 __all__ = ["backtest_report", "trained_model"]
 
@@ -50,9 +55,9 @@ def _overrides(config: TrainingConfig, device: str, base_lgb_params: dict) -> di
     return overrides
 
 
-def _training_panel(storage: ObjectStorage, observations: dict):
-    panel = read_panel_snapshot(storage.open(), observations["snapshot_key"])
-    return panel[panel["unique_id"].isin(observations["training_series"])]
+def _training_panel(storage: ObjectStorage, snapshot_key: str, series):
+    panel = read_panel_snapshot(storage.open(), snapshot_key)
+    return panel[panel["unique_id"].isin(series)]
 
 
 @dg.asset(
@@ -70,19 +75,20 @@ def _training_panel(storage: ObjectStorage, observations: dict):
 def trained_model(
     context: dg.AssetExecutionContext,
     config: TrainingConfig,
-    observations: dict,
+    observations: PanelSnapshot,
     storage: ObjectStorage,
     mlflow_tracking: MLflowTracking,
     policy: PipelinePolicy,
-) -> dg.Output[dict]:
+    scratch: StepScratch,
+) -> dg.Output[TrainedModel]:
     import mlflow
 
     from models.mlflow_pyfunc import ARTIFACT_KEY, QuantisPythonModel
 
-    if not observations["training_series"]:
+    if not observations.training_series or observations.freq is None:
         raise dg.Failure("no series can be trained on; see the checks on `observations`")
-    panel = _training_panel(storage, observations)
-    freq, season_length = observations["freq"], observations["season_length"]
+    panel = _training_panel(storage, observations.snapshot_key, observations.training_series)
+    freq, season_length = observations.freq, observations.season_length
     horizon = config.horizon or default_horizon(season_length)
     base_lgb_params = default_config(freq, season_length, horizon).lgb_params
     device = config.device or policy.train_device
@@ -97,15 +103,14 @@ def trained_model(
     model.fit(panel)
     fit_seconds = time.perf_counter() - started
 
-    run_dir = Path(policy.work_dir) / "models" / context.run.run_id
-    shutil.rmtree(run_dir, ignore_errors=True)
+    run_dir = scratch.folder("model")
     manifest = ModelManifest(
         model_class=type(model).__name__,
         freq=freq,
         season_length=season_length,
         horizon=horizon,
         name=mlflow_tracking.model_name,
-        extra={"fingerprint": observations["fingerprint"]},
+        extra={"fingerprint": observations.fingerprint},
     )
     save_model_dir(model, run_dir, manifest)
 
@@ -115,10 +120,10 @@ def trained_model(
         mlflow.log_params(params | {"model_class": type(model).__name__})
         mlflow.set_tags(
             {
-                "quantis.dataset_fingerprint": observations["fingerprint"],
-                "quantis.code_version": code_version(),
-                "quantis.dagster_run_id": context.run.run_id,
-                "quantis.series": str(panel["unique_id"].nunique()),
+                TAG_DATASET_FINGERPRINT: observations.fingerprint,
+                TAG_CODE_VERSION: code_version(),
+                TAG_DAGSTER_RUN_ID: context.run.run_id,
+                TAG_SERIES: str(panel["unique_id"].nunique()),
             }
         )
         mlflow.log_metrics({"fit_seconds": fit_seconds, "training_rows": float(len(panel))})
@@ -129,35 +134,34 @@ def trained_model(
             pip_requirements=[],
         )
         run_id = mlflow.active_run().info.run_id
+    trained = TrainedModel(
+        run_id=run_id,
+        model_uri=info.model_uri,
+        fingerprint=observations.fingerprint,
+        snapshot_key=observations.snapshot_key,
+        freq=freq,
+        season_length=season_length,
+        horizon=horizon,
+    )
     return dg.Output(
-        {
-            "run_id": run_id,
-            "model_uri": info.model_uri,
-            "model_dir": str(run_dir),
-            "freq": freq,
-            "season_length": season_length,
-            "horizon": horizon,
-            "fingerprint": observations["fingerprint"],
-        },
-        metadata={
-            "mlflow_run_id": run_id,
-            "model_uri": info.model_uri,
+        trained,
+        metadata=trained.metadata()
+        | {
             "model_class": type(model).__name__,
             "series": int(panel["unique_id"].nunique()),
             "rows": len(panel),
-            "horizon": horizon,
             "fit_seconds": round(fit_seconds, 2),
             "members": ", ".join(getattr(model, "members_", ()) or ["lightgbm"]),
         },
     )
 
 
-def _champion_maker(mlflow_tracking: MLflowTracking, work_dir: Path):
+def _champion_maker(mlflow_tracking: MLflowTracking, scratch: StepScratch):
     """A fresh copy of the current champion's configuration, or None without a champion."""
     champion = mlflow_tracking.registry().champion()
     if champion is None:
         return None, None
-    model, _ = load_model_dir(mlflow_tracking.model_version_dir(champion.version, work_dir))
+    model, _ = load_model_dir(mlflow_tracking.model_version_dir(champion.version, scratch.path))
     return (lambda: fresh_copy(model)), champion.version
 
 
@@ -170,27 +174,29 @@ def _champion_maker(mlflow_tracking: MLflowTracking, work_dir: Path):
 def backtest_report(
     context: dg.AssetExecutionContext,
     config: BacktestConfig,
-    trained_model: dict,
-    observations: dict,
+    trained_model: TrainedModel,
+    observations: PanelSnapshot,
     storage: ObjectStorage,
     mlflow_tracking: MLflowTracking,
-    policy: PipelinePolicy,
-) -> dg.Output[dict]:
+    scratch: StepScratch,
+) -> dg.Output[BacktestReport]:
     import mlflow
 
-    challenger, manifest = load_model_dir(Path(trained_model["model_dir"]))
+    challenger, manifest = load_model_dir(
+        mlflow_tracking.download_model(trained_model.model_uri, scratch.path / "challenger")
+    )
     h, season_length = manifest.horizon, manifest.season_length
     step = config.step or h
     makers = {
         "challenger": lambda: fresh_copy(challenger),
         "seasonal_naive": lambda: SeasonalNaiveForecaster(manifest.freq, season_length),
     }
-    champion_make, champion_version = _champion_maker(mlflow_tracking, Path(policy.work_dir))
+    champion_make, champion_version = _champion_maker(mlflow_tracking, scratch)
     if champion_make is not None:
         makers["champion"] = champion_make
     min_train = required_history(challenger.config)
     panel = comparable_panel(
-        _training_panel(storage, observations),
+        _training_panel(storage, trained_model.snapshot_key, observations.training_series),
         h=h,
         n_windows=config.n_windows,
         step=step,
@@ -210,25 +216,24 @@ def backtest_report(
         progress=context.log.info,
     )
     mlflow.set_tracking_uri(mlflow_tracking.tracking_uri)
-    with mlflow.start_run(run_id=trained_model["run_id"]):
+    with mlflow.start_run(run_id=trained_model.run_id):
         for method, metrics in results.items():
             mlflow.log_metrics({f"backtest_{method}_{k}": v for k, v in metrics.items()})
         mlflow.log_metric("backtest_mase", results["challenger"]["mase"])
-    table = markdown_table(results)
+    report = BacktestReport(
+        run_id=trained_model.run_id,
+        results=results,
+        champion_version=champion_version,
+        n_windows=config.n_windows,
+        series=int(panel["unique_id"].nunique()),
+    )
     return dg.Output(
-        {
-            "results": results,
-            "champion_version": champion_version,
-            "n_windows": config.n_windows,
-            "series": int(panel["unique_id"].nunique()),
-        },
-        metadata={
-            "comparison": dg.MetadataValue.md(table),
+        report,
+        metadata=report.metadata()
+        | {
+            "comparison": dg.MetadataValue.md(markdown_table(results)),
             "challenger_mase": results["challenger"]["mase"],
             "seasonal_naive_mase": results["seasonal_naive"]["mase"],
             "champion_mase": results["champion"]["mase"] if "champion" in results else None,
-            "champion_version": champion_version or "none",
-            "series": int(panel["unique_id"].nunique()),
-            "windows": config.n_windows,
         },
     )

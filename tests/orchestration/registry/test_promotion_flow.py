@@ -9,6 +9,7 @@ import mlflow
 import pytest
 
 from core.registry import ModelRegistry
+from orchestration.contracts import BacktestReport, TrainedModel
 from orchestration.defs.registry.assets import registered_model
 from orchestration.resources import MLflowTracking, PipelinePolicy
 
@@ -29,13 +30,16 @@ def tracking(isolated_settings) -> MLflowTracking:
     )
 
 
-def _trained(tracking: MLflowTracking) -> dict:
+def _trained(tracking: MLflowTracking) -> TrainedModel:
     mlflow.set_tracking_uri(tracking.tracking_uri)
     with mlflow.start_run(experiment_id=tracking.experiment_id()) as run:
         info = mlflow.pyfunc.log_model(
             name="model", python_model=ConstantModel(), pip_requirements=[]
         )
-    return {"run_id": run.info.run_id, "model_uri": info.model_uri, "fingerprint": "abc"}
+    return TrainedModel(
+        run_id=run.info.run_id, model_uri=info.model_uri, fingerprint="abc",
+        snapshot_key="panels/p.parquet", freq="MS", season_length=12, horizon=6,
+    )  # fmt: skip
 
 
 def _register(tracking, challenger: float, champion: float | None, champion_version=None):
@@ -45,11 +49,11 @@ def _register(tracking, challenger: float, champion: float | None, champion_vers
     output = registered_model(
         context=dg.build_asset_context(),
         trained_model=_trained(tracking),
-        backtest_report={"results": results, "champion_version": champion_version, "n_windows": 2},
-        mlflow_tracking=tracking,
-        policy=PipelinePolicy(
-            max_bad_row_share=0.05, promotion_margin=0.0, train_device="cpu", work_dir="unused"
+        backtest_report=BacktestReport(
+            run_id="r", results=results, champion_version=champion_version, n_windows=2, series=3
         ),
+        mlflow_tracking=tracking,
+        policy=PipelinePolicy(max_bad_row_share=0.05, promotion_margin=0.0, train_device="cpu"),
     )
     return output.value, output.metadata
 
@@ -58,16 +62,16 @@ def test_only_better_challengers_are_promoted_and_rollback_restores(tracking):
     registry = ModelRegistry(tracking.tracking_uri, tracking.model_name)
 
     first, _ = _register(tracking, challenger=1.30, champion=None)
-    assert first == {"version": "1", "promoted": True, "champion_version": "1"}
+    assert (first.version, first.promoted, first.champion_version) == ("1", True, "1")
 
     worse, metadata = _register(tracking, challenger=1.40, champion=1.30, champion_version="1")
-    assert worse["promoted"] is False and registry.champion().version == "1"
+    assert worse.promoted is False and registry.champion().version == "1"
     assert registry.by_alias("challenger").version == "2"
     assert "does not beat champion" in metadata["decision"].value
     assert registry.version("2").decision["champion_mase"] == 1.30
 
     better, _ = _register(tracking, challenger=1.10, champion=1.30, champion_version="1")
-    assert better["promoted"] is True and registry.champion().version == "3"
+    assert better.promoted is True and registry.champion().version == "3"
 
     restored = registry.rollback()
     assert restored.version == "1" and registry.champion().version == "1"
@@ -77,4 +81,4 @@ def test_only_better_challengers_are_promoted_and_rollback_restores(tracking):
 
 def test_a_model_worse_than_seasonal_naive_never_becomes_champion(tracking):
     result, _ = _register(tracking, challenger=1.70, champion=None)
-    assert result["promoted"] is False and result["champion_version"] is None
+    assert result.promoted is False and result.champion_version is None

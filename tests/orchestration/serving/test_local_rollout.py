@@ -13,10 +13,12 @@ from core.db.engine import make_engine, session_scope
 from core.db.migrate import upgrade
 from core.db.repositories.deployments import get_active_deployment, list_deployments
 from core.processes import free_port, is_alive, stop_process_group
+from core.storage import open_object_store
 from models import LightGBMForecaster
 from models.artifact import ModelManifest, save_model_dir
 from models.datasets import synthetic_panel
-from orchestration.defs.serving.bento_build import build_model_bento
+from orchestration.contracts import BuiltBento
+from orchestration.defs.serving.bento_build import BentoCatalog, build_model_bento, export_bento
 from orchestration.defs.serving.targets import LocalDeployTarget
 from orchestration.resources import OperationalDatabase
 
@@ -42,10 +44,22 @@ def _model_info(url: str) -> dict:
         return json.loads(response.read())
 
 
+def _packaged(tmp_path: Path, store, version: str) -> BuiltBento:
+    """Built in its own store and exported to the object store, as `model_bento` does."""
+    build_home = tmp_path / f"build-{version}"
+    built = build_model_bento(
+        _model_dir(tmp_path, version), model_name="m", labels={}, bentoml_home=build_home
+    )
+    archive = export_bento(built.bento_tag, build_home, tmp_path / f"{version}.bento")
+    key = BentoCatalog(store).put("m", version, built, archive)
+    return BuiltBento(built.bento_tag, built.model_tag, version, key)
+
+
 def test_healthy_server_replaces_the_old_one_and_a_broken_one_does_not(tmp_path):
     url = f"sqlite:///{tmp_path / 'ops.db'}"
     upgrade(url)
     database = OperationalDatabase(url=url)
+    store = open_object_store(str(tmp_path / "objects"))
     home = tmp_path / "bentoml"
     target = LocalDeployTarget(
         bentoml_home=str(home), log_dir=str(tmp_path / "logs"),
@@ -53,29 +67,23 @@ def test_healthy_server_replaces_the_old_one_and_a_broken_one_does_not(tmp_path)
     )  # fmt: skip
     pids = []
     try:
-        first = build_model_bento(
-            _model_dir(tmp_path, "1"), model_name="m", labels={}, bentoml_home=home
-        )
-        one = target.roll_out(database, bento_tag=first.bento_tag, model_tag=first.model_tag,
-                              model_name="m", model_version="1")  # fmt: skip
+        first = _packaged(tmp_path, store, "1")
+        one = target.roll_out(database, store, bento=first, model_name="m")
         with session_scope(make_engine(url)) as session:
             pids.append(get_active_deployment(session, "local").details["pid"])
         assert _model_info(one.endpoint_url)["version"] == "1"
 
         with pytest.raises(dg.Failure, match="did not become healthy"):
-            target.roll_out(database, bento_tag=first.bento_tag, model_tag="m:does-not-exist",
-                            model_name="m", model_version="broken")  # fmt: skip
+            broken = BuiltBento(first.bento_tag, "m:does-not-exist", "broken", first.bento_key)
+            target.roll_out(database, store, bento=broken, model_name="m")
         with session_scope(make_engine(url)) as session:
             active = get_active_deployment(session, "local")
             statuses = [d.status for d in list_deployments(session).items]
         assert active.id == one.deployment_id and "failed" in statuses
         assert _model_info(one.endpoint_url)["version"] == "1"  # the old one still serves
 
-        second = build_model_bento(
-            _model_dir(tmp_path, "2"), model_name="m", labels={}, bentoml_home=home
-        )
-        two = target.roll_out(database, bento_tag=second.bento_tag, model_tag=second.model_tag,
-                              model_name="m", model_version="2")  # fmt: skip
+        second = _packaged(tmp_path, store, "2")
+        two = target.roll_out(database, store, bento=second, model_name="m")
         with session_scope(make_engine(url)) as session:
             pids.append(get_active_deployment(session, "local").details["pid"])
         assert two.replaced_deployment_id == one.deployment_id
