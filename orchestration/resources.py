@@ -86,12 +86,24 @@ class MLflowTracking(dg.ConfigurableResource):
     artifact_root: str = Field(description="Where new experiments keep their artifacts.")
     model_name: str = Field(description="Registered model name in the MLflow registry.")
     experiment_name: str = Field(default="quantis", description="MLflow experiment name.")
+    s3_endpoint_url: str | None = Field(
+        default=None, description="S3 endpoint of the artifact store (MinIO, moto)."
+    )
+
+    def activate(self) -> None:
+        """Point this process's MLflow client at our server and artifact store."""
+        import mlflow
+
+        if self.s3_endpoint_url:
+            # MLflow's S3 artifact repository reads its endpoint from the environment only.
+            os.environ["MLFLOW_S3_ENDPOINT_URL"] = self.s3_endpoint_url
+        mlflow.set_tracking_uri(self.tracking_uri)
 
     def experiment_id(self) -> str:
         """The experiment's id, creating it (with our artifact root) the first time."""
         import mlflow
 
-        mlflow.set_tracking_uri(self.tracking_uri)
+        self.activate()
         found = mlflow.get_experiment_by_name(self.experiment_name)
         if found is not None:
             return found.experiment_id
@@ -112,7 +124,7 @@ class MLflowTracking(dg.ConfigurableResource):
         from models.artifact import MANIFEST_NAME
 
         if not any(into.rglob(MANIFEST_NAME)):
-            mlflow.set_tracking_uri(self.tracking_uri)
+            self.activate()
             into.mkdir(parents=True, exist_ok=True)
             mlflow.artifacts.download_artifacts(model_uri, dst_path=str(into))
         return next(into.rglob(MANIFEST_NAME)).parent
@@ -149,6 +161,8 @@ class StepScratch(dg.ConfigurableResource):
     multiprocess and k8s executors) the step's process also works inside it: current
     directory, HOME and TMPDIR point there, as in a pod with an emptyDir. In one process
     (the in-process executor) the folder is made once per run and the process is left alone.
+    Every pipeline asset asks for it, also those with no files of their own, so that what a
+    library writes to the working folder or TMPDIR stays private to the step.
     """
 
     root: str = Field(description="Folder under which each step's scratch folder is made.")
@@ -225,6 +239,7 @@ def build_resources(settings: Settings) -> dict[str, Any]:
             tracking_uri=settings.mlflow_tracking_uri,
             artifact_root=settings.mlflow_artifact_root,
             model_name=settings.registered_model_name,
+            s3_endpoint_url=s3,
         ),
         "policy": PipelinePolicy(
             max_bad_row_share=settings.max_bad_row_share,

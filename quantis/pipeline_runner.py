@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from core.settings import Settings
+from core.settings import REPO_ROOT, Settings
 
 __all__ = ["PipelineOutcome", "merge_outcomes", "run_pipeline"]
 
@@ -39,11 +39,28 @@ def merge_outcomes(first: PipelineOutcome, second: PipelineOutcome) -> PipelineO
     )
 
 
-def _watch(instance, run_id: str, on_event: Callable[[str, str], None], stop: threading.Event):
+INVOCATION_TAG = "quantis/invocation"
+
+
+def _run_id_with_tag(instance, token: str) -> str | None:
+    from dagster import RunsFilter
+
+    runs = instance.get_runs(filters=RunsFilter(tags={INVOCATION_TAG: token}), limit=1)
+    return runs[0].run_id if runs else None
+
+
+def _watch(instance, token: str, on_event: Callable[[str, str], None], stop: threading.Event):
     """Report step events as they are stored; after `stop`, one last pass so none is missed."""
     seen = 0
+    run_id = None
     while True:
         finished = stop.is_set()
+        run_id = run_id or _run_id_with_tag(instance, token)
+        if run_id is None:
+            if finished:
+                return
+            stop.wait(0.5)
+            continue
         records = instance.all_logs(run_id)
         for record in records[seen:]:
             event = record.dagster_event
@@ -53,6 +70,35 @@ def _watch(instance, run_id: str, on_event: Callable[[str, str], None], stop: th
         if finished:
             return
         stop.wait(0.5)
+
+
+def _execute(settings: Settings, job_name: str, run_config: dict | None, instance, tags: dict):
+    """Run the job with the executor the settings choose. The in-process executor runs the
+    definitions built from `settings`; every other executor starts step processes (or pods)
+    that load the code location themselves, so they see the settings of the environment."""
+    from dagster import execute_job
+
+    from orchestration.definitions import build_definitions
+
+    if settings.executor == "in_process":
+        job = build_definitions(settings).resolve_job_def(job_name)
+        return job.execute_in_process(
+            run_config=run_config, instance=instance, tags=tags, raise_on_error=False
+        )
+    # A job that step processes can rebuild from its module (Dagster has no public name for
+    # this; `dagster job execute -m orchestration.definitions` does the same).
+    from dagster._core.definitions.reconstruct import ReconstructableRepository
+
+    repository = ReconstructableRepository.for_module(
+        "orchestration.definitions", "defs", working_directory=str(REPO_ROOT)
+    )
+    return execute_job(
+        repository.get_reconstructable_job(job_name),
+        instance=instance,
+        run_config=run_config,
+        tags=tags,
+        raise_on_error=False,
+    )
 
 
 def run_pipeline(
@@ -66,25 +112,22 @@ def run_pipeline(
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
     from dagster import DagsterInstance
 
-    from orchestration.definitions import build_definitions
     from quantis.stack import write_dagster_instance_config
 
     write_dagster_instance_config(settings.dagster_home)
-    job = build_definitions(settings).resolve_job_def(job_name)
-    run_id = str(uuid.uuid4())
+    token = str(uuid.uuid4())
     stop = threading.Event()
     with DagsterInstance.get() as instance:
         watcher = threading.Thread(
-            target=_watch, args=(instance, run_id, on_event, stop), daemon=True
+            target=_watch, args=(instance, token, on_event, stop), daemon=True
         )
         watcher.start()
         try:
-            result = job.execute_in_process(
-                run_config=run_config, instance=instance, run_id=run_id, raise_on_error=False
-            )
+            result = _execute(settings, job_name, run_config, instance, {INVOCATION_TAG: token})
         finally:
             stop.set()
             watcher.join(timeout=30)
+        run_id = result.run_id
         outcome = PipelineOutcome(run_id=run_id, success=result.success)
         started: dict[str, float] = {}
         for record in instance.all_logs(run_id):

@@ -1,10 +1,12 @@
 """The code location loads the way the Dagster UI and daemon load it."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from core.settings import get_settings
 from orchestration.definitions import build_definitions
@@ -34,3 +36,32 @@ def test_jobs_schedules_and_sensors_are_defined():
         "registered_model", "model_bento", "model_deployment",
     }  # fmt: skip
     assert isinstance(defs.resources["deploy_target"], dg.ConfigurableResource)
+
+
+@pytest.mark.parametrize("executor", ["in_process", "multiprocess", "k8s"])
+def test_the_executor_setting_chooses_how_steps_run(executor):
+    from core.settings import load_settings
+
+    settings = load_settings(executor=executor, executor_max_concurrent=3)
+    job = build_definitions(settings).resolve_job_def("quantis_pipeline")
+    assert job.executor_def.name == executor
+    # The executor's own config schema accepts what we configured, and retries stay on.
+    resolved = dg.validate_run_config(job, {})["execution"]
+    if executor != "in_process":
+        assert resolved[executor]["max_concurrent"] == 3
+        assert "enabled" in resolved[executor]["retries"]
+
+
+def test_the_training_step_keeps_its_gpu_pool_tags_and_spot_retries():
+    from core.settings import load_settings
+
+    settings = load_settings(executor="k8s", train_gpu_limit=1)
+    graph = build_definitions(settings).resolve_asset_graph()
+    node = graph.get(dg.AssetKey("trained_model")).assets_def.node_def
+    k8s = node.tags["dagster-k8s/config"]
+    k8s = json.loads(k8s) if isinstance(k8s, str) else k8s
+    assert k8s["pod_spec_config"]["node_selector"] == settings.train_node_selector
+    [toleration] = k8s["pod_spec_config"]["tolerations"]
+    assert toleration["key"] == settings.train_gpu_toleration_key
+    assert k8s["container_config"]["resources"]["limits"] == {"nvidia.com/gpu": "1"}
+    assert node.retry_policy.max_retries >= 3

@@ -19,7 +19,13 @@ from orchestration.defs.ingestion.panel import (
 )
 from orchestration.defs.ingestion.pickup import pick_up_new_files
 from orchestration.defs.ingestion.quarantine import split_batch
-from orchestration.resources import LandingArea, ObjectStorage, OperationalDatabase, PipelinePolicy
+from orchestration.resources import (
+    LandingArea,
+    ObjectStorage,
+    OperationalDatabase,
+    PipelinePolicy,
+    StepScratch,
+)
 
 __all__ = ["observations", "staged_observations"]
 
@@ -43,6 +49,7 @@ def _parquet_bytes(frame: pd.DataFrame) -> bytes:
     group_name="ingestion",
     description="New landing files, parsed and validated with Great Expectations; bad rows "
     "quarantined, good rows staged in object storage.",
+    dagster_type=StagedBatch,
     check_specs=[
         dg.AssetCheckSpec(name, asset="staged_observations", blocking=True, description=text)
         for name, text in BATCH_CHECKS.items()
@@ -54,6 +61,7 @@ def staged_observations(
     landing: LandingArea,
     storage: ObjectStorage,
     policy: PipelinePolicy,
+    scratch: StepScratch,  # the step works in a folder of its own (see StepScratch)
 ):
     run_id = context.run.run_id
     with database.session() as session:
@@ -121,6 +129,7 @@ def staged_observations(
     group_name="ingestion",
     description="Good staged rows upserted into the operational DB (idempotent on series + "
     "timestamp) and the curated panel snapshot written to object storage as Parquet.",
+    dagster_type=PanelSnapshot,
     check_specs=[
         dg.AssetCheckSpec(name, asset="observations", blocking=True, description=text)
         for name, text in PANEL_CHECKS.items()
@@ -132,6 +141,7 @@ def observations(
     database: OperationalDatabase,
     storage: ObjectStorage,
     policy: PipelinePolicy,
+    scratch: StepScratch,  # the step works in a folder of its own (see StepScratch)
 ):
     store = storage.open()
     staged = pd.read_parquet(io.BytesIO(store.get_bytes(staged_observations.staging_key)))

@@ -5,7 +5,7 @@ import dagster as dg
 from core.mlflow_names import TAG_DATASET_FINGERPRINT, TAG_MLFLOW_RUN_ID, TAG_PROMOTION
 from core.promotion import decide_promotion
 from orchestration.contracts import BacktestReport, RegistrationDecision, TrainedModel
-from orchestration.resources import MLflowTracking, PipelinePolicy
+from orchestration.resources import MLflowTracking, PipelinePolicy, StepScratch
 
 __all__ = ["registered_model"]
 
@@ -21,6 +21,7 @@ def registered_model(
     backtest_report: BacktestReport,
     mlflow_tracking: MLflowTracking,
     policy: PipelinePolicy,
+    scratch: StepScratch,  # the step works in a folder of its own (see StepScratch)
 ) -> dg.Output[RegistrationDecision]:
     import mlflow
 
@@ -46,7 +47,7 @@ def registered_model(
         "windows": backtest_report.n_windows,
     }
     registry.record_decision(version.version, record)
-    mlflow.set_tracking_uri(mlflow_tracking.tracking_uri)
+    mlflow_tracking.activate()
     mlflow.MlflowClient().set_tag(
         trained_model.run_id, TAG_PROMOTION, "promoted" if decision.promote else "kept"
     )

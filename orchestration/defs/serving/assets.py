@@ -82,6 +82,7 @@ def model_deployment(
     storage: ObjectStorage,
     mlflow_tracking: MLflowTracking,
     deploy_target: DeployTarget,
+    scratch: StepScratch,  # the step works in a folder of its own (see StepScratch)
 ) -> dg.Output[Rollout]:
     outcome = deploy_target.roll_out(
         database,

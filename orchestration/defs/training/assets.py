@@ -215,7 +215,7 @@ def backtest_report(
         season_length=season_length,
         progress=context.log.info,
     )
-    mlflow.set_tracking_uri(mlflow_tracking.tracking_uri)
+    mlflow_tracking.activate()
     with mlflow.start_run(run_id=trained_model.run_id):
         for method, metrics in results.items():
             mlflow.log_metrics({f"backtest_{method}_{k}": v for k, v in metrics.items()})
