@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,12 +16,47 @@ from core.db.tables import ModelDeployment
 from core.processes import stop_process_group
 from core.settings import Settings, get_settings
 
+# Every asset of the `quantis_pipeline` job, upstream first.
+PIPELINE_ASSETS = (
+    "staged_observations",
+    "observations",
+    "trained_model",
+    "backtest_report",
+    "registered_model",
+    "model_bento",
+    "model_deployment",
+)
+
 FAST_RUN_CONFIG = {
     "ops": {
         "trained_model": {"config": {"horizon": 6, "num_boost_round": 40}},
         "backtest_report": {"config": {"n_windows": 1}},
     }
 }
+
+
+def forecast_from(endpoint: str, history, horizon: int = 6) -> list[dict]:
+    """POST one series' history to a model server's `/forecast` (levels 80 and 95)."""
+    body = {
+        "series": [
+            {
+                "id": "s",
+                "timestamps": [d.isoformat() for d in history["ds"]],
+                "values": history["y"].tolist(),
+            }
+        ],
+        "horizon": horizon,
+        "levels": [80, 95],
+    }
+    return post_json(f"{endpoint}/forecast", body)
+
+
+def post_json(url: str, body: dict) -> object:
+    request = urllib.request.Request(
+        url, json.dumps(body).encode(), {"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
 
 
 def stop_model_servers(settings: Settings) -> None:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import urllib.request
-
 import pytest
 from sqlalchemy import func, select
 
@@ -12,18 +9,10 @@ from core.db.engine import make_engine, session_scope
 from core.db.tables import Observation, QuarantinedRow
 from core.registry import ModelRegistry
 from models.datasets import synthetic_panel
+from tests.orchestration.conftest import PIPELINE_ASSETS as ASSETS
+from tests.orchestration.conftest import forecast_from, post_json
 
 pytestmark = pytest.mark.slow
-
-ASSETS = (
-    "staged_observations",
-    "observations",
-    "trained_model",
-    "backtest_report",
-    "registered_model",
-    "model_bento",
-    "model_deployment",
-)
 
 
 def _count(settings, model) -> int:
@@ -34,14 +23,6 @@ def _count(settings, model) -> int:
 def _metadata(result, asset: str) -> dict:
     [event] = result.asset_materializations_for_node(asset)
     return {key: value.value for key, value in event.metadata.items()}
-
-
-def _post(url: str, body: dict) -> object:
-    request = urllib.request.Request(
-        url, json.dumps(body).encode(), {"Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read())
 
 
 def test_full_graph_serves_a_model_and_a_rerun_adds_nothing(pipeline_settings, landing, run_job):
@@ -64,21 +45,9 @@ def test_full_graph_serves_a_model_and_a_rerun_adds_nothing(pipeline_settings, l
     assert champion.decision["promote"] is True
 
     endpoint = _metadata(first, "model_deployment")["endpoint_url"]
-    info = _post(f"{endpoint}/model_info", {})
+    info = post_json(f"{endpoint}/model_info", {})
     assert info["version"] == "1"
-    history = panel[panel["unique_id"] == panel["unique_id"].iloc[0]]
-    body = {
-        "series": [
-            {
-                "id": "s",
-                "timestamps": [d.isoformat() for d in history["ds"]],
-                "values": history["y"].tolist(),
-            }
-        ],
-        "horizon": 6,
-        "levels": [80, 95],
-    }
-    [forecast] = _post(f"{endpoint}/forecast", body)
+    [forecast] = forecast_from(endpoint, panel[panel["unique_id"] == panel["unique_id"].iloc[0]])
     assert len(forecast["points"]) == 6
     point = forecast["points"][0]
     assert point["lower"]["95"] <= point["lower"]["80"] <= point["yhat"] <= point["upper"]["80"]

@@ -11,11 +11,9 @@ target's serving store may appear in the home folder. Then the model served answ
 from __future__ import annotations
 
 import io
-import json
 import os
 import pickle
 import re
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,20 +25,18 @@ from core.processes import free_port, start_process, stop_process_group, wait_un
 from core.settings import get_settings
 from models.datasets import synthetic_panel
 from orchestration.contracts import HandOff
-from tests.orchestration.conftest import FAST_RUN_CONFIG, stop_model_servers
+from tests.orchestration.conftest import (
+    FAST_RUN_CONFIG,
+    forecast_from,
+    stop_model_servers,
+)
+from tests.orchestration.conftest import (
+    PIPELINE_ASSETS as PIPELINE_STEPS,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 BUCKET = "quantis-pods"
-PIPELINE_STEPS = (
-    "staged_observations",
-    "observations",
-    "trained_model",
-    "backtest_report",
-    "registered_model",
-    "model_bento",
-    "model_deployment",
-)
 S3_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -201,27 +197,6 @@ def _handoffs(s3_endpoint: str) -> dict[str, object]:
     return found
 
 
-def _forecast(endpoint: str) -> list[dict]:
-    panel = synthetic_panel(8, 72, "MS", seed=3)
-    history = panel[panel["unique_id"] == panel["unique_id"].iloc[0]]
-    body = {
-        "series": [
-            {
-                "id": "s",
-                "timestamps": [d.isoformat() for d in history["ds"]],
-                "values": history["y"].tolist(),
-            }
-        ],
-        "horizon": 6,
-        "levels": [80, 95],
-    }
-    request = urllib.request.Request(
-        f"{endpoint}/forecast", json.dumps(body).encode(), {"Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return json.loads(response.read())
-
-
 def test_every_step_in_its_own_process_and_folder_sharing_only_db_mlflow_and_s3(
     pod_settings, s3_endpoint
 ):
@@ -256,7 +231,8 @@ def test_every_step_in_its_own_process_and_folder_sharing_only_db_mlflow_and_s3(
     rollout = handoffs["model_deployment"]
     assert rollout.model_version == handoffs["registered_model"].champion_version == "1"
 
-    [forecast] = _forecast(rollout.endpoint_url)
+    panel = synthetic_panel(8, 72, "MS", seed=3)
+    [forecast] = forecast_from(rollout.endpoint_url, panel[panel["unique_id"] == "s00000"])
     assert len(forecast["points"]) == 6
     point = forecast["points"][0]
     assert point["lower"]["95"] <= point["lower"]["80"] <= point["yhat"] <= point["upper"]["80"]
