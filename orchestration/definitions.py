@@ -34,4 +34,11 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     )
 
 
-defs = build_definitions(get_settings())
+def definitions_from_environment() -> dg.Definitions:
+    """The definitions for the settings of this process's environment. Step processes and
+    pods load the code location through this, so they never reuse definitions another
+    module-level import built earlier with other settings."""
+    return build_definitions(get_settings())
+
+
+defs = definitions_from_environment()

@@ -90,7 +90,9 @@ def _execute(settings: Settings, job_name: str, run_config: dict | None, instanc
     from dagster._core.definitions.reconstruct import ReconstructableRepository
 
     repository = ReconstructableRepository.for_module(
-        "orchestration.definitions", "defs", working_directory=str(REPO_ROOT)
+        "orchestration.definitions",
+        "definitions_from_environment",
+        working_directory=str(REPO_ROOT),
     )
     return execute_job(
         repository.get_reconstructable_job(job_name),

@@ -11,7 +11,7 @@ import pytest
 from core.registry import ModelRegistry
 from orchestration.contracts import BacktestReport, TrainedModel
 from orchestration.defs.registry.assets import registered_model
-from orchestration.resources import MLflowTracking, PipelinePolicy
+from orchestration.resources import MLflowTracking, PipelinePolicy, StepScratch
 
 
 class ConstantModel(mlflow.pyfunc.PythonModel):
@@ -54,6 +54,7 @@ def _register(tracking, challenger: float, champion: float | None, champion_vers
         ),
         mlflow_tracking=tracking,
         policy=PipelinePolicy(max_bad_row_share=0.05, promotion_margin=0.0, train_device="cpu"),
+        scratch=StepScratch(root="unused"),
     )
     return output.value, output.metadata
 

@@ -1,0 +1,107 @@
+"""Wall time of the whole pipeline on the bundled data under each executor.
+
+For each executor (`in_process`, `multiprocess`) a fresh home on embedded defaults (SQLite,
+local MLflow, folder object store, local model server) gets the Tourism quarterly demo data
+in its landing area, and one run of `quantis_pipeline` (ingest to roll-out) is timed, each in
+its own child process so that no import is warm. `k8s` needs a cluster and is not measured.
+Writes benchmarks/results/pipeline_executors.{json,md}.
+
+    .venv/bin/python benchmarks/pipeline_executors.py [--executors in_process multiprocess]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks._machine import machine_info, write_results
+
+REPO = Path(__file__).resolve().parents[1]
+_ONE_RUN = """
+import json, sys, time
+from core.runtime import apply_offline_defaults
+apply_offline_defaults()
+from core.db.migrate import upgrade
+from core.settings import get_settings
+from quantis.demo_data import seed_landing_with_tourism
+from quantis.pipeline_runner import run_pipeline
+from core.db.engine import make_engine, session_scope
+from core.db.repositories.deployments import get_active_deployment
+from core.processes import stop_process_group
+
+settings = get_settings().ensure_home()
+upgrade(settings.database_url)
+seed_landing_with_tourism(settings)
+started = time.perf_counter()
+outcome = run_pipeline(settings)
+wall = time.perf_counter() - started
+with session_scope(make_engine(settings.database_url)) as session:
+    active = get_active_deployment(session, "local")
+    pid = (active.details or {}).get("pid") if active else None
+if pid:
+    stop_process_group(pid)
+print(json.dumps({"success": outcome.success, "wall_seconds": wall,
+                  "step_seconds": outcome.step_seconds, "failures": outcome.failures}))
+"""
+
+
+def _run(executor: str, home: Path) -> dict:
+    from core.processes import free_port
+
+    env = {
+        **os.environ,
+        "QUANTIS_HOME": str(home),
+        "QUANTIS_EXECUTOR": executor,
+        "QUANTIS_MODEL_SERVER_PORT": str(free_port()),
+        "PYTHONPATH": str(REPO),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", _ONE_RUN], cwd=REPO, env=env, capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"{executor}: the run failed\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--executors", nargs="+", default=["in_process", "multiprocess"])
+    args = parser.parse_args()
+    machine = machine_info()
+    runs = {}
+    for executor in args.executors:
+        with tempfile.TemporaryDirectory(prefix=f"quantis-bench-{executor}-") as home:
+            runs[executor] = _run(executor, Path(home))
+        print(f"{executor}: {runs[executor]['wall_seconds']:.1f}s", flush=True)
+    steps = list(next(iter(runs.values()))["step_seconds"])
+    lines = [
+        "| step | " + " | ".join(runs) + " |",
+        "|---" * (len(runs) + 1) + "|",
+        *(
+            f"| {step} | "
+            + " | ".join(f"{r['step_seconds'].get(step, float('nan')):.1f}" for r in runs.values())
+            + " |"
+            for step in steps
+        ),
+        "| **pipeline wall time** | "
+        + " | ".join(f"**{r['wall_seconds']:.1f}**" for r in runs.values())
+        + " |",
+    ]
+    write_results(
+        "pipeline_executors",
+        {"dataset": "tourism quarterly (427 series)", "runs": runs},
+        "Seconds per step and in all (wall time of `run_pipeline`, first run on a fresh "
+        "home).\n\n" + "\n".join(lines),
+        machine,
+    )
+
+
+if __name__ == "__main__":
+    main()
