@@ -55,7 +55,7 @@ def test_mount_path_of_the_model_artifacts_volume():
     deployment = _recorded("deployment_revision_1")
     assert (
         container_mount_path(deployment, "model-server", "model-artifacts")
-        == "/var/lib/quantis/model-artifacts"
+        == "/var/lib/quantis/models"
     )
     with pytest.raises(RolloutFailedError, match="mounts no volume 'models'"):
         container_mount_path(deployment, "model-server", "models")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+import yaml
 from fake_kube_api import RECORDED, TOKEN, fake_kube_api, write_kubeconfig
 
 from core.db.migrate import upgrade
@@ -31,7 +32,7 @@ def _server_image(recorded: str) -> str:
 # From the recordings, so that re-recording them (recorded/record_kubernetes.py) keeps these.
 OLD_IMAGE, NEW_IMAGE = _server_image("deployment_revision_1"), _server_image("deployment_patched")
 VERSION_ENV = [
-    {"name": "QUANTIS_MODEL_ARTIFACTS_DIR", "value": "/var/lib/quantis/model-artifacts"},
+    {"name": "QUANTIS_MODEL_ARTIFACTS_DIR", "value": "/var/lib/quantis/models"},
     {"name": "QUANTIS_SERVED_MODEL_VERSION", "value": "7"},
 ]
 
@@ -77,6 +78,29 @@ def _roll_out(target: KubernetesDeployTarget, database: OperationalDatabase):
         database, bento_tag="quantis-model-server:abc", model_tag="quantis-forecaster:def",
         model_name="quantis-forecaster", model_version="7",
     )  # fmt: skip
+
+
+ROLE = Path(__file__).resolve().parents[3] / "deploy/kubernetes/base/rollout-rbac.yaml"
+
+
+def _assert_the_role_allows_every_request(api) -> None:
+    """Each request the target made is one the model-rollout Role grants to quantis-dagster."""
+    role = next(d for d in yaml.safe_load_all(ROLE.read_text()) if d["kind"] == "Role")
+    granted = {
+        (resource, verb, name)
+        for rule in role["rules"]
+        for resource in rule["resources"]
+        for verb in rule["verbs"]
+        for name in rule.get("resourceNames") or [None]
+    }
+    verbs = {"PATCH": "patch"}
+    for request in api.seen:
+        parts = request.path.split("/")  # /apis/apps/v1/namespaces/<ns>/<resource>[/<name>[/sub]]
+        resource, name = parts[6], (parts[7] if len(parts) > 7 else None)
+        if len(parts) > 8:
+            resource = f"{resource}/{parts[8]}"
+        verb = verbs.get(request.method, "get" if name else "list")
+        assert (resource, verb, name) in granted, f"{request.method} {request.path}"
 
 
 def _records(database: OperationalDatabase):
@@ -131,6 +155,7 @@ def test_rollout_patches_image_and_served_version_then_waits_until_complete(clus
     assert details["image"] == NEW_IMAGE and details["previous_image"] == OLD_IMAGE
     assert (details["previous_revision"], details["revision"]) == ("1", "2")
     assert outcome.endpoint_url == "http://model-service:8001" and not outcome.reused
+    _assert_the_role_allows_every_request(api)
 
 
 def _failing_routes(statuses):
@@ -162,6 +187,7 @@ def test_progress_deadline_exceeded_is_undone_to_the_previous_revision(cluster, 
 
     assert "exceeded its progress deadline" in str(failure.value.description)
     _assert_undone_to_revision_1(api)
+    _assert_the_role_allows_every_request(api)
     [(status, error, _)] = _records(database)
     assert status == "failed" and OLD_IMAGE in error
 

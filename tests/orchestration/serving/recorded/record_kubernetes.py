@@ -27,9 +27,7 @@ LAST_WINS = {"status_complete", "deployment_revision_2", "deployment_undone"}
 
 def _deployment(client):
     labels = {"app.kubernetes.io/name": "model-server", "app.kubernetes.io/component": "serving"}
-    mount = client.V1VolumeMount(
-        name="model-artifacts", mount_path="/var/lib/quantis/model-artifacts"
-    )
+    mount = client.V1VolumeMount(name="model-artifacts", mount_path="/var/lib/quantis/models")
     return client.V1Deployment(
         metadata=client.V1ObjectMeta(name="model-deployment", labels=labels),
         spec=client.V1DeploymentSpec(
