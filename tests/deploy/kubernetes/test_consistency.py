@@ -194,6 +194,43 @@ def test_pods_build_valid_settings_that_name_the_services(environment, monkeypat
         assert url.startswith(f"s3://{_terraform_outputs(environment)['ARTIFACTS_BUCKET']}/")
 
 
+QUANTIS_CONTAINERS = [
+    ("backend-deployment", "api"),
+    ("model-deployment", "model-server"),
+    ("model-deployment", "fetch-model"),
+]
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+@pytest.mark.parametrize(("workload", "name"), QUANTIS_CONTAINERS)
+def test_each_quantis_container_builds_its_settings_from_what_it_mounts(
+    environment, workload, name, tmp_path, monkeypatch
+):
+    """Exactly the environment and secret files that container gets, nothing lent by the
+    test: a missing Secret key would stop the process at start in staging and prod."""
+    rendered = render(environment)
+    spec = rendered.get("Deployment", workload)["spec"]["template"]["spec"]
+    everything = spec.get("initContainers", []) + spec["containers"]
+    container = next(c for c in everything if c["name"] == name)
+    for source in container.get("envFrom", []):
+        for key, value in rendered.configmap(source["configMapRef"]["name"]).items():
+            monkeypatch.setenv(key, value)
+    for variable in container.get("env", []):
+        monkeypatch.setenv(variable["name"], variable["value"])
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    secrets_dir = tmp_path / "secrets"
+    secrets_dir.mkdir()
+    for mount in container["volumeMounts"]:
+        secret = volumes[mount["name"]].get("secret")
+        if secret and mount["mountPath"] == "/run/secrets/quantis":  # core's default folder
+            keys = [i["key"] for i in secret.get("items", [])] or sorted(_secret_keys()[secret["secretName"]])
+            for key in keys:
+                (secrets_dir / key).write_text(STRONG)
+    monkeypatch.setenv("QUANTIS_SECRETS_DIR", str(secrets_dir))
+    settings = load_settings()
+    assert settings.env == environment
+
+
 @pytest.mark.parametrize("environment", ["staging", "prod"])
 def test_config_file_of_the_environment_says_what_the_cluster_runs(environment, monkeypatch):
     """config/<env>.yaml (baked into the images) and app-configmap never disagree."""
