@@ -91,7 +91,8 @@ class Settings(BaseSettings):
     )
     database_password: SecretStr | None = Field(
         None,
-        description="Password put into database_url when that URL has none (from a Secret).",
+        description="Password put into database_url (and mlflow_backend_store_uri) when that "
+        "URL has none (from a Secret).",
     )
     secret_key: SecretStr = Field(
         SecretStr(DEV_SECRET_KEY),
@@ -266,10 +267,11 @@ class Settings(BaseSettings):
     def _apply_database_password(self) -> Settings:
         if self.database_password is None:
             return self
-        url = make_url(self.database_url)
-        if url.password is None and not url.drivername.startswith("sqlite"):
-            password = self.database_password.get_secret_value()
-            self.database_url = url.set(password=password).render_as_string(hide_password=False)
+        password = self.database_password.get_secret_value()
+        self.database_url = _with_password(self.database_url, password)
+        if self.mlflow_backend_store_uri is not None:
+            # The same server and user in our deployments (the backup dumps both).
+            self.mlflow_backend_store_uri = _with_password(self.mlflow_backend_store_uri, password)
         return self
 
     @model_validator(mode="after")
@@ -339,6 +341,14 @@ class Settings(BaseSettings):
             else:
                 shown[name] = value
         return shown
+
+
+def _with_password(url: str, password: str) -> str:
+    """`url` with `password` put in, unless it is SQLite or already has one."""
+    parsed = make_url(url)
+    if parsed.password is not None or parsed.drivername.startswith("sqlite"):
+        return url
+    return parsed.set(password=password).render_as_string(hide_password=False)
 
 
 def _sqlite_file(url: str) -> Path | None:

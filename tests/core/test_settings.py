@@ -216,3 +216,19 @@ def test_every_field_is_described():
 
 def test_log_level_is_case_insensitive():
     assert load_settings(log_level="debug").log_level == "DEBUG"
+
+
+def test_the_database_password_also_completes_the_mlflow_backend_store():
+    settings = load_settings(
+        database_url="postgresql+psycopg://quantis@db:5432/quantis",
+        mlflow_backend_store_uri="postgresql+psycopg://quantis@db:5432/mlflow",
+        database_password="s3cret",
+    )
+    assert make_url(settings.database_url).password == "s3cret"
+    assert make_url(settings.mlflow_backend_store_uri).password == "s3cret"
+    kept = load_settings(
+        mlflow_backend_store_uri="postgresql+psycopg://mlflow:own@db:5432/mlflow",
+        database_password="s3cret",
+    )
+    assert make_url(kept.mlflow_backend_store_uri).password == "own"
+    assert kept.database_url.startswith("sqlite")  # SQLite takes no password

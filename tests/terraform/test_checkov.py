@@ -1,43 +1,18 @@
 """checkov over terraform/ through scripts/checkov.sh: no failed check outside the skip list.
 
-The script installs checkov into .venv-checkov on first use (a few minutes), so the first run
-is slow; later runs take seconds.
+The runner (checkov_runner.py) installs checkov on first use, so the first run is slow.
 """
 
 from __future__ import annotations
 
-import json
-import subprocess
 from pathlib import Path
 
 import pytest
-import yaml
-from tfconfig import REPO_ROOT
+from checkov_runner import INSTALL_TIMEOUT_S, justified_skips
+from checkov_runner import run_checkov as _run_checkov
 
-CHECKOV_SCRIPT = REPO_ROOT / "scripts" / "checkov.sh"
-CHECKOV_CONFIG = REPO_ROOT / ".checkov.yaml"
-INSTALL_TIMEOUT_S = 1500
 # A skip list longer than this is no longer "short": fix the configuration instead.
 MAX_SKIPS = 6
-
-
-def _run_checkov(*args: str) -> tuple[int, list[dict]]:
-    completed = subprocess.run(
-        [str(CHECKOV_SCRIPT), "--output", "json", *args],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=INSTALL_TIMEOUT_S,
-        check=False,
-    )
-    try:
-        report = json.loads(completed.stdout)
-    except json.JSONDecodeError as error:
-        raise AssertionError(
-            f"checkov printed no JSON report (exit {completed.returncode}): "
-            f"{completed.stderr[-2000:]}"
-        ) from error
-    return completed.returncode, report if isinstance(report, list) else [report]
 
 
 @pytest.mark.slow
@@ -72,9 +47,6 @@ def test_checkov_reports_a_violation(tmp_path: Path) -> None:
 
 
 def test_every_skipped_check_is_justified_and_the_list_is_short() -> None:
-    lines = CHECKOV_CONFIG.read_text(encoding="utf-8").splitlines()
-    skips = yaml.safe_load("\n".join(lines))["skip-check"]
+    # The Kubernetes skips (CKV_K8S_*) are counted by tests/deploy/test_checkov.py.
+    skips = justified_skips(kubernetes=False)
     assert 0 < len(skips) <= MAX_SKIPS
-    for check_id in skips:
-        index = next(i for i, line in enumerate(lines) if line.strip() == f"- {check_id}")
-        assert lines[index - 1].strip().startswith("#"), f"{check_id} has no justification"
