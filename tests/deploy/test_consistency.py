@@ -218,11 +218,24 @@ def test_kubernetes_manifests_agree_with_the_images_and_settings():
         for container in containers:
             repository = container["image"].rsplit(":", 1)[0]
             name = next((n for n in IMAGE_NAMES if repository.endswith(n)), None)
-            if name is not None:
-                used.add(name)
+            if name is None:
+                continue  # a third-party container (PostgreSQL, the AWS CLI) has its own names
+            used.add(name)
             names = {e["name"] for e in container.get("env", [])}
             assert _unknown(names) == set(), f"{environment}/{container['name']}"
         assert {"quantis/api", "quantis/frontend", "quantis/model-server"} <= used, environment
+        # A third-party image both run (PostgreSQL) is the same release in both.
+        compose_tags = dict(
+            s["image"].rsplit(":", 1)
+            for s in COMPOSE["services"].values()
+            if not s["image"].startswith("quantis/")
+        )
+        for container in containers:
+            repository, tag = container["image"].rsplit(":", 1)
+            short = repository.removeprefix("docker.io/library/")
+            for compose_repository, compose_tag in compose_tags.items():
+                if compose_repository.removeprefix("docker.io/library/") == short:
+                    assert tag == compose_tag, f"{environment}: {container['image']} vs compose"
         config_maps = [o for o in objects if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "app-configmap"]
         for config_map in config_maps:
             assert _unknown(set(config_map.get("data", {}))) == set(), environment

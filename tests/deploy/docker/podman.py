@@ -85,6 +85,7 @@ class Podman:
         target: str | None = None,
         build_args: dict[str, str] | None = None,
         labels: dict[str, str] | None = None,
+        extra_args: list[str] | None = None,
         timeout_s: float = 1800,
     ) -> float:
         """Build an image (docker format, so HEALTHCHECK is kept); returns the seconds taken.
@@ -100,6 +101,7 @@ class Podman:
             command += ["--build-arg", f"{name}={value}"]
         for name, value in (labels or {}).items():
             command += ["--label", f"{name}={value}"]
+        command += extra_args or []
         command.append(str(context))
         log_path = self.log_dir / f"build-{tag.replace('/', '_').replace(':', '_')}.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
