@@ -77,7 +77,7 @@ STANDINS: dict[str, StandIn] = {
         "node.Containerfile",
         host_paths={"node": "/usr/bin/node", "npm": "/usr/lib/node_modules/npm"},
     ),
-    "docker.io/library/postgres:17.7-bookworm": StandIn(
+    "docker.io/library/postgres:17.6-bookworm": StandIn(
         "postgres.Containerfile", files=("postgres-entrypoint.sh",)
     ),
 }
