@@ -30,7 +30,7 @@ from compose_stack import (  # noqa: E402
     StackPorts,
     write_override,
 )
-from images import IMAGES, build_test_bento  # noqa: E402
+from images import IMAGES, build_test_bento, third_party_images_of_compose  # noqa: E402
 from podman import Podman, PodmanService  # noqa: E402
 from standins import base_images_named, ensure_standins  # noqa: E402
 
@@ -84,7 +84,8 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="quantis-bench-containers-"))
     podman = Podman(work / "logs")
     started = time.monotonic()
-    ensure_standins(podman, base_images_named({spec.dockerfile for spec in IMAGES}))
+    dockerfiles = {spec.dockerfile for spec in IMAGES}
+    ensure_standins(podman, base_images_named(dockerfiles) | third_party_images_of_compose())
     standins = round(time.monotonic() - started, 1)
     bento = build_test_bento(work)
     cold = _build_all(podman, bento, no_cache=True) if arguments.cold else {}
