@@ -102,7 +102,8 @@ def champion(stack: RunningStack) -> Champion:
 
     from models.datasets import synthetic_panel
 
-    panel = synthetic_panel(8, 72, "MS", seed=3)
+    # Long enough for the backtest of monthly data (2 windows of 24 steps) and training.
+    panel = synthetic_panel(8, 144, "MS", seed=3)
     buffer = io.StringIO()
     panel.to_csv(buffer, index=False)
     _s3(stack).put_object(Bucket="quantis", Key="landing/panel.csv", Body=buffer.getvalue())
