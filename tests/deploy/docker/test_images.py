@@ -38,7 +38,7 @@ def test_image_runs_unprivileged_with_its_port_healthcheck_and_labels(built_imag
     user = config["User"].split(":")[0]
     assert user.isdigit() and int(user) != 0, config["User"]
     assert set(config["ExposedPorts"]) == {EXPOSED[spec.name]}
-    assert podman.inspect_image(spec.reference)["HealthCheck"]["Test"]
+    assert podman.inspect_image(spec.reference)["Healthcheck"]["Test"]
     labels = config["Labels"]
     for label in OCI_LABELS:
         assert f"org.opencontainers.image.{label}" in labels, label
