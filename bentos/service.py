@@ -1,10 +1,11 @@
 """The Quantis model server: a thin BentoML service over the forecasting library.
 
-The model comes from the Bento's own model store (tag from `QUANTIS_BENTO_MODEL`, default the
-latest `quantis-forecaster`) or, when `QUANTIS_MODEL_DIR` is set, from a model directory
-mounted as a volume. It is loaded once at start. `QUANTIS_MODEL_SERVER_GPU=1` (set by the GPU
-variant, `bentofile.gpu.yaml`) makes the service declare one GPU in its resources;
-`QUANTIS_MODEL_SERVER_MAX_BATCH_SERIES` caps adaptive batching (default 1024 series).
+Which model it serves is decided once at start by `bentos.model_source`: a model folder
+(`QUANTIS_MODEL_DIR`), a registered version on the mounted model volume (settings
+`model_artifacts_dir` + `served_model_version`), or the model baked into the Bento (tag from
+`QUANTIS_BENTO_MODEL`, default the latest `quantis-forecaster`). The setting
+`model_server_gpu` (the -gpu image sets it) makes the service declare one GPU in its
+resources; `QUANTIS_MODEL_SERVER_MAX_BATCH_SERIES` caps adaptive batching (default 1024 series).
 
 Routes: `POST /forecast`, `POST /model_info`, and BentoML's `/healthz`, `/readyz`, `/livez`,
 `/metrics`. Every forecast answer carries `X-Quantis-Model-Name` / `-Version` headers and
@@ -23,6 +24,7 @@ import bentoml
 from bentos.batching import ForecastBatcher
 from bentos.inference import ForecastInputError
 from bentos.metrics import server_metrics
+from bentos.model_source import MODEL_DIR_VARIABLE, ModelSourceError, choose_model_source
 from bentos.schemas import (
     MAX_HISTORY,
     MAX_HORIZON,
@@ -32,10 +34,13 @@ from bentos.schemas import (
     SeriesForecast,
     SeriesHistory,
 )
+from core.settings import get_settings
 
 MODEL_TAG = os.environ.get("QUANTIS_BENTO_MODEL", "quantis-forecaster:latest")
-MODEL_DIR = os.environ.get("QUANTIS_MODEL_DIR")
-GPU_VARIANT = os.environ.get("QUANTIS_MODEL_SERVER_GPU", "").lower() in ("1", "true", "yes")
+SETTINGS = get_settings()
+# Raises ModelSourceError (the server does not start) when the settings name a missing version.
+MODEL_SOURCE = choose_model_source(SETTINGS, os.environ.get(MODEL_DIR_VARIABLE))
+GPU_VARIANT = SETTINGS.model_server_gpu
 REQUEST_ID_HEADER = "X-Request-ID"
 # Series predicted in one model call at most; more requests wait for the next call. Models
 # whose cost grows per series (statistical members refit on each history) gain nothing from
@@ -47,6 +52,18 @@ logger = logging.getLogger("bentoml.quantis")  # a child of BentoML's configured
 
 class ForecastRejected(bentoml.exceptions.InvalidArgument):
     """A request that is well-formed JSON but cannot be forecast (HTTP 400)."""
+
+
+def _baked_model() -> bentoml.models.BentoModel | None:
+    """The Bento's own model when the source says so and the model store has it (a Bento
+    built without a model, as CI builds one, has none)."""
+    if MODEL_SOURCE.directory is not None:
+        return None
+    model = bentoml.models.BentoModel(MODEL_TAG)
+    return model if model.stored is not None else None
+
+
+BAKED_MODEL = _baked_model()
 
 
 def _resources() -> dict[str, object]:
@@ -67,13 +84,20 @@ def _check_limits(series: list[SeriesHistory], horizon: int, levels: list[int]) 
 
 @bentoml.service(name="quantis-model-server", traffic={"timeout": 60}, resources=_resources())
 class ModelServer:
-    if not MODEL_DIR:
-        bento_model = bentoml.models.BentoModel(MODEL_TAG)
+    if BAKED_MODEL is not None:
+        bento_model = BAKED_MODEL
 
     def __init__(self) -> None:
         from models.artifact import load_model_dir
 
-        directory = Path(MODEL_DIR) if MODEL_DIR else Path(self.bento_model.path)
+        directory = MODEL_SOURCE.directory
+        if directory is None:
+            if BAKED_MODEL is None:
+                raise ModelSourceError(
+                    f"no model to serve: no BentoML model {MODEL_TAG} is baked in; set "
+                    "QUANTIS_SERVED_MODEL_VERSION and QUANTIS_MODEL_ARTIFACTS_DIR"
+                )
+            directory = Path(self.bento_model.path)
         self.forecaster, self.manifest = load_model_dir(directory)
         self.labels = {"model_name": self.manifest.name, "model_version": self.manifest.version}
         self.metrics = server_metrics()
@@ -136,7 +160,9 @@ class ModelServer:
         return ModelInfo(
             name=m.name,
             version=m.version,
-            source=MODEL_DIR or str(self.bento_model.tag),
+            source=MODEL_SOURCE.description
+            if MODEL_SOURCE.directory is not None
+            else str(self.bento_model.tag),
             freq=m.freq,
             season_length=m.season_length,
             horizon=m.horizon,

@@ -158,11 +158,22 @@ class Settings(BaseSettings):
     model_artifacts_dir: Path | None = Field(
         None,
         description="Folder (a mounted volume) the model server loads the model from, one "
-        "sub-folder per registered version; unset = the model baked into the Bento.",
+        "sub-folder per registered version (<dir>/<registered_model_name>/<version>/).",
     )
     served_model_version: str | None = Field(
         None,
-        description="Registered version the model server loads from model_artifacts_dir.",
+        description="Registered version the model server loads from model_artifacts_dir; "
+        "unset = the model baked into the Bento.",
+    )
+    # --- containers (issue 12): the frontend's API upstream and the GPU model server ---
+    api_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="Base URL of the REST API for its clients: the frontend's nginx proxies "
+        "/api, /health and /metrics there (and Vite's dev server does).",
+    )
+    model_server_gpu: bool = Field(
+        False,
+        description="The model server declares one GPU to BentoML (set by the -gpu image).",
     )
     kubernetes_namespace: str = Field(
         "quantis", description="Kubernetes namespace of the Quantis workloads."

@@ -63,12 +63,12 @@ def _mlflow_globals_restored() -> Iterator[None]:
 
 def _log_champion(tracking_uri: str, artifact_root: Path, work: Path) -> str:
     import mlflow
+    from served_model import log_model_dir
 
     from core.registry import ModelRegistry
     from models.artifact import ModelManifest, save_model_dir
     from models.datasets import synthetic_panel
     from models.forecaster import LightGBMForecaster
-    from models.mlflow_pyfunc import ARTIFACT_KEY, QuantisPythonModel
 
     model = LightGBMForecaster.from_defaults(
         "MS", 12, 6, num_boost_round=5, interval_windows=0, combine_with=()
@@ -79,15 +79,9 @@ def _log_champion(tracking_uri: str, artifact_root: Path, work: Path) -> str:
     with _mlflow_globals_restored():
         mlflow.set_tracking_uri(tracking_uri)
         experiment = mlflow.create_experiment("quantis", artifact_location=artifact_root.as_uri())
-        with mlflow.start_run(experiment_id=experiment):
-            info = mlflow.pyfunc.log_model(
-                name="model",
-                python_model=QuantisPythonModel(),
-                artifacts={ARTIFACT_KEY: str(model_dir)},
-                pip_requirements=[],
-            )
+        model_uri = log_model_dir(experiment, model_dir)
         registry = ModelRegistry(tracking_uri, MODEL_NAME, registry_uri=tracking_uri)
-        return registry.promote(registry.register(info.model_uri).version).version
+        return registry.promote(registry.register(model_uri).version).version
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ folder's conftest puts this folder on sys.path (the suite runs with `--import-mo
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.processes import (
@@ -27,6 +27,7 @@ __all__ = [
     "REPO_ROOT",
     "RunningModelServer",
     "build_tiny_model_dir",
+    "log_model_dir",
     "tiny_panel",
 ]
 
@@ -61,14 +62,35 @@ def build_tiny_model_dir(directory: Path) -> Path:
     return directory
 
 
+def log_model_dir(experiment_id: str, model_dir: Path) -> str:
+    """Log a model directory to MLflow as the training asset does (the pyfunc flavour, in a
+    new run of the current tracking URI); returns the logged model's URI."""
+    import mlflow
+
+    from models.mlflow_pyfunc import ARTIFACT_KEY, QuantisPythonModel
+
+    with mlflow.start_run(experiment_id=experiment_id):
+        info = mlflow.pyfunc.log_model(
+            name="model",
+            python_model=QuantisPythonModel(),
+            artifacts={ARTIFACT_KEY: str(model_dir)},
+            pip_requirements=[],
+        )
+    return info.model_uri
+
+
 @dataclass
 class RunningModelServer:
-    """`bentoml serve bentos.service:ModelServer` on a free port, stoppable and restartable."""
+    """`bentoml serve bentos.service:ModelServer` on a free port, stoppable and restartable.
 
-    model_dir: Path
+    It serves `model_dir` (`QUANTIS_MODEL_DIR`), or with `model_dir=None` whatever the
+    settings in `environment` choose (e.g. a version on the model artifacts volume)."""
+
+    model_dir: Path | None
     log_dir: Path
     port: int = 0
     process: ManagedProcess | None = None
+    environment: dict[str, str] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -80,7 +102,7 @@ class RunningModelServer:
         self.process = start_process(
             [bentoml, "serve", "bentos.service:ModelServer", "--port", str(self.port)],
             self.log_dir / f"model-server-{self.port}.log",
-            env={"QUANTIS_MODEL_DIR": str(self.model_dir), "BENTOML_DO_NOT_TRACK": "true"},
+            env={**self._model_env(), **self.environment, "BENTOML_DO_NOT_TRACK": "true"},
             cwd=REPO_ROOT,
         )
         healthy = wait_until_healthy(
@@ -92,6 +114,9 @@ class RunningModelServer:
                 f"model server did not become ready:\n{log_tail(self.process.log_path)}"
             )
         return self
+
+    def _model_env(self) -> dict[str, str]:
+        return {} if self.model_dir is None else {"QUANTIS_MODEL_DIR": str(self.model_dir)}
 
     def stop(self) -> None:
         if self.process is not None:

@@ -52,3 +52,8 @@ output "ecr_repository_urls" {
   description = "ECR repository URL per image."
   value       = module.storage.ecr_repository_urls
 }
+
+output "github_deploy_role_arn" {
+  description = "Role the CI workflow assumes (GitHub environment variable AWS_DEPLOY_ROLE_ARN)."
+  value       = module.security.github_deploy_role_arn
+}

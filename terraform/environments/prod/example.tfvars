@@ -7,3 +7,7 @@ cost_center        = "ml-platform-prod"
 cluster_admin_role_arns = [
   "arn:aws:iam::123456789012:role/quantis-platform-admin",
 ]
+
+# The repository whose .github/workflows/ci.yml deploys here (OIDC subject of the deploy role).
+github_owner           = "quantis-dev"
+github_repository_name = "quantis"

@@ -21,7 +21,13 @@ module "security" {
   artifacts_bucket_arn     = module.storage.artifacts_bucket_arn
   backups_bucket_arn       = module.storage.backups_bucket_arn
   ecr_repository_arns      = module.storage.ecr_repository_arns
-  tags                     = local.tags
+  github_owner             = var.github_owner
+  github_repository_name   = var.github_repository_name
+  github_environment       = "production"
+  eks_cluster_arn          = module.compute.cluster_arn
+  # Production runs the images CI pushed and tested in staging, copied by digest.
+  ecr_promotion_source_prefix = "quantis-staging"
+  tags                        = local.tags
 }
 
 module "network" {
@@ -46,6 +52,7 @@ module "compute" {
   ebs_kms_key_arn           = module.security.eks_kms_key_arn
   logs_kms_key_arn          = module.security.logs_kms_key_arn
   cluster_admin_role_arns   = var.cluster_admin_role_arns
+  deployer_role_arn         = module.security.github_deploy_role_arn
 
   general_node_group = {
     instance_types = ["m6i.xlarge"]

@@ -31,3 +31,13 @@ variable "cluster_admin_role_arns" {
   type        = list(string)
   default     = []
 }
+
+variable "github_owner" {
+  description = "GitHub user or organisation owning the repository whose CI workflow deploys here."
+  type        = string
+}
+
+variable "github_repository_name" {
+  description = "Name of that repository (without the owner)."
+  type        = string
+}

@@ -159,3 +159,35 @@ resource "aws_eks_access_policy_association" "admin" {
     type = "cluster"
   }
 }
+
+# The CI deploy role (security module): admin inside the application namespace (Deployments,
+# Services, ConfigMaps, the namespace's RBAC, the Dagster release) and read-only elsewhere,
+# so `kubectl apply -k` can read the cluster-scoped objects it leaves unchanged.
+resource "aws_eks_access_entry" "deployer" {
+  cluster_name  = aws_eks_cluster.this.name
+  principal_arn = var.deployer_role_arn
+  type          = "STANDARD"
+
+  tags = local.tags
+}
+
+resource "aws_eks_access_policy_association" "deployer_namespace" {
+  cluster_name  = aws_eks_cluster.this.name
+  principal_arn = aws_eks_access_entry.deployer.principal_arn
+  policy_arn    = "arn:${data.aws_partition.current.partition}:eks::aws:cluster-access-policy/AmazonEKSAdminPolicy"
+
+  access_scope {
+    type       = "namespace"
+    namespaces = [var.deploy_namespace]
+  }
+}
+
+resource "aws_eks_access_policy_association" "deployer_view" {
+  cluster_name  = aws_eks_cluster.this.name
+  principal_arn = aws_eks_access_entry.deployer.principal_arn
+  policy_arn    = "arn:${data.aws_partition.current.partition}:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
+
+  access_scope {
+    type = "cluster"
+  }
+}

@@ -89,3 +89,14 @@ variable "cluster_admin_role_arns" {
   type        = list(string)
   default     = []
 }
+
+variable "deployer_role_arn" {
+  description = "IAM role of the CI deploys (security module), granted admin in deploy_namespace and view elsewhere."
+  type        = string
+}
+
+variable "deploy_namespace" {
+  description = "Kubernetes namespace the CI deploy role administers."
+  type        = string
+  default     = "quantis"
+}

@@ -37,3 +37,8 @@ output "audit_bucket_name" {
   description = "S3 bucket holding CloudTrail log files."
   value       = aws_s3_bucket.audit.id
 }
+
+output "github_deploy_role_arn" {
+  description = "IAM role the CI workflow assumes (GitHub environment variable AWS_DEPLOY_ROLE_ARN)."
+  value       = aws_iam_role.github_deploy.arn
+}

@@ -60,3 +60,45 @@ variable "tags" {
   description = "Tags added to every resource (Environment, Application, CostCenter)."
   type        = map(string)
 }
+
+variable "github_owner" {
+  description = "GitHub user or organisation owning the repository whose CI workflow deploys this environment."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9-]*$", var.github_owner))
+    error_message = "github_owner must be a GitHub account name (no wildcards)."
+  }
+}
+
+variable "github_repository_name" {
+  description = "Name of that repository (without the owner)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._-]+$", var.github_repository_name))
+    error_message = "github_repository_name must be a repository name (no wildcards, no owner)."
+  }
+}
+
+variable "github_environment" {
+  description = "GitHub environment whose jobs may assume the deploy role (ci.yml: staging, production)."
+  type        = string
+}
+
+variable "create_github_oidc_provider" {
+  description = "Create the account's GitHub Actions OIDC provider (true in the one environment applied first)."
+  type        = bool
+  default     = false
+}
+
+variable "eks_cluster_arn" {
+  description = "ARN of the environment's EKS cluster, which the deploy role may describe (from the compute module)."
+  type        = string
+}
+
+variable "ecr_promotion_source_prefix" {
+  description = "ECR repository prefix (another environment's name) whose images the deploy role may pull to promote them; null for none."
+  type        = string
+  default     = null
+}

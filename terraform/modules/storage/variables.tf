@@ -30,9 +30,9 @@ variable "enable_backup_replication" {
 }
 
 variable "ecr_repositories" {
-  description = "ECR repository names for the Quantis images."
+  description = "Image names, one ECR repository each under the name prefix: <name>/<image>, e.g. quantis-prod/quantis/api."
   type        = list(string)
-  default     = ["quantis-app", "quantis-model-server", "quantis-frontend"]
+  default     = ["quantis/api", "quantis/frontend", "quantis/model-server", "quantis/dagster", "quantis/mlflow"]
 }
 
 variable "ecr_keep_images" {

@@ -1,0 +1,135 @@
+"""`python -m bentos.fetch_model`: put a registered model version from MLflow into the model
+artifacts volume, as `<model_artifacts_dir>/<registered_model_name>/<version>/`.
+
+The model-server Deployment's init container runs it (same image) before the server starts;
+compose runs it as a one-shot service. Defaults come from the settings: the version from
+`served_model_version`, the folder from `model_artifacts_dir`, MLflow from
+`mlflow_tracking_uri` (S3 artifacts through `s3_endpoint_url` when set).
+
+- Idempotent: a version that is already there is left alone (exit 0, nothing downloaded).
+- Atomic: the download goes into a hidden temporary folder beside the target, is checked
+  (manifest present, model loads), stamped with its registered name and version, and only
+  then renamed into place. A failed or interrupted fetch leaves no version folder behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from bentos.model_source import ModelSourceError, version_dir
+from core.settings import get_settings
+from models.artifact import MANIFEST_NAME, load_model_dir, read_manifest, write_manifest
+
+__all__ = ["FetchError", "FetchedModel", "fetch_model_version", "main"]
+
+
+class FetchError(RuntimeError):
+    """The version could not be fetched; nothing was left in the artifacts folder."""
+
+
+@dataclass(frozen=True)
+class FetchedModel:
+    path: Path
+    downloaded: bool  # False: the version was already there
+
+
+def _download(tracking_uri: str, model_name: str, version: str, destination: Path) -> Path:
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    uri = f"models:/{model_name}/{version}"
+    # The registry lives with the tracking server here; both are given explicitly so that no
+    # process-wide MLflow URI decides where the version is looked up.
+    client = mlflow.MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+    try:
+        source = client.get_model_version_download_uri(model_name, version)
+        mlflow.artifacts.download_artifacts(
+            artifact_uri=source, dst_path=str(destination), tracking_uri=tracking_uri
+        )
+    except MlflowException as error:
+        raise FetchError(f"MLflow at {tracking_uri} cannot give {uri}: {error.message}") from error
+    manifests = sorted(destination.rglob(MANIFEST_NAME))
+    if len(manifests) != 1:
+        raise FetchError(
+            f"{uri} holds {len(manifests)} Quantis model folders ({MANIFEST_NAME}); expected one"
+        )
+    return manifests[0].parent
+
+
+def fetch_model_version(
+    tracking_uri: str, model_name: str, version: str, artifacts_dir: Path
+) -> FetchedModel:
+    """Download `models:/<model_name>/<version>` into the artifacts folder unless it is there."""
+    try:
+        target = version_dir(artifacts_dir, model_name, version)
+    except ModelSourceError as error:
+        raise FetchError(str(error)) from error
+    if (target / MANIFEST_NAME).is_file():
+        return FetchedModel(target, downloaded=False)
+    if target.exists():
+        raise FetchError(f"{target} exists but holds no {MANIFEST_NAME}; remove it and fetch again")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".fetch-{version}-", dir=target.parent))
+    try:
+        model_dir = _download(tracking_uri, model_name, version, staging / "download")
+        try:  # a model that does not load never reaches the volume
+            manifest = read_manifest(model_dir)
+            load_model_dir(model_dir)
+        except (OSError, ValueError, TypeError) as error:
+            raise FetchError(f"models:/{model_name}/{version} does not load: {error}") from error
+        write_manifest(model_dir, replace(manifest, name=model_name, version=version))
+        try:
+            model_dir.rename(target)
+        except OSError:
+            if (target / MANIFEST_NAME).is_file():  # a concurrent fetch finished first
+                return FetchedModel(target, downloaded=False)
+            raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return FetchedModel(target, downloaded=True)
+
+
+def _arguments(argv: list[str]) -> argparse.Namespace:
+    settings = get_settings()
+    parser = argparse.ArgumentParser(
+        prog="python -m bentos.fetch_model",
+        description="Fetch a registered model version from MLflow into the model artifacts dir.",
+    )
+    parser.add_argument("--version", default=settings.served_model_version)
+    parser.add_argument("--name", default=settings.registered_model_name)
+    parser.add_argument("--artifacts-dir", type=Path, default=settings.model_artifacts_dir)
+    parser.add_argument("--tracking-uri", default=settings.mlflow_tracking_uri)
+    arguments = parser.parse_args(argv)
+    if settings.s3_endpoint_url:  # MLflow's S3 client reads its endpoint from here
+        os.environ.setdefault("MLFLOW_S3_ENDPOINT_URL", settings.s3_endpoint_url)
+    return arguments
+
+
+def main(argv: list[str]) -> int:
+    arguments = _arguments(argv)
+    if not arguments.version:
+        print("fetch_model: served_model_version is not set; the server serves its baked-in model")
+        return 0
+    if arguments.artifacts_dir is None:
+        print("fetch_model: set QUANTIS_MODEL_ARTIFACTS_DIR (or --artifacts-dir)", file=sys.stderr)
+        return 2
+    try:
+        fetched = fetch_model_version(
+            arguments.tracking_uri, arguments.name, arguments.version, arguments.artifacts_dir
+        )
+    except FetchError as error:
+        print(f"fetch_model: {error}", file=sys.stderr)
+        return 1
+    verb = "fetched" if fetched.downloaded else "already present:"
+    print(f"fetch_model: {verb} {arguments.name} version {arguments.version} at {fetched.path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,54 @@
+// The web page in headless Chromium through the frontend's nginx (tests/deploy/docker/
+// test_nginx.py starts nginx and the API): enter a key, list series that come through the
+// /api proxy, open a hash deep link and a history-style path. Prints one JSON line.
+//
+// Environment: QUANTIS_NGINX_URL, QUANTIS_E2E_READ_KEY, QUANTIS_E2E_SERIES (a series name).
+import assert from "node:assert/strict";
+import { launchBrowser } from "../../../frontend/e2e/browser.mjs";
+
+const base = process.env.QUANTIS_NGINX_URL.replace(/\/$/, "");
+const key = process.env.QUANTIS_E2E_READ_KEY;
+const seriesName = process.env.QUANTIS_E2E_SERIES;
+
+const browser = await launchBrowser();
+const page = await (await browser.newContext()).newPage();
+page.setDefaultTimeout(20_000);
+const problems = [];
+const apiAnswers = [];
+// The page, its assets and the proxy must never fail; the API's own answers are recorded
+// (some are 503 by design here: no Dagster runs beside this API).
+page.on("pageerror", (error) => problems.push(`page error: ${error}`));
+page.on("requestfailed", (request) => problems.push(`failed: ${request.url()}`));
+page.on("response", (response) => {
+  const path = new URL(response.url()).pathname;
+  if (path.includes("/api/")) apiAnswers.push([path, response.status()]);
+  else if (response.status() >= 400) problems.push(`${response.status()} ${path}`);
+});
+
+try {
+  await page.goto(`${base}/#/settings`);
+  await page.getByLabel("API key", { exact: true }).fill(key);
+  await page.getByRole("button", { name: "Save key" }).click();
+  await page.getByTestId("key-scopes").getByText("Scopes: read.").waitFor();
+
+  await page.goto(`${base}/#/series`);
+  await page.getByRole("navigation", { name: "Pages of series" }).waitFor();
+  await page.waitForFunction(() => document.querySelectorAll("tbody tr").length > 0);
+  const listed = await page.locator("tbody tr").count();
+
+  // A hash deep link straight to one series, in a fresh page load.
+  await page.goto(`${base}/#/series/1`);
+  await page.locator("#series-name").waitFor();
+  await page.getByRole("link", { name: "← All series" }).waitFor();
+  const deepLinkTitle = await page.locator("#series-name").innerText();
+
+  // A history-style path: nginx serves the page (and its assets under the nested path).
+  const history = await page.goto(`${base}/series/1`);
+  assert.equal(history.status(), 200);
+  await page.getByRole("navigation", { name: "Main" }).waitFor();
+
+  assert.deepEqual(problems, []);
+  console.log(JSON.stringify({ listed, deepLinkTitle, apiAnswers, seriesName, ok: true }));
+} finally {
+  await browser.close();
+}

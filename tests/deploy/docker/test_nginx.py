@@ -1,0 +1,195 @@
+"""The frontend's nginx.conf under a real nginx (Debian's) in front of a real API.
+
+The template is rendered the way the image's entrypoint renders it (only ${QUANTIS_API_URL}
+and ${NGINX_PORT} are substituted), with the upstream pointed at a running API on loopback
+and nginx listening on a free loopback port. Only the image's absolute paths are moved into
+a temporary folder: the page (/usr/share/nginx/quantis) and nginx's scratch (/tmp/nginx).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from core.processes import free_port, start_process, stop_process_group, wait_until_healthy
+from core.settings import load_settings
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+FRONTEND_DOCKER = REPO_ROOT / "deploy" / "docker" / "frontend"
+sys.path.insert(0, str(REPO_ROOT / "tests" / "frontend"))
+
+from browser_stack import RunningApi, SeededData, api_environment, seed_database  # noqa: E402
+from npm_project import FRONTEND_DIR, ensure_node_modules, run_npm  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+
+def render(template: str, api_url: str, listen: str, page: Path, scratch: Path) -> str:
+    """envsubst of exactly the two variables, then the image's paths moved to this run's."""
+    text = template.replace("${QUANTIS_API_URL}", api_url).replace("${NGINX_PORT}", listen)
+    assert "${" not in text, "the template uses a variable the entrypoint does not substitute"
+    return text.replace("/usr/share/nginx/quantis", str(page)).replace("/tmp/nginx", str(scratch))
+
+
+@dataclass(frozen=True)
+class Proxy:
+    url: str
+    api_url: str
+    seeded: SeededData
+    page: Path
+
+
+@pytest.fixture(scope="module")
+def page_build() -> Path:
+    ensure_node_modules()
+    run_npm("run", "build")
+    return FRONTEND_DIR / "dist"
+
+
+@pytest.fixture(scope="module")
+def api(
+    model_server, page_build: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, SeededData]]:
+    work = tmp_path_factory.mktemp("nginx-api")
+    settings = load_settings(
+        home=work / "home",
+        database_url=f"sqlite:///{work / 'quantis.db'}",
+        model_server_url=model_server.url,
+        mlflow_tracking_uri=f"sqlite:///{work / 'mlflow.db'}",
+        mlflow_artifact_root=str(work / "mlflow-artifacts"),
+    )
+    seeded = seed_database(settings, n_series=4, length=60)
+    server = RunningApi(api_environment(settings, page_build, work / "no-secrets"), work).start()
+    yield server.url, seeded
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def proxy(api, page_build: Path) -> Iterator[Proxy]:
+    api_url, seeded = api
+    # nginx's workers run as nobody: the page and the config must be readable by them.
+    root = Path(tempfile.mkdtemp(prefix="quantis-nginx-"))
+    root.chmod(0o755)
+    page, scratch = root / "page", root / "run"
+    shutil.copytree(page_build, page)
+    scratch.mkdir()
+    port = free_port()
+    template = (FRONTEND_DOCKER / "nginx.conf").read_text()
+    config = scratch / "nginx.conf"
+    config.write_text(render(template, api_url, f"127.0.0.1:{port}", page, scratch))
+    shutil.copy(FRONTEND_DOCKER / "proxy_headers.conf", scratch / "proxy_headers.conf")
+    for folder in (root, page, scratch):
+        os.chmod(folder, 0o755)
+    process = start_process(
+        ["nginx", "-e", "stderr", "-c", str(config), "-g", "daemon off;"], root / "nginx.log"
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        assert wait_until_healthy(f"{url}/nginx-health", timeout_s=20, pid=process.pid), (
+            (root / "nginx.log").read_text()
+        )
+        yield Proxy(url, api_url, seeded, page)
+    finally:
+        stop_process_group(process.pid)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _hashed_assets(page: Path) -> list[str]:
+    index = (page / "index.html").read_text()
+    return re.findall(r'(?:src|href)="\./(assets/[^"]+)"', index)
+
+
+def test_index_is_never_cached_and_hashed_assets_are_cached_for_a_year(proxy: Proxy):
+    for path in ("/", "/index.html"):
+        response = httpx.get(proxy.url + path)
+        assert response.status_code == 200 and "<div id=\"root\">" in response.text
+        assert response.headers["cache-control"] == "no-cache"
+    for asset in _hashed_assets(proxy.page):
+        response = httpx.get(f"{proxy.url}/{asset}")
+        assert response.status_code == 200, asset
+        assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+    script = next(a for a in _hashed_assets(proxy.page) if a.endswith(".js"))
+    assert "javascript" in httpx.get(f"{proxy.url}/{script}").headers["content-type"]
+
+
+def test_text_assets_are_gzipped(proxy: Proxy):
+    script = next(a for a in _hashed_assets(proxy.page) if a.endswith(".js"))
+    with httpx.Client() as client:
+        raw = client.get(f"{proxy.url}/{script}", headers={"Accept-Encoding": "gzip"})
+    assert raw.headers["content-encoding"] == "gzip"
+    assert raw.content == (proxy.page / script).read_bytes()  # httpx undid the gzip
+
+
+def test_the_api_its_probes_and_metrics_come_through_the_proxy(proxy: Proxy):
+    key = {"X-API-Key": proxy.seeded.read_key}
+    series = httpx.get(f"{proxy.url}/api/v1/series", headers=key)
+    direct = httpx.get(f"{proxy.api_url}/api/v1/series", headers=key)
+    assert series.status_code == 200 and series.json() == direct.json()
+    assert httpx.get(f"{proxy.url}/api/v1/series").status_code == 401  # auth is the API's
+    assert httpx.get(f"{proxy.url}/health").json() == httpx.get(f"{proxy.api_url}/health").json()
+    assert httpx.get(f"{proxy.url}/ready").status_code in (200, 503)
+    assert "quantis_" in httpx.get(f"{proxy.url}/metrics").text
+    # Proxied answers keep the API's own caching headers: nginx adds none.
+    assert series.headers.get("cache-control") == direct.headers.get("cache-control")
+
+
+def test_a_request_id_goes_through_and_one_is_made_when_missing(proxy: Proxy):
+    given = httpx.get(f"{proxy.url}/health", headers={"X-Request-ID": "trace-42"})
+    assert given.headers["x-request-id"] == "trace-42"
+    made = httpx.get(f"{proxy.url}/health").headers["x-request-id"]
+    assert re.fullmatch(r"[0-9a-f]{32}", made), made
+
+
+def test_security_headers_on_the_page_and_on_proxied_answers(proxy: Proxy):
+    for path in ("/", "/api/v1/series", "/health"):
+        headers = httpx.get(proxy.url + path).headers
+        assert headers["x-content-type-options"] == "nosniff", path
+        assert headers["x-frame-options"] == "DENY", path
+        assert "frame-ancestors 'none'" in headers["content-security-policy"], path
+        assert headers["referrer-policy"] == "strict-origin-when-cross-origin", path
+        assert "server" not in headers or "nginx/" not in headers["server"], path
+
+
+def test_history_style_paths_get_the_page_and_missing_assets_a_404(proxy: Proxy):
+    deep = httpx.get(f"{proxy.url}/series/1")
+    assert deep.status_code == 200 and deep.headers["cache-control"] == "no-cache"
+    assert deep.text == (proxy.page / "index.html").read_text()
+    asset = _hashed_assets(proxy.page)[0]
+    nested = httpx.get(f"{proxy.url}/series/{asset}")
+    assert nested.status_code == 200 and nested.content == (proxy.page / asset).read_bytes()
+    assert httpx.get(f"{proxy.url}/assets/no-such-file.js").status_code == 404
+
+
+def test_the_page_works_in_chromium_through_nginx(proxy: Proxy):
+    subprocess.run(["bash", str(REPO_ROOT / "scripts" / "ensure_browser.sh")], check=True)
+    completed = subprocess.run(
+        ["node", str(Path(__file__).with_name("nginx_page.mjs"))],
+        cwd=FRONTEND_DIR,
+        env={
+            **os.environ,
+            "QUANTIS_NGINX_URL": proxy.url,
+            "QUANTIS_E2E_READ_KEY": proxy.seeded.read_key,
+            "QUANTIS_E2E_SERIES": proxy.seeded.series_name,
+        },
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    result = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert result["listed"] == proxy.seeded.series_count
+    assert result["deepLinkTitle"]  # the series page rendered from the hash deep link
+    answers = {path: status for path, status in result["apiAnswers"]}
+    assert answers["/api/v1/series"] == 200 and answers["/api/v1/keys/me"] == 200, answers
+    assert answers["/api/v1/series/1"] == 200, answers
