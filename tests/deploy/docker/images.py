@@ -114,6 +114,10 @@ def build_images(podman: Podman, bento_context: Path) -> dict[str, float]:
         seconds[spec.reference] = podman.build(
             context, tag=spec.reference, dockerfile=spec.dockerfile, target=spec.target
         )
+    # A rebuild leaves the image it replaced untagged; drop those so the store (kept between
+    # runs for its layer cache) does not grow without bound. Layers still under a tagged image
+    # stay, so the cache is untouched.
+    podman.run("image", "prune", "--force")
     return seconds
 
 

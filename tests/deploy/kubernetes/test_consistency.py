@@ -288,7 +288,9 @@ def test_every_environment_sets_a_tag_for_each_image_of_the_base():
 
 
 def _quantis_images(text: str) -> set[str]:
-    return {match for match in re.findall(r"\bquantis/[a-z][a-z0-9-]*", text)}
+    """Image repositories named in a file: `quantis/<name>` where it starts a word, so the
+    bucket prefixes (`s3://quantis/objects`) and paths (`/var/lib/quantis/models`) are not."""
+    return set(re.findall(r"(?<![\w/.:-])quantis/[a-z][a-z0-9-]*", text))
 
 
 # The containers issue writes compose and the CI workflow; each is checked once it exists.
