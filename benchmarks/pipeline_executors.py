@@ -67,7 +67,11 @@ def _run(executor: str, home: Path) -> dict:
     )
     if result.returncode != 0:
         raise SystemExit(f"{executor}: the run failed\n{result.stderr[-3000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    run = json.loads(result.stdout.strip().splitlines()[-1])
+    if not run["success"]:
+        # A failed run stops early: its wall time would read as a fast pipeline.
+        raise SystemExit(f"{executor}: the pipeline failed: {run['failures']}")
+    return run
 
 
 def main() -> None:

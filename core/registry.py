@@ -9,6 +9,8 @@ restores exactly the version that served before.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -129,22 +131,23 @@ class ModelRegistry:
         self, model_uri: str, tags: dict[str, str] | None = None, run_id: str | None = None
     ) -> ModelVersionView:
         """Register a logged model (`models:/<model_id>` or `runs:/...`) as a new version and
-        give it the `challenger` alias. Uses this registry's client only, never MLflow's
-        process-wide tracking or registry URI."""
+        give it the `challenger` alias, in this registry's store whatever MLflow's
+        process-wide tracking URI is."""
         if not self.exists():
             self.client.create_registered_model(self.model_name)
         model_id = None
         if model_uri.startswith("models:/m-"):
             model_id = model_uri.removeprefix("models:/").split("/", 1)[0]
             run_id = run_id or self.client.get_logged_model(model_id).source_run_id
-        mv = self.client.create_model_version(
-            self.model_name,
-            source=model_uri,
-            run_id=run_id,
-            tags=tags or {},
-            await_creation_for=0,
-            model_id=model_id,
-        )
+        with _process_tracking_uri(self.tracking_uri):
+            mv = self.client.create_model_version(
+                self.model_name,
+                source=model_uri,
+                run_id=run_id,
+                tags=tags or {},
+                await_creation_for=0,
+                model_id=model_id,
+            )
         self.client.set_registered_model_alias(self.model_name, CHALLENGER, mv.version)
         return self.version(mv.version)
 
@@ -188,3 +191,19 @@ class ModelRegistry:
         self.client.set_registered_model_alias(self.model_name, CHAMPION, previous)
         self.client.set_model_version_tag(self.model_name, previous, TAG_PROMOTED_BY, by)
         return self.version(previous)
+
+
+@contextmanager
+def _process_tracking_uri(tracking_uri: str) -> Iterator[None]:
+    """MLflow's SQL registry store looks a `models:/m-...` source up through the process-wide
+    tracking URI, not the client's: a fresh process (a step of the multiprocess or k8s
+    executor) would search MLflow's default `./mlflow.db` and find no such model. Point the
+    process at our store for the call, then put back what was there."""
+    import mlflow
+
+    previous = mlflow.get_tracking_uri() if mlflow.is_tracking_uri_set() else None
+    mlflow.set_tracking_uri(tracking_uri)
+    try:
+        yield
+    finally:
+        mlflow.set_tracking_uri(previous)  # None unsets it (and MLFLOW_TRACKING_URI)

@@ -143,10 +143,20 @@ def run_pipeline(
                 outcome.step_seconds[step] = record.timestamp - started[step]
             if kind == "STEP_FAILURE":
                 error = event.event_specific_data.error
-                outcome.failures.append(f"{step}: {error.message.strip() if error else 'failed'}")
+                outcome.failures.append(f"{step}: {_root_cause(error)}")
             if kind == "ASSET_MATERIALIZATION":
                 materialization = event.event_specific_data.materialization
                 outcome.metadata[materialization.asset_key.to_user_string()] = {
                     key: value.value for key, value in materialization.metadata.items()
                 }
     return outcome
+
+
+def _root_cause(error) -> str:
+    """The innermost error of a step failure: Dagster wraps what the asset raised in a
+    `DagsterExecutionStepExecutionError` whose own message names only the op."""
+    if error is None:
+        return "failed"
+    while error.cause is not None:
+        error = error.cause
+    return error.message.strip()  # "<module>.<class>: <message>", as Python prints it

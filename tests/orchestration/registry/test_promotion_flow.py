@@ -83,3 +83,26 @@ def test_only_better_challengers_are_promoted_and_rollback_restores(tracking):
 def test_a_model_worse_than_seasonal_naive_never_becomes_champion(tracking):
     result, _ = _register(tracking, challenger=1.70, champion=None)
     assert result.promoted is False and result.champion_version is None
+
+
+def test_registration_uses_our_tracking_store_not_the_process_default(tracking, tmp_path):
+    """A step in its own process starts with MLflow's default tracking URI (a `mlflow.db` in
+    the working folder); the asset registers in the store its resource names regardless."""
+    trained = _trained(tracking)
+    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'elsewhere.db'}")
+    output = registered_model(
+        context=dg.build_asset_context(),
+        trained_model=trained,
+        backtest_report=BacktestReport(
+            run_id="r",
+            results={"challenger": {"mase": 1.0}, "seasonal_naive": {"mase": 1.6}},
+            champion_version=None,
+            n_windows=2,
+            series=3,
+        ),  # fmt: skip
+        mlflow_tracking=tracking,
+        policy=PipelinePolicy(max_bad_row_share=0.05, promotion_margin=0.0, train_device="cpu"),
+        scratch=StepScratch(root="unused"),
+    )
+    assert output.value.version == "1" and output.value.promoted
+    assert ModelRegistry(tracking.tracking_uri, tracking.model_name).champion().version == "1"
