@@ -49,9 +49,7 @@ def drift_statistics(
     for unique_id, group in panel.sort_values(["unique_id", "ds"]).groupby("unique_id"):
         shift, ratio = _one_series(group["y"].to_numpy(float), window)
         drifted = bool(
-            abs(shift) > level_threshold
-            or ratio > spread_threshold
-            or ratio < 1 / spread_threshold
+            abs(shift) > level_threshold or ratio > spread_threshold or ratio < 1 / spread_threshold
         )  # NaN compares False: an undefined statistic never flags drift
         rows.append((unique_id, len(group), shift, ratio, drifted))
     columns = ["unique_id", "observations", "level_shift", "spread_ratio", "drifted"]
@@ -76,8 +74,6 @@ def stale_series(
         unique_id: periods_between(pd.Timestamp(ts), reference, freq)
         for unique_id, ts in last_observed.items()
     }
-    frame = pd.DataFrame(
-        {"unique_id": list(periods), "periods_since_last": list(periods.values())}
-    )
+    frame = pd.DataFrame({"unique_id": list(periods), "periods_since_last": list(periods.values())})
     frame["stale"] = frame["periods_since_last"] >= stale_periods
     return frame

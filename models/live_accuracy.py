@@ -120,7 +120,7 @@ def summarize(per_series: pd.DataFrame) -> dict[str, float | int]:
     if per_series["model_version"].nunique() > 1:
         raise ValueError("summarize one model version at a time")
     figures: dict[str, float | int] = {
-        "series": int(len(per_series)),
+        "series": len(per_series),
         "points": int(per_series["points"].sum()),
     }
     for column in per_series.columns:

@@ -33,9 +33,9 @@ def _frames():
             "unique_id": ["a", "a", "a", "flat"],
             "ds": [DAYS[6], DAYS[7], DAYS[8], DAYS[6]],  # DAYS[8] has no actual yet
             "origin": [DAYS[6]] * 4,
-            "yhat": FORECAST_A + [99.0, 3.0],
-            "yhat_lo_80": LOW_80 + [0.0, 2.0],
-            "yhat_hi_80": HIGH_80 + [200.0, 5.0],
+            "yhat": [*FORECAST_A, 99.0, 3.0],
+            "yhat_lo_80": [*LOW_80, 0.0, 2.0],
+            "yhat_hi_80": [*HIGH_80, 200.0, 5.0],
         }
     )
     return points, actuals, history

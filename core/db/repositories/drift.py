@@ -52,9 +52,7 @@ def replace_drift_day(session: Session, partition_day: date, rows: Sequence[Drif
     return len(rows)
 
 
-def latest_drift(
-    session: Session, series_id: int | None = None
-) -> list[tuple[SeriesDrift, str]]:
+def latest_drift(session: Session, series_id: int | None = None) -> list[tuple[SeriesDrift, str]]:
     """The rows of the newest day that has drift rows (of one series when given)."""
     newest = session.scalar(select(func.max(SeriesDrift.partition_day)))
     if newest is None:

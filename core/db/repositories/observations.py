@@ -234,9 +234,11 @@ def read_panel(
 def latest_observation_times(session: Session) -> dict[str, dict[str, datetime]]:
     """Per series name: its newest timestamp (`ts`) and when a value last arrived
     (`updated_at`), both in UTC."""
-    query = select(
-        Series.name, func.max(Observation.ts), func.max(Observation.updated_at)
-    ).join(Series, Series.id == Observation.series_id).group_by(Series.name)
+    query = (
+        select(Series.name, func.max(Observation.ts), func.max(Observation.updated_at))
+        .join(Series, Series.id == Observation.series_id)
+        .group_by(Series.name)
+    )
     return {
         name: {"ts": as_utc(ts), "updated_at": as_utc(updated)}
         for name, ts, updated in session.execute(query)

@@ -74,9 +74,7 @@ def upgrade() -> None:
         sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False),
         _series_fk("series_drift"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_series_drift")),
-        sa.UniqueConstraint(
-            "partition_day", "series_id", name="uq_series_drift_partition_series"
-        ),
+        sa.UniqueConstraint("partition_day", "series_id", name="uq_series_drift_partition_series"),
     )
     op.create_index(op.f("ix_series_drift_partition_day"), "series_drift", ["partition_day"])
     op.create_index(op.f("ix_series_drift_series_id"), "series_drift", ["series_id"])
