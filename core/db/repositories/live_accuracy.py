@@ -28,6 +28,7 @@ __all__ = [
     "combine_rows",
     "daily_summaries",
     "forecast_points",
+    "recent_summary",
     "replace_day",
     "series_summaries",
     "summarize_rows",
@@ -256,3 +257,12 @@ def daily_summaries(
     for row, name in rows:
         by_day[row.partition_day].append((row, name))
     return [summarize_rows(day_rows) | {"day": day} for day, day_rows in sorted(by_day.items())]
+
+
+def recent_summary(
+    session: Session, model_version: str, *, model_name: str | None = None, days: int
+) -> dict[str, Any] | None:
+    """A version's figures over its last `days` scored days (None when none was scored)."""
+    rows = accuracy_rows(session, model_name=model_name, model_version=model_version)
+    recent = sorted({row.partition_day for row, _ in rows})[-days:]
+    return summarize_rows([(row, name) for row, name in rows if row.partition_day in recent])
