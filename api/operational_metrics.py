@@ -40,8 +40,10 @@ OPERATIONAL_METRICS = {
     "quantis_backup_last_success_timestamp_seconds": "When the last successful backup finished.",
     "quantis_backup_drill_last_success": "1 when the latest DR drill passed, 0 when it failed.",
     "quantis_backup_drill_last_timestamp_seconds": "When the latest DR drill finished.",
-    "quantis_pipeline_last_success_timestamp_seconds": "End of the newest successful run, by job.",
-    "quantis_pipeline_last_run_failed": "1 when the newest finished run of the job failed.",
+    # `job_name`, not `job`: Prometheus keeps `job` for the scrape job.
+    "quantis_pipeline_last_success_timestamp_seconds": "End of the newest successful run, by "
+    "Dagster job.",
+    "quantis_pipeline_last_run_failed": "1 when the newest finished run of the Dagster job failed.",
     "quantis_champion_live_mase": "Live MASE of the champion over its recent scored days.",
     "quantis_champion_backtest_mase": "Backtest MASE of the champion.",
     "quantis_champion_live_coverage_ratio": "Live interval coverage of the champion, by level.",
@@ -146,8 +148,8 @@ class OperationalCollector(Collector):
         yield coverage
 
     def _pipeline_families(self, runs) -> Iterator[GaugeMetricFamily]:
-        success = _gauge("quantis_pipeline_last_success_timestamp_seconds", ["job"])
-        failed = _gauge("quantis_pipeline_last_run_failed", ["job"])
+        success = _gauge("quantis_pipeline_last_success_timestamp_seconds", ["job_name"])
+        failed = _gauge("quantis_pipeline_last_run_failed", ["job_name"])
         seen_success, seen_finished = set(), set()
         for run in runs:  # newest first
             job, status = run["job_name"], run["status"]

@@ -86,10 +86,10 @@ def test_pipeline_gauges_take_the_newest_run_of_each_job():
         {"job_name": "retrain", "status": "SUCCESS", "ended_at": 50.0},
     ]
     families = {f.name: f for f in OperationalCollector(state=None)._pipeline_families(runs)}
-    success = {s.labels["job"]: s.value for s in families[
+    success = {s.labels["job_name"]: s.value for s in families[
         "quantis_pipeline_last_success_timestamp_seconds"].samples}  # fmt: skip
     failed = {
-        s.labels["job"]: s.value for s in families["quantis_pipeline_last_run_failed"].samples
+        s.labels["job_name"]: s.value for s in families["quantis_pipeline_last_run_failed"].samples
     }
     assert success == {"retrain": 200.0, "backup": 100.0}
     assert failed == {"retrain": 1.0, "backup": 0.0}
