@@ -17,12 +17,16 @@ export function ChampionAccuracy({ version }: { version: string }) {
     [version],
   );
   return (
-    <section aria-labelledby="champion-accuracy-title" className="card wide">
+    <div
+      role="region"
+      aria-labelledby="champion-accuracy-title"
+      className="card wide accuracy-card"
+    >
       <h2 id="champion-accuracy-title">Champion live accuracy (version {version})</h2>
       {loading && !data && <Loading what="the champion's live accuracy" />}
       {error !== undefined && <ErrorMessage error={error} onRetry={reload} />}
       {data && <AccuracyView accuracy={data} />}
-    </section>
+    </div>
   );
 }
 

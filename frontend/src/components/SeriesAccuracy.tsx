@@ -20,12 +20,12 @@ export function SeriesAccuracy({ seriesId }: { seriesId: number }) {
     [seriesId],
   );
   return (
-    <section aria-labelledby="series-accuracy-title">
+    <div role="region" aria-labelledby="series-accuracy-title">
       <h2 id="series-accuracy-title">Forecasts against what happened</h2>
       {loading && !data && <Loading what="this series' forecast errors" />}
       {error !== undefined && <ErrorMessage error={error} onRetry={reload} />}
       {data && <SeriesAccuracyView accuracy={data} />}
-    </section>
+    </div>
   );
 }
 
