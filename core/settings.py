@@ -397,6 +397,8 @@ class Settings(BaseSettings):
                 shown[name] = _MASK if value.get_secret_value() else ""
             elif isinstance(value, Path):
                 shown[name] = str(value)
+            elif isinstance(value, date):
+                shown[name] = value.isoformat()
             elif isinstance(value, str) and "://" in value:
                 shown[name] = _mask_url_password(value)
             else:
