@@ -81,7 +81,7 @@ try {
 
   await step("the series page shows each forecast against what happened", async () => {
     await page.goto(`${baseUrl}/#/series?q=${encodeURIComponent(seriesName)}`);
-    await page.getByRole("link", { name: seriesName }).click();
+    await page.getByRole("link", { name: seriesName, exact: true }).click();
     const region = page.getByRole("region", { name: "Forecasts against what happened" });
     const rows = region.getByRole("table", { name: "Forecast errors" }).locator("tbody tr");
     await rows.first().waitFor();

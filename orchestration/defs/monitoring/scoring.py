@@ -21,7 +21,7 @@ from core.db.tables import Series
 from models.drift import drift_statistics, stale_series
 from models.live_accuracy import live_metrics, pending_points
 from models.metrics import interval_columns
-from models.validation import season_length_for
+from models.validation import PanelValidationError, infer_freq, season_length_for
 
 __all__ = ["DayScore", "day_bounds", "drift_rows", "score_day"]
 
@@ -61,9 +61,23 @@ def _points_frame(points: Sequence[ForecastPoint], levels: Sequence[int]) -> pd.
     return pd.DataFrame.from_records(records)
 
 
-def _frequencies(session: Session, series_ids: set[int]) -> dict[str, str | None]:
-    query = select(Series.name, Series.frequency).where(Series.id.in_(series_ids))
-    return {name: (frequency or None) for name, frequency in session.execute(query)}
+def _frequencies(session: Session, history: pd.DataFrame) -> dict[str, str]:
+    """Each series' frequency: the one recorded on the series, else the panel's, inferred
+    from the history as ingestion infers it (ingestion does not write it on the series)."""
+    names = set(history["unique_id"])
+    query = select(Series.name, Series.frequency).where(Series.name.in_(names))
+    recorded = {name: freq for name, freq in session.execute(query) if freq}
+    unknown = history[~history["unique_id"].isin(recorded)]
+    if unknown.empty:
+        return recorded
+    try:
+        inferred = infer_freq(history)  # one panel, one frequency, as training assumes
+    except PanelValidationError as error:
+        raise ValueError(
+            f"cannot tell the frequency of {unknown['unique_id'].nunique()} series "
+            f"(e.g. {sorted(set(unknown['unique_id']))[:5]}): {error}"
+        ) from error
+    return recorded | dict.fromkeys(set(unknown["unique_id"]), inferred)
 
 
 def _to_row(record: dict, ids: dict[str, int], levels: Sequence[int]) -> AccuracyRow:
@@ -95,13 +109,7 @@ def score_day(session: Session, day: date, model_name: str) -> DayScore:
     frame = _points_frame(points, levels)
     history = read_panel(session, series_ids=set(ids.values()), before=before)
     actuals = history[history["ds"] >= _naive(start)]
-    frequencies = _frequencies(session, set(ids.values()))
-    missing = sorted(name for name, freq in frequencies.items() if freq is None)
-    if missing:
-        raise ValueError(
-            f"series without a known frequency cannot be scaled: {missing[:10]}; "
-            "ingestion records it"
-        )
+    frequencies = _frequencies(session, history)
     rows: list[AccuracyRow] = []
     by_season = pd.Series({n: season_length_for(f) for n, f in frequencies.items()})
     for season_length, names in by_season.groupby(by_season).groups.items():
@@ -123,14 +131,14 @@ def drift_rows(
     spread_threshold: float,
     stale_periods: int,
 ) -> list[DriftRow]:
-    """Drift and staleness of every series with a known frequency, as of the end of `day`."""
+    """Drift and staleness of every series with observations before the end of `day`."""
     start, before = day_bounds(day)
-    query = select(Series.id, Series.name, Series.frequency).where(Series.frequency.is_not(None))
-    known = {name: (sid, freq) for sid, name, freq in session.execute(query) if freq}
-    if not known:
+    panel = read_panel(session, before=before)
+    if panel.empty:
         return []
-    panel = read_panel(session, series_ids={sid for sid, _ in known.values()}, before=before)
-    frequency_of = panel["unique_id"].map(lambda name: known[name][1])
+    frequencies = _frequencies(session, panel)
+    ids = dict(session.execute(select(Series.name, Series.id)).all())
+    frequency_of = panel["unique_id"].map(frequencies)
     rows = []
     for freq, part in panel.groupby(frequency_of):
         stats = drift_statistics(
@@ -146,7 +154,7 @@ def drift_rows(
         for name, statistic in stats.iterrows():
             rows.append(
                 DriftRow(
-                    series_id=known[name][0],
+                    series_id=ids[name],
                     observations=int(statistic["observations"]),
                     level_shift=float(statistic["level_shift"]),
                     spread_ratio=float(statistic["spread_ratio"]),

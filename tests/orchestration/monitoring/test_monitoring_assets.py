@@ -39,7 +39,7 @@ def _seed_database(settings) -> None:
     panel = pd.DataFrame(rows, columns=["unique_id", "ds", "y"])
     engine = make_engine(settings.database_url)
     with session_scope(engine) as session:
-        upsert_panel(session, panel, frequency="D")
+        upsert_panel(session, panel)  # no frequency recorded, as ingestion leaves it: inferred
         a = get_series_by_name(session, "a")
         save_forecast(
             session, request_id="r1", series_id=a.id, model_name=settings.registered_model_name,
