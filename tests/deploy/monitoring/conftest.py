@@ -8,14 +8,12 @@ from pathlib import Path
 
 import pytest
 
-# `monitored_stack.py` lives beside this file; importlib mode puts no test folder on sys.path.
+# `monitored_stack.py`, `promql_names.py` and `monitoring_files.py` live beside this file; importlib mode puts no test folder on sys.path.
 _HERE = str(Path(__file__).resolve().parent)
 if _HERE not in sys.path:
     sys.path.insert(0, _HERE)
 
 from monitored_stack import MonitoredStack  # noqa: E402
-
-MONITORING = Path(__file__).resolve().parents[3] / "deploy" / "monitoring"
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import yaml
-from conftest import MONITORING
+from monitoring_files import MONITORING
 
 REPO = MONITORING.parents[1]
 

@@ -8,7 +8,7 @@ import re
 
 import httpx
 import pytest
-from conftest import MONITORING
+from monitoring_files import MONITORING
 from promql_names import dashboard_exprs, metric_names, recorded_names, rule_exprs
 
 RULES = MONITORING / "rules" / "quantis.rules.yml"

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
-from conftest import MONITORING
+from monitoring_files import MONITORING
 
 from core.processes import free_port, log_tail, start_process, stop_process_group
 

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 import yaml
-from conftest import MONITORING
+from monitoring_files import MONITORING
 
 RULES = MONITORING / "rules" / "quantis.rules.yml"
 RULE_TESTS = MONITORING / "tests" / "quantis.rules.test.yml"
