@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from served_model import register_champion
 
 from api.operational_metrics import OPERATIONAL_METRICS, OperationalCollector
 from core.backup import catalog
@@ -15,8 +16,6 @@ from core.db.repositories.backups import record_backup_finished, record_backup_s
 from core.db.repositories.live_accuracy import AccuracyRow, replace_day
 from core.db.repositories.observations import upsert_observations
 from core.db.repositories.series import create_series
-from core.mlflow_names import METRIC_BACKTEST_MASE
-from core.registry import ModelRegistry
 
 
 def _samples(text: str) -> dict[tuple[str, tuple], float]:
@@ -40,13 +39,12 @@ def test_empty_platform_reports_no_backup_and_an_unreachable_dagster(client):
 @pytest.mark.slow
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_gauges_follow_data_backups_drills_and_champion_accuracy(client, api_settings, tmp_path):
-    registry = ModelRegistry(api_settings.mlflow_tracking_uri, api_settings.registered_model_name)
-    c = registry.client
-    run = c.create_run(c.create_experiment("m", artifact_location=tmp_path.as_uri()))
-    c.log_metric(run.info.run_id, METRIC_BACKTEST_MASE, 0.8)
-    c.create_registered_model(registry.model_name)
-    c.create_model_version(registry.model_name, source=str(tmp_path), run_id=run.info.run_id)
-    registry.promote("1")
+    registry = register_champion(
+        api_settings.mlflow_tracking_uri,
+        api_settings.registered_model_name,
+        tmp_path / "artifacts",
+        0.8,
+    )
     engine = make_engine(api_settings.database_url)
     with session_scope(engine) as session:
         series = create_series(session, "a", "D")

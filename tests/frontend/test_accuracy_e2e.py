@@ -24,23 +24,6 @@ BACKTEST_MASE = 0.82
 
 
 @pytest.fixture
-def browser() -> str:
-    subprocess.run(["bash", str(REPO_ROOT / "scripts" / "ensure_browser.sh")], check=True)
-    return os.environ.get("QUANTIS_CHROMIUM", "/usr/bin/chromium")
-
-
-@pytest.fixture
-def stack_settings(tmp_path: Path, model_server) -> Settings:
-    return load_settings(
-        home=tmp_path / "home",
-        database_url=f"sqlite:///{tmp_path / 'quantis.db'}",
-        model_server_url=model_server.url,
-        mlflow_tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}",
-        mlflow_artifact_root=str(tmp_path / "mlflow-artifacts"),
-    )
-
-
-@pytest.fixture
 def seeded(stack_settings: Settings, tmp_path: Path) -> SeededData:
     data = seed_database(stack_settings, N_SERIES, HISTORY_LENGTH)
     seed_registry(stack_settings, tmp_path / "mlflow-artifacts", [BACKTEST_MASE], naive_mase=1.0)

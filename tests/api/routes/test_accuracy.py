@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from served_model import register_champion
 
 from core.db.engine import make_engine, session_scope
 from core.db.repositories.forecasts import save_forecast
 from core.db.repositories.live_accuracy import AccuracyRow, replace_day
 from core.db.repositories.observations import upsert_observations
 from core.db.repositories.series import create_series
-from core.mlflow_names import METRIC_BACKTEST_MASE
-from core.registry import ModelRegistry
 
 DAY = datetime(2026, 1, 7, tzinfo=UTC)
 BACKTEST_MASE = 0.8
@@ -21,12 +20,12 @@ BACKTEST_MASE = 0.8
 @pytest.fixture
 def seeded(api_settings, tmp_path) -> dict[str, int]:
     """Version 1 (backtest MASE 0.8) scored on two days for series a and b."""
-    registry = ModelRegistry(api_settings.mlflow_tracking_uri, api_settings.registered_model_name)
-    client = registry.client
-    run = client.create_run(client.create_experiment("acc", artifact_location=tmp_path.as_uri()))
-    client.log_metric(run.info.run_id, METRIC_BACKTEST_MASE, BACKTEST_MASE)
-    client.create_registered_model(registry.model_name)
-    client.create_model_version(registry.model_name, source=str(tmp_path), run_id=run.info.run_id)
+    register_champion(
+        api_settings.mlflow_tracking_uri,
+        api_settings.registered_model_name,
+        tmp_path / "artifacts",
+        BACKTEST_MASE,
+    )
     name = api_settings.registered_model_name
     engine = make_engine(api_settings.database_url)
     with session_scope(engine) as session:

@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 
 # `monitored_stack.py`, `promql_names.py` and `monitoring_files.py` live beside this file; importlib mode puts no test folder on sys.path.
-_HERE = str(Path(__file__).resolve().parent)
-if _HERE not in sys.path:
-    sys.path.insert(0, _HERE)
+# The API process comes from the browser tests' `browser_stack.py` (tests/frontend).
+_HERE = Path(__file__).resolve().parent
+for _folder in (_HERE, _HERE.parents[1] / "frontend"):
+    if str(_folder) not in sys.path:
+        sys.path.insert(0, str(_folder))
 
 from monitored_stack import MonitoredStack  # noqa: E402
 

@@ -10,8 +10,6 @@ the API makes the request, latency and model-server counters appear on both serv
 from __future__ import annotations
 
 import json
-import os
-import sys
 import threading
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,7 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
-from served_model import FREQ, REPO_ROOT, RunningModelServer, tiny_panel
+from browser_stack import RunningApi
+from served_model import FREQ, REPO_ROOT, RunningModelServer, register_champion, tiny_panel
 
 from core.backup import catalog
 from core.db.engine import make_engine, session_scope
@@ -29,16 +28,6 @@ from core.db.repositories.backups import record_backup_finished, record_backup_s
 from core.db.repositories.live_accuracy import AccuracyRow, replace_day
 from core.db.repositories.observations import upsert_panel
 from core.db.repositories.series import get_series_by_name
-from core.mlflow_names import METRIC_BACKTEST_MASE
-from core.processes import (
-    ManagedProcess,
-    free_port,
-    log_tail,
-    start_process,
-    stop_process_group,
-    wait_until_healthy,
-)
-from core.registry import ModelRegistry
 from core.settings import Settings, load_settings
 
 __all__ = ["FakeDagster", "MonitoredStack"]
@@ -90,13 +79,9 @@ class FakeDagster:
 
 def _seed(settings: Settings, artifacts: Path) -> tuple[str, int]:
     upgrade(settings.database_url)
-    registry = ModelRegistry(settings.mlflow_tracking_uri, settings.registered_model_name)
-    client = registry.client
-    run = client.create_run(client.create_experiment("m", artifact_location=artifacts.as_uri()))
-    client.log_metric(run.info.run_id, METRIC_BACKTEST_MASE, 0.8)
-    client.create_registered_model(registry.model_name)
-    client.create_model_version(registry.model_name, source=str(artifacts), run_id=run.info.run_id)
-    registry.promote("1")
+    registry = register_champion(
+        settings.mlflow_tracking_uri, settings.registered_model_name, artifacts, 0.8
+    )
     panel = tiny_panel(n_series=2, length=60)
     engine = make_engine(settings.database_url)
     with session_scope(engine) as session:
@@ -122,16 +107,18 @@ class MonitoredStack:
     model_dir: Path
     model_server: RunningModelServer = field(init=False)
     dagster: FakeDagster | None = None
-    api: ManagedProcess | None = None
-    api_port: int = 0
+    api: RunningApi | None = None
 
     @property
     def api_url(self) -> str:
-        return f"http://127.0.0.1:{self.api_port}"
+        return self.api.url
+
+    @property
+    def api_port(self) -> int:
+        return self.api.port
 
     def _environment(self, settings_home: Path) -> dict[str, str]:
-        inherited = {k: v for k, v in os.environ.items() if not k.upper().startswith("QUANTIS_")}
-        return inherited | {
+        return {
             "QUANTIS_HOME": str(settings_home),
             "QUANTIS_SECRETS_DIR": str(settings_home / "no-secrets"),
             "QUANTIS_MODEL_SERVER_URL": self.model_server.url,
@@ -145,14 +132,7 @@ class MonitoredStack:
         environment = self._environment(self.home / "quantis")
         settings = load_settings(home=self.home / "quantis").ensure_home()
         key, series_id = _seed(settings, self.home / "artifacts")
-        self.api_port = free_port()
-        command = [sys.executable, "-m", "uvicorn", "--factory", "api.main:create_app",
-                   "--host", "127.0.0.1", "--port", str(self.api_port)]  # fmt: skip
-        self.api = start_process(
-            command, self.home / "logs" / "api.log", env=environment, cwd=REPO_ROOT
-        )
-        if not wait_until_healthy(f"{self.api_url}/health", timeout_s=90, pid=self.api.pid):
-            raise RuntimeError(f"the API did not start:\n{log_tail(self.api.log_path)}")
+        self.api = RunningApi(environment, self.home / "logs").start()
         forecast = httpx.post(
             f"{self.api_url}/api/v1/forecasts",
             json={"series_ids": [series_id], "horizon": 3},
@@ -165,8 +145,7 @@ class MonitoredStack:
 
     def stop(self) -> None:
         if self.api is not None:
-            stop_process_group(self.api.pid)
-            self.api = None
+            self.api.stop()
         self.model_server.stop()
         if self.dagster is not None:
             self.dagster.stop()

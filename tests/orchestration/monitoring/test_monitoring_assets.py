@@ -7,14 +7,13 @@ from datetime import UTC, date, datetime, timedelta
 import dagster as dg
 import pandas as pd
 import pytest
+from served_model import register_champion
 
 from core.db.engine import make_engine, session_scope
 from core.db.repositories import drift, live_accuracy
 from core.db.repositories.forecasts import save_forecast
 from core.db.repositories.observations import upsert_panel
 from core.db.repositories.series import get_series_by_name
-from core.mlflow_names import METRIC_BACKTEST_MASE
-from core.registry import ModelRegistry
 from core.settings import load_settings
 from orchestration.definitions import build_definitions
 
@@ -53,24 +52,16 @@ def _seed_database(settings) -> None:
     engine.dispose()
 
 
-def _seed_registry(settings, tmp_path) -> ModelRegistry:
-    registry = ModelRegistry(settings.mlflow_tracking_uri, settings.registered_model_name)
-    client = registry.client
-    experiment = client.create_experiment("monitoring", artifact_location=tmp_path.as_uri())
-    run = client.create_run(experiment)
-    client.log_metric(run.info.run_id, METRIC_BACKTEST_MASE, BACKTEST_MASE)
-    client.create_registered_model(registry.model_name)
-    client.create_model_version(
-        registry.model_name, source=str(tmp_path / "model"), run_id=run.info.run_id
-    )
-    registry.promote("1", by="test")
-    return registry
-
-
 @pytest.fixture
 def seeded(pipeline_settings, tmp_path):
     _seed_database(pipeline_settings)
-    return pipeline_settings, _seed_registry(pipeline_settings, tmp_path)
+    registry = register_champion(
+        pipeline_settings.mlflow_tracking_uri,
+        pipeline_settings.registered_model_name,
+        tmp_path / "artifacts",
+        BACKTEST_MASE,
+    )
+    return pipeline_settings, registry
 
 
 def _materialize(defs, instance, day: str):
