@@ -10,7 +10,8 @@ same QUANTIS_HOME. It
    (the actuals that really followed) lands in the landing area, the `ingestion` job loads it
    and the `monitoring` job materializes that quarter's partition (the day of its timestamp);
 3. reports the champion's live figures (`core.db.repositories.live_accuracy`) beside its
-   backtest MASE, and writes benchmarks/results/live_accuracy_week.{json,md}.
+   backtest MASE, and the drifted and stale series of each day (`series_drift`), and writes
+   benchmarks/results/live_accuracy_week.{json,md}.
 
     QUANTIS_HOME=.quantis .venv/bin/python benchmarks/live_accuracy_week.py
 """
@@ -25,6 +26,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import Integer
 
 from benchmarks._machine import machine_info, write_results
 
@@ -119,6 +122,20 @@ def simulate_week(settings, days: int) -> list[str]:
     return scored
 
 
+def _drift_by_day(session) -> dict:
+    """Partition day -> (series drifted, series stale)."""
+    from sqlalchemy import func, select
+
+    from core.db.tables import SeriesDrift
+
+    query = select(
+        SeriesDrift.partition_day,
+        func.sum(SeriesDrift.drifted.cast(Integer)),
+        func.sum(SeriesDrift.stale.cast(Integer)),
+    ).group_by(SeriesDrift.partition_day)
+    return {day: (int(drifted), int(stale)) for day, drifted, stale in session.execute(query)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=DAYS)
@@ -141,13 +158,16 @@ def main() -> None:
         name = settings.registered_model_name
         summary = version_summary(session, version, model_name=name)
         daily = daily_summaries(session, version, model_name=name)
+        drift = _drift_by_day(session)
     engine.dispose()
-    rows = ["| day | series | points | live MASE | sMAPE | bias | cov 80 | cov 95 |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]  # fmt: skip
+    rows = ["| day | series | points | live MASE | sMAPE | bias | cov 80 | cov 95 | drifted | stale |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]  # fmt: skip
     for d in [*daily, {**summary, "day": "**all 7**"}]:
+        drifted, stale = drift.get(d["day"], ("", ""))
         rows.append(
             f"| {d['day']} | {d['series']} | {d['points']} | {d['mase']:.3f} | {d['smape']:.2f} |"
             f" {d['bias']:.1f} | {d['coverage']['80']:.3f} | {d['coverage']['95']:.3f} |"
+            f" {drifted} | {stale} |"
         )
     ratio = summary["mase"] / backtest if backtest else None
     notes = (
@@ -163,6 +183,7 @@ def main() -> None:
         "live": summary,
         "live_to_backtest": ratio,
         "daily": daily,
+        "drifted_and_stale_by_day": {str(day): counts for day, counts in drift.items()},
         "scored_partitions": scored,
         "series_forecast": series,
         "seconds": time.perf_counter() - started,

@@ -285,6 +285,12 @@ class Settings(BaseSettings):
         ge=0,
         description="Recent observations compared with the history before them; 0 = one season.",
     )
+    drift_reference_windows: int = Field(
+        4,
+        ge=0,
+        description="The drift reference: this many recent windows before the recent one "
+        "(0 = all history, where any long trend reads as drift).",
+    )
     drift_level_threshold: float = Field(
         3.0,
         gt=0.0,

@@ -1,7 +1,9 @@
 """Data drift per series, and stale series.
 
 The statistic compares a series' recent window (its last `window` observations) with the
-window before it, the history a model trained on:
+reference before it: the `reference_length` observations preceding the window (all of them
+when None), the recent history a model trains on. A bounded reference keeps a long trend
+from reading as drift: against decades of history every trending series has "shifted".
 
 - `level_shift` = (mean(recent) - mean(reference)) / std(reference): how many reference
   standard deviations the level moved (a scaled shift in level);
@@ -25,10 +27,14 @@ import pandas as pd
 __all__ = ["drift_statistics", "periods_between", "stale_series"]
 
 
-def _one_series(values: np.ndarray, window: int) -> tuple[float, float]:
+def _one_series(
+    values: np.ndarray, window: int, reference_length: int | None
+) -> tuple[float, float]:
     if len(values) < window + 2:
         return float("nan"), float("nan")
     reference, recent = values[:-window], values[-window:]
+    if reference_length is not None:
+        reference = reference[-reference_length:]
     spread = float(np.std(reference, ddof=1))
     if not spread > 0:
         return float("nan"), float("nan")
@@ -37,17 +43,24 @@ def _one_series(values: np.ndarray, window: int) -> tuple[float, float]:
 
 
 def drift_statistics(
-    panel: pd.DataFrame, *, window: int, level_threshold: float, spread_threshold: float
+    panel: pd.DataFrame,
+    *,
+    window: int,
+    level_threshold: float,
+    spread_threshold: float,
+    reference_length: int | None = None,
 ) -> pd.DataFrame:
     """Per series of a long panel (`unique_id`, `ds`, `y`): `observations`, `level_shift`,
     `spread_ratio` and `drifted`."""
     if window < 1:
         raise ValueError(f"the recent window needs at least one observation, got {window}")
+    if reference_length is not None and reference_length < 2:
+        raise ValueError(f"the reference needs at least two observations, got {reference_length}")
     if spread_threshold <= 1:
         raise ValueError(f"spread_threshold must exceed 1, got {spread_threshold}")
     rows = []
     for unique_id, group in panel.sort_values(["unique_id", "ds"]).groupby("unique_id"):
-        shift, ratio = _one_series(group["y"].to_numpy(float), window)
+        shift, ratio = _one_series(group["y"].to_numpy(float), window, reference_length)
         drifted = bool(
             abs(shift) > level_threshold or ratio > spread_threshold or ratio < 1 / spread_threshold
         )  # NaN compares False: an undefined statistic never flags drift

@@ -28,6 +28,21 @@ def test_level_shift_and_spread_by_hand():
     assert bool(stats.loc["a", "drifted"])  # |4| > 3
 
 
+def test_the_reference_is_bounded_when_asked():
+    # Long ago at 100, lately 1, 2, 3 then 5, 7: against all history the recent mean is low;
+    # against the last three observations before the window it is the same 4-sigma shift.
+    values = [100] * 10 + [1, 2, 3, 5, 7]
+    bounded = drift_statistics(
+        _panel({"a": values}), window=2, level_threshold=3.0, spread_threshold=2.0,
+        reference_length=3,
+    )  # fmt: skip
+    unbounded = drift_statistics(
+        _panel({"a": values}), window=2, level_threshold=3.0, spread_threshold=2.0
+    )
+    assert bounded["level_shift"].iloc[0] == pytest.approx(4.0)
+    assert unbounded["level_shift"].iloc[0] < 0
+
+
 def test_steady_series_does_not_drift():
     stats = drift_statistics(
         _panel({"a": [1, 3, 1, 3, 1, 3]}), window=2, level_threshold=3.0, spread_threshold=2.0

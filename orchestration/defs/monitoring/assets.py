@@ -166,6 +166,7 @@ def series_drift(
             session,
             day,
             window=policy.drift_window,
+            reference_windows=policy.drift_reference_windows,
             level_threshold=policy.drift_level_threshold,
             spread_threshold=policy.drift_spread_threshold,
             stale_periods=policy.stale_periods,

@@ -23,6 +23,9 @@ class MonitoringPolicy(dg.ConfigurableResource):
         description="Consecutive degraded days of the champion that request a retrain."
     )
     drift_window: int = Field(description="Recent observations compared; 0 = one season.")
+    drift_reference_windows: int = Field(
+        description="Reference = this many windows before the recent one; 0 = all history."
+    )
     drift_level_threshold: float = Field(description="|level shift| above which a series drifted.")
     drift_spread_threshold: float = Field(description="Spread ratio beyond which it drifted.")
     stale_periods: int = Field(description="Periods without data after which a series is stale.")
@@ -35,6 +38,7 @@ def resources_for(settings: Settings) -> dict[str, MonitoringPolicy]:
             coverage_tolerance=settings.coverage_tolerance,
             retrain_degraded_days=settings.retrain_degraded_days,
             drift_window=settings.drift_window,
+            drift_reference_windows=settings.drift_reference_windows,
             drift_level_threshold=settings.drift_level_threshold,
             drift_spread_threshold=settings.drift_spread_threshold,
             stale_periods=settings.stale_periods,

@@ -127,6 +127,7 @@ def drift_rows(
     day: date,
     *,
     window: int,
+    reference_windows: int,
     level_threshold: float,
     spread_threshold: float,
     stale_periods: int,
@@ -141,9 +142,11 @@ def drift_rows(
     frequency_of = panel["unique_id"].map(frequencies)
     rows = []
     for freq, part in panel.groupby(frequency_of):
+        recent = window or season_length_for(freq)
         stats = drift_statistics(
             part,
-            window=window or season_length_for(freq),
+            window=recent,
+            reference_length=reference_windows * recent if reference_windows else None,
             level_threshold=level_threshold,
             spread_threshold=spread_threshold,
         ).set_index("unique_id")
