@@ -20,9 +20,11 @@ from api.logging import configure_logging
 from api.metrics import ApiMetrics
 from api.middleware import RequestContextMiddleware
 from api.model_server import ModelServerClient
+from api.operational_metrics import OperationalCollector
 from api.pipeline import DagsterClient
 from api.routes import (
     API_PREFIX,
+    accuracy,
     forecasts,
     health,
     keys,
@@ -79,9 +81,10 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.quantis = state
+    state.metrics.watch(OperationalCollector(state))
     install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware, metrics=state.metrics)
-    for module in (health, keys, series, observations, forecasts, models, pipeline):
+    for module in (health, keys, series, observations, forecasts, models, accuracy, pipeline):
         app.include_router(module.router)
     if options.frontend_dir.is_dir():  # built by the frontend's `npm run build`
         app.mount("/", StaticFiles(directory=options.frontend_dir, html=True), name="frontend")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.registry import Collector
 
 __all__ = ["ApiMetrics"]
 
@@ -44,6 +45,12 @@ class ApiMetrics:
             ["model_version"],
             registry=self.registry,
         )
+
+    def watch(self, collector: Collector) -> None:
+        """Add a collector read at every scrape (once: a second call is ignored)."""
+        if getattr(self, "_watched", None) is None:
+            self.registry.register(collector)
+            self._watched = collector
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

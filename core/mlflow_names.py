@@ -8,6 +8,8 @@ fail silently, so nobody spells them out elsewhere.
 __all__ = [
     "CHALLENGER",
     "CHAMPION",
+    "METRIC_BACKTEST_MASE",
+    "METRIC_LIVE_PREFIX",
     "TAG_CODE_VERSION",
     "TAG_DAGSTER_RUN_ID",
     "TAG_DATASET_FINGERPRINT",
@@ -39,3 +41,9 @@ TAG_PROMOTED_AT = "quantis.promoted_at"
 TAG_PROMOTED_BY = "quantis.promoted_by"
 TAG_DECISION = "quantis.promotion_decision"
 TAG_ROLLED_BACK_AT = "quantis.rolled_back_at"
+
+# Run metrics: the backtest's headline MASE (what live accuracy is compared with) and the
+# live figures the monitoring asset logs on the model version's training run, one step per
+# scored day (`live_mase`, `live_smape`, `live_bias`, `live_coverage_80`, ...).
+METRIC_BACKTEST_MASE = "backtest_mase"
+METRIC_LIVE_PREFIX = "live_"

@@ -10,6 +10,7 @@ Defaults derived from `home` follow a changed `home`.
 from __future__ import annotations
 
 import os
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -249,6 +250,61 @@ class Settings(BaseSettings):
     backup_retention_daily: int = Field(7, ge=0, description="Daily backups kept.")
     backup_retention_weekly: int = Field(4, ge=0, description="Weekly backups kept.")
     backup_retention_monthly: int = Field(12, ge=0, description="Monthly backups kept.")
+    monitoring_start_date: date = Field(
+        date(2000, 1, 1),
+        description="First day of the daily live-accuracy and drift partitions (the day an "
+        "actual is timestamped).",
+    )
+    monitoring_lookback_days: int = Field(
+        7,
+        ge=1,
+        description="Days the daily monitoring schedule re-scores, so actuals that arrive late "
+        "are counted.",
+    )
+    accuracy_degradation_factor: float = Field(
+        1.5,
+        ge=1.0,
+        description="Live MASE above this many times the backtest MASE fails the accuracy "
+        "check (and counts as a degraded day for the retrain sensor).",
+    )
+    coverage_tolerance: float = Field(
+        0.15,
+        gt=0.0,
+        lt=1.0,
+        description="Largest distance of live interval coverage from its nominal level (0.8 "
+        "for 80%) before the coverage check fails.",
+    )
+    retrain_degraded_days: int = Field(
+        3,
+        ge=1,
+        description="Consecutive scored days of degraded champion accuracy after which the "
+        "sensor requests a retrain.",
+    )
+    drift_window: int = Field(
+        0,
+        ge=0,
+        description="Recent observations compared with the history before them; 0 = one season.",
+    )
+    drift_reference_windows: int = Field(
+        4,
+        ge=0,
+        description="The drift reference: this many recent windows before the recent one "
+        "(0 = all history, where any long trend reads as drift).",
+    )
+    drift_level_threshold: float = Field(
+        3.0,
+        gt=0.0,
+        description="|level shift| (in reference standard deviations) above which a series "
+        "drifted.",
+    )
+    drift_spread_threshold: float = Field(
+        2.0,
+        gt=1.0,
+        description="Spread ratio above this, or below its inverse, means a series drifted.",
+    )
+    stale_periods: int = Field(
+        3, ge=1, description="Periods without a new observation after which a series is stale."
+    )
 
     @field_validator("home", "dagster_home", "scratch_dir")
     @classmethod
@@ -347,6 +403,8 @@ class Settings(BaseSettings):
                 shown[name] = _MASK if value.get_secret_value() else ""
             elif isinstance(value, Path):
                 shown[name] = str(value)
+            elif isinstance(value, date):
+                shown[name] = value.isoformat()
             elif isinstance(value, str) and "://" in value:
                 shown[name] = _mask_url_password(value)
             else:

@@ -23,6 +23,7 @@ __all__ = [
     "rmsse",
     "seasonal_scale",
     "smape",
+    "smape_terms",
 ]
 
 
@@ -59,7 +60,8 @@ def rmsse(y_true, y_pred, y_train, season_length: int) -> float:
     return float(np.sqrt(np.mean(errors) / seasonal_scale(y_train, season_length, squared=True)))
 
 
-def _smape_terms(y: np.ndarray, f: np.ndarray) -> np.ndarray:
+def smape_terms(y: np.ndarray, f: np.ndarray) -> np.ndarray:
+    """Per-point sMAPE terms, 200 |y - f| / (|y| + |f|) (0/0 counts as 0)."""
     denominator = np.abs(y) + np.abs(f)
     ratio = np.divide(2 * np.abs(y - f), denominator, out=np.zeros_like(y), where=denominator > 0)
     return 100 * ratio
@@ -67,7 +69,7 @@ def _smape_terms(y: np.ndarray, f: np.ndarray) -> np.ndarray:
 
 def smape(y_true, y_pred) -> float:
     """Symmetric MAPE, M3 definition: mean of 200 |y - f| / (|y| + |f|); 0/0 counts as 0."""
-    return float(np.mean(_smape_terms(np.asarray(y_true, float), np.asarray(y_pred, float))))
+    return float(np.mean(smape_terms(np.asarray(y_true, float), np.asarray(y_pred, float))))
 
 
 def coverage(y_true, lower, upper) -> float:
@@ -98,7 +100,7 @@ def _series_metrics(
     frame = forecasts.assign(
         abs_error=(forecasts["y"] - forecasts["yhat"]).abs(),
         sq_error=(forecasts["y"] - forecasts["yhat"]) ** 2,
-        smape_term=_smape_terms(forecasts["y"].to_numpy(float), forecasts["yhat"].to_numpy(float)),
+        smape_term=smape_terms(forecasts["y"].to_numpy(float), forecasts["yhat"].to_numpy(float)),
     )
     for level in levels:
         lo, hi = (frame[c] for c in interval_columns(level))

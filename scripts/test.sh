@@ -5,6 +5,7 @@ cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
 scripts/ensure_browser.sh  # Debian's chromium for the browser tests, when missing
 scripts/ensure_container_tools.sh  # podman, docker-compose, debootstrap, nginx (tests/deploy)
+scripts/ensure_prometheus.sh  # promtool and Prometheus for deploy/monitoring (tests/deploy/monitoring)
 
 export DAGSTER_DISABLE_TELEMETRY=1 MLFLOW_DISABLE_TELEMETRY=true DO_NOT_TRACK=true OMP_WAIT_POLICY=PASSIVE \
   BENTOML_DO_NOT_TRACK=true GX_ANALYTICS_ENABLED=false

@@ -7,6 +7,7 @@ from typing import Any
 from core.backup.manifest import Manifest
 from core.db.engine import make_engine, session_scope
 from core.db.repositories import backups
+from core.db.repositories.backups import BACKUP_KIND, DRILL_KIND
 
 __all__ = [
     "BACKUP_KIND",
@@ -16,9 +17,6 @@ __all__ = [
     "record_started",
     "record_succeeded",
 ]
-
-BACKUP_KIND = "full"
-DRILL_KIND = "dr_drill"
 
 
 def _write(url: str, action: Any) -> None:

@@ -6,12 +6,14 @@ compares this metadata with the migrated schema on both backends.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -36,10 +38,12 @@ __all__ = [
     "Base",
     "Forecast",
     "LandingFile",
+    "LiveAccuracy",
     "ModelDeployment",
     "Observation",
     "QuarantinedRow",
     "Series",
+    "SeriesDrift",
 ]
 
 # Named constraints let Alembic alter and drop them, SQLite batch mode included.
@@ -225,4 +229,60 @@ class LandingFile(Base):
     __table_args__ = (
         UniqueConstraint("key", "sha256", name="uq_landing_files_key_sha256"),
         CheckConstraint(_one_of("status", LANDING_FILE_STATUSES), name="status"),
+    )
+
+
+class LiveAccuracy(Base):
+    """How one model version's stored forecasts of one series did against the actuals
+    timestamped on one day (a `live_accuracy` partition): the backtest's metrics, live."""
+
+    __tablename__ = "live_accuracy"
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    partition_day: Mapped[date] = mapped_column(Date)
+    model_name: Mapped[str] = mapped_column(String(255))
+    model_version: Mapped[str] = mapped_column(String(64), index=True)
+    series_id: Mapped[int] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"), index=True)
+    points: Mapped[int] = mapped_column(Integer)
+    # NaN scales (flat or too short history) are stored as NULL.
+    mase: Mapped[float | None] = mapped_column(Float(precision=53))
+    smape: Mapped[float] = mapped_column(Float(precision=53))
+    bias: Mapped[float] = mapped_column(Float(precision=53))
+    mae: Mapped[float] = mapped_column(Float(precision=53))
+    # Share of actuals inside the interval, keyed by level as a string ("80": 0.75).
+    coverage: Mapped[dict[str, float]] = mapped_column(JsonDocument, default=dict)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+
+    __table_args__ = (
+        UniqueConstraint(
+            "partition_day",
+            "model_name",
+            "model_version",
+            "series_id",
+            name="uq_live_accuracy_partition_version_series",
+        ),
+        CheckConstraint("points >= 1", name="points_positive"),
+        Index("ix_live_accuracy_partition_day", "partition_day"),
+    )
+
+
+class SeriesDrift(Base):
+    """Drift and staleness of one series as seen on one day (see `models.drift`)."""
+
+    __tablename__ = "series_drift"
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    partition_day: Mapped[date] = mapped_column(Date, index=True)
+    series_id: Mapped[int] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"), index=True)
+    observations: Mapped[int] = mapped_column(Integer)
+    level_shift: Mapped[float | None] = mapped_column(Float(precision=53))
+    spread_ratio: Mapped[float | None] = mapped_column(Float(precision=53))
+    drifted: Mapped[bool] = mapped_column(Boolean)
+    last_observed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    periods_since_last: Mapped[int] = mapped_column(Integer)
+    stale: Mapped[bool] = mapped_column(Boolean)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+
+    __table_args__ = (
+        UniqueConstraint("partition_day", "series_id", name="uq_series_drift_partition_series"),
     )

@@ -1,7 +1,8 @@
 """A tiny trained model directory and a real model-server process serving it, for tests.
 
-Shared by the model-server tests (`tests/bentos`) and the REST API tests (`tests/api`); each
-folder's conftest puts this folder on sys.path (the suite runs with `--import-mode=importlib`).
+Shared by the model-server tests (`tests/bentos`), the REST API tests (`tests/api`) and the
+monitoring tests, with `register_champion` for a registry holding a champion; the root conftest
+puts this folder on sys.path (the suite runs with `--import-mode=importlib`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ __all__ = [
     "RunningModelServer",
     "build_tiny_model_dir",
     "log_model_dir",
+    "register_champion",
     "tiny_panel",
 ]
 
@@ -122,3 +124,20 @@ class RunningModelServer:
         if self.process is not None:
             stop_process_group(self.process.pid)
             self.process = None
+
+
+def register_champion(tracking_uri: str, model_name: str, artifacts: Path, backtest_mase: float):
+    """A registered version 1 whose training run holds `backtest_mase` (as the backtest logs
+    it), made champion; returns the `ModelRegistry`."""
+    from core.mlflow_names import METRIC_BACKTEST_MASE
+    from core.registry import ModelRegistry
+
+    registry = ModelRegistry(tracking_uri, model_name)
+    client = registry.client
+    experiment = client.create_experiment("seeded", artifact_location=artifacts.as_uri())
+    run = client.create_run(experiment)
+    client.log_metric(run.info.run_id, METRIC_BACKTEST_MASE, backtest_mase)
+    client.create_registered_model(model_name)
+    client.create_model_version(model_name, source=str(artifacts), run_id=run.info.run_id)
+    registry.promote("1", by="test-seed")
+    return registry

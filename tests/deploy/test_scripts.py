@@ -11,6 +11,9 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = [
     "scripts/ensure_container_tools.sh",
+    "scripts/ensure_prometheus.sh",
+    "scripts/ensure_browser.sh",
+    "scripts/apt_install_quietly.sh",
     "scripts/bento_context.sh",
     "scripts/deploy_release.sh",
     "deploy/docker/frontend/entrypoint.sh",

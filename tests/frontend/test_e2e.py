@@ -37,25 +37,6 @@ PAGES_SHOWN = {
 
 
 @pytest.fixture
-def browser() -> str:
-    """Debian's Chromium, installed by scripts/ensure_browser.sh when missing."""
-    subprocess.run(["bash", str(REPO_ROOT / "scripts" / "ensure_browser.sh")], check=True)
-    return os.environ.get("QUANTIS_CHROMIUM", "/usr/bin/chromium")
-
-
-@pytest.fixture
-def stack_settings(tmp_path: Path, model_server) -> Settings:
-    home = tmp_path / "home"
-    return load_settings(
-        home=home,
-        database_url=f"sqlite:///{tmp_path / 'quantis.db'}",
-        model_server_url=model_server.url,
-        mlflow_tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}",
-        mlflow_artifact_root=str(tmp_path / "mlflow-artifacts"),
-    )
-
-
-@pytest.fixture
 def seeded(stack_settings: Settings, tmp_path: Path) -> SeededData:
     data = seed_database(stack_settings, N_SERIES, HISTORY_LENGTH)
     seed_registry(stack_settings, tmp_path / "mlflow-artifacts", mase=[0.82, 0.74], naive_mase=1.0)

@@ -13,6 +13,8 @@ from core.db.tables import BACKUP_STATUSES, BackupRecord
 from core.db.types import utc_now
 
 __all__ = [
+    "BACKUP_KIND",
+    "DRILL_KIND",
     "delete_backup",
     "get_backup",
     "latest_backup",
@@ -21,6 +23,9 @@ __all__ = [
     "record_backup_started",
 ]
 
+# Catalog kinds: a full backup, and a restore drill (its own entry, with its outcome).
+BACKUP_KIND = "full"
+DRILL_KIND = "dr_drill"
 _FINAL_STATUSES = tuple(status for status in BACKUP_STATUSES if status != "running")
 
 

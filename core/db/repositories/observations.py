@@ -27,7 +27,9 @@ __all__ = [
     "PANEL_COLUMNS",
     "UpsertResult",
     "count_observations",
+    "latest_observation_times",
     "read_observations",
+    "read_panel",
     "read_recent_panel",
     "upsert_observations",
     "upsert_panel",
@@ -198,3 +200,46 @@ def read_recent_panel(
     frame["ds"] = pd.to_datetime(frame["ds"], utc=True).dt.tz_localize(None)
     frame["y"] = frame["y"].astype(float)
     return frame
+
+
+def _panel_frame(rows) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=list(PANEL_COLUMNS))
+    frame["unique_id"] = frame["unique_id"].astype(str)
+    frame["ds"] = pd.to_datetime(frame["ds"], utc=True).dt.tz_localize(None)
+    frame["y"] = frame["y"].astype(float)
+    return frame
+
+
+def read_panel(
+    session: Session,
+    *,
+    series_ids: Iterable[int] | None = None,
+    start: datetime | None = None,
+    before: datetime | None = None,
+) -> pd.DataFrame:
+    """Observations as a long frame sorted by series and time: `start` inclusive, `before`
+    exclusive, of `series_ids` only when given."""
+    query = select(Series.name, Observation.ts, Observation.value).join(
+        Series, Series.id == Observation.series_id
+    )
+    if series_ids is not None:
+        query = query.where(Observation.series_id.in_(list(series_ids)))
+    if start is not None:
+        query = query.where(Observation.ts >= as_utc(start))
+    if before is not None:
+        query = query.where(Observation.ts < as_utc(before))
+    return _panel_frame(session.execute(query.order_by(Series.name, Observation.ts)).all())
+
+
+def latest_observation_times(session: Session) -> dict[str, dict[str, datetime]]:
+    """Per series name: its newest timestamp (`ts`) and when a value last arrived
+    (`updated_at`), both in UTC."""
+    query = (
+        select(Series.name, func.max(Observation.ts), func.max(Observation.updated_at))
+        .join(Series, Series.id == Observation.series_id)
+        .group_by(Series.name)
+    )
+    return {
+        name: {"ts": as_utc(ts), "updated_at": as_utc(updated)}
+        for name, ts, updated in session.execute(query)
+    }

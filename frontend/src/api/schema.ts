@@ -118,6 +118,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/models/{version}/accuracy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Model Accuracy
+         * @description A version's live accuracy (all scored days, and day by day) against its backtest.
+         */
+        get: operations["model_accuracy_api_v1_models__version__accuracy_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/models/{version}/promote": {
         parameters: {
             query?: never;
@@ -307,6 +327,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/series/{series_id}/accuracy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Series Accuracy
+         * @description Per model version, how its forecasts of this series did, and each point against
+         *     what happened.
+         */
+        get: operations["series_accuracy_api_v1_series__series_id__accuracy_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/series/{series_id}/forecasts": {
         parameters: {
             query?: never;
@@ -416,6 +457,61 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AccuracyFigures */
+        AccuracyFigures: {
+            /**
+             * Bias
+             * @description Mean over series of mean(forecast - actual).
+             */
+            bias: number | null;
+            /**
+             * Coverage
+             * @description Share of actuals inside the interval, by level ('80').
+             */
+            coverage: {
+                [key: string]: number | null;
+            };
+            /**
+             * Days
+             * @description Partition days with scored points.
+             */
+            days: number;
+            /**
+             * First Day
+             * Format: date
+             */
+            first_day: string;
+            /**
+             * Last Day
+             * Format: date
+             */
+            last_day: string;
+            /**
+             * Mae
+             * @description Mean over series of the mean absolute error.
+             */
+            mae: number | null;
+            /**
+             * Mase
+             * @description Mean over series of the live MASE (scaled as in the backtest); None when no series could be scaled.
+             */
+            mase: number | null;
+            /**
+             * Points
+             * @description Forecast points with an actual.
+             */
+            points: number;
+            /**
+             * Series
+             * @description Series scored.
+             */
+            series: number;
+            /**
+             * Smape
+             * @description Mean over series of sMAPE (0-200).
+             */
+            smape: number | null;
+        };
         /** ApiKeyIdentity */
         ApiKeyIdentity: {
             /**
@@ -491,6 +587,28 @@ export interface components {
             /** Ok */
             ok: boolean;
         };
+        /** DailyAccuracy */
+        DailyAccuracy: {
+            /** Bias */
+            bias: number | null;
+            /** Coverage */
+            coverage: {
+                [key: string]: number | null;
+            };
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Mase */
+            mase: number | null;
+            /** Points */
+            points: number;
+            /** Series */
+            series: number;
+            /** Smape */
+            smape: number | null;
+        };
         /**
          * ErrorBody
          * @description Every error answer has this shape.
@@ -553,6 +671,42 @@ export interface components {
              */
             series_ids: number[];
         };
+        /**
+         * ForecastOutcome
+         * @description One forecast point next to what happened.
+         */
+        ForecastOutcome: {
+            /** Actual */
+            actual: number;
+            /**
+             * Ds
+             * Format: date-time
+             */
+            ds: string;
+            /**
+             * Error
+             * @description forecast - actual
+             */
+            error: number;
+            /** Forecast */
+            forecast: number;
+            /** Hi */
+            hi: {
+                [key: string]: number;
+            };
+            /** Lo */
+            lo: {
+                [key: string]: number;
+            };
+            /**
+             * Origin
+             * Format: date-time
+             * @description First target of the forecast the point belongs to.
+             */
+            origin: string;
+            /** Version */
+            version: string;
+        };
         /** ForecastPointPublic */
         ForecastPointPublic: {
             /**
@@ -605,6 +759,38 @@ export interface components {
         Liveness: {
             /** Status */
             status: string;
+        };
+        /** ModelAccuracy */
+        ModelAccuracy: {
+            /**
+             * Backtest Mase
+             * @description MASE of the version's backtest.
+             */
+            backtest_mase: number | null;
+            /**
+             * Daily
+             * @description Oldest day first.
+             */
+            daily: components["schemas"]["DailyAccuracy"][];
+            /**
+             * Degradation Factor
+             * @description The ratio above which accuracy is degraded.
+             */
+            degradation_factor: number;
+            /**
+             * Degraded
+             * @description live_to_backtest > degradation_factor.
+             */
+            degraded: boolean;
+            /** @description None until the monitoring asset scored it. */
+            live: components["schemas"]["AccuracyFigures"] | null;
+            /**
+             * Live To Backtest
+             * @description Live MASE / backtest MASE.
+             */
+            live_to_backtest: number | null;
+            /** Version */
+            version: string;
         };
         /** ModelVersionPublic */
         ModelVersionPublic: {
@@ -820,6 +1006,23 @@ export interface components {
             /** Status */
             status: string;
         };
+        /** SeriesAccuracy */
+        SeriesAccuracy: {
+            /** Name */
+            name: string;
+            /**
+             * Outcomes
+             * @description Newest target last.
+             */
+            outcomes: components["schemas"]["ForecastOutcome"][];
+            /** Series Id */
+            series_id: number;
+            /**
+             * Versions
+             * @description Live figures per model version.
+             */
+            versions: components["schemas"]["SeriesVersionAccuracy"][];
+        };
         /** SeriesCreate */
         SeriesCreate: {
             /**
@@ -879,6 +1082,35 @@ export interface components {
             };
             /** Name */
             name: string;
+        };
+        /** SeriesVersionAccuracy */
+        SeriesVersionAccuracy: {
+            /** Bias */
+            bias: number | null;
+            /** Coverage */
+            coverage: {
+                [key: string]: number;
+            };
+            /**
+             * First Day
+             * Format: date
+             */
+            first_day: string;
+            /**
+             * Last Day
+             * Format: date
+             */
+            last_day: string;
+            /** Mae */
+            mae: number | null;
+            /** Mase */
+            mase: number | null;
+            /** Points */
+            points: number;
+            /** Smape */
+            smape: number | null;
+            /** Version */
+            version: string;
         };
         /** ServedModel */
         ServedModel: {
@@ -1262,6 +1494,73 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ModelVersionPublic"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A record named in the request does not exist. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is invalid; `details` says where and why. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit exceeded; see `Retry-After`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    model_accuracy_api_v1_models__version__accuracy_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelAccuracy"];
                 };
             };
             /** @description Missing, unknown or revoked API key. */
@@ -2033,6 +2332,76 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A record named in the request does not exist. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is invalid; `details` says where and why. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit exceeded; see `Retry-After`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    series_accuracy_api_v1_series__series_id__accuracy_get: {
+        parameters: {
+            query?: {
+                /** @description Newest outcomes returned. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                series_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeriesAccuracy"];
+                };
             };
             /** @description Missing, unknown or revoked API key. */
             401: {

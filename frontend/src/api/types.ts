@@ -19,3 +19,6 @@ export type ServedModel = Schemas["ServedModel"];
 export type ApiKeyIdentity = Schemas["ApiKeyIdentity"];
 export type UpsertSummary = Schemas["UpsertSummary"];
 export type ErrorBody = Schemas["ErrorBody"];
+export type ModelAccuracy = Schemas["ModelAccuracy"];
+export type SeriesAccuracy = Schemas["SeriesAccuracy"];
+export type ForecastOutcome = Schemas["ForecastOutcome"];

@@ -3,6 +3,7 @@ import { useState } from "react";
 import { api } from "../api/client";
 import { describeFailure, unwrap } from "../api/errors";
 import type { ModelVersionPublic } from "../api/types";
+import { ChampionAccuracy } from "../components/ChampionAccuracy";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { Empty, ErrorMessage, Loading } from "../components/States";
 import { formatDateTime, formatNumber } from "../lib/format";
@@ -65,6 +66,7 @@ export function Models() {
               Roll back champion
             </button>
           </p>
+          {data.champion && <ChampionAccuracy version={data.champion} />}
           <VersionsTable
             versions={data.versions}
             onPromote={(version) => setPending({ kind: "promote", version })}

@@ -6,6 +6,7 @@ import type { ForecastPublic, ObservationPublic } from "../api/types";
 import { CsvUpload } from "../components/CsvUpload";
 import { ForecastChart } from "../components/ForecastChart";
 import { ForecastForm } from "../components/ForecastForm";
+import { SeriesAccuracy } from "../components/SeriesAccuracy";
 import { Empty, ErrorMessage, Loading } from "../components/States";
 import { shapeChartColumns } from "../lib/chartData";
 import { formatDateTime } from "../lib/format";
@@ -98,6 +99,7 @@ export function SeriesDetail({ seriesId }: { seriesId: number }) {
       ) : (
         <p className="meta">No forecast yet: request one below.</p>
       )}
+      <SeriesAccuracy seriesId={seriesId} />
       <h2>New forecast</h2>
       <ForecastForm
         defaultHorizon={forecast?.horizon ?? DEFAULT_HORIZON}

@@ -6,6 +6,7 @@ from typing import Any
 import dagster as dg
 
 from core.mlflow_names import (
+    METRIC_BACKTEST_MASE,
     TAG_CODE_VERSION,
     TAG_DAGSTER_RUN_ID,
     TAG_DATASET_FINGERPRINT,
@@ -219,7 +220,7 @@ def backtest_report(
     with mlflow.start_run(run_id=trained_model.run_id):
         for method, metrics in results.items():
             mlflow.log_metrics({f"backtest_{method}_{k}": v for k, v in metrics.items()})
-        mlflow.log_metric("backtest_mase", results["challenger"]["mase"])
+        mlflow.log_metric(METRIC_BACKTEST_MASE, results["challenger"]["mase"])
     report = BacktestReport(
         run_id=trained_model.run_id,
         results=results,

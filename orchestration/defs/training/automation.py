@@ -24,7 +24,8 @@ def make_new_data_sensor(min_new_share: float) -> dg.SensorDefinition:
         asset_key=dg.AssetKey("observations"),
         job=retrain_job,
         name="retrain_on_new_data",
-        default_status=dg.DefaultSensorStatus.RUNNING,
+        # Off by default like the degraded-accuracy sensor of the monitoring domain.
+        default_status=dg.DefaultSensorStatus.STOPPED,
         description=f"Retrains when one ingestion adds more than {min_new_share:.0%} new rows.",
     )
     def new_data_sensor(context: dg.SensorEvaluationContext, asset_event: dg.EventLogEntry):

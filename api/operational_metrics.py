@@ -1,0 +1,197 @@
+"""Operational gauges on `/metrics`: what the alerts of `deploy/monitoring/` watch.
+
+Read at scrape time from the operational database (data freshness, backups, drills, live
+accuracy), the MLflow registry (which version is champion, its backtest MASE) and Dagster
+(the latest runs). The registry and Dagster answers are cached for `cache_s`, so a scrape
+every 15 s costs them one call a minute; a source that cannot be read leaves its gauges out
+and sets `quantis_metrics_source_up{source=...}` to 0, never fails the scrape.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy import func, select
+
+from core.db.repositories.backups import BACKUP_KIND, DRILL_KIND, latest_backup, list_backups
+from core.db.repositories.live_accuracy import recent_summary
+from core.db.tables import BackupRecord, Observation
+from core.db.types import as_utc, utc_now
+from core.mlflow_names import METRIC_BACKTEST_MASE
+
+__all__ = ["OPERATIONAL_METRICS", "OperationalCollector"]
+
+logger = logging.getLogger(__name__)
+
+# Name -> help; the tests check that the rules and dashboards use only exported names.
+OPERATIONAL_METRICS = {
+    "quantis_metrics_source_up": "1 when the source (database, registry, dagster) was read.",
+    "quantis_data_freshness_seconds": "Seconds since an observation last arrived.",
+    "quantis_data_newest_observation_timestamp_seconds": "Timestamp of the newest observation.",
+    "quantis_backup_age_seconds": "Seconds since the last successful backup finished "
+    "(+Inf when there is none).",
+    "quantis_backup_last_success_timestamp_seconds": "When the last successful backup finished.",
+    "quantis_backup_drill_last_success": "1 when the latest DR drill passed, 0 when it failed.",
+    "quantis_backup_drill_last_timestamp_seconds": "When the latest DR drill finished.",
+    # `job_name`, not `job`: Prometheus keeps `job` for the scrape job.
+    "quantis_pipeline_last_success_timestamp_seconds": "End of the newest successful run, by "
+    "Dagster job.",
+    "quantis_pipeline_last_run_failed": "1 when the newest finished run of the Dagster job failed.",
+    "quantis_champion_live_mase": "Live MASE of the champion over its recent scored days.",
+    "quantis_champion_backtest_mase": "Backtest MASE of the champion.",
+    "quantis_champion_live_coverage_ratio": "Live interval coverage of the champion, by level.",
+    "quantis_accuracy_degradation_factor": "Live / backtest MASE above which accuracy is "
+    "degraded (setting accuracy_degradation_factor).",
+}
+_FINISHED = {"SUCCESS", "FAILURE", "CANCELED"}
+
+
+def _gauge(name: str, labels: list[str] | None = None) -> GaugeMetricFamily:
+    return GaugeMetricFamily(name, OPERATIONAL_METRICS[name], labels=labels)
+
+
+class _Cached:
+    """One value recomputed at most every `ttl_s`; a failed read is retried next time."""
+
+    def __init__(self, read: Callable[[], Any], ttl_s: float) -> None:
+        self._read, self._ttl_s = read, ttl_s
+        self._value: Any = None
+        self._at = -math.inf
+        self._lock = threading.Lock()
+
+    def get(self) -> Any:
+        with self._lock:
+            if time.monotonic() - self._at >= self._ttl_s:
+                self._value = self._read()
+                self._at = time.monotonic()
+            return self._value
+
+
+class OperationalCollector(Collector):
+    def __init__(self, state, cache_s: float = 60.0) -> None:
+        self._state = state
+        self._champion = _Cached(self._read_champion, cache_s)
+        self._runs = _Cached(self._read_runs, cache_s)
+
+    # -- sources ---------------------------------------------------------------------------
+    def _read_champion(self) -> tuple[str, float | None] | None:
+        champion = self._state.registry().champion()
+        if champion is None:
+            return None
+        return champion.version, champion.metrics.get(METRIC_BACKTEST_MASE)
+
+    def _read_runs(self) -> list[dict[str, Any]]:
+        return self._state.pipeline.latest_runs(limit=100)
+
+    # -- families --------------------------------------------------------------------------
+    def _database_families(self, champion) -> Iterator[GaugeMetricFamily]:
+        settings, now = self._state.settings, utc_now()
+        with self._state.sessions() as session:
+            newest, arrived = session.execute(
+                select(func.max(Observation.ts), func.max(Observation.updated_at))
+            ).one()
+            backup = latest_backup(session, kind=BACKUP_KIND)
+            drill = latest_finished_drill(session)
+            summary = None
+            if champion is not None:
+                summary = recent_summary(
+                    session, champion[0], model_name=settings.registered_model_name,
+                    days=settings.monitoring_lookback_days,
+                )  # fmt: skip
+        if arrived is not None:
+            yield _single("quantis_data_freshness_seconds", (now - as_utc(arrived)).total_seconds())
+            yield _single(
+                "quantis_data_newest_observation_timestamp_seconds", as_utc(newest).timestamp()
+            )
+        finished = backup.finished_at if backup else None
+        yield _single(
+            "quantis_backup_age_seconds", (now - finished).total_seconds() if finished else math.inf
+        )
+        if finished:
+            yield _single("quantis_backup_last_success_timestamp_seconds", finished.timestamp())
+        if drill is not None:
+            yield _single("quantis_backup_drill_last_success", float(drill.status == "succeeded"))
+            yield _single(
+                "quantis_backup_drill_last_timestamp_seconds", drill.finished_at.timestamp()
+            )
+        yield from self._accuracy_families(champion, summary)
+
+    def _accuracy_families(self, champion, summary) -> Iterator[GaugeMetricFamily]:
+        yield _single(
+            "quantis_accuracy_degradation_factor",
+            self._state.settings.accuracy_degradation_factor,
+        )
+        if champion is None:
+            return
+        version, backtest = champion
+        if backtest is not None:
+            family = _gauge("quantis_champion_backtest_mase", ["version"])
+            family.add_metric([version], backtest)
+            yield family
+        if summary is None:
+            return
+        if summary["mase"] is not None:
+            family = _gauge("quantis_champion_live_mase", ["version"])
+            family.add_metric([version], summary["mase"])
+            yield family
+        coverage = _gauge("quantis_champion_live_coverage_ratio", ["version", "level"])
+        for level, share in summary["coverage"].items():
+            if share is not None:
+                coverage.add_metric([version, level], share)
+        yield coverage
+
+    def _pipeline_families(self, runs) -> Iterator[GaugeMetricFamily]:
+        success = _gauge("quantis_pipeline_last_success_timestamp_seconds", ["job_name"])
+        failed = _gauge("quantis_pipeline_last_run_failed", ["job_name"])
+        seen_success, seen_finished = set(), set()
+        for run in runs:  # newest first
+            job, status = run["job_name"], run["status"]
+            if status == "SUCCESS" and job not in seen_success and run["ended_at"]:
+                success.add_metric([job], run["ended_at"])
+                seen_success.add(job)
+            if status in _FINISHED and job not in seen_finished:
+                failed.add_metric([job], float(status == "FAILURE"))
+                seen_finished.add(job)
+        yield success
+        yield failed
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        up = _gauge("quantis_metrics_source_up", ["source"])
+        champion = self._guarded(up, "registry", self._champion.get)
+        families: list[GaugeMetricFamily] = []
+        self._guarded(up, "database", lambda: families.extend(self._database_families(champion)))
+        runs = self._guarded(up, "dagster", self._runs.get)
+        if runs is not None:
+            families.extend(self._pipeline_families(runs))
+        yield up
+        yield from families
+
+    @staticmethod
+    def _guarded(up: GaugeMetricFamily, source: str, read: Callable[[], Any]) -> Any:
+        try:
+            value = read()
+        except Exception as error:  # a source down must not fail the whole scrape
+            logger.warning("metrics source %s unreadable: %s", source, type(error).__name__)
+            up.add_metric([source], 0.0)
+            return None
+        up.add_metric([source], 1.0)
+        return value
+
+
+def _single(name: str, value: float) -> GaugeMetricFamily:
+    family = _gauge(name)
+    family.add_metric([], value)
+    return family
+
+
+def latest_finished_drill(session) -> BackupRecord | None:
+    """The newest drill that finished, passed or failed."""
+    drills = [d for d in list_backups(session, kind=DRILL_KIND, limit=5).items if d.finished_at]
+    return drills[0] if drills else None

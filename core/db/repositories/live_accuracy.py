@@ -1,0 +1,268 @@
+"""Live accuracy: the forecast points to score, the per-day results, and their summaries.
+
+A day's rows are replaced as a whole (`replace_day`), so materializing a partition twice
+leaves one answer. Summaries combine days by weighting each day's figures with the points
+it scored (a day's MASE is the mean of its scaled errors, so the weighted mean is the mean
+over all points), then average over series as the backtest does.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from core.db.tables import Forecast, LiveAccuracy, Series
+from core.db.types import as_utc
+
+__all__ = [
+    "AccuracyRow",
+    "ForecastPoint",
+    "accuracy_rows",
+    "combine_rows",
+    "daily_summaries",
+    "forecast_points",
+    "recent_summary",
+    "replace_day",
+    "series_summaries",
+    "summarize_rows",
+    "version_summary",
+]
+
+METRICS = ("mase", "smape", "bias", "mae")
+
+
+@dataclass(frozen=True)
+class ForecastPoint:
+    """One stored forecast point: which version forecast what, from which origin."""
+
+    model_version: str
+    series_id: int
+    series_name: str
+    ds: datetime
+    origin: datetime  # the forecast's first target: its history ended before this
+    yhat: float
+    lo: dict[str, float]
+    hi: dict[str, float]
+    forecast_id: int
+
+
+@dataclass(frozen=True)
+class AccuracyRow:
+    """One (model version, series) result of one day, as `replace_day` stores it."""
+
+    model_version: str
+    series_id: int
+    points: int
+    mase: float | None
+    smape: float
+    bias: float
+    mae: float
+    coverage: dict[str, float] = field(default_factory=dict)
+
+
+def _moment(text: str) -> datetime:
+    return as_utc(datetime.fromisoformat(text))
+
+
+def forecast_points(
+    session: Session,
+    *,
+    start: datetime,
+    before: datetime,
+    model_name: str | None = None,
+    series_id: int | None = None,
+) -> list[ForecastPoint]:
+    """Stored points with a target in [start, before). Where one version forecast the same
+    (series, target) more than once, the newest forecast's point counts.
+
+    Targets live inside each forecast's JSON, so every forecast (of the series, when given)
+    is read; fine for thousands of forecasts, a date column for millions.
+    """
+    start, before = as_utc(start), as_utc(before)
+    query = select(Forecast, Series.name).join(Series, Series.id == Forecast.series_id)
+    if model_name is not None:
+        query = query.where(Forecast.model_name == model_name)
+    if series_id is not None:
+        query = query.where(Forecast.series_id == series_id)
+    query = query.order_by(Forecast.created_at, Forecast.id)
+    newest: dict[tuple[str, int, datetime], ForecastPoint] = {}
+    for forecast, name in session.execute(query):
+        if not forecast.payload:
+            continue
+        origin = _moment(forecast.payload[0]["ds"])
+        for point in forecast.payload:
+            ds = _moment(point["ds"])
+            if start <= ds < before:
+                key = (forecast.model_version, forecast.series_id, ds)
+                newest[key] = ForecastPoint(
+                    model_version=forecast.model_version,
+                    series_id=forecast.series_id,
+                    series_name=name,
+                    ds=ds,
+                    origin=origin,
+                    yhat=float(point["yhat"]),
+                    lo=dict(point.get("lo") or {}),
+                    hi=dict(point.get("hi") or {}),
+                    forecast_id=forecast.id,
+                )
+    return sorted(newest.values(), key=lambda p: (p.model_version, p.series_name, p.ds))
+
+
+def _finite(value: float | None) -> float | None:
+    return None if value is None or math.isnan(value) else float(value)
+
+
+def replace_day(
+    session: Session, partition_day: date, model_name: str, rows: Sequence[AccuracyRow]
+) -> int:
+    """Store `rows` as the whole answer of `partition_day` for `model_name`."""
+    session.execute(
+        delete(LiveAccuracy).where(
+            LiveAccuracy.partition_day == partition_day, LiveAccuracy.model_name == model_name
+        )
+    )
+    for row in rows:
+        if row.points < 1:
+            raise ValueError(f"series id {row.series_id}: a result needs at least one point")
+        session.add(
+            LiveAccuracy(
+                partition_day=partition_day,
+                model_name=model_name,
+                model_version=str(row.model_version),
+                series_id=row.series_id,
+                points=row.points,
+                mase=_finite(row.mase),
+                smape=float(row.smape),
+                bias=float(row.bias),
+                mae=float(row.mae),
+                coverage={str(k): float(v) for k, v in row.coverage.items()},
+            )
+        )
+    session.flush()
+    return len(rows)
+
+
+def accuracy_rows(
+    session: Session,
+    *,
+    model_name: str | None = None,
+    model_version: str | None = None,
+    series_id: int | None = None,
+    since: date | None = None,
+) -> list[tuple[LiveAccuracy, str]]:
+    """Stored rows with their series name, oldest day first."""
+    query = select(LiveAccuracy, Series.name).join(Series, Series.id == LiveAccuracy.series_id)
+    if model_name is not None:
+        query = query.where(LiveAccuracy.model_name == model_name)
+    if model_version is not None:
+        query = query.where(LiveAccuracy.model_version == str(model_version))
+    if series_id is not None:
+        query = query.where(LiveAccuracy.series_id == series_id)
+    if since is not None:
+        query = query.where(LiveAccuracy.partition_day >= since)
+    query = query.order_by(LiveAccuracy.partition_day, Series.name)
+    return [(row, name) for row, name in session.execute(query)]
+
+
+def combine_rows(rows: Iterable[LiveAccuracy]) -> dict[str, Any]:
+    """Points-weighted figures of several rows (days) of one series."""
+    rows = list(rows)
+    points = sum(row.points for row in rows)
+    figures: dict[str, Any] = {"points": points}
+    for metric in METRICS:
+        known = [(getattr(row, metric), row.points) for row in rows]
+        if any(value is None for value, _ in known):
+            figures[metric] = None  # an unscalable day makes the whole undefined, never smaller
+        else:
+            figures[metric] = sum(value * n for value, n in known) / points
+    coverage: dict[str, float] = {}
+    for level in sorted({level for row in rows for level in row.coverage}, key=float):
+        weighted = [(row.coverage[level], row.points) for row in rows if level in row.coverage]
+        coverage[level] = sum(v * n for v, n in weighted) / sum(n for _, n in weighted)
+    figures["coverage"] = coverage
+    return figures
+
+
+def series_summaries(
+    rows: Sequence[tuple[LiveAccuracy, str]],
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """(model version, series name) -> combined figures and the days they cover."""
+    grouped: dict[tuple[str, str], list[LiveAccuracy]] = defaultdict(list)
+    for row, name in rows:
+        grouped[(row.model_version, name)].append(row)
+    return {
+        key: combine_rows(group)
+        | {"first_day": group[0].partition_day, "last_day": group[-1].partition_day}
+        for key, group in grouped.items()
+    }
+
+
+def _mean(values: list[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return sum(known) / len(known) if known else None
+
+
+def summarize_rows(rows: Sequence[tuple[LiveAccuracy, str]]) -> dict[str, Any] | None:
+    """Per series combined over days, then the mean over series (series without a MASE are
+    skipped, as in the backtest). None for no rows."""
+    if not rows:
+        return None
+    per_series = series_summaries(rows)
+    days = sorted({row.partition_day for row, _ in rows})
+    summary: dict[str, Any] = {
+        "series": len(per_series),
+        "points": sum(s["points"] for s in per_series.values()),
+        "days": len(days),
+        "first_day": days[0],
+        "last_day": days[-1],
+    }
+    for metric in METRICS:
+        summary[metric] = _mean([s[metric] for s in per_series.values()])
+    levels = sorted({lvl for s in per_series.values() for lvl in s["coverage"]}, key=float)
+    summary["coverage"] = {
+        level: _mean([s["coverage"].get(level) for s in per_series.values()]) for level in levels
+    }
+    return summary
+
+
+def version_summary(
+    session: Session,
+    model_version: str,
+    *,
+    model_name: str | None = None,
+    since: date | None = None,
+) -> dict[str, Any] | None:
+    """One version's live figures over every scored day (from `since`)."""
+    rows = accuracy_rows(session, model_name=model_name, model_version=model_version, since=since)
+    return summarize_rows(rows)
+
+
+def daily_summaries(
+    session: Session,
+    model_version: str,
+    *,
+    model_name: str | None = None,
+    since: date | None = None,
+) -> list[dict[str, Any]]:
+    """One version's figures day by day (oldest first), each as `summarize_rows` gives."""
+    by_day: dict[date, list[tuple[LiveAccuracy, str]]] = defaultdict(list)
+    rows = accuracy_rows(session, model_name=model_name, model_version=model_version, since=since)
+    for row, name in rows:
+        by_day[row.partition_day].append((row, name))
+    return [summarize_rows(day_rows) | {"day": day} for day, day_rows in sorted(by_day.items())]
+
+
+def recent_summary(
+    session: Session, model_version: str, *, model_name: str | None = None, days: int
+) -> dict[str, Any] | None:
+    """A version's figures over its last `days` scored days (None when none was scored)."""
+    rows = accuracy_rows(session, model_name=model_name, model_version=model_version)
+    recent = sorted({row.partition_day for row, _ in rows})[-days:]
+    return summarize_rows([(row, name) for row, name in rows if row.partition_day in recent])

@@ -1,0 +1,185 @@
+"""Monitoring assets: live accuracy of the stored forecasts, and drift of the series.
+
+Both are partitioned by day: partition D scores the actuals timestamped on D (for monthly
+data only the first of the month has any), so a backfill over a range is a click in the UI.
+A partition's rows are replaced as a whole, so re-running one gives one answer.
+"""
+
+from collections import defaultdict
+from datetime import date
+
+import dagster as dg
+
+from core.db.repositories.drift import replace_drift_day
+from core.db.repositories.live_accuracy import accuracy_rows, replace_day, summarize_rows
+from core.settings import get_settings
+from orchestration.defs.monitoring.checks import accuracy_verdicts, coverage_verdicts
+from orchestration.defs.monitoring.mlflow_metrics import (
+    backtest_mases,
+    live_metric_values,
+    log_live_metrics,
+)
+from orchestration.defs.monitoring.policy import MonitoringPolicy
+from orchestration.defs.monitoring.scoring import drift_rows, score_day
+from orchestration.resources import MLflowTracking, OperationalDatabase, StepScratch
+
+__all__ = ["ACCURACY_CHECK", "COVERAGE_CHECK", "live_accuracy", "monitoring_days", "series_drift"]
+
+monitoring_days = dg.DailyPartitionsDefinition(
+    start_date=get_settings().monitoring_start_date.isoformat()
+)
+ACCURACY_CHECK = "live_mase_within_backtest"
+COVERAGE_CHECK = "interval_coverage_near_nominal"
+
+
+def _day(context: dg.AssetExecutionContext) -> date:
+    return date.fromisoformat(context.partition_key)
+
+
+def _version_table(summaries: dict[str, dict], backtests: dict[str, dict]) -> str:
+    lines = ["| version | series | points | live MASE | backtest MASE | sMAPE | bias | coverage |"]
+    lines.append("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for version, s in sorted(summaries.items()):
+        coverage = ", ".join(f"{k}%: {v:.2f}" for k, v in s["coverage"].items() if v is not None)
+        mase = "n/a" if s["mase"] is None else f"{s['mase']:.3f}"
+        reference = backtests[version]["backtest_mase"]
+        reference = "n/a" if reference is None else f"{reference:.3f}"
+        lines.append(
+            f"| {version} | {s['series']} | {s['points']} | {mase} | {reference} | "
+            f"{s['smape']:.2f} | {s['bias']:.3g} | {coverage} |"
+        )
+    return "\n".join(lines)
+
+
+def _check_results(summaries, backtests, policy: MonitoringPolicy) -> list[dg.AssetCheckResult]:
+    accuracy = accuracy_verdicts(
+        {v: s["mase"] for v, s in summaries.items()},
+        {v: b["backtest_mase"] for v, b in backtests.items()},
+        policy.degradation_factor,
+    )
+    coverage = coverage_verdicts(
+        {v: s["coverage"] for v, s in summaries.items()}, policy.coverage_tolerance
+    )
+    degraded = [v.model_version for v in accuracy if v.degraded]
+    off = [f"{v.model_version}@{v.level}%" for v in coverage if v.off]
+    return [
+        dg.AssetCheckResult(
+            check_name=ACCURACY_CHECK,
+            passed=not degraded,
+            severity=dg.AssetCheckSeverity.WARN,
+            description=f"live MASE above {policy.degradation_factor}x backtest MASE: "
+            f"{', '.join(degraded) or 'none'}",
+            metadata={
+                "degraded_versions": ", ".join(degraded) or "none",
+                "verdicts": dg.MetadataValue.json([v.__dict__ for v in accuracy]),
+            },
+        ),
+        dg.AssetCheckResult(
+            check_name=COVERAGE_CHECK,
+            passed=not off,
+            severity=dg.AssetCheckSeverity.WARN,
+            description=f"coverage more than {policy.coverage_tolerance} from nominal: "
+            f"{', '.join(off) or 'none'}",
+            metadata={
+                "off": ", ".join(off) or "none",
+                "verdicts": dg.MetadataValue.json([v.__dict__ for v in coverage]),
+            },
+        ),
+    ]
+
+
+@dg.asset(
+    group_name="monitoring",
+    partitions_def=monitoring_days,
+    description="Stored forecasts against the actuals timestamped on the partition's day, per "
+    "model version and series: MASE (scaled as in the backtest), sMAPE, bias, coverage per "
+    "level. Stored in the operational DB and logged to each version's MLflow run.",
+    check_specs=[
+        dg.AssetCheckSpec(
+            ACCURACY_CHECK,
+            asset="live_accuracy",
+            description="Live MASE is at most the degradation factor times the "
+            "version's backtest MASE.",
+        ),
+        dg.AssetCheckSpec(
+            COVERAGE_CHECK,
+            asset="live_accuracy",
+            description="Live interval coverage is within the tolerance of its nominal level.",
+        ),
+    ],
+)
+def live_accuracy(
+    context: dg.AssetExecutionContext,
+    database: OperationalDatabase,
+    mlflow_tracking: MLflowTracking,
+    monitoring_policy: MonitoringPolicy,
+    scratch: StepScratch,
+) -> dg.MaterializeResult:
+    day, model_name = _day(context), mlflow_tracking.model_name
+    with database.session() as session:
+        score = score_day(session, day, model_name)
+        replace_day(session, day, model_name, score.rows)
+        by_version = defaultdict(list)
+        for row, name in accuracy_rows(session, model_name=model_name, since=day):
+            if row.partition_day == day:
+                by_version[row.model_version].append((row, name))
+        summaries = {version: summarize_rows(rows) for version, rows in by_version.items()}
+    registry = mlflow_tracking.registry()
+    backtests = backtest_mases(registry, summaries)
+    for version, summary in summaries.items():
+        run_id = backtests[version]["run_id"]
+        if run_id:
+            log_live_metrics(registry, run_id, day, live_metric_values(summary))
+        else:
+            context.log.warning("version %s is not in the registry; no MLflow metrics", version)
+    context.log.info(
+        "%s: %d points scored, %d pending, %d version(s)",
+        day, score.scored_points, score.pending_points, len(summaries),
+    )  # fmt: skip
+    metadata = {
+        "scored_points": score.scored_points,
+        "pending_points": score.pending_points,
+        "series": len({row.series_id for row in score.rows}),
+        "versions": ", ".join(sorted(summaries)) or "none",
+        "by_version": dg.MetadataValue.md(_version_table(summaries, backtests)),
+    }
+    return dg.MaterializeResult(
+        metadata=metadata, check_results=_check_results(summaries, backtests, monitoring_policy)
+    )
+
+
+@dg.asset(
+    group_name="monitoring",
+    partitions_def=monitoring_days,
+    description="Per series, as of the partition's day: level shift and spread ratio of the "
+    "recent window against the history before it (models.drift), and staleness.",
+)
+def series_drift(
+    context: dg.AssetExecutionContext,
+    database: OperationalDatabase,
+    monitoring_policy: MonitoringPolicy,
+    scratch: StepScratch,
+) -> dg.MaterializeResult:
+    day, policy = _day(context), monitoring_policy
+    with database.session() as session:
+        rows = drift_rows(
+            session,
+            day,
+            window=policy.drift_window,
+            reference_windows=policy.drift_reference_windows,
+            level_threshold=policy.drift_level_threshold,
+            spread_threshold=policy.drift_spread_threshold,
+            stale_periods=policy.stale_periods,
+        )
+        replace_drift_day(session, day, rows)
+    drifted = sorted(r.series_id for r in rows if r.drifted)
+    stale = sorted(r.series_id for r in rows if r.stale)
+    return dg.MaterializeResult(
+        metadata={
+            "series": len(rows),
+            "drifted": len(drifted),
+            "stale": len(stale),
+            "drifted_series_ids": dg.MetadataValue.json(drifted[:50]),
+            "stale_series_ids": dg.MetadataValue.json(stale[:50]),
+        }
+    )

@@ -1,0 +1,114 @@
+"""The operational gauges on `/metrics`, read from the database, registry and Dagster."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, date, datetime
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from served_model import register_champion
+
+from api.operational_metrics import OPERATIONAL_METRICS, OperationalCollector
+from core.backup import catalog
+from core.db.engine import make_engine, session_scope
+from core.db.repositories.backups import record_backup_finished, record_backup_started
+from core.db.repositories.live_accuracy import AccuracyRow, replace_day
+from core.db.repositories.observations import upsert_observations
+from core.db.repositories.series import create_series
+
+
+def _samples(text: str) -> dict[tuple[str, tuple], float]:
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_empty_platform_reports_no_backup_and_an_unreachable_dagster(client):
+    samples = _samples(client.get("/metrics").text)
+    assert samples[("quantis_backup_age_seconds", ())] == math.inf
+    assert samples[("quantis_metrics_source_up", (("source", "database"),))] == 1.0
+    assert samples[("quantis_metrics_source_up", (("source", "dagster"),))] == 0.0
+    assert ("quantis_data_freshness_seconds", ()) not in samples  # no observation yet
+    assert samples[("quantis_accuracy_degradation_factor", ())] == 1.5
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_gauges_follow_data_backups_drills_and_champion_accuracy(client, api_settings, tmp_path):
+    registry = register_champion(
+        api_settings.mlflow_tracking_uri,
+        api_settings.registered_model_name,
+        tmp_path / "artifacts",
+        0.8,
+    )
+    engine = make_engine(api_settings.database_url)
+    with session_scope(engine) as session:
+        series = create_series(session, "a", "D")
+        upsert_observations(session, [(series.id, datetime(2026, 1, 1, tzinfo=UTC), 1.0)])
+        record_backup_started(session, backup_id="b1", kind=catalog.BACKUP_KIND, location="x")
+        record_backup_finished(session, "b1", status="succeeded")
+        row = AccuracyRow("1", series.id, 2, 1.2, 10.0, 0.0, 1.0, {"80": 0.75})
+        replace_day(session, date(2026, 1, 1), registry.model_name, [row])
+    engine.dispose()
+    catalog.record_drill(api_settings.database_url, "d1", "x", False, {"error": "test"})
+
+    samples = _samples(client.get("/metrics").text)
+    assert 0 <= samples[("quantis_data_freshness_seconds", ())] < 60
+    assert samples[("quantis_data_newest_observation_timestamp_seconds", ())] == (
+        datetime(2026, 1, 1, tzinfo=UTC).timestamp()
+    )
+    assert 0 <= samples[("quantis_backup_age_seconds", ())] < 60
+    assert samples[("quantis_backup_drill_last_success", ())] == 0.0
+    assert samples[("quantis_champion_live_mase", (("version", "1"),))] == pytest.approx(1.2)
+    assert samples[("quantis_champion_backtest_mase", (("version", "1"),))] == pytest.approx(0.8)
+    level = (("level", "80"), ("version", "1"))
+    assert samples[("quantis_champion_live_coverage_ratio", level)] == 0.75
+    exported = {name for name, _ in samples}
+    assert exported <= set(OPERATIONAL_METRICS) | _request_metrics(exported)
+
+
+def _request_metrics(names: set[str]) -> set[str]:
+    return {n for n in names if n.startswith(("quantis_api_", "python_", "process_"))}
+
+
+def test_pipeline_gauges_take_the_newest_run_of_each_job():
+    runs = [  # newest first, as Dagster lists them
+        {"job_name": "retrain", "status": "FAILURE", "ended_at": 300.0},
+        {"job_name": "retrain", "status": "SUCCESS", "ended_at": 200.0},
+        {"job_name": "backup", "status": "STARTED", "ended_at": None},
+        {"job_name": "backup", "status": "SUCCESS", "ended_at": 100.0},
+        {"job_name": "retrain", "status": "SUCCESS", "ended_at": 50.0},
+    ]
+    families = {f.name: f for f in OperationalCollector(state=None)._pipeline_families(runs)}
+    success = {s.labels["job_name"]: s.value for s in families[
+        "quantis_pipeline_last_success_timestamp_seconds"].samples}  # fmt: skip
+    failed = {
+        s.labels["job_name"]: s.value for s in families["quantis_pipeline_last_run_failed"].samples
+    }
+    assert success == {"retrain": 200.0, "backup": 100.0}
+    assert failed == {"retrain": 1.0, "backup": 0.0}
+
+
+def test_cached_sources_are_read_once_per_interval():
+    calls = []
+
+    class Pipeline:
+        def latest_runs(self, limit):
+            calls.append(limit)
+            if len(calls) == 1:
+                raise RuntimeError("dagster down")
+            return []
+
+    class State:
+        pipeline = Pipeline()
+
+    collector = OperationalCollector(State(), cache_s=3600)
+    with pytest.raises(RuntimeError):
+        collector._runs.get()
+    assert collector._runs.get() == []  # a failure is not cached: retried next scrape
+    assert collector._runs.get() == []  # a success is, for cache_s
+    assert len(calls) == 2
