@@ -18,6 +18,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from core.settings import Settings, get_settings
+from quantis.failures import UserError
 
 __all__ = ["up"]
 
@@ -42,6 +43,28 @@ def prepare(settings: Settings, *, demo_data: bool) -> None:
     upgrade(settings.database_url)
     if demo_data and seed_landing_with_tourism(settings):
         console.print(f"Seeded the landing area with the Tourism {DEMO_DATASET} data set.")
+    elif not _has_data(settings):
+        raise UserError(
+            f"no data: the landing area {settings.landing_url} has no files and the database "
+            "no observations; put CSV or Parquet files there",
+            run="quantis up (without --no-demo-data, for the Tourism demo data)",
+        )
+
+
+def _has_data(settings: Settings) -> bool:
+    from core.db.engine import make_engine, session_scope
+    from core.db.repositories.observations import count_observations
+    from core.storage import open_object_store
+
+    landing = open_object_store(settings.landing_url, s3_endpoint_url=settings.s3_endpoint_url)
+    if landing.list():
+        return True
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(engine) as session:
+            return count_observations(session) > 0
+    finally:
+        engine.dispose()
 
 
 def run_with_progress(settings: Settings, job_name: str = "quantis_pipeline"):
