@@ -37,9 +37,10 @@ def main(
 
 
 def _mount() -> None:
-    from quantis.commands import apikey, backup, config, db, evaluate, model, serve, up
+    from quantis.commands import apikey, backup, config, db, evaluate, model, serve, status, up
 
     app.command(name="up")(up.up)
+    app.command(name="status")(status.status)
     app.command(name="evaluate")(evaluate.evaluate)
     app.add_typer(model.app, name="model")
     app.add_typer(db.app, name="db")

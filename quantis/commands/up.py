@@ -11,6 +11,7 @@ goes to a file under `<home>/logs/` (`--verbose` also shows it). The parts live 
 from __future__ import annotations
 
 import signal
+import threading
 import time
 from typing import Annotated
 
@@ -20,6 +21,7 @@ from rich.console import Console
 from core.settings import Settings, get_settings
 from quantis.launch.decision import run_pipeline_once
 from quantis.launch.progress import outcome_table, run_with_progress
+from quantis.launch.services import remove_status_file, supervise, write_status_file
 from quantis.launch.startup import (
     active_model_server,
     first_admin_key,
@@ -28,6 +30,7 @@ from quantis.launch.startup import (
     start_services,
     stop_model_server,
 )
+from quantis.launch.supervisor import Started, Supervisor
 from quantis.run_log import new_log_path, output_to_log
 
 __all__ = ["up"]
@@ -112,18 +115,28 @@ def _serve(console: Console, settings: Settings, *, dagster_port: int, mlflow_po
             "More keys: quantis apikey create --name NAME --scope read",
             soft_wrap=True,
         )
-    console.print("\nPress Ctrl-C to stop everything.")
+    console.print("\nPress Ctrl-C to stop everything. `quantis status` shows what runs.")
+    supervisor = Supervisor(
+        lambda line: console.print(f"{time.strftime('%H:%M:%S')} {line}", soft_wrap=True),
+        on_change=lambda _service: write_status_file(settings, supervisor),
+    )
+    supervise(settings, stack, supervisor, _model_server_started(settings))
 
     def _interrupt(*_):
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        while True:
-            time.sleep(1)
+        supervisor.watch(threading.Event())
     except KeyboardInterrupt:
         console.print("Stopping ...")
     finally:
         stack.stop()
         stop_model_server(active_model_server(settings)[1])
+        remove_status_file(settings)
         console.print("Stopped every process `quantis up` started.")
+
+
+def _model_server_started(settings: Settings) -> Started | None:
+    url, pid = active_model_server(settings)
+    return Started(pid, url, None) if pid else None

@@ -12,6 +12,7 @@ from quantis.commands import serve
 # Command path -> (arguments after it, exit code, a phrase the output must hold).
 EXPECTED = {
     "up": (["--once", "--no-demo-data"], 1, "no data: the landing area"),
+    "status": ([], 0, "Nothing runs: start it with `quantis up`"),
     "evaluate": ([], 2, "pass exactly one of --data or --dataset"),
     "model list": ([], 0, "No versions of 'quantis-forecaster' yet"),
     "model promote": (["1"], 1, "has no version '1'"),

@@ -132,8 +132,15 @@ def test_local_stack_starts_the_uis_and_stops_them(isolated_settings):
             assert response.status == 200
         with urllib.request.urlopen(f"{mlflow_url}/health", timeout=10) as response:
             assert response.status == 200
-        pids = [p.pid for p in stack.processes.values()]
         assert all(stack.running().values())
+        # What the supervisor does after an exit: the server starts again the same way.
+        killed = stack.processes["api"].pid
+        os.killpg(killed, signal.SIGKILL)
+        restarted = stack.restart("api")
+        assert restarted.pid != killed and not is_alive(killed)
+        with urllib.request.urlopen(f"{api_url}/health", timeout=10) as response:
+            assert response.status == 200
+        pids = [p.pid for p in stack.processes.values()]
     finally:
         stack.stop()
     assert not any(is_alive(pid) for pid in pids)
