@@ -35,11 +35,7 @@ function bandFill(index: number): string {
   return `rgba(192, 57, 43, ${BAND_ALPHA[Math.min(index, BAND_ALPHA.length - 1)]})`;
 }
 
-function chartOptions(
-  columns: ChartColumns,
-  width: number,
-  report: YAxisReport,
-): uPlot.Options {
+function chartOptions(columns: ChartColumns, width: number, report: YAxisReport): uPlot.Options {
   const value = (_u: uPlot, v: number | null) => (v === null ? "—" : formatNumber(v));
   const edges: uPlot.Series[] = columns.bands.flatMap((band) => [
     { label: `${band.level}% lower`, stroke: "transparent", value, points: { show: false } },
