@@ -17,19 +17,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from core.db.engine import make_engine, session_scope
-from core.db.migrate import upgrade
-from core.db.repositories.api_keys import create_api_key
-from core.processes import (
-    free_port,
-    log_tail,
-    start_process,
-    stop_process_group,
-    wait_until_healthy,
-)
-from core.settings import load_settings
-from quantis.commands.serve import api_command
-
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
@@ -82,49 +69,28 @@ class FakeDagster:
 
 
 @pytest.fixture
-def running_api(tmp_path, fresh_db_url, model_server):
-    url = fresh_db_url("sqlite")
-    upgrade(url)
-    settings = load_settings(database_url=url)
-    engine = make_engine(url)
-    with session_scope(engine) as session:
-        _, key = create_api_key(
-            session,
-            name="schemathesis",
-            scopes=["read", "write", "admin"],
-            secret_key=settings.secret_key.get_secret_value(),
-        )
-    engine.dispose()
-    port = free_port()
+def running_api(scratch_database, api_process, model_server):
+    url, key = scratch_database("read", "write", "admin")
     with FakeDagster() as dagster:
-        environment = {
-            "QUANTIS_DATABASE_URL": url,
-            "QUANTIS_MODEL_SERVER_URL": model_server.url,
-            "QUANTIS_DAGSTER_URL": dagster.url,
-            "QUANTIS_API_RATE_LIMIT_PER_MINUTE": "1000000",
-            "QUANTIS_API_RATE_LIMIT_BURST": "100000",
-            "QUANTIS_FRONTEND_DIR": str(tmp_path / "no-frontend"),
-        }
-        process = start_process(
-            api_command("127.0.0.1", port), tmp_path / "api.log", env=environment, cwd=REPO
+        base = api_process(
+            {
+                "QUANTIS_DATABASE_URL": url,
+                "QUANTIS_MODEL_SERVER_URL": model_server.url,
+                "QUANTIS_DAGSTER_URL": dagster.url,
+                "QUANTIS_API_RATE_LIMIT_PER_MINUTE": "1000000",
+                "QUANTIS_API_RATE_LIMIT_BURST": "100000",
+            }
         )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            assert wait_until_healthy(f"{base}/health", timeout_s=60, pid=process.pid), log_tail(
-                process.log_path
-            )
-            # The first registry call creates MLflow's tables: not within a test's timeout.
-            warm_up = httpx.get(
-                f"{base}/api/v1/models", headers={"Authorization": f"Bearer {key}"}, timeout=120
-            )
-            assert warm_up.status_code == 200, warm_up.text
-            yield base, key, process.log_path
-        finally:
-            stop_process_group(process.pid)
+        # The first registry call creates MLflow's tables: not within a test's timeout.
+        warm_up = httpx.get(
+            f"{base}/api/v1/models", headers={"Authorization": f"Bearer {key}"}, timeout=120
+        )
+        assert warm_up.status_code == 200, warm_up.text
+        yield base, key
 
 
 def test_schemathesis_finds_no_failure(running_api, tmp_path):
-    base, key, _api_log = running_api
+    base, key = running_api
     command = [
         str(Path(sys.executable).with_name("schemathesis")),
         "--config-file", str(Path(__file__).with_name("schemathesis.toml")),

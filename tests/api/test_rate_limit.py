@@ -13,18 +13,6 @@ import pytest
 import redis
 
 from api.rate_limit import RateLimiter
-from core.db.engine import make_engine, session_scope
-from core.db.migrate import upgrade
-from core.db.repositories.api_keys import create_api_key
-from core.processes import (
-    free_port,
-    log_tail,
-    start_process,
-    stop_process_group,
-    wait_until_healthy,
-)
-from core.settings import load_settings
-from quantis.commands.serve import api_command
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 REPO = Path(__file__).resolve().parents[2]
@@ -68,19 +56,10 @@ def test_limiters_sharing_redis_share_one_limit(redis_namespace):
 
 
 @pytest.mark.slow
-def test_two_api_processes_share_one_limit_through_redis(tmp_path, redis_namespace):
-    url = f"sqlite:///{tmp_path / 'api.db'}"
-    upgrade(url)
-    settings = load_settings(database_url=url)
-    engine = make_engine(url)
-    with session_scope(engine) as session:
-        _, key = create_api_key(
-            session,
-            name="shared",
-            scopes=["read"],
-            secret_key=settings.secret_key.get_secret_value(),
-        )
-    engine.dispose()
+def test_two_api_processes_share_one_limit_through_redis(
+    scratch_database, api_process, redis_namespace
+):
+    url, key = scratch_database("read")
     burst = 5
     environment = {
         "QUANTIS_DATABASE_URL": url,
@@ -88,29 +67,14 @@ def test_two_api_processes_share_one_limit_through_redis(tmp_path, redis_namespa
         "QUANTIS_API_RATE_LIMIT_BURST": str(burst),
         "QUANTIS_API_RATE_LIMIT_STORAGE_URL": REDIS_URL,
         "QUANTIS_API_RATE_LIMIT_NAMESPACE": redis_namespace,
-        "QUANTIS_FRONTEND_DIR": str(tmp_path / "no-frontend"),
     }
-    processes, bases = [], []
-    try:
-        for index in range(2):
-            port = free_port()
-            process = start_process(
-                api_command("127.0.0.1", port), tmp_path / f"api-{index}.log", env=environment,
-                cwd=REPO,
-            )  # fmt: skip
-            processes.append(process)
-            bases.append(f"http://127.0.0.1:{port}")
-            healthy = wait_until_healthy(f"{bases[-1]}/health", timeout_s=60, pid=process.pid)
-            assert healthy, log_tail(process.log_path)
-        headers = {"X-API-Key": key}
-        started = time.monotonic()
-        statuses = [
-            httpx.get(f"{bases[i % 2]}/api/v1/series", headers=headers, timeout=30).status_code
-            for i in range(burst + 2)
-        ]
-        assert time.monotonic() - started < 50  # all within one window
-    finally:
-        for process in processes:
-            stop_process_group(process.pid)
+    bases = [api_process(environment), api_process(environment)]
+    headers = {"X-API-Key": key}
+    started = time.monotonic()
+    statuses = [
+        httpx.get(f"{bases[i % 2]}/api/v1/series", headers=headers, timeout=30).status_code
+        for i in range(burst + 2)
+    ]
+    assert time.monotonic() - started < 50  # all within one window
     # Alternating between the two processes, the key still gets `burst` requests in all.
     assert statuses == [200] * burst + [429, 429], statuses
