@@ -40,8 +40,9 @@ def status() -> None:
         console.print(f"Nothing runs: start it with `quantis up`. Served model: {model}.")
         return
     table = Table(title=f"quantis up (pid {state['up_pid']})")
-    for column in ("service", "state", "address", "pid", "log"):
-        table.add_column(column)
+    for column in ("service", "state", "address", "pid"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("log", overflow="fold")
     for name, service in state["services"].items():
         alive = is_alive(int(service["pid"]))
         shown = "gave up" if service["given_up"] else ("running" if alive else "restarting")

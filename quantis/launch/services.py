@@ -90,6 +90,7 @@ def _model_server_start(settings: Settings):
                 if active is None or not active.bento_tag:
                     raise RuntimeError("no active local deployment to serve")
                 details = dict(active.details or {})
+                _wait_for_port(settings.model_server_host, details.get("port"))
                 server = start_model_server(
                     active.bento_tag,
                     model_tag=details["model_tag"],
@@ -107,6 +108,15 @@ def _model_server_start(settings: Settings):
         return Started(server.pid, server.url, server.log_path)
 
     return start
+
+
+def _wait_for_port(host: str, port: int | None, timeout_s: float = 15.0) -> None:
+    """Give the killed server's port a moment to be released, so the address stays."""
+    from core.processes import port_is_free
+
+    deadline = time.monotonic() + timeout_s
+    while port and not port_is_free(host, port) and time.monotonic() < deadline:
+        time.sleep(0.5)
 
 
 def supervise(
