@@ -4,6 +4,7 @@ on with a clear message; `quantis status` shows what runs."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -11,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -35,6 +37,20 @@ def _forecast(url: str) -> httpx.Response:
     }
     body = {"series": [series], "horizon": 3, "levels": [80]}
     return httpx.post(f"{url}/forecast", json=body, timeout=30)
+
+
+def _descendants(pid: int) -> list[int]:
+    """Pids of every process below `pid` (from /proc), deepest last."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+    found, frontier = [], [pid]
+    while frontier:
+        children = [child for child, parent in parents.items() if parent in frontier]
+        found += children
+        frontier = children
+    return found
 
 
 def _watching(supervisor: Supervisor):
@@ -69,6 +85,9 @@ def test_a_killed_model_server_is_back_and_forecasting(tiny_model_dir, tmp_path)
     try:
         assert _forecast(server.url).status_code == 200
         killed = server.process.pid
+        # `bentoml serve` runs its worker in a session of its own: a SIGKILL of the server's
+        # group leaves it behind (still holding the port), so the test ends it by pid.
+        orphans = _descendants(killed)
         os.killpg(killed, signal.SIGKILL)
         server.process = None
         started = time.monotonic()
@@ -83,6 +102,9 @@ def test_a_killed_model_server_is_back_and_forecasting(tiny_model_dir, tmp_path)
         stop.set()
         thread.join(timeout=10)
         server.stop()
+        for pid in locals().get("orphans", []):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
 
 def test_a_server_that_crashes_at_start_is_given_up_on(tmp_path):
