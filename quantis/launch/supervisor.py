@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.processes import is_alive
+from core.processes import descendants, end_leftovers, is_alive
 
 __all__ = ["Service", "Started", "Supervisor"]
 
@@ -37,6 +37,8 @@ class Service:
     started_at: float = field(default_factory=time.monotonic)
     next_attempt: float | None = None  # when a restart is due, once an exit was noticed
     given_up: bool = False
+    # Its processes outside its group (as of its start), ended when it dies without them.
+    helpers: list[tuple[int, str]] = field(default_factory=list)
 
 
 class Supervisor:
@@ -61,7 +63,7 @@ class Supervisor:
         self.services: dict[str, Service] = {}
 
     def add(self, name: str, start: Callable[[], Started], current: Started) -> Service:
-        self.services[name] = Service(name, start, current)
+        self.services[name] = Service(name, start, current, helpers=descendants(current.pid))
         return self.services[name]
 
     def _backoff(self, failures: int) -> float:
@@ -77,6 +79,8 @@ class Supervisor:
         self.on_change(service)
 
     def _noticed_exit(self, service: Service, now: float) -> None:
+        # A server killed outright leaves workers of other sessions behind, holding its port.
+        end_leftovers(service.helpers)
         if now - service.started_at >= self.stable_after_s:
             service.failures = 0  # it ran long enough: a fresh start of the count
         service.failures += 1
@@ -107,6 +111,7 @@ class Supervisor:
             )
             return
         service.current, service.started_at, service.next_attempt = started, now, None
+        service.helpers = descendants(started.pid)
         where = f" at {started.url}" if started.url else ""
         self.say(f"{service.name} is back (pid {started.pid}){where}")
         self.on_change(service)

@@ -4,7 +4,6 @@ on with a clear message; `quantis status` shows what runs."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import signal
@@ -12,13 +11,12 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 from served_model import RunningModelServer, tiny_panel
 
-from core.processes import free_port, is_alive
+from core.processes import descendants, end_leftovers, free_port, is_alive
 from core.settings import get_settings
 from quantis import cli
 from quantis.launch.services import status_file
@@ -37,20 +35,6 @@ def _forecast(url: str) -> httpx.Response:
     }
     body = {"series": [series], "horizon": 3, "levels": [80]}
     return httpx.post(f"{url}/forecast", json=body, timeout=30)
-
-
-def _descendants(pid: int) -> list[int]:
-    """Pids of every process below `pid` (from /proc), deepest last."""
-    parents: dict[int, int] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError, IndexError, ValueError):
-            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-    found, frontier = [], [pid]
-    while frontier:
-        children = [child for child, parent in parents.items() if parent in frontier]
-        found += children
-        frontier = children
-    return found
 
 
 def _watching(supervisor: Supervisor):
@@ -82,12 +66,15 @@ def test_a_killed_model_server_is_back_and_forecasting(tiny_model_dir, tmp_path)
     supervisor = Supervisor(lines.append, first_backoff_s=0.5)
     supervisor.add("model-server", start, Started(server.process.pid, server.url))
     stop, thread = _watching(supervisor)
+    leftover: list[tuple[int, str]] = []
     try:
         assert _forecast(server.url).status_code == 200
         killed = server.process.pid
         # `bentoml serve` runs its worker in a session of its own: a SIGKILL of the server's
-        # group leaves it behind (still holding the port), so the test ends it by pid.
-        orphans = _descendants(killed)
+        # group leaves it behind, holding the port; the supervisor ends it.
+        leftover.extend(descendants(killed))
+        workers = [pid for pid, _ in leftover]
+        assert workers
         os.killpg(killed, signal.SIGKILL)
         server.process = None
         started = time.monotonic()
@@ -95,6 +82,7 @@ def test_a_killed_model_server_is_back_and_forecasting(tiny_model_dir, tmp_path)
         assert f"model-server (pid {killed}) exited" in exited
         back = _wait_for(lines, "is back", BACK_WITHIN_S)
         assert server.url in back and not is_alive(killed)
+        assert not any(is_alive(pid) for pid in workers), "the old workers are gone"
         assert _forecast(server.url).status_code == 200
         assert time.monotonic() - started < BACK_WITHIN_S
         assert len(lines) == 2, lines  # one line for the exit, one for the return
@@ -102,9 +90,7 @@ def test_a_killed_model_server_is_back_and_forecasting(tiny_model_dir, tmp_path)
         stop.set()
         thread.join(timeout=10)
         server.stop()
-        for pid in locals().get("orphans", []):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
+        end_leftovers(leftover)  # only if the supervisor did not
 
 
 def test_a_server_that_crashes_at_start_is_given_up_on(tmp_path):
