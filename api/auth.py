@@ -1,16 +1,12 @@
 """API keys on requests: where the key is read, who the caller is, scopes and rate limits.
 
 Scopes nest: `admin` may do what `write` may, and `write` what `read` may. A key is sent as
-`Authorization: Bearer <key>` or `X-API-Key: <key>`. Each key gets a token bucket of
-`burst` requests refilled at `per_minute`; an empty bucket answers 429 with `Retry-After`.
-The buckets live in the process, so each API worker limits on its own.
+`Authorization: Bearer <key>` or `X-API-Key: <key>`. Each key's requests are rate limited
+(`api.rate_limit`); over the limit the answer is 429 with `Retry-After`.
 """
 
 from __future__ import annotations
 
-import math
-import threading
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from core.db.repositories.audit import append_audit
 
-__all__ = ["SCOPES", "Caller", "RateLimiter", "grants", "key_from_headers"]
+__all__ = ["SCOPES", "Caller", "grants", "key_from_headers"]
 
 SCOPES = ("read", "write", "admin")
 _IMPLIED = {"read": {"read"}, "write": {"read", "write"}, "admin": {"read", "write", "admin"}}
@@ -66,29 +62,3 @@ class Caller:
             details=details,
             request_id=self.request_id,
         )
-
-
-class RateLimiter:
-    """Token buckets per key id: `burst` tokens, refilled at `per_minute` per minute."""
-
-    def __init__(self, per_minute: float, burst: float) -> None:
-        if per_minute <= 0 or burst < 1:
-            raise ValueError(
-                f"rate limit needs per_minute > 0 and burst >= 1, got {per_minute}, {burst}"
-            )
-        self.rate = per_minute / 60.0
-        self.burst = burst
-        self._buckets: dict[int, tuple[float, float]] = {}
-        self._lock = threading.Lock()
-
-    def acquire(self, key_id: int) -> int | None:
-        """Take a token; None when allowed, else the seconds to wait (for `Retry-After`)."""
-        now = time.monotonic()
-        with self._lock:
-            tokens, updated = self._buckets.get(key_id, (self.burst, now))
-            tokens = min(self.burst, tokens + (now - updated) * self.rate)
-            if tokens >= 1:
-                self._buckets[key_id] = (tokens - 1, now)
-                return None
-            self._buckets[key_id] = (tokens, now)
-            return max(1, math.ceil((1 - tokens) / self.rate))

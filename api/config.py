@@ -22,6 +22,8 @@ class ApiOptions:
 
     rate_limit_per_minute: float = 600.0
     rate_limit_burst: float = 100.0
+    rate_limit_storage_url: str = "memory://"
+    rate_limit_namespace: str = "quantis"
     dagster_url: str = "http://127.0.0.1:3000"
     dagster_timeout_s: float = 10.0
     dagster_location: str = "quantis"
@@ -36,6 +38,8 @@ class ApiOptions:
         return cls(
             rate_limit_per_minute=settings.api_rate_limit_per_minute,
             rate_limit_burst=settings.api_rate_limit_burst,
+            rate_limit_storage_url=settings.api_rate_limit_storage_url,
+            rate_limit_namespace=settings.api_rate_limit_namespace,
             dagster_url=settings.dagster_url,
             frontend_dir=Path(os.environ.get("QUANTIS_FRONTEND_DIR") or defaults.frontend_dir),
         )

@@ -8,6 +8,7 @@ gets only the request id to quote.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -35,6 +36,9 @@ _HTTP_CODES = {
     429: "rate_limited",
     503: "unavailable",
 }
+
+
+_HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
 
 class ApiError(Exception):
@@ -78,9 +82,29 @@ async def _invalid_request(_request: Request, error: RequestValidationError) -> 
     return _respond(422, "invalid_input", f"the request is invalid at: {where}", details)
 
 
-async def _http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+def _allowed_methods(request: Request) -> list[str]:
+    """The methods the OpenAPI document lists for the request's path. Starlette's own `Allow`
+    names only the first route whose path matched, and GET and POST of one path are two
+    routes here; `/models/rollback` also fits `/models/{version}`, and the template with
+    fewer parameters is the resource the path names."""
+    path = request.scope.get("path", "")
+    matches = []
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, path):
+            matches.append((template.count("{"), operations))
+    if not matches:
+        return []
+    _, operations = min(matches, key=lambda match: match[0])
+    return sorted(method.upper() for method in operations if method in _HTTP_METHODS)
+
+
+async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
     code = _HTTP_CODES.get(error.status_code, "http_error")
-    return _respond(error.status_code, code, str(error.detail), None, error.headers)
+    headers = dict(error.headers or {})
+    if error.status_code == 405 and (allowed := _allowed_methods(request)):
+        headers["Allow"] = ", ".join(allowed)
+    return _respond(error.status_code, code, str(error.detail), None, headers or None)
 
 
 async def _not_found(_request: Request, error: RecordNotFoundError) -> JSONResponse:

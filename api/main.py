@@ -13,7 +13,6 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.auth import RateLimiter
 from api.config import ApiOptions
 from api.errors import install_error_handlers
 from api.logging import configure_logging
@@ -22,6 +21,7 @@ from api.middleware import RequestContextMiddleware
 from api.model_server import ModelServerClient
 from api.operational_metrics import OperationalCollector
 from api.pipeline import DagsterClient
+from api.rate_limit import RateLimiter
 from api.routes import (
     API_PREFIX,
     accuracy,
@@ -50,7 +50,12 @@ def build_state(settings: Settings, options: ApiOptions) -> ApiState:
         sessions=make_session_factory(engine),
         model_server=ModelServerClient(settings, engine, cache_s=options.endpoint_cache_s),
         pipeline=DagsterClient(options.dagster_url, timeout_s=options.dagster_timeout_s),
-        rate_limiter=RateLimiter(options.rate_limit_per_minute, options.rate_limit_burst),
+        rate_limiter=RateLimiter(
+            options.rate_limit_per_minute,
+            options.rate_limit_burst,
+            storage_url=options.rate_limit_storage_url,
+            namespace=options.rate_limit_namespace,
+        ),
         metrics=ApiMetrics(),
     )
 

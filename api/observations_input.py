@@ -44,13 +44,15 @@ def _problem(loc: Sequence[Any], kind: str, message: str) -> dict[str, Any]:
     return {"loc": list(loc), "message": message, "type": kind}
 
 
-def _reject(summary: str, problems: list[dict[str, Any]]) -> ApiError:
+def _reject(
+    summary: str, problems: list[dict[str, Any]], *, status: int = 422, code: str = "invalid_rows"
+) -> ApiError:
     shown = problems[:MAX_REPORTED_ERRORS]
     more = len(problems) - len(shown)
     suffix = f" (first {len(shown)} listed)" if more else ""
     return ApiError(
-        422,
-        "invalid_rows",
+        status,
+        code,
         f"{summary}: {len(problems)} problem(s){suffix}; nothing was written",
         {"errors": shown, "error_count": len(problems)},
     )
@@ -161,7 +163,10 @@ def _series_ids(
             for row in rows_by_name[name]
         ]
         hint = "create them first or send create_missing_series=true"
-        raise _reject(f"unknown series {missing[:10]} ({hint})", problems)
+        # The rows are well-formed; what they name does not exist: 404, as for any record.
+        raise _reject(
+            f"unknown series {missing[:10]} ({hint})", problems, status=404, code="unknown_series"
+        )
     for name in missing:
         found[name] = create_series(session, name, frequency).id
     return found, missing

@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.auth import RateLimiter
 from api.config import ApiOptions
 from api.metrics import ApiMetrics
 from api.model_server import ModelServerClient
 from api.pipeline import DagsterClient
+from api.rate_limit import RateLimiter
 from core.registry import ModelRegistry
 from core.settings import Settings
 

@@ -20,6 +20,8 @@ from pathlib import Path
 
 __all__ = [
     "ManagedProcess",
+    "descendants",
+    "end_leftovers",
     "free_port",
     "is_alive",
     "log_tail",
@@ -164,3 +166,38 @@ def log_tail(log_path: Path, lines: int = 40) -> str:
         return ""
     text = log_path.read_text(errors="replace").splitlines()
     return "\n".join(text[-lines:])
+
+
+def _cmdline(pid: int) -> str | None:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return None
+
+
+def descendants(pid: int) -> list[tuple[int, str]]:
+    """(pid, command line) of every process below `pid`, read from /proc. Servers such as
+    `bentoml serve` start workers in sessions of their own, out of reach of the group."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+    found: list[int] = []
+    frontier = {pid}
+    while frontier:
+        children = {child for child, parent in parents.items() if parent in frontier}
+        found += sorted(children)
+        frontier = children
+    return [(child, line) for child in found if (line := _cmdline(child)) is not None]
+
+
+def end_leftovers(processes: list[tuple[int, str]]) -> list[int]:
+    """SIGKILL those of `processes` still running the same command line (a reused pid is
+    left alone); returns the pids ended."""
+    ended = []
+    for pid, line in processes:
+        if _cmdline(pid) == line:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+                ended.append(pid)
+    return ended

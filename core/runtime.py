@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["OFFLINE_DEFAULTS", "PERFORMANCE_DEFAULTS", "apply_offline_defaults"]
+__all__ = ["OFFLINE_DEFAULTS", "PERFORMANCE_DEFAULTS", "QUIET_DEFAULTS", "apply_offline_defaults"]
 
 OFFLINE_DEFAULTS = {
     "DAGSTER_DISABLE_TELEMETRY": "1",
@@ -25,7 +25,13 @@ OFFLINE_DEFAULTS = {
 PERFORMANCE_DEFAULTS = {"OMP_WAIT_POLICY": "PASSIVE"}
 
 
+# MLflow draws a tqdm bar for every artifact it downloads (a `backup drill` printed one per
+# file, all on one line); our commands show their own progress.
+QUIET_DEFAULTS = {"MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false"}
+
+
 def apply_offline_defaults() -> None:
-    """Turn off telemetry of every library we embed and set the performance defaults."""
-    for name, value in (OFFLINE_DEFAULTS | PERFORMANCE_DEFAULTS).items():
+    """Turn off telemetry of every library we embed, and progress bars of their own; set the
+    performance defaults."""
+    for name, value in (OFFLINE_DEFAULTS | PERFORMANCE_DEFAULTS | QUIET_DEFAULTS).items():
         os.environ.setdefault(name, value)

@@ -214,6 +214,17 @@ class Settings(BaseSettings):
     api_rate_limit_burst: float = Field(
         100.0, gt=0, description="Requests one API key may make at once above the rate."
     )
+    api_rate_limit_storage_url: str = Field(
+        "memory://",
+        description="Where the API keeps its rate-limit counters: `memory://` (each process on "
+        "its own) or a shared store all workers and replicas count in, e.g. "
+        "`redis://redis:6379/0` (any storage URL of the `limits` library).",
+    )
+    api_rate_limit_namespace: str = Field(
+        "quantis",
+        min_length=1,
+        description="Prefix of the rate-limit counters in a shared store (one per platform).",
+    )
     retrain_new_data_share: float = Field(
         0.1,
         ge=0.0,

@@ -1,3 +1,3 @@
-from quantis.cli import app
+from quantis.cli import run
 
-app()
+run()

@@ -1,9 +1,14 @@
 """The `quantis` command: one entry point for every part of the platform.
 
 Each sub-command lives in its own module under `quantis/commands/` and is mounted here.
+`run` is the installed entry point: an error ends the command with one line on stderr that
+says what to run (`quantis.failures`), and a traceback only with `--debug`.
 """
 
 from __future__ import annotations
+
+import sys
+from typing import Annotated
 
 import typer
 
@@ -18,17 +23,24 @@ app = typer.Typer(
     rich_markup_mode="rich",
     pretty_exceptions_show_locals=False,
 )
+_options = {"debug": False}
 
 
 @app.callback()
-def main() -> None:
+def main(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the full traceback when a command fails.")
+    ] = False,
+) -> None:
     """Quantis: time-series forecasting platform (Dagster + MLflow + BentoML + LightGBM)."""
+    _options["debug"] = debug
 
 
 def _mount() -> None:
-    from quantis.commands import apikey, backup, config, db, evaluate, model, serve, up
+    from quantis.commands import apikey, backup, config, db, evaluate, model, serve, status, up
 
     app.command(name="up")(up.up)
+    app.command(name="status")(status.status)
     app.command(name="evaluate")(evaluate.evaluate)
     app.add_typer(model.app, name="model")
     app.add_typer(db.app, name="db")
@@ -40,5 +52,20 @@ def _mount() -> None:
 
 _mount()
 
+
+def run(argv: list[str] | None = None) -> None:
+    """`quantis ...`: run the command; an error ends it with one line and exit code 1."""
+    from quantis.failures import explain
+
+    _options["debug"] = False
+    try:
+        app(args=argv, prog_name="quantis")
+    except Exception as error:
+        if _options["debug"]:
+            raise
+        typer.secho(f"quantis: {explain(error)}", err=True, fg="red")
+        sys.exit(1)
+
+
 if __name__ == "__main__":
-    app()
+    run()

@@ -16,6 +16,7 @@ from core.settings import REPO_ROOT, Settings
 
 __all__ = ["PipelineOutcome", "merge_outcomes", "run_pipeline"]
 
+STEP_OUTCOMES = {"STEP_SUCCESS": "done", "STEP_SKIPPED": "skipped", "STEP_FAILURE": "FAILED"}
 STEP_EVENTS = ("STEP_START", "STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED", "STEP_UP_FOR_RETRY")
 
 
@@ -24,6 +25,7 @@ class PipelineOutcome:
     run_id: str
     success: bool
     step_seconds: dict[str, float] = field(default_factory=dict)
+    step_outcomes: dict[str, str] = field(default_factory=dict)  # step -> done/skipped/FAILED
     failures: list[str] = field(default_factory=list)
     metadata: dict[str, dict[str, object]] = field(default_factory=dict)
 
@@ -34,6 +36,7 @@ def merge_outcomes(first: PipelineOutcome, second: PipelineOutcome) -> PipelineO
         run_id=f"{first.run_id[:8]}+{second.run_id[:8]}",
         success=first.success and second.success,
         step_seconds=first.step_seconds | second.step_seconds,
+        step_outcomes=first.step_outcomes | second.step_outcomes,
         failures=first.failures + second.failures,
         metadata=first.metadata | second.metadata,
     )
@@ -141,6 +144,8 @@ def run_pipeline(
                 started[step] = record.timestamp
             elif kind in ("STEP_SUCCESS", "STEP_FAILURE") and step in started:
                 outcome.step_seconds[step] = record.timestamp - started[step]
+            if kind in STEP_OUTCOMES:
+                outcome.step_outcomes[step] = STEP_OUTCOMES[kind]
             if kind == "STEP_FAILURE":
                 error = event.event_specific_data.error
                 outcome.failures.append(f"{step}: {_root_cause(error)}")

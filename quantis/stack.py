@@ -7,12 +7,14 @@ scripts ignore SIGINT when backgrounded).
 from __future__ import annotations
 
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.processes import (
     ManagedProcess,
     free_port,
+    is_alive,
     log_tail,
     port_is_free,
     start_process,
@@ -65,6 +67,12 @@ class LocalStack:
     settings: Settings
     processes: dict[str, ManagedProcess] = field(default_factory=dict)
     urls: dict[str, str] = field(default_factory=dict)
+    # How each server was started (command, health URL or None, timeout, environment), so the
+    # supervisor can start it again the same way; `endpoints`: where each one answers.
+    specs: dict[str, tuple[list[str], str | None, float, dict[str, str]]] = field(
+        default_factory=dict
+    )
+    endpoints: dict[str, str] = field(default_factory=dict)
 
     @property
     def log_dir(self) -> Path:
@@ -77,18 +85,33 @@ class LocalStack:
         self,
         name: str,
         command: list[str],
-        health_url: str,
+        health_url: str | None,
         timeout_s: float,
         extra_env: dict[str, str] | None = None,
     ) -> None:
         env = self._env() | (extra_env or {})
+        self.specs[name] = (command, health_url, timeout_s, env)
+        self.restart(name)
+
+    def restart(self, name: str) -> ManagedProcess:
+        """Start server `name` (again) as it was started first; raises `StackError` when it
+        does not become healthy (a server without a health URL: when it exits at once)."""
+        command, health_url, timeout_s, env = self.specs[name]
         process = start_process(command, self.log_dir / f"{name}.log", env=env, cwd=REPO_ROOT)
         self.processes[name] = process
-        if not wait_until_healthy(health_url, timeout_s=timeout_s, pid=process.pid):
+        if health_url is None:
+            time.sleep(2)
+            healthy = is_alive(process.pid)
+        else:
+            healthy = wait_until_healthy(health_url, timeout_s=timeout_s, pid=process.pid)
+        if not healthy:
+            stop_process_group(process.pid)
+            where = f" at {health_url}" if health_url else ""
             raise StackError(
-                f"{name} did not become healthy at {health_url} within {timeout_s:.0f}s; "
+                f"{name} did not become healthy{where} within {timeout_s:.0f}s; "
                 f"log {process.log_path}:\n{log_tail(process.log_path)}"
             )
+        return process
 
     def start_dagster(self, port: int = 3000) -> str:
         write_dagster_instance_config(self.settings.dagster_home)
@@ -100,13 +123,8 @@ class LocalStack:
             f"http://127.0.0.1:{port}/server_info",
             timeout_s=180,
         )
-        daemon = start_process(
-            [_bin("dagster-daemon"), "run", "-w", workspace],
-            self.log_dir / "dagster-daemon.log",
-            env=self._env(),
-            cwd=REPO_ROOT,
-        )
-        self.processes["dagster-daemon"] = daemon
+        self.endpoints["dagster-webserver"] = f"http://127.0.0.1:{port}"
+        self._start("dagster-daemon", [_bin("dagster-daemon"), "run", "-w", workspace], None, 2.0)
         self.urls["Dagster UI"] = f"http://127.0.0.1:{port}"
         return self.urls["Dagster UI"]
 
@@ -125,6 +143,7 @@ class LocalStack:
             timeout_s=120,
         )  # fmt: skip
         self.urls["MLflow UI"] = f"http://127.0.0.1:{port}"
+        self.endpoints["mlflow"] = self.urls["MLflow UI"]
         return self.urls["MLflow UI"]
 
     def start_api(self, port: int | None = None) -> str:
@@ -144,13 +163,12 @@ class LocalStack:
             timeout_s=120,
             extra_env=dagster,
         )
+        self.endpoints["api"] = f"http://127.0.0.1:{port}"
         self.urls["REST API"] = f"http://127.0.0.1:{port}/docs"
         self.urls["Web page"] = f"http://127.0.0.1:{port}/"
         return f"http://127.0.0.1:{port}"
 
     def running(self) -> dict[str, bool]:
-        from core.processes import is_alive
-
         return {name: is_alive(p.pid) for name, p in self.processes.items()}
 
     def stop(self) -> None:

@@ -11,7 +11,7 @@ from api.errors import ApiError
 from api.forecasting import forecast_public, run_forecast
 from api.routes import API_PREFIX
 from api.routes.series import find_series
-from api.schemas.common import Page, errors
+from api.schemas.common import MAX_RECORD_ID, Page, RecordId, errors
 from api.schemas.forecasts import ForecastBatch, ForecastCreate, ForecastPublic
 from core.db.repositories.forecasts import get_forecast, list_forecasts
 from core.db.repositories.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
@@ -25,7 +25,7 @@ router = APIRouter(prefix=API_PREFIX, tags=["forecasts"])
     "/forecasts",
     response_model=ForecastBatch,
     status_code=status.HTTP_201_CREATED,
-    responses=errors(404, 503),
+    responses=errors(400, 404, 503),
 )
 def create(
     body: ForecastCreate, session: SessionDep, state: StateDep, caller: Writer
@@ -47,7 +47,7 @@ def create(
 
 
 @router.get("/forecasts/{forecast_id}", response_model=ForecastPublic, responses=errors(404))
-def get_one(forecast_id: int, session: SessionDep, _caller: Reader) -> ForecastPublic:
+def get_one(forecast_id: RecordId, session: SessionDep, _caller: Reader) -> ForecastPublic:
     forecast = get_forecast(session, forecast_id)
     if forecast is None:
         raise ApiError(404, "not_found", f"forecast id {forecast_id} does not exist")
@@ -60,11 +60,11 @@ def get_one(forecast_id: int, session: SessionDep, _caller: Reader) -> ForecastP
     responses=errors(404),
 )
 def list_for_series(
-    series_id: int,
+    series_id: RecordId,
     session: SessionDep,
     _caller: Reader,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_RECORD_ID)] = 0,
 ) -> Page[ForecastPublic]:
     """Stored forecasts of one series, newest first."""
     find_series(session, series_id)

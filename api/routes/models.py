@@ -7,17 +7,22 @@ pipeline's `deploy_champion` job rolls out whatever holds the alias.
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path
 
 from api.deps import Admin, Reader, SessionDep, StateDep
 from api.errors import ApiError
 from api.routes import API_PREFIX
-from api.schemas.common import errors
+from api.schemas.common import Text, errors
 from api.schemas.models import ModelVersionPublic, RegistryView
 from core.registry import CHALLENGER, CHAMPION, ModelRegistry, ModelVersionView, RegistryError
 
 __all__ = ["router"]
 
+ModelVersionId = Annotated[
+    Text, Path(min_length=1, max_length=64, description="Registered model version.")
+]
 router = APIRouter(prefix=f"{API_PREFIX}/models", tags=["models"])
 
 
@@ -64,7 +69,7 @@ def registry_view(state: StateDep, _caller: Reader) -> RegistryView:
 
 
 @router.get("/{version}", response_model=ModelVersionPublic, responses=errors(404))
-def get_version(version: str, state: StateDep, _caller: Reader) -> ModelVersionPublic:
+def get_version(version: ModelVersionId, state: StateDep, _caller: Reader) -> ModelVersionPublic:
     try:
         return _public(state.registry().version(version))
     except RegistryError as error:
@@ -73,7 +78,7 @@ def get_version(version: str, state: StateDep, _caller: Reader) -> ModelVersionP
 
 @router.post("/{version}/promote", response_model=ModelVersionPublic, responses=errors(404))
 def promote(
-    version: str, state: StateDep, session: SessionDep, caller: Admin
+    version: ModelVersionId, state: StateDep, session: SessionDep, caller: Admin
 ) -> ModelVersionPublic:
     """Make `version` the champion; the replaced champion is remembered for rollback."""
     registry = state.registry()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, UploadFile
@@ -14,7 +13,7 @@ from api.errors import ApiError
 from api.observations_input import UploadRow, parse_csv, store_rows
 from api.routes import API_PREFIX
 from api.routes.series import find_series
-from api.schemas.common import errors
+from api.schemas.common import MAX_RECORD_ID, QueryDateTime, RecordId, Text, errors
 from api.schemas.observations import (
     MAX_UPLOAD_ROWS,
     ObservationList,
@@ -53,12 +52,13 @@ def _store(
     return summary
 
 
-@router.post("/observations", response_model=UpsertSummary, responses=errors(413))
+@router.post("/observations", response_model=UpsertSummary, responses=errors(400, 404, 413))
 def upsert(body: ObservationsUpsert, session: SessionDep, caller: Writer) -> UpsertSummary:
     """Insert or update rows of one or many series, keyed by (series, timestamp).
 
     Re-sending a row only updates its value. Any invalid row (unknown series, repeated key,
-    non-finite value, bad timestamp) rejects the whole request with a 422 listing the rows.
+    non-finite value, bad timestamp, a (series, timestamp) key twice) rejects the whole
+    request with a 422 listing the rows; unknown series answer 404 listing their rows.
     """
     rows = [
         UploadRow(("body", "observations", i), o.series, o.ts, o.value)
@@ -74,13 +74,15 @@ def upsert(body: ObservationsUpsert, session: SessionDep, caller: Writer) -> Ups
     )
 
 
-@router.post("/observations/csv", response_model=UpsertSummary, responses=errors(413))
+@router.post("/observations/csv", response_model=UpsertSummary, responses=errors(400, 404, 413))
 def upsert_csv(
     session: SessionDep,
     caller: Writer,
     file: Annotated[UploadFile, File(description="CSV with columns series,ts,value.")],
     create_missing_series: bool = False,
-    frequency: str | None = None,
+    frequency: Annotated[
+        Text | None, Query(max_length=32, description="Frequency given to created series.")
+    ] = None,
 ) -> UpsertSummary:
     """The same upsert from a CSV upload (`series,ts,value` or `unique_id,ds,y` columns);
     errors name the file line (the header is line 1)."""
@@ -99,12 +101,13 @@ def upsert_csv(
 
 
 @router.post(
-    "/series/{series_id}/observations", response_model=UpsertSummary, responses=errors(404)
+    "/series/{series_id}/observations", response_model=UpsertSummary, responses=errors(400, 404)
 )
 def upsert_one_series(
-    series_id: int, body: SeriesObservationsUpsert, session: SessionDep, caller: Writer
+    series_id: RecordId, body: SeriesObservationsUpsert, session: SessionDep, caller: Writer
 ) -> UpsertSummary:
-    """Insert or update rows of the series named by the path."""
+    """Insert or update rows of the series named by the path; a timestamp repeated in the
+    body rejects the whole request with a 422 listing the rows."""
     name = find_series(session, series_id).name
     rows = [
         UploadRow(("body", "observations", i), name, o.ts, o.value)
@@ -117,15 +120,20 @@ def upsert_one_series(
     "/series/{series_id}/observations", response_model=ObservationList, responses=errors(404)
 )
 def list_range(
-    series_id: int,
+    series_id: RecordId,
     session: SessionDep,
     _caller: Reader,
-    start: Annotated[datetime | None, Query(description="Inclusive start (ISO 8601).")] = None,
-    end: Annotated[datetime | None, Query(description="Inclusive end (ISO 8601).")] = None,
+    start: Annotated[
+        QueryDateTime | None, Query(description="Inclusive start (RFC 3339 date-time).")
+    ] = None,
+    end: Annotated[
+        QueryDateTime | None, Query(description="Inclusive end (RFC 3339 date-time).")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIST)] = 1000,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_RECORD_ID)] = 0,
 ) -> ObservationList:
-    """Observations of one series in a time range, oldest first."""
+    """Observations of one series in a time range, oldest first; a `start` after `end`
+    answers 422."""
     find_series(session, series_id)
     start = as_utc(start) if start is not None else None
     end = as_utc(end) if end is not None else None

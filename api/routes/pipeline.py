@@ -12,7 +12,7 @@ from api.deps import Admin, Reader, SessionDep, StateDep
 from api.errors import ApiError
 from api.pipeline import PipelineError, PipelineUnavailableError
 from api.routes import API_PREFIX
-from api.schemas.common import errors
+from api.schemas.common import Text, errors
 from api.schemas.pipeline import (
     AssetHealthPublic,
     PipelineRun,
@@ -41,7 +41,7 @@ def latest_runs(
     _caller: Reader,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     job: Annotated[
-        str | None,
+        Text | None,
         Query(min_length=1, max_length=255, description="Only runs of this Dagster job."),
     ] = None,
 ) -> list[PipelineRun]:

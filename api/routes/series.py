@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, status
 from api.deps import Admin, Reader, SessionDep, Writer
 from api.errors import ApiError
 from api.routes import API_PREFIX
-from api.schemas.common import Page, errors
+from api.schemas.common import MAX_RECORD_ID, Page, RecordId, Text, errors
 from api.schemas.series import SeriesCreate, SeriesPublic
 from core.db.repositories.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from core.db.repositories.series import create_series, delete_series, get_series, list_series
@@ -31,9 +31,11 @@ def find_series(session: SessionDep, series_id: int) -> Series:
 def list_all(
     session: SessionDep,
     _caller: Reader,
-    name: Annotated[str | None, Query(description="Case-insensitive part of the name.")] = None,
+    name: Annotated[
+        Text | None, Query(max_length=255, description="Case-insensitive part of the name.")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_RECORD_ID)] = 0,
 ) -> Page[SeriesPublic]:
     """Series ordered by name, one page at a time."""
     page = list_series(session, name_contains=name, limit=limit, offset=offset)
@@ -42,7 +44,7 @@ def list_all(
 
 
 @router.post(
-    "", response_model=SeriesPublic, status_code=status.HTTP_201_CREATED, responses=errors(409)
+    "", response_model=SeriesPublic, status_code=status.HTTP_201_CREATED, responses=errors(400, 409)
 )
 def create(body: SeriesCreate, session: SessionDep, caller: Writer) -> SeriesPublic:
     """Create a series; a name already taken answers 409."""
@@ -53,12 +55,12 @@ def create(body: SeriesCreate, session: SessionDep, caller: Writer) -> SeriesPub
 
 
 @router.get("/{series_id}", response_model=SeriesPublic, responses=errors(404))
-def get_one(series_id: int, session: SessionDep, _caller: Reader) -> SeriesPublic:
+def get_one(series_id: RecordId, session: SessionDep, _caller: Reader) -> SeriesPublic:
     return SeriesPublic.model_validate(find_series(session, series_id))
 
 
 @router.delete("/{series_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(404))
-def delete(series_id: int, session: SessionDep, caller: Admin) -> None:
+def delete(series_id: RecordId, session: SessionDep, caller: Admin) -> None:
     """Delete a series with its observations and forecasts (admin scope)."""
     name = find_series(session, series_id).name
     delete_series(session, series_id)

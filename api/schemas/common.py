@@ -2,13 +2,94 @@
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, Field
+from fastapi import Path
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Field,
+    PlainValidator,
+    StringConstraints,
+    WithJsonSchema,
+)
 
-__all__ = ["ERRORS", "ErrorBody", "ErrorInfo", "Page", "errors"]
+from core.db.types import as_utc
+
+__all__ = [
+    "ERRORS",
+    "MAX_RECORD_ID",
+    "ErrorBody",
+    "ErrorInfo",
+    "FreeForm",
+    "Page",
+    "QueryDateTime",
+    "RecordId",
+    "Text",
+    "UtcDateTime",
+    "errors",
+]
 
 T = TypeVar("T")
+MAX_RECORD_ID = 2**63 - 1  # the largest database id (BIGINT); larger ones cannot exist
+
+
+def _check_text(value: str) -> str:
+    """Text the databases can store: valid Unicode (no lone surrogates), no NUL character."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise ValueError(f"not valid Unicode text at position {error.start}") from None
+    if "\x00" in value:
+        raise ValueError("text must not contain the NUL character")
+    return value
+
+
+# Every text the API takes in: a bad one (a NUL, which the pattern documents, or a lone
+# surrogate, which JSON Schema cannot name) is answered with 422, never stored or crashed on.
+Text = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$"), AfterValidator(_check_text)]
+# Labels of a record: text keys (up to 255 characters) to text, numbers, booleans or null.
+FreeForm = dict[
+    Annotated[Text, StringConstraints(max_length=255)], Text | int | float | bool | None
+]
+# Timestamps the API returns: always with their zone (UTC), as `date-time` documents them.
+UtcDateTime = Annotated[datetime, AfterValidator(as_utc)]
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _query_moment(value: object) -> datetime:
+    """A query parameter's moment: an RFC 3339 date-time (with its zone) or a date (midnight
+    UTC); anything else (a number, a naive time) is rejected, as the document says."""
+    if isinstance(value, datetime):
+        return as_utc(value)
+    text = str(value)
+    try:
+        if _RFC3339.fullmatch(text):
+            return datetime.fromisoformat(text.replace("z", "Z")).astimezone(UTC)
+        if _DATE.fullmatch(text):
+            return datetime.fromisoformat(text).replace(tzinfo=UTC)
+    except ValueError:
+        pass
+    raise ValueError("expected an RFC 3339 date-time with its zone, or a date (YYYY-MM-DD)")
+
+
+QueryDateTime = Annotated[
+    datetime,
+    PlainValidator(_query_moment),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "format": "date-time"},
+                {"type": "string", "format": "date"},
+            ]
+        }
+    ),
+]
+# A record id in a path: 1 to the largest id a database holds.
+RecordId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID, description="Record id.")]
 
 
 class ErrorInfo(BaseModel):
@@ -33,6 +114,7 @@ class Page(BaseModel, Generic[T]):
 
 
 _DESCRIPTIONS = {
+    400: "The request body could not be parsed (not JSON, or not the form it must be).",
     401: "Missing, unknown or revoked API key.",
     403: "The API key lacks the scope this route needs.",
     404: "A record named in the request does not exist.",
@@ -49,6 +131,7 @@ ERRORS = {
 
 
 def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """The `responses=` entry documenting these error statuses (auth ones always included)."""
+    """The `responses=` entry documenting these error statuses (auth ones always included;
+    400 belongs to routes that take a body)."""
     wanted = sorted({401, 403, 422, 429, *statuses})
     return {status: ERRORS[status] for status in wanted}

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from api.schemas.common import MAX_RECORD_ID, UtcDateTime
 
 __all__ = [
     "MAX_FORECAST_SERIES",
@@ -26,19 +28,27 @@ MAX_LEVELS = 10
 class ForecastCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    series_ids: list[int] = Field(
-        min_length=1, max_length=MAX_FORECAST_SERIES, description="Series to forecast."
+    series_ids: list[Annotated[int, Field(strict=True, ge=1, le=MAX_RECORD_ID)]] = Field(
+        min_length=1,
+        max_length=MAX_FORECAST_SERIES,
+        description="Series to forecast, each once.",
+        json_schema_extra={"uniqueItems": True},
     )
     horizon: int | None = Field(
-        None, ge=1, le=MAX_HORIZON, description="Steps ahead; default from the settings."
+        None,
+        strict=True,
+        ge=1,
+        le=MAX_HORIZON,
+        description="Steps ahead; default from the settings.",
     )
-    levels: list[int] = Field(
+    levels: list[Annotated[int, Field(strict=True, ge=1, le=99)]] = Field(
         default_factory=lambda: [80, 95],
         max_length=MAX_LEVELS,
-        description="Interval levels in percent, each in (0, 100).",
+        description="Interval levels in percent, each from 1 to 99 (repeats count once).",
     )
     history: int | None = Field(
         None,
+        strict=True,
         ge=1,
         le=MAX_HISTORY_POINTS,
         description="Most recent observations sent to the model per series (default 730).",
@@ -54,15 +64,12 @@ class ForecastCreate(BaseModel):
 
     @field_validator("levels")
     @classmethod
-    def _levels_in_range(cls, levels: list[int]) -> list[int]:
-        bad = [level for level in levels if not 0 < level < 100]
-        if bad:
-            raise ValueError(f"levels must be in (0, 100); got {bad}")
+    def _levels_sorted_once(cls, levels: list[int]) -> list[int]:
         return sorted(set(levels))
 
 
 class ForecastPointPublic(BaseModel):
-    ds: datetime
+    ds: UtcDateTime
     yhat: float
     lower: dict[str, float] = Field(description="Level (as text) -> lower bound.")
     upper: dict[str, float] = Field(description="Level (as text) -> upper bound.")
@@ -76,7 +83,7 @@ class ForecastPublic(BaseModel):
     model_version: str
     horizon: int
     levels: list[int]
-    created_at: datetime
+    created_at: UtcDateTime
     points: list[ForecastPointPublic]
 
 

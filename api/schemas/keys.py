@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel, Field
+
+from api.schemas.common import UtcDateTime
 
 __all__ = ["ApiKeyIdentity"]
 
@@ -18,7 +18,7 @@ class ApiKeyIdentity(BaseModel):
         description="What the key may do: its scopes and the ones they imply "
         "(`admin` implies `write`, `write` implies `read`), in the order read, write, admin."
     )
-    created_at: datetime
-    last_used_at: datetime | None = Field(
+    created_at: UtcDateTime
+    last_used_at: UtcDateTime | None = Field(
         description="Recorded at most once a minute, so it may lag the current request."
     )

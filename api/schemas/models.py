@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
+
+from api.schemas.common import UtcDateTime
 
 __all__ = ["ModelVersionPublic", "RegistryView"]
 
@@ -16,7 +17,7 @@ class ModelVersionPublic(BaseModel):
     aliases: list[str]
     run_id: str | None
     source: str
-    created_at: datetime
+    created_at: UtcDateTime
     metrics: dict[str, float] = Field(description="Metrics of the training run (backtest MASE…).")
     decision: dict[str, Any] | None = Field(
         None, description="The promotion decision recorded for this version, with its figures."

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from api.schemas.common import Text, UtcDateTime
 
 __all__ = [
     "MAX_UPLOAD_ROWS",
@@ -20,15 +23,24 @@ __all__ = [
 MAX_UPLOAD_ROWS = 100_000
 
 
+def _timestamp_text(value: object) -> object:
+    """Timestamps come as text: a number (or true/false) is not taken for epoch seconds."""
+    if not isinstance(value, str | datetime):
+        raise ValueError("a timestamp must be ISO 8601 text, e.g. 2024-01-31T00:00:00Z")
+    return value
+
+
 class SeriesObservationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    ts: datetime = Field(description="Timestamp (ISO 8601); without a zone it is read as UTC.")
-    value: float = Field(allow_inf_nan=False, description="A finite number.")
+    ts: Annotated[datetime, BeforeValidator(_timestamp_text)] = Field(
+        description="Timestamp (ISO 8601 text); without a zone it is read as UTC."
+    )
+    value: float = Field(strict=True, allow_inf_nan=False, description="A finite number.")
 
 
 class ObservationIn(SeriesObservationIn):
-    series: str = Field(min_length=1, max_length=255, description="Series name.")
+    series: Text = Field(min_length=1, max_length=255, description="Series name.")
 
 
 class ObservationsUpsert(BaseModel):
@@ -38,9 +50,11 @@ class ObservationsUpsert(BaseModel):
 
     observations: list[ObservationIn] = Field(min_length=1, max_length=MAX_UPLOAD_ROWS)
     create_missing_series: bool = Field(
-        False, description="Create series named in the rows that do not exist yet."
+        False, strict=True, description="Create series named in the rows that do not exist yet."
     )
-    frequency: str | None = Field(None, description="Frequency given to created series.")
+    frequency: Text | None = Field(
+        None, max_length=32, description="Frequency given to created series."
+    )
 
 
 class SeriesObservationsUpsert(BaseModel):
@@ -59,7 +73,7 @@ class UpsertSummary(BaseModel):
 
 
 class ObservationPublic(BaseModel):
-    ts: datetime
+    ts: UtcDateTime
     value: float
 
 

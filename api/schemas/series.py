@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from api.schemas.common import FreeForm, Text, UtcDateTime
 
 __all__ = ["SeriesCreate", "SeriesPublic"]
 
@@ -13,11 +14,13 @@ __all__ = ["SeriesCreate", "SeriesPublic"]
 class SeriesCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=255, description="Unique series name.")
-    frequency: str | None = Field(
+    name: Text = Field(min_length=1, max_length=255, description="Unique series name.")
+    frequency: Text | None = Field(
         None, max_length=32, description="Pandas frequency alias, e.g. `D`, `MS`."
     )
-    meta: dict[str, Any] = Field(default_factory=dict, description="Free-form metadata.")
+    meta: FreeForm = Field(
+        default_factory=dict, description="Labels: text keys to text, numbers, true/false or null."
+    )
 
 
 class SeriesPublic(BaseModel):
@@ -27,4 +30,4 @@ class SeriesPublic(BaseModel):
     name: str
     frequency: str | None
     meta: dict[str, Any]
-    created_at: datetime
+    created_at: UtcDateTime

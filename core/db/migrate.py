@@ -17,7 +17,15 @@ from sqlalchemy.engine import URL
 
 from core.db.engine import make_engine, normalize_url
 
-__all__ = ["MIGRATIONS_DIR", "alembic_config", "current", "downgrade", "head", "upgrade"]
+__all__ = [
+    "MIGRATIONS_DIR",
+    "alembic_config",
+    "current",
+    "downgrade",
+    "head",
+    "script_directory",
+    "upgrade",
+]
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -54,9 +62,14 @@ def current(url: str | URL) -> str | None:
         engine.dispose()
 
 
+def script_directory() -> ScriptDirectory:
+    """The migration scripts (revisions) of the operational database."""
+    return ScriptDirectory.from_config(alembic_config("sqlite://"))
+
+
 def head() -> str:
     """The newest revision in the migrations folder."""
-    revision = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    revision = script_directory().get_current_head()
     if revision is None:
         raise RuntimeError(f"no migration revisions found in {MIGRATIONS_DIR / 'versions'}")
     return revision

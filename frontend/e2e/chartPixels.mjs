@@ -17,3 +17,21 @@ export async function chartColourCounts(page) {
     return { band, line };
   });
 }
+
+// The y-axis tick labels the chart drew (it reports them on its element), the widest one's
+// width in the axis font, the axis width, and how many pixels are drawn in the canvas's two
+// leftmost columns: a label cut at the left edge leaves its first digit's remains there.
+export async function yAxisLabels(page) {
+  return page.evaluate(() => {
+    const holder = document.querySelector("[data-testid=forecast-chart]");
+    const canvas = holder.querySelector("canvas");
+    const labels = JSON.parse(holder.dataset.yTickLabels || "[]");
+    const measure = document.createElement("canvas").getContext("2d");
+    measure.font = "12px system-ui, sans-serif";
+    const widest = Math.max(0, ...labels.map((label) => measure.measureText(label).width));
+    const { data } = canvas.getContext("2d").getImageData(0, 0, 2, canvas.height);
+    let clippedPixels = 0;
+    for (let i = 3; i < data.length; i += 4) if (data[i] > 0) clippedPixels += 1;
+    return { labels, widest, width: Number(holder.dataset.yAxisWidth), clippedPixels };
+  });
+}

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { launchBrowser } from "./browser.mjs";
-import { chartColourCounts } from "./chartPixels.mjs";
+import { chartColourCounts, yAxisLabels } from "./chartPixels.mjs";
 
 function required(name) {
   const value = process.env[name];
@@ -127,6 +127,18 @@ try {
     await page.getByText("No forecast yet").waitFor();
     historyOnly = await chartColourCounts(page);
     assert.equal(historyOnly.band, 0, "no interval bands before any forecast");
+  });
+
+  await step("the y-axis shows whole tick labels for five-digit values", async () => {
+    const axis = await yAxisLabels(page);
+    assert.ok(axis.labels.length >= 2, `y tick labels: ${JSON.stringify(axis.labels)}`);
+    const values = axis.labels.map((label) => Number(label.replace(/,/g, "")));
+    assert.ok(
+      values.every(Number.isFinite) && Math.max(...values) >= 10000,
+      `the series is in the ten thousands, so are its labels: ${JSON.stringify(axis.labels)}`,
+    );
+    assert.ok(axis.widest + 15 <= axis.width, `labels fit the axis: ${JSON.stringify(axis)}`);
+    assert.equal(axis.clippedPixels, 0, "nothing is drawn at the canvas's left edge");
   });
 
   await step("a new forecast appears with shaded 80/95 intervals", async () => {

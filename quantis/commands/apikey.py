@@ -19,6 +19,7 @@ from core.db.errors import RecordNotFoundError
 from core.db.repositories.api_keys import create_api_key, list_api_keys, revoke_api_key
 from core.db.repositories.audit import append_audit
 from core.settings import get_settings
+from quantis.database import ready_database
 
 __all__ = ["app"]
 
@@ -28,6 +29,12 @@ console = Console()
 UrlOption = Annotated[
     str | None, typer.Option("--url", help="Database URL; default: the database_url setting.")
 ]
+
+
+def _engine(url: str | None):
+    """An engine on the migrated database (SQLite is migrated first; see ready_database)."""
+    target = url or get_settings().database_url
+    return make_engine(ready_database(target, on_migrate=lambda line: typer.echo(line, err=True)))
 
 
 def _actor() -> str:
@@ -50,7 +57,7 @@ def create(
         typer.secho(problem, err=True, fg="red")
         raise typer.Exit(code=2)
     settings = get_settings()
-    engine = make_engine(url or settings.database_url)
+    engine = _engine(url)
     try:
         with session_scope(engine) as session:
             key, plaintext = create_api_key(
@@ -75,7 +82,7 @@ def list_keys(
     url: UrlOption = None,
 ) -> None:
     """Keys with their scopes and last use (never the key itself)."""
-    engine = make_engine(url or get_settings().database_url)
+    engine = _engine(url)
     try:
         with session_scope(engine) as session:
             keys = list_api_keys(session, include_revoked=include_revoked)
@@ -102,7 +109,7 @@ def revoke(
     url: UrlOption = None,
 ) -> None:
     """Revoke a key for good."""
-    engine = make_engine(url or get_settings().database_url)
+    engine = _engine(url)
     try:
         with session_scope(engine) as session:
             key = revoke_api_key(session, key_id)

@@ -26,6 +26,7 @@ from core.backup.listing import resolve_backup_id
 from core.backup.restore import RestoreTargets
 from core.settings import get_settings
 from orchestration.resources import BackupVault
+from quantis.database import ready_database
 
 __all__ = ["app"]
 
@@ -34,8 +35,12 @@ console = Console()
 BackupId = Annotated[str, typer.Argument(help="Backup id from `quantis backup list`, or latest.")]
 
 
-def _vault() -> BackupVault:
-    return BackupVault.from_settings(get_settings())
+def _vault(*, catalog: bool = False) -> BackupVault:
+    """The vault; with `catalog`, its backup catalog (the operational database) migrated."""
+    vault = BackupVault.from_settings(get_settings())
+    if catalog:
+        ready_database(vault.database_url, on_migrate=lambda line: typer.echo(line, err=True))
+    return vault
 
 
 def _fail(error: Exception) -> typer.Exit:
@@ -74,7 +79,7 @@ def create(
     ] = True,
 ) -> None:
     """Take a full backup now (what the daily `backup` job does)."""
-    vault = _vault()
+    vault = _vault(catalog=True)
     store = vault.open_store()
     try:
         result = create_backup(
@@ -155,7 +160,7 @@ def drill(backup_id: BackupId = "latest") -> None:
     """Restore a backup into scratch targets and verify it (what the weekly `dr_drill` does)."""
     from orchestration.defs.backup.champion import champion_check
 
-    vault = _vault()
+    vault = _vault(catalog=True)
     store = vault.open_store()
     try:
         report = run_drill(

@@ -17,6 +17,9 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from core.settings import get_settings
+from quantis.run_log import new_log_path, output_to_log
+
 __all__ = ["evaluate"]
 
 LEVELS = (80, 95)
@@ -93,13 +96,19 @@ def evaluate(
                 raise typer.Exit(code=2)
             train = _read_csv(data, id_col, time_col, value_col)
             target = horizon
-        with Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            TimeElapsedColumn(),
-            console=stderr,
-            transient=json_output,
-        ) as progress:
+        log_path = new_log_path(get_settings().home / "logs", "evaluate")
+        with (
+            output_to_log(log_path) as terminal,
+            Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                TimeElapsedColumn(),
+                console=Console(file=terminal),
+                transient=json_output,
+                redirect_stdout=False,
+                redirect_stderr=False,
+            ) as progress,
+        ):
             task = progress.add_task("evaluating", total=None)
 
             def on_progress(method: str, stage: str) -> None:
@@ -117,6 +126,7 @@ def evaluate(
     except (PanelValidationError, ValueError, FileNotFoundError) as error:
         stderr.print(f"[red]invalid input:[/] {error}", highlight=False, soft_wrap=True)
         raise typer.Exit(code=2) from None
+    stderr.print(f"Warnings and logs of the fits: {log_path}", highlight=False, soft_wrap=True)
     if json_output:
         typer.echo(json.dumps(report.to_dict()))
     else:

@@ -15,6 +15,8 @@ import typer
 
 from core.runtime import apply_offline_defaults
 from core.settings import get_settings
+from quantis.database import ready_database
+from quantis.failures import UserError
 
 __all__ = ["api_command", "app", "model_server_command"]
 
@@ -68,6 +70,7 @@ def api(
 ) -> None:
     """The REST API (FastAPI) on HOST:PORT (default: settings api_host / api_port)."""
     settings = get_settings()
+    ready_database(settings.database_url, on_migrate=lambda line: typer.echo(line, err=True))
     _exec(api_command(host or settings.api_host, port or settings.api_port, workers), {})
 
 
@@ -83,6 +86,12 @@ def model(
 ) -> None:
     """The model server (BentoML) on HOST:PORT (default: settings model_server_host / _port)."""
     settings = get_settings()
+    if model_dir is None and bento is None and not settings.served_model_version:
+        raise UserError(
+            "no model to serve: give --model-dir DIR or --bento TAG (`quantis up` serves the "
+            "champion itself)",
+            run="quantis serve model --bento TAG",
+        )
     try:
         command, env = model_server_command(
             host or settings.model_server_host,

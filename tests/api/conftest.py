@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -66,3 +67,56 @@ def api_key(api_settings: Settings) -> Callable[..., str]:
 def headers(api_key) -> Callable[..., dict[str, str]]:
     """`headers("write")` -> request headers carrying a new key with those scopes."""
     return lambda *scopes: {"Authorization": f"Bearer {api_key(*scopes)}"}
+
+
+@pytest.fixture
+def scratch_database(tmp_path: Path) -> Callable[..., tuple[str, str]]:
+    """`scratch_database(*scopes)` -> (URL, key): a migrated SQLite file of its own with one
+    API key of those scopes, for API processes the test starts itself."""
+    from core.db.migrate import upgrade
+
+    def make(*scopes: str) -> tuple[str, str]:
+        url = f"sqlite:///{tmp_path / f'scratch-{secrets.token_hex(4)}.db'}"
+        upgrade(url)
+        engine = make_engine(url)
+        secret = load_settings(database_url=url).secret_key.get_secret_value()
+        try:
+            with session_scope(engine) as session:
+                _, key = create_api_key(session, name="scratch", scopes=scopes, secret_key=secret)
+        finally:
+            engine.dispose()
+        return url, key
+
+    return make
+
+
+@pytest.fixture
+def api_process(tmp_path: Path) -> Iterator[Callable[[dict[str, str]], str]]:
+    """`api_process(environment)` -> base URL of `quantis serve api`'s uvicorn, started as a
+    process of its own with `QUANTIS_*` settings from `environment`; stopped after the test."""
+    from core.processes import (
+        free_port,
+        log_tail,
+        start_process,
+        stop_process_group,
+        wait_until_healthy,
+    )
+    from quantis.commands.serve import api_command
+
+    repo = Path(__file__).resolve().parents[2]
+    started = []
+
+    def start(environment: dict[str, str]) -> str:
+        port = free_port()
+        log = tmp_path / f"api-{len(started)}.log"
+        environment = {"QUANTIS_FRONTEND_DIR": str(tmp_path / "no-frontend"), **environment}
+        process = start_process(api_command("127.0.0.1", port), log, env=environment, cwd=repo)
+        started.append(process)
+        base = f"http://127.0.0.1:{port}"
+        healthy = wait_until_healthy(f"{base}/health", timeout_s=60, pid=process.pid)
+        assert healthy, log_tail(process.log_path)
+        return base
+
+    yield start
+    for process in started:
+        stop_process_group(process.pid)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from api.auth import RateLimiter, grants, key_from_headers
+from api.auth import grants, key_from_headers
 from api.main import create_app
 from core.db.engine import make_engine, session_scope
 from core.db.repositories.api_keys import list_api_keys, revoke_api_key
@@ -77,15 +77,6 @@ def test_rate_limit_answers_429_with_retry_after_per_key(api_settings, api_optio
         other = client.get("/api/v1/series", headers={"X-API-Key": second})
     assert [a.status_code for a in answers] == [200, 200, 429]
     assert answers[2].json()["error"]["code"] == "rate_limited"
-    assert 1 <= int(answers[2].headers["Retry-After"]) <= 10
+    # 2 requests in any 20 s (2 * 60 / 6): the first one leaves the window within 20 s.
+    assert 1 <= int(answers[2].headers["Retry-After"]) <= 20
     assert other.status_code == 200  # buckets are per key
-
-
-def test_rate_limiter_refills_over_time(monkeypatch):
-    now = [1000.0]
-    monkeypatch.setattr("api.auth.time.monotonic", lambda: now[0])
-    limiter = RateLimiter(per_minute=60, burst=1)
-    assert limiter.acquire(1) is None
-    assert limiter.acquire(1) == 1
-    now[0] += 1.0
-    assert limiter.acquire(1) is None

@@ -78,6 +78,7 @@ def test_the_test_job_runs_the_readmes_test_command():
     runs = [s.get("run", "") for s in _steps("test")]
     assert any(re.search(r"\bmake test$", run) for run in runs)
     assert "postgres" in JOBS["test"]["services"]
+    assert "redis" in JOBS["test"]["services"]  # the shared rate-limit test
 
 
 def test_images_are_built_with_a_cache_and_pushed_only_from_main_after_the_tests():

@@ -49,6 +49,9 @@ def seed_database(settings: Settings, n_series: int, length: int) -> SeededData:
     """Migrate the settings' database, load a panel and create an admin and a read key."""
     upgrade(settings.database_url)
     panel = tiny_panel(n_series=n_series, length=length)
+    # The series the page test opens is in the ten thousands: five-digit y-axis labels.
+    name = max(panel["unique_id"])
+    panel.loc[panel["unique_id"] == name, "y"] *= 100
     secret = settings.secret_key.get_secret_value()
     engine = make_engine(settings.database_url)
     try:
@@ -62,7 +65,6 @@ def seed_database(settings: Settings, n_series: int, length: int) -> SeededData:
             )
     finally:
         engine.dispose()
-    name = max(panel["unique_id"])
     rows = panel[panel["unique_id"] == name].sort_values("ds")
     last = pd.Timestamp(rows["ds"].iloc[-1])
     return SeededData(

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.db.engine import make_engine, session_scope
-from core.db.tables import Observation, QuarantinedRow
+from core.db.tables import Observation, QuarantinedRow, Series
 from core.registry import ModelRegistry
 from models.datasets import synthetic_panel
 from tests.orchestration.conftest import PIPELINE_ASSETS as ASSETS
@@ -106,3 +106,9 @@ def test_a_few_bad_rows_below_the_threshold_warn_but_do_not_block(
     ]
     assert not gaps.passed and gaps.severity.value == "WARN"
     assert gaps.metadata["failed_series"].value == 1
+    # Ingestion records the frequency it inferred, on the series regular at it.
+    with session_scope(make_engine(pipeline_settings.database_url)) as session:
+        frequencies = dict(session.execute(select(Series.name, Series.frequency)).all())
+    [gapped] = [name for name, freq in frequencies.items() if freq is None]
+    assert gapped == panel.loc[7, "unique_id"]
+    assert set(frequencies.values()) == {"MS", None} and len(frequencies) == 30

@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import re
+import select as io_select
+import signal
+import struct
+import subprocess
+import sys
+import termios
+import time
 import urllib.request
 from pathlib import Path
 
@@ -28,7 +38,51 @@ def _app() -> typer.Typer:
     return app
 
 
-def test_up_once_runs_the_pipeline_and_stops_what_it_started(monkeypatch):
+MAX_TERMINAL_LINES = 40  # progress (a line per step), outcome table, decision, paths
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
+
+
+def _read_until_closed(primary: int, process: subprocess.Popen, deadline: float) -> bytes:
+    chunks = []
+    while time.monotonic() < deadline:
+        ready, _, _ = io_select.select([primary], [], [], 1)
+        if ready:
+            try:
+                chunk = os.read(primary, 65536)
+            except OSError:  # EIO: the terminal's other side is closed
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        elif process.poll() is not None:
+            break
+    return b"".join(chunks)
+
+
+def _in_a_terminal(*args: str, timeout_s: float = 900) -> tuple[int, list[str]]:
+    """`quantis ARGS` with a pseudo-terminal (120 columns) as stdin, stdout and stderr: its
+    exit code and the lines a person would see (escape codes removed, redrawn lines once)."""
+    primary, secondary = os.openpty()
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("quantis")), *args],
+        stdin=secondary, stdout=secondary, stderr=secondary,
+        env={**os.environ, "TERM": "xterm-256color"}, start_new_session=True,
+    )  # fmt: skip
+    os.close(secondary)
+    try:
+        output = _read_until_closed(primary, process, time.monotonic() + timeout_s)
+    finally:
+        os.close(primary)
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+    code = process.wait(timeout=60)
+    text = ANSI.sub("", output.decode(errors="replace"))
+    lines = [line.rsplit("\r", 1)[-1] for line in text.replace("\r\n", "\n").split("\n")]
+    return code, [line for line in lines if line.strip()]
+
+
+def test_up_once_in_a_terminal_shows_progress_and_summary_only(monkeypatch):
     monkeypatch.setenv("QUANTIS_MODEL_SERVER_PORT", str(free_port()))
     get_settings.cache_clear()
     settings = get_settings()
@@ -36,10 +90,18 @@ def test_up_once_runs_the_pipeline_and_stops_what_it_started(monkeypatch):
     landing.mkdir(parents=True)
     synthetic_panel(6, 120, "D", seed=5).to_csv(landing / "daily.csv", index=False)
 
-    result = CliRunner().invoke(_app(), ["--once", "--no-demo-data"])
-    assert result.exit_code == 0, result.output
-    assert "model_deployment: done" in result.output
-    assert "Promotion:" in result.output
+    code, lines = _in_a_terminal("up", "--once", "--no-demo-data")
+    shown = "\n".join(lines)
+    assert code == 0, shown
+    assert len(lines) <= MAX_TERMINAL_LINES, shown
+    assert not any("DEBUG" in line for line in lines), shown
+    for step in ("staged_observations", "trained_model", "model_deployment"):
+        assert re.search(rf"{step}: done \(\d+\.\d+s\)", shown), shown
+    assert "Promotion:" in shown and "Pipeline run(s)" in shown
+    [log_line] = [line for line in lines if line.startswith("Event logs: ")]
+    log_path = Path(log_line.removeprefix("Event logs: ").split(" (")[0].strip())
+    assert log_path.parent == settings.home / "logs"
+    assert "DEBUG" in log_path.read_text()  # the event log lines went to the file
 
     with session_scope(make_engine(settings.database_url)) as session:
         [deployment] = session.scalars(select(ModelDeployment)).all()
@@ -48,7 +110,7 @@ def test_up_once_runs_the_pipeline_and_stops_what_it_started(monkeypatch):
 
     again = CliRunner().invoke(_app(), ["--once", "--no-demo-data"])
     assert again.exit_code == 0, again.output
-    assert "No new data since champion version 1" in again.output
+    assert "no new data since champion version 1" in again.output
     assert "trained_model: done" not in again.output
     assert "model_deployment: done" in again.output
 
@@ -70,8 +132,15 @@ def test_local_stack_starts_the_uis_and_stops_them(isolated_settings):
             assert response.status == 200
         with urllib.request.urlopen(f"{mlflow_url}/health", timeout=10) as response:
             assert response.status == 200
-        pids = [p.pid for p in stack.processes.values()]
         assert all(stack.running().values())
+        # What the supervisor does after an exit: the server starts again the same way.
+        killed = stack.processes["api"].pid
+        os.killpg(killed, signal.SIGKILL)
+        restarted = stack.restart("api")
+        assert restarted.pid != killed and not is_alive(killed)
+        with urllib.request.urlopen(f"{api_url}/health", timeout=10) as response:
+            assert response.status == 200
+        pids = [p.pid for p in stack.processes.values()]
     finally:
         stack.stop()
     assert not any(is_alive(pid) for pid in pids)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from core.db.errors import DuplicateRecordError, RecordNotFoundError
@@ -19,6 +19,7 @@ __all__ = [
     "get_series",
     "get_series_by_name",
     "list_series",
+    "record_inferred_frequency",
     "series_ids_by_name",
 ]
 
@@ -91,3 +92,18 @@ def series_ids_by_name(
     for name in missing:
         found[name] = create_series(session, name, frequency).id
     return found
+
+
+def record_inferred_frequency(session: Session, names: Iterable[str], frequency: str) -> int:
+    """Give the named series `frequency` where none is set (a frequency someone set is
+    kept); returns how many series were updated."""
+    wanted = list(dict.fromkeys(names))
+    updated = 0
+    for start in range(0, len(wanted), 500):
+        result = session.execute(
+            update(Series)
+            .where(Series.name.in_(wanted[start : start + 500]), Series.frequency.is_(None))
+            .values(frequency=frequency)
+        )
+        updated += result.rowcount or 0
+    return updated

@@ -172,7 +172,8 @@ export interface paths {
          * @description Insert or update rows of one or many series, keyed by (series, timestamp).
          *
          *     Re-sending a row only updates its value. Any invalid row (unknown series, repeated key,
-         *     non-finite value, bad timestamp) rejects the whole request with a 422 listing the rows.
+         *     non-finite value, bad timestamp, a (series, timestamp) key twice) rejects the whole
+         *     request with a 422 listing the rows; unknown series answer 404 listing their rows.
          */
         post: operations["upsert_api_v1_observations_post"];
         delete?: never;
@@ -377,13 +378,15 @@ export interface paths {
         };
         /**
          * List Range
-         * @description Observations of one series in a time range, oldest first.
+         * @description Observations of one series in a time range, oldest first; a `start` after `end`
+         *     answers 422.
          */
         get: operations["list_range_api_v1_series__series_id__observations_get"];
         put?: never;
         /**
          * Upsert One Series
-         * @description Insert or update rows of the series named by the path.
+         * @description Insert or update rows of the series named by the path; a timestamp repeated in the
+         *     body rejects the whole request with a 422 listing the rows.
          */
         post: operations["upsert_one_series_api_v1_series__series_id__observations_post"];
         delete?: never;
@@ -662,12 +665,12 @@ export interface components {
             horizon?: number | null;
             /**
              * Levels
-             * @description Interval levels in percent, each in (0, 100).
+             * @description Interval levels in percent, each from 1 to 99 (repeats count once).
              */
             levels?: number[];
             /**
              * Series Ids
-             * @description Series to forecast.
+             * @description Series to forecast, each once.
              */
             series_ids: number[];
         };
@@ -838,7 +841,7 @@ export interface components {
             /**
              * Ts
              * Format: date-time
-             * @description Timestamp (ISO 8601); without a zone it is read as UTC.
+             * @description Timestamp (ISO 8601 text); without a zone it is read as UTC.
              */
             ts: string;
             /**
@@ -1032,10 +1035,10 @@ export interface components {
             frequency?: string | null;
             /**
              * Meta
-             * @description Free-form metadata.
+             * @description Labels: text keys to text, numbers, true/false or null.
              */
             meta?: {
-                [key: string]: unknown;
+                [key: string]: string | number | boolean | null;
             };
             /**
              * Name
@@ -1048,7 +1051,7 @@ export interface components {
             /**
              * Ts
              * Format: date-time
-             * @description Timestamp (ISO 8601); without a zone it is read as UTC.
+             * @description Timestamp (ISO 8601 text); without a zone it is read as UTC.
              */
             ts: string;
             /**
@@ -1176,6 +1179,15 @@ export interface operations {
                     "application/json": components["schemas"]["ForecastBatch"];
                 };
             };
+            /** @description The request body could not be parsed (not JSON, or not the form it must be). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Missing, unknown or revoked API key. */
             401: {
                 headers: {
@@ -1237,6 +1249,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Record id. */
                 forecast_id: number;
             };
             cookie?: never;
@@ -1481,6 +1494,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Registered model version. */
                 version: string;
             };
             cookie?: never;
@@ -1615,6 +1629,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Registered model version. */
                 version: string;
             };
             cookie?: never;
@@ -1699,6 +1714,15 @@ export interface operations {
                     "application/json": components["schemas"]["UpsertSummary"];
                 };
             };
+            /** @description The request body could not be parsed (not JSON, or not the form it must be). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Missing, unknown or revoked API key. */
             401: {
                 headers: {
@@ -1710,6 +1734,15 @@ export interface operations {
             };
             /** @description The API key lacks the scope this route needs. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A record named in the request does not exist. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1750,6 +1783,7 @@ export interface operations {
         parameters: {
             query?: {
                 create_missing_series?: boolean;
+                /** @description Frequency given to created series. */
                 frequency?: string | null;
             };
             header?: never;
@@ -1771,6 +1805,15 @@ export interface operations {
                     "application/json": components["schemas"]["UpsertSummary"];
                 };
             };
+            /** @description The request body could not be parsed (not JSON, or not the form it must be). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Missing, unknown or revoked API key. */
             401: {
                 headers: {
@@ -1782,6 +1825,15 @@ export interface operations {
             };
             /** @description The API key lacks the scope this route needs. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A record named in the request does not exist. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2201,6 +2253,15 @@ export interface operations {
                     "application/json": components["schemas"]["SeriesPublic"];
                 };
             };
+            /** @description The request body could not be parsed (not JSON, or not the form it must be). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Missing, unknown or revoked API key. */
             401: {
                 headers: {
@@ -2253,6 +2314,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Record id. */
                 series_id: number;
             };
             cookie?: never;
@@ -2320,6 +2382,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Record id. */
                 series_id: number;
             };
             cookie?: never;
@@ -2458,6 +2521,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description Record id. */
                 series_id: number;
             };
             cookie?: never;
@@ -2523,15 +2587,16 @@ export interface operations {
     list_range_api_v1_series__series_id__observations_get: {
         parameters: {
             query?: {
-                /** @description Inclusive start (ISO 8601). */
+                /** @description Inclusive start (RFC 3339 date-time). */
                 start?: string | null;
-                /** @description Inclusive end (ISO 8601). */
+                /** @description Inclusive end (RFC 3339 date-time). */
                 end?: string | null;
                 limit?: number;
                 offset?: number;
             };
             header?: never;
             path: {
+                /** @description Record id. */
                 series_id: number;
             };
             cookie?: never;
@@ -2599,6 +2664,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Record id. */
                 series_id: number;
             };
             cookie?: never;
@@ -2616,6 +2682,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UpsertSummary"];
+                };
+            };
+            /** @description The request body could not be parsed (not JSON, or not the form it must be). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Missing, unknown or revoked API key. */

@@ -11,12 +11,31 @@ const HISTORY_COLOR = "#1f4e79";
 const FORECAST_COLOR = "#c0392b";
 const BAND_ALPHA = [0.14, 0.28, 0.4];
 const HEIGHT = 360;
+// The y-axis is as wide as its longest tick label (uPlot's fixed default cuts the first digits
+// of labels like "22,500.00"): tick + gap + the label's width in the axis font.
+const AXIS_FONT = "12px system-ui, sans-serif";
+const Y_TICK_SIZE = 10;
+const Y_GAP = 5;
+const Y_PADDING = 6;
+
+let measuring: CanvasRenderingContext2D | null = null;
+
+function textWidth(text: string): number {
+  measuring ??= document.createElement("canvas").getContext("2d");
+  if (!measuring) return text.length * 8;
+  measuring.font = AXIS_FONT;
+  return measuring.measureText(text).width;
+}
+
+// What the y-axis shows, on the chart element (`data-y-tick-labels`, `data-y-axis-width`):
+// uPlot draws on canvas, so the browser test reads the labels from there.
+type YAxisReport = (labels: string[], width: number) => void;
 
 function bandFill(index: number): string {
   return `rgba(192, 57, 43, ${BAND_ALPHA[Math.min(index, BAND_ALPHA.length - 1)]})`;
 }
 
-function chartOptions(columns: ChartColumns, width: number): uPlot.Options {
+function chartOptions(columns: ChartColumns, width: number, report: YAxisReport): uPlot.Options {
   const value = (_u: uPlot, v: number | null) => (v === null ? "—" : formatNumber(v));
   const edges: uPlot.Series[] = columns.bands.flatMap((band) => [
     { label: `${band.level}% lower`, stroke: "transparent", value, points: { show: false } },
@@ -27,7 +46,21 @@ function chartOptions(columns: ChartColumns, width: number): uPlot.Options {
     height: HEIGHT,
     cursor: { drag: { x: true, y: false } },
     scales: { x: { time: true } },
-    axes: [{}, { values: (_u, ticks) => ticks.map((t) => formatNumber(t, 2)) }],
+    axes: [
+      { font: AXIS_FONT },
+      {
+        font: AXIS_FONT,
+        gap: Y_GAP,
+        ticks: { size: Y_TICK_SIZE },
+        values: (_u, ticks) => ticks.map((t) => formatNumber(t, 2)),
+        size: (_u, labels) => {
+          const widest = Math.max(0, ...(labels ?? []).map(textWidth));
+          const size = Math.ceil(Y_TICK_SIZE + Y_GAP + widest + Y_PADDING);
+          report(labels ?? [], size);
+          return size;
+        },
+      },
+    ],
     series: [
       {},
       { label: "Actual", stroke: HISTORY_COLOR, width: 1.5, value },
@@ -50,7 +83,12 @@ export function ForecastChart({ columns, title }: { columns: ChartColumns; title
     const element = holder.current;
     if (!element) return;
     const width = Math.max(element.clientWidth, 300);
-    const chart = new uPlot(chartOptions(columns, width), data as uPlot.AlignedData, element);
+    const report: YAxisReport = (labels, size) => {
+      element.dataset.yTickLabels = JSON.stringify(labels);
+      element.dataset.yAxisWidth = String(size);
+    };
+    const options = chartOptions(columns, width, report);
+    const chart = new uPlot(options, data as uPlot.AlignedData, element);
     plot.current = chart;
     const resize = new ResizeObserver(() => {
       chart.setSize({ width: Math.max(element.clientWidth, 300), height: HEIGHT });

@@ -8,6 +8,7 @@ import pandas as pd
 from core.db.repositories.landing_files import mark_files_loaded
 from core.db.repositories.observations import upsert_panel
 from core.db.repositories.quarantine import quarantine_frame
+from core.db.repositories.series import record_inferred_frequency
 from orchestration.contracts import PanelSnapshot, StagedBatch
 from orchestration.defs.ingestion.expectations import run_observation_suite
 from orchestration.defs.ingestion.panel import (
@@ -151,6 +152,13 @@ def observations(
     with database.session() as session:
         panel = read_full_panel(session)
     screening = screen_series(panel, min_history=policy.min_history)
+    if screening.freq and len(panel):
+        # What ingestion inferred is what the series page shows (not "not set"); only the
+        # series that are regular at that frequency get it, and a set frequency is kept.
+        irregular = set(screening.excluded.get("regular_frequency", []))
+        regular = [name for name in panel["unique_id"].unique() if name not in irregular]
+        with database.session() as session:
+            record_inferred_frequency(session, regular, screening.freq)
     snapshot_key = write_panel_snapshot(store, panel, run_id=context.run.run_id)
     inserted = result.inserted if result else 0
     snapshot = PanelSnapshot(

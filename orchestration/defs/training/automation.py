@@ -2,6 +2,8 @@
 
 import dagster as dg
 
+from core.retrain_rule import retrain_decision
+
 __all__ = ["make_new_data_sensor", "retrain_job", "retrain_schedule"]
 
 retrain_job = dg.define_asset_job(
@@ -35,8 +37,9 @@ def make_new_data_sensor(min_new_share: float) -> dg.SensorDefinition:
         materialization = asset_event.asset_materialization
         share_value = materialization.metadata.get("new_row_share") if materialization else None
         share = float(share_value.value) if share_value is not None else 0.0
-        if share <= min_new_share:
-            return dg.SkipReason(f"new data share {share:.1%} is at most {min_new_share:.0%}")
+        decision = retrain_decision(new_row_share=share, min_new_share=min_new_share)
+        if not decision.retrain:
+            return dg.SkipReason(decision.reason)
         return dg.RunRequest(run_key=asset_event.run_id, tags={"quantis/new_share": f"{share:.4f}"})
 
     return new_data_sensor

@@ -46,9 +46,9 @@ def test_unknown_series_reject_the_whole_request_with_the_rows(client, headers, 
     client.post("/api/v1/series", json={"name": "known"}, headers=writer)
     rows = _rows("known", [1, 2]) + _rows("missing", [3], start_day=5)
     response = client.post("/api/v1/observations", json={"observations": rows}, headers=writer)
-    assert response.status_code == 422
+    assert response.status_code == 404  # well-formed rows naming a series that does not exist
     error = response.json()["error"]
-    assert error["code"] == "invalid_rows" and "nothing was written" in error["message"]
+    assert error["code"] == "unknown_series" and "nothing was written" in error["message"]
     assert error["details"]["errors"] == [
         {
             "loc": ["body", "observations", 2],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from core.db.engine import make_engine, session_scope
 from core.db.repositories.audit import list_audit
 
@@ -78,3 +80,48 @@ def test_delete_needs_admin_and_is_audited(client, headers, api_settings):
     assert client.get(f"/api/v1/series/{series_id}", headers=headers("read")).status_code == 404
     assert client.delete(f"/api/v1/series/{series_id}", headers=headers("admin")).status_code == 404
     assert _audit_actions(api_settings.database_url) == ["series.delete", "series.create"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"name": "a", "frequency": "\\ud800"}',  # a lone surrogate: not Unicode text
+        '{"name": "a\\udfff b"}',
+        '{"name": "a\\u0000b"}',  # NUL: PostgreSQL cannot store it
+        '{"name": "a", "meta": {"k\\ud800": 1}}',
+        '{"name": "a", "meta": {"k": "\\u0000"}}',
+        '{"name": "a", "meta": {"nested": {"k": 1}}}',  # labels are flat
+    ],
+)
+def test_text_that_cannot_be_stored_is_422(client, headers, body):
+    response = client.post(
+        "/api/v1/series",
+        content=body.encode(),
+        headers={**headers("write"), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] == "invalid_input"
+    listed = client.get("/api/v1/series", headers=headers("read")).json()
+    assert listed["total"] == 0
+
+
+def test_a_body_that_is_not_json_is_400_as_documented(client, headers):
+    response = client.post(
+        "/api/v1/series",
+        content=b"\x0b\xff?",
+        headers={**headers("write"), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 400, response.text
+    documented = client.get("/openapi.json").json()["paths"]["/api/v1/series"]["post"]
+    assert "400" in documented["responses"]
+
+
+def test_405_lists_every_method_of_the_path(client):
+    assert client.options("/api/v1/series").headers["allow"] == "GET, POST"
+    assert client.put("/api/v1/series/1").headers["allow"] == "DELETE, GET"
+    assert client.options("/api/v1/models/rollback").headers["allow"] == "POST"
+
+
+def test_returned_timestamps_carry_their_zone(client, headers):
+    created = client.post("/api/v1/series", json={"name": "zoned"}, headers=headers("write"))
+    assert created.json()["created_at"].endswith(("Z", "+00:00")), created.text

@@ -62,3 +62,13 @@ def test_ids_by_name_creates_only_when_asked(session):
     ids = series.series_ids_by_name(session, ["known", "new-one"], create_missing=True)
     assert set(ids) == {"known", "new-one"}
     assert series.get_series_by_name(session, "new-one").id == ids["new-one"]
+
+
+def test_inferred_frequency_fills_only_series_without_one(session):
+    series.create_series(session, "unset")
+    series.create_series(session, "set-by-hand", frequency="W")
+    series.create_series(session, "not-named")
+    updated = series.record_inferred_frequency(session, ["unset", "set-by-hand", "unset"], "D")
+    assert updated == 1
+    frequencies = {s.name: s.frequency for s in series.list_series(session).items}
+    assert frequencies == {"unset": "D", "set-by-hand": "W", "not-named": None}
