@@ -99,7 +99,7 @@ def test_registration_uses_our_tracking_store_not_the_process_default(tracking, 
             champion_version=None,
             n_windows=2,
             series=3,
-        ),  # fmt: skip
+        ),
         mlflow_tracking=tracking,
         policy=PipelinePolicy(max_bad_row_share=0.05, promotion_margin=0.0, train_device="cpu"),
         scratch=StepScratch(root="unused"),
