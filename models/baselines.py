@@ -53,6 +53,10 @@ class StatisticalForecaster:
         self.history_ = self._window(validate_panel(df, freq=self.freq)[list(REQUIRED_COLUMNS)])
         return self
 
+    def required_history(self) -> int:
+        """Points a series needs before a cutoff: one season and the point after it."""
+        return self.season_length + 1
+
     def _window(self, panel: pd.DataFrame) -> pd.DataFrame:
         """The last `max_history` points of every series (all of them without a limit)."""
         if self.max_history is None:
