@@ -53,6 +53,10 @@ class StatisticalForecaster:
         self.history_ = self._window(validate_panel(df, freq=self.freq)[list(REQUIRED_COLUMNS)])
         return self
 
+    def min_forecast_history(self) -> int:
+        """Fewest observations a series needs to be forecast (a fallback covers the rest)."""
+        return 1
+
     def required_history(self) -> int:
         """Points a series needs before a cutoff: one season and the point after it."""
         return self.season_length + 1

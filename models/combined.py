@@ -212,6 +212,10 @@ class CombinedForecaster:
             return out
         return self.intervals_.apply(out, series_scales(panel, self.config.season_length), levels)
 
+    def min_forecast_history(self) -> int:
+        """Fewest observations a series needs for `predict(history=...)` to forecast it."""
+        return max(self._new_member(name).min_forecast_history() for name in self._candidates()[-1])
+
     def required_history(self) -> int:
         """Points a series needs before a cutoff for this model to fit on it with every
         feature defined, its own selection and interval-calibration backtests included."""

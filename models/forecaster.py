@@ -186,6 +186,10 @@ class LightGBMForecaster:
         """Points before a row that its features and transformed target depend on."""
         return self._feature_reach() + sum(self.config.differences)
 
+    def min_forecast_history(self) -> int:
+        """Fewest observations a series needs for `predict(history=...)` to forecast it."""
+        return self._min_history()
+
     def required_history(self) -> int:
         """Points a series needs before a cutoff for this model to fit on it with every
         feature (lags, rolling means, differences) defined, its interval-calibration

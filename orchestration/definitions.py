@@ -4,7 +4,7 @@ import dagster as dg
 
 from core.runtime import apply_offline_defaults
 from core.settings import Settings, get_settings
-from orchestration.defs import backup, ingestion, registry, serving, training
+from orchestration.defs import backup, forecasting, ingestion, registry, serving, training
 from orchestration.executors import executor_for
 from orchestration.resources import build_resources
 
@@ -12,7 +12,8 @@ apply_offline_defaults()
 
 pipeline_job = dg.define_asset_job(
     "quantis_pipeline",
-    selection=dg.AssetSelection.all(),
+    # batch forecasts are partitioned by series shard: their own job, sensor and schedule
+    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(forecasting.BATCH_ASSET),
     description="Everything from landing to a served model: ingest, validate, train, "
     "backtest, register, package and roll out.",
 )
@@ -26,9 +27,12 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         registry.defs,
         serving.defs,
         backup.defs,
+        forecasting.defs_for(settings),
         dg.Definitions(
             jobs=[pipeline_job],
-            resources=build_resources(settings) | serving.resources_for(settings),
+            resources=build_resources(settings)
+            | serving.resources_for(settings)
+            | forecasting.resources_for(settings),
             executor=executor_for(settings),
         ),
     )

@@ -20,6 +20,7 @@ __all__ = [
     "get_series_by_name",
     "list_series",
     "series_ids_by_name",
+    "series_in_shard",
 ]
 
 
@@ -91,3 +92,14 @@ def series_ids_by_name(
     for name in missing:
         found[name] = create_series(session, name, frequency).id
     return found
+
+
+def series_in_shard(session: Session, shard: int, shards: int) -> dict[str, int]:
+    """Name -> id of the series in shard `shard` of `shards` (by id modulo the count): every
+    series is in exactly one shard, and a series keeps its shard as others are added."""
+    if shards < 1 or not 0 <= shard < shards:
+        raise ValueError(f"shard must be in [0, {shards}), got {shard} of {shards}")
+    rows = session.execute(
+        select(Series.name, Series.id).where(Series.id % shards == shard).order_by(Series.id)
+    )
+    return {name: series_id for name, series_id in rows}

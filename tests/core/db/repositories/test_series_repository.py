@@ -62,3 +62,13 @@ def test_ids_by_name_creates_only_when_asked(session):
     ids = series.series_ids_by_name(session, ["known", "new-one"], create_missing=True)
     assert set(ids) == {"known", "new-one"}
     assert series.get_series_by_name(session, "new-one").id == ids["new-one"]
+
+
+def test_every_series_is_in_exactly_one_shard(session):
+    created = {series.create_series(session, f"s{i:02d}").id for i in range(11)}
+    shards = [series.series_in_shard(session, shard, 3) for shard in range(3)]
+    ids = [i for shard in shards for i in shard.values()]
+    assert sorted(ids) == sorted(created)
+    assert all(shard for shard in shards)
+    with pytest.raises(ValueError, match=r"shard must be in \[0, 3\)"):
+        series.series_in_shard(session, 3, 3)
