@@ -41,6 +41,8 @@ def forecast_public(forecast: Forecast) -> ForecastPublic:
         horizon=forecast.horizon,
         levels=forecast.levels,
         created_at=forecast.created_at,
+        kind=forecast.kind,
+        data_cutoff=forecast.data_cutoff,
         points=points,
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -77,6 +78,13 @@ class ForecastPublic(BaseModel):
     horizon: int
     levels: list[int]
     created_at: datetime
+    kind: Literal["request", "batch"] = Field(
+        description="request: answered an API request; batch: written for every series by "
+        "the batch_forecasts asset."
+    )
+    data_cutoff: datetime | None = Field(
+        description="The last observation the forecast starts after (None: not recorded)."
+    )
     points: list[ForecastPointPublic]
 
 
