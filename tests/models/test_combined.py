@@ -56,3 +56,16 @@ def test_required_history_counts_rolling_windows_beyond_the_lags():
     windows = max(short.config.selection_windows, short.config.interval_windows)
     # the selection windows, the differences (12), the feature reach and one point to learn
     assert longer.required_history() == windows * 6 + 12 + 13 + 1
+
+
+def test_serving_a_seen_series_reuses_the_members_estimates(monthly_panel):
+    model = _fitted(monthly_panel)
+    served = model.predict(6, levels=[80], history=monthly_panel)
+    statistical = [m for name, m in model._models.items() if name != "lightgbm"]
+    assert statistical, "the selection kept no statistical member on this panel"
+    assert all(m.reestimated_ == 0 and m.filtered_ > 0 for m in statistical)
+    for member in statistical:
+        member.estimates_ = {}  # forget them: every series is estimated afresh
+    reestimated = model.predict(6, levels=[80], history=monthly_panel)
+    assert all(m.reestimated_ > 0 for m in statistical)
+    pd.testing.assert_frame_equal(served, reestimated, check_dtype=False, atol=1e-8)
