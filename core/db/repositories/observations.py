@@ -30,6 +30,7 @@ __all__ = [
     "count_observations",
     "read_observations",
     "read_recent_panel",
+    "recent_values",
     "upsert_observations",
     "upsert_panel",
 ]
@@ -212,3 +213,16 @@ def read_recent_panel(
     return pd.DataFrame(
         {"unique_id": unique_id, "ds": np.concatenate(stamps), "y": np.concatenate(values)}
     )
+
+
+def recent_values(session: Session, series_id: int, points: int) -> tuple[list[datetime], list]:
+    """The last `points` observations of one series, oldest first, as (timestamps, values):
+    one index range scan on the (series, ts) key, no ORM objects."""
+    rows = session.execute(
+        select(Observation.ts, Observation.value)
+        .where(Observation.series_id == series_id)
+        .order_by(Observation.ts.desc())
+        .limit(points)
+    ).all()
+    rows.reverse()
+    return [ts for ts, _ in rows], [value for _, value in rows]

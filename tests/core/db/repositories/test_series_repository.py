@@ -72,3 +72,13 @@ def test_every_series_is_in_exactly_one_shard(session):
     assert all(shard for shard in shards)
     with pytest.raises(ValueError, match=r"shard must be in \[0, 3\)"):
         series.series_in_shard(session, 3, 3)
+
+
+def test_lookups_by_id_and_by_name_leave_unknown_ones_out(session):
+    first = series.create_series(session, "first")
+    second = series.create_series(session, "second")
+    assert series.series_names_by_id(session, [first.id, second.id, 999]) == {
+        first.id: "first",
+        second.id: "second",
+    }
+    assert series.existing_series_ids(session, ["second", "nope"]) == {"second": second.id}
