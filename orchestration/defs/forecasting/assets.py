@@ -5,10 +5,12 @@ k8s_job_executor), and re-running one shard is one click on its partition.
 """
 
 import time
+from dataclasses import dataclass
 
 import dagster as dg
 import pandas as pd
 from pydantic import Field
+from sqlalchemy.orm import Session
 
 from core.db.repositories.forecasts import NewForecast, save_forecasts_bulk
 from core.db.repositories.observations import read_recent_panel
@@ -19,7 +21,13 @@ from orchestration.contracts import Rollout
 from orchestration.defs.forecasting.sharding import shard_of, shard_partitions
 from orchestration.resources import MLflowTracking, OperationalDatabase, StepScratch
 
-__all__ = ["BatchForecastPolicy", "batch_forecast_points", "make_batch_forecasts"]
+__all__ = [
+    "BatchForecastPolicy",
+    "ShardOutcome",
+    "batch_forecast_points",
+    "forecast_shard",
+    "make_batch_forecasts",
+]
 
 
 class BatchForecastPolicy(dg.ConfigurableResource):
@@ -69,6 +77,68 @@ def _forecastable(model, panel: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, s
     return panel[~panel["unique_id"].isin(short)], reasons
 
 
+@dataclass
+class ShardOutcome:
+    series: int  # series in the shard
+    written: int  # forecasts stored
+    skipped: dict[str, str]  # series without a forecast -> why
+    timings: dict[str, float]
+
+
+def forecast_shard(
+    session: Session,
+    model,
+    *,
+    shard: int,
+    shards: int,
+    policy: BatchForecastPolicy,
+    model_name: str,
+    model_version: str,
+    request_id: str,
+) -> ShardOutcome:
+    """The batch asset's work for one shard: read the history, forecast, store in bulk (the
+    forecasts are committed together, or not at all)."""
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    names = series_in_shard(session, shard, shards)
+    panel = read_recent_panel(session, policy.history_points, names) if names else None
+    session.commit()  # end the read transaction before the (long) predict
+    timings["read_history_s"] = time.perf_counter() - started
+    if not names or panel is None or panel.empty:
+        return ShardOutcome(len(names), 0, dict.fromkeys(names, "no observations"), timings)
+    without = sorted(set(names) - set(panel["unique_id"].unique()))
+    usable, skipped = _forecastable(model, panel)
+    skipped |= dict.fromkeys(without, "no observations")
+    cutoffs = usable.groupby("unique_id", sort=False)["ds"].max()
+    del panel
+
+    started = time.perf_counter()
+    predicted = model.predict(policy.horizon, levels=policy.levels, history=usable)
+    timings["predict_s"] = time.perf_counter() - started
+    del usable  # the history is not needed past here
+
+    started = time.perf_counter()
+    points = batch_forecast_points(predicted, policy.levels)
+    rows = (
+        NewForecast(
+            series_id=names[name],
+            request_id=request_id,
+            model_name=model_name,
+            model_version=model_version,
+            horizon=policy.horizon,
+            levels=policy.levels,
+            points=series_points,
+            kind="batch",
+            data_cutoff=cutoffs[name].to_pydatetime(),
+        )
+        for name, series_points in points.items()
+    )
+    written = save_forecasts_bulk(session, rows, batch_size=policy.write_batch)
+    session.commit()
+    timings["store_s"] = time.perf_counter() - started
+    return ShardOutcome(len(names), written, skipped, timings)
+
+
 def make_batch_forecasts(shards: int) -> dg.AssetsDefinition:
     """The `batch_forecasts` asset over `shards` static series shards."""
 
@@ -94,47 +164,19 @@ def make_batch_forecasts(shards: int) -> dg.AssetsDefinition:
         model, _ = load_model_dir(model_dir)
         timings["load_model_s"] = time.perf_counter() - started
 
-        started = time.perf_counter()
         with database.session() as session:
-            names = series_in_shard(session, shard, count)
-            panel = (
-                read_recent_panel(session, batch_policy.history_points, names) if names else None
-            )
-        timings["read_history_s"] = time.perf_counter() - started
-        if not names or panel is None or panel.empty:
-            context.log.info(f"shard {shard} of {count} has no series with observations")
-            return dg.MaterializeResult(metadata={"series": 0, "forecasts": 0, "skipped": 0})
-        without = sorted(set(names) - set(panel["unique_id"].unique()))
-        usable, skipped = _forecastable(model, panel)
-        skipped |= {name: "no observations" for name in without}
-        cutoffs = usable.groupby("unique_id", sort=False)["ds"].max()
-
-        started = time.perf_counter()
-        predicted = model.predict(batch_policy.horizon, levels=batch_policy.levels, history=usable)
-        timings["predict_s"] = time.perf_counter() - started
-        del usable, panel  # the history is not needed past here
-
-        started = time.perf_counter()
-        points = batch_forecast_points(predicted, batch_policy.levels)
-        request_id = f"batch:{context.run.run_id}"
-        rows = (
-            NewForecast(
-                series_id=names[name],
-                request_id=request_id,
+            outcome = forecast_shard(
+                session,
+                model,
+                shard=shard,
+                shards=count,
+                policy=batch_policy,
                 model_name=mlflow_tracking.model_name,
                 model_version=model_deployment.model_version,
-                horizon=batch_policy.horizon,
-                levels=batch_policy.levels,
-                points=series_points,
-                kind="batch",
-                data_cutoff=cutoffs[name].to_pydatetime(),
+                request_id=f"batch:{context.run.run_id}",
             )
-            for name, series_points in points.items()
-        )
-        with database.session() as session:
-            written = save_forecasts_bulk(session, rows, batch_size=batch_policy.write_batch)
-            session.commit()
-        timings["store_s"] = time.perf_counter() - started
+        timings.update(outcome.timings)
+        skipped, written, names = outcome.skipped, outcome.written, outcome.series
         if skipped:
             shown = dict(list(skipped.items())[:20])
             context.log.warning(f"{len(skipped)} series got no batch forecast: {shown}")
@@ -142,7 +184,7 @@ def make_batch_forecasts(shards: int) -> dg.AssetsDefinition:
             metadata={
                 "shard": f"{shard} of {count}",
                 "model_version": model_deployment.model_version,
-                "series": len(names),
+                "series": names,
                 "forecasts": written,
                 "points": written * batch_policy.horizon,
                 "skipped": len(skipped),
