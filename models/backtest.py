@@ -15,7 +15,14 @@ import pandas as pd
 
 from models.validation import PanelProblem, PanelValidationError
 
-__all__ = ["ForecastCache", "backtest", "calibration_subset", "holdout", "split_windows"]
+__all__ = [
+    "ForecastCache",
+    "backtest",
+    "calibration_subset",
+    "fit_and_forecast",
+    "holdout",
+    "split_windows",
+]
 
 MIN_TRAIN_POINTS = 2
 
@@ -90,6 +97,19 @@ def _series_digests(train: pd.DataFrame) -> pd.Series:
     )
 
 
+def fit_and_forecast(
+    model_key: str,
+    make_model: Callable[[], Any],
+    train: pd.DataFrame,
+    h: int,
+    *,
+    local: bool = False,
+) -> pd.DataFrame:
+    """`make_model().fit(train).predict(h)`: a member forecast computed afresh (no cache).
+    The signature is that of `ForecastCache`, which it stands in for."""
+    return make_model().fit(train).predict(h)
+
+
 class ForecastCache:
     """Point forecasts of fresh models, each fitted once per (model, training rows, horizon).
 
@@ -132,7 +152,7 @@ class ForecastCache:
         if cached is not None:
             self.reused += 1
             return cached.copy()
-        forecast = make_model().fit(train).predict(h)
+        forecast = fit_and_forecast(model_key, make_model, train, h)
         self.fitted.append(model_key)
         self._forecasts[key] = forecast
         return forecast.copy()
@@ -145,7 +165,7 @@ class ForecastCache:
         missing = [uid for uid, digest in digests.items() if (uid, digest) not in store]
         if missing:
             part = train[train["unique_id"].isin(missing)]
-            forecast = make_model().fit(part).predict(h)
+            forecast = fit_and_forecast(model_key, make_model, part, h)
             self.fitted.append(model_key)
             for uid, rows in forecast.groupby("unique_id", sort=False):
                 store[(uid, digests[uid])] = rows

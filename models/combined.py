@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
-from models.backtest import calibration_subset, split_windows
+from models.backtest import calibration_subset, fit_and_forecast, split_windows
 from models.baselines import BASELINES, StatisticalForecaster
 from models.config import ForecasterConfig, default_config
 from models.forecaster import LightGBMForecaster
@@ -102,17 +102,6 @@ class CombinedForecaster:
         }
         return json.dumps(settings, sort_keys=True)
 
-    def _fresh_forecast(
-        self,
-        model_key: str,
-        make_member: Callable[[], Any],
-        train: pd.DataFrame,
-        h: int,
-        *,
-        local: bool = False,
-    ) -> pd.DataFrame:
-        return make_member().fit(train).predict(h)
-
     def _member_forecast(
         self, forecast: MemberForecast, name: str, train: pd.DataFrame, h: int
     ) -> pd.DataFrame:
@@ -129,7 +118,7 @@ class CombinedForecaster:
     ) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Point forecasts of every member over the selection windows, aligned with actuals."""
         cfg = self.config
-        forecast = forecast or self._fresh_forecast
+        forecast = forecast or fit_and_forecast
         subset, n_windows = calibration_subset(
             panel,
             h=cfg.horizon,

@@ -9,6 +9,13 @@ __all__ = ["BATCH_JOB", "make_batch_automation"]
 BATCH_JOB = "batch_forecast_job"  # not the asset's name: op and job names share one namespace
 
 
+def _every_shard(shards: int, occasion: str) -> list[dg.RunRequest]:
+    """A run per shard; the run key (occasion and shard) keeps a tick from asking twice."""
+    return [
+        dg.RunRequest(run_key=f"{occasion}:{key}", partition_key=key) for key in shard_keys(shards)
+    ]
+
+
 def make_batch_automation(shards: int, *, after_rollout: bool, nightly: bool, cron: str):
     """The job over every shard, the after-roll-out sensor and the nightly schedule."""
     job = dg.define_asset_job(
@@ -27,10 +34,7 @@ def make_batch_automation(shards: int, *, after_rollout: bool, nightly: bool, cr
         description="After each roll-out, a batch-forecast run for every series shard.",
     )
     def after_rollout_sensor(context: dg.SensorEvaluationContext, asset_event: dg.EventLogEntry):
-        return [
-            dg.RunRequest(run_key=f"{asset_event.run_id}:{key}", partition_key=key)
-            for key in shard_keys(shards)
-        ]
+        return _every_shard(shards, asset_event.run_id)
 
     @dg.schedule(
         cron_schedule=cron,
@@ -42,9 +46,6 @@ def make_batch_automation(shards: int, *, after_rollout: bool, nightly: bool, cr
         description="Nightly batch forecasts of every series shard.",
     )
     def nightly_schedule(context: dg.ScheduleEvaluationContext):
-        stamp = context.scheduled_execution_time.isoformat()
-        return [
-            dg.RunRequest(run_key=f"{stamp}:{key}", partition_key=key) for key in shard_keys(shards)
-        ]
+        return _every_shard(shards, context.scheduled_execution_time.isoformat())
 
     return job, after_rollout_sensor, nightly_schedule
