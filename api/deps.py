@@ -10,15 +10,12 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from api.auth import Caller, grants, key_from_headers
 from api.errors import ApiError
 from api.state import ApiState
-from core.db.repositories.api_keys import verify_api_key
-from core.db.tables import ApiKey
-from core.db.types import utc_now
+from core.db.repositories.api_keys import touch_api_key, verify_api_key
 
 __all__ = [
     "Admin",
@@ -87,7 +84,7 @@ def _authenticate(
         )
     if state.key_touch_due(key.id):
         with state.sessions.begin() as touch:
-            touch.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=utc_now()))
+            touch_api_key(touch, key.id)
     return Caller(key.id, key.name, tuple(key.scopes), request_id)
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.auth import Caller
@@ -21,7 +20,9 @@ from api.model_server import (
 )
 from api.schemas.forecasts import ForecastBatch, ForecastCreate, ForecastPointPublic, ForecastPublic
 from core.db.repositories.forecasts import save_forecast
-from core.db.tables import Forecast, Observation, Series
+from core.db.repositories.observations import recent_values
+from core.db.repositories.series import series_names_by_id
+from core.db.tables import Forecast
 
 __all__ = ["forecast_public", "run_forecast"]
 
@@ -41,32 +42,21 @@ def forecast_public(forecast: Forecast) -> ForecastPublic:
         horizon=forecast.horizon,
         levels=forecast.levels,
         created_at=forecast.created_at,
+        kind=forecast.kind,
+        data_cutoff=forecast.data_cutoff,
         points=points,
     )
 
 
-def _recent_history(session: Session, series_id: int, points: int) -> tuple[list, list]:
-    """The last `points` observations, oldest first, straight off the (series, ts) key."""
-    rows = session.execute(
-        select(Observation.ts, Observation.value)
-        .where(Observation.series_id == series_id)
-        .order_by(Observation.ts.desc())
-        .limit(points)
-    ).all()
-    rows.reverse()
-    return [ts.isoformat() for ts, _ in rows], [value for _, value in rows]
-
-
 def _histories(session: Session, series_ids: list[int], points: int) -> list[dict[str, Any]]:
-    found = dict(
-        session.execute(select(Series.id, Series.name).where(Series.id.in_(series_ids))).all()
-    )
+    found = series_names_by_id(session, series_ids)
     unknown = [i for i in series_ids if i not in found]
     if unknown:
         raise ApiError(404, "not_found", f"series ids {unknown} do not exist")
     histories, empty = [], []
     for series_id in series_ids:
-        timestamps, values = _recent_history(session, series_id, points)
+        stamps, values = recent_values(session, series_id, points)
+        timestamps = [ts.isoformat() for ts in stamps]
         if not timestamps:
             empty.append(found[series_id])
         histories.append({"id": found[series_id], "timestamps": timestamps, "values": values})

@@ -15,13 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.errors import ApiError
 from core.db.repositories.observations import UpsertResult, upsert_observations
-from core.db.repositories.series import create_series
-from core.db.tables import Series
+from core.db.repositories.series import create_series, existing_series_ids
 from core.db.types import as_utc
 
 __all__ = ["MAX_REPORTED_ERRORS", "UploadRow", "parse_csv", "store_rows"]
@@ -148,9 +146,7 @@ def _series_ids(
     session: Session, rows: Sequence[UploadRow], create_missing: bool, frequency: str | None
 ) -> tuple[dict[str, int], list[str]]:
     names = {row.series for row in rows}
-    found = dict(
-        session.execute(select(Series.name, Series.id).where(Series.name.in_(names))).all()
-    )
+    found = existing_series_ids(session, names)
     missing = sorted(names - found.keys())
     if missing and not create_missing:
         rows_by_name: dict[str, list] = defaultdict(list)

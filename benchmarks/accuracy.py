@@ -26,6 +26,10 @@ TARGETS = {"monthly": 1.45, "quarterly": 1.50}
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--groups", nargs="+", default=["monthly", "quarterly"])
+    parser.add_argument(
+        "--methods", nargs="+", default=None, help="only these methods (default: all)"
+    )
+    parser.add_argument("--name", default="accuracy", help="results file name")
     args = parser.parse_args()
     machine = machine_info()
 
@@ -36,7 +40,10 @@ def main() -> None:
         train, test = load_tourism(group)
         started = time.perf_counter()
         report = evaluate_methods(
-            train, test, on_progress=lambda m, s, g=group: print(f"{g} {m} {s}", flush=True)
+            train,
+            test,
+            methods=args.methods,
+            on_progress=lambda m, s, g=group: print(f"{g} {m} {s}", flush=True),
         )
         summary = report.to_dict()
         summary["total_seconds"] = time.perf_counter() - started
@@ -53,7 +60,7 @@ def main() -> None:
     notes = "\n\nPublished best MASE: " + ", ".join(
         f"{g} {PUBLISHED_BEST[g]}" for g in args.groups if g in PUBLISHED_BEST
     )
-    path = write_results("accuracy", {"groups": groups}, "\n".join(rows) + notes, machine)
+    path = write_results(args.name, {"groups": groups}, "\n".join(rows) + notes, machine)
     print(f"wrote {path}")
 
 

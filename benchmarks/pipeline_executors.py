@@ -7,6 +7,11 @@ its own child process so that no import is warm. `k8s` needs a cluster and is no
 Writes benchmarks/results/pipeline_executors.{json,md}.
 
     .venv/bin/python benchmarks/pipeline_executors.py [--executors in_process multiprocess]
+
+With `--backtest-paths` it times instead the in-process run twice, with the promotion
+backtest reusing member fits (the default, `QUANTIS_BACKTEST_REUSE_FITS=true`) and with the
+old path that refits every model at every window (`false`), alternating, in one invocation;
+`--name` picks the results file.
 """
 
 from __future__ import annotations
@@ -52,11 +57,12 @@ print(json.dumps({"success": outcome.success, "wall_seconds": wall,
 """
 
 
-def _run(executor: str, home: Path) -> dict:
+def _run(executor: str, home: Path, extra_env: dict[str, str] | None = None) -> dict:
     from core.processes import free_port
 
     env = {
         **os.environ,
+        **(extra_env or {}),
         "QUANTIS_HOME": str(home),
         "QUANTIS_EXECUTOR": executor,
         "QUANTIS_MODEL_SERVER_PORT": str(free_port()),
@@ -77,13 +83,25 @@ def _run(executor: str, home: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--executors", nargs="+", default=["in_process", "multiprocess"])
+    parser.add_argument(
+        "--backtest-paths",
+        action="store_true",
+        help="in-process only: the backtest reusing member fits against the old refit path",
+    )
+    parser.add_argument("--name", default="pipeline_executors", help="results file name")
     args = parser.parse_args()
     machine = machine_info()
+    plans = [(executor, executor, {}) for executor in args.executors]
+    if args.backtest_paths:
+        plans = [
+            ("reuse fits", "in_process", {"QUANTIS_BACKTEST_REUSE_FITS": "true"}),
+            ("refit (old path)", "in_process", {"QUANTIS_BACKTEST_REUSE_FITS": "false"}),
+        ]
     runs = {}
-    for executor in args.executors:
+    for label, executor, extra_env in plans:
         with tempfile.TemporaryDirectory(prefix=f"quantis-bench-{executor}-") as home:
-            runs[executor] = _run(executor, Path(home))
-        print(f"{executor}: {runs[executor]['wall_seconds']:.1f}s", flush=True)
+            runs[label] = _run(executor, Path(home), extra_env)
+        print(f"{label}: {runs[label]['wall_seconds']:.1f}s", flush=True)
     steps = list(next(iter(runs.values()))["step_seconds"])
     lines = [
         "| step | " + " | ".join(runs) + " |",
@@ -99,7 +117,7 @@ def main() -> None:
         + " |",
     ]
     write_results(
-        "pipeline_executors",
+        args.name,
         {"dataset": "tourism quarterly (427 series)", "runs": runs},
         "Seconds per step and in all (wall time of `run_pipeline`, first run on a fresh "
         "home).\n\n" + "\n".join(lines),

@@ -15,8 +15,15 @@ Targets: at 16 clients the API sustains >= 70% of the model server's throughput;
 server's p50 at 1 client is within 2x of the floor; no errors. Writes
 benchmarks/results/serving.{json,md}.
 
-    .venv/bin/python benchmarks/serving.py [--model lightgbm|default] [--model-dir DIR]
-        [--concurrency 1 16 64] [--duration 20] [--api-workers 1]
+    .venv/bin/python benchmarks/serving.py [--model lightgbm default] [--model-dir DIR]
+        [--concurrency 1 16 64] [--duration 20] [--api-workers 1] [--many-series 100]
+        [--unseen]
+
+The model is trained on the series the API's database holds, and the direct requests send
+one of them, as in the pipeline (which trains on every series it serves); `--unseen` sends
+series the model never saw instead. With `--model lightgbm default` both servers run in one
+invocation and the default model's throughput at 16 clients and its 100-series p50 are
+compared with the LightGBM-only server's (targets: >= 0.7x, <= 2x).
 """
 
 from __future__ import annotations
@@ -51,13 +58,18 @@ end
 """
 
 
-def _train(kind: str, directory: Path, train_series: int, length: int) -> Path:
-    from models.artifact import ModelManifest, save_model_dir
+def _served_panel(series: int, length: int):
+    """The series the API's database holds (and, unless --unseen, the model trained on)."""
     from models.datasets import synthetic_panel
+
+    return synthetic_panel(series, length, FREQ, seed=7)
+
+
+def _train(kind: str, directory: Path, panel) -> Path:
+    from models.artifact import ModelManifest, save_model_dir
     from models.evaluation import default_forecaster
     from models.forecaster import LightGBMForecaster
 
-    panel = synthetic_panel(train_series, length, FREQ, seed=11)
     if kind == "default":  # what the pipeline deploys: LightGBM combined with ETS/Theta
         model = default_forecaster(FREQ, SEASON, HORIZON)
     else:
@@ -71,24 +83,29 @@ def _train(kind: str, directory: Path, train_series: int, length: int) -> Path:
     return directory
 
 
-def _history(length: int, series_id: str = "bench") -> dict:
+def _history(length: int, series_id: str = "bench", panel=None) -> dict:
+    """One series' request body: `series_id` of `panel` (the served panel), or an unseen one."""
     from models.datasets import synthetic_panel
 
-    panel = synthetic_panel(1, length, FREQ, seed=5)
+    if panel is None:
+        panel = synthetic_panel(1, length, FREQ, seed=5)
+    else:
+        panel = panel[panel["unique_id"] == series_id]
     return {
         "id": series_id,
         "timestamps": [ts.isoformat() for ts in panel["ds"]],
-        "values": panel["y"].round(4).tolist(),
+        # exact values: a seen series must match what the model was trained on
+        "values": panel["y"].tolist(),
     }
 
 
-def _floor_in_process(model_dir: Path, length: int, seconds: float) -> dict:
+def _floor_in_process(model_dir: Path, length: int, seconds: float, body: str) -> dict:
     from bentos.inference import forecast_histories
     from bentos.schemas import SeriesHistory
     from models.artifact import load_model_dir
 
     model, _ = load_model_dir(model_dir)
-    series = [SeriesHistory(**_history(length))]
+    series = [SeriesHistory(**json.loads(Path(body).read_text())["series"][0])]
     forecast_histories(model, series, HORIZON, LEVELS)  # warm-up
     latencies, deadline = [], time.perf_counter() + seconds
     while time.perf_counter() < deadline or len(latencies) < 5:
@@ -105,12 +122,13 @@ def _floor_in_process(model_dir: Path, length: int, seconds: float) -> dict:
     }
 
 
-def _floor(model_dir: Path, length: int, seconds: float) -> dict:
+def _floor(model_dir: Path, length: int, seconds: float, body: Path) -> dict:
     """The floor in a fresh process, like the server's, not in this one that trained."""
     code = (
         "import json, sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]); "
         "from benchmarks.serving import _floor_in_process as f; "
-        "print(json.dumps(f(Path(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]))))"
+        "print(json.dumps(f(Path(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), "
+        "sys.argv[5])))"
     )
     command = [
         sys.executable,
@@ -120,6 +138,7 @@ def _floor(model_dir: Path, length: int, seconds: float) -> dict:
         str(model_dir),
         str(length),
         str(seconds),
+        str(body),
     ]
     out = subprocess.run(command, capture_output=True, text=True, check=True, cwd=REPO_ROOT)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -205,17 +224,15 @@ class Stack:
             stop_process_group(pid)
 
 
-def _seed_database(database_url: str, series: int, length: int) -> tuple[list[int], str]:
+def _seed_database(database_url: str, panel) -> tuple[list[int], str]:
     from core.db.engine import make_engine, session_scope
     from core.db.migrate import upgrade
     from core.db.repositories.api_keys import create_api_key
     from core.db.repositories.observations import upsert_panel
     from core.db.repositories.series import series_ids_by_name
     from core.settings import load_settings
-    from models.datasets import synthetic_panel
 
     upgrade(database_url)
-    panel = synthetic_panel(series, length, FREQ, seed=7)
     secret = load_settings().secret_key.get_secret_value()
     engine = make_engine(database_url)
     with session_scope(engine) as session:
@@ -258,16 +275,93 @@ def _targets(results: dict, concurrency: list[int]) -> dict:
     return checks
 
 
+def _across_models(by_model: dict) -> dict:
+    """The default model's server against the LightGBM-only one (when both ran)."""
+    if not {"default", "lightgbm"} <= set(by_model):
+        return {}
+    default, lightgbm = by_model["default"]["results"], by_model["lightgbm"]["results"]
+    checks: dict[str, object] = {}
+    if "16" in default["model_server"] and "16" in lightgbm["model_server"]:
+        share = (
+            default["model_server"]["16"]["requests_per_s"]
+            / lightgbm["model_server"]["16"]["requests_per_s"]
+        )
+        checks["default_share_of_lightgbm_throughput_at_16"] = round(share, 3)
+        checks["default_share_met"] = share >= 0.7
+    if "1" in default.get("many_series", {}) and "1" in lightgbm.get("many_series", {}):
+        ratio = default["many_series"]["1"]["p50_ms"] / lightgbm["many_series"]["1"]["p50_ms"]
+        checks["default_over_lightgbm_many_series_p50"] = round(ratio, 2)
+        checks["many_series_p50_within_2x_met"] = ratio <= 2.0
+    return checks
+
+
+def _bench_model(kind: str, args, work: Path, panel, database_url: str, ids, key) -> dict:
+    model_dir = args.model_dir or _train(kind, work / f"model-{kind}", panel)
+    stack = Stack(work, model_dir, args.api_workers)
+    results: dict[str, dict[str, dict]] = {"floor": {}, "model_server": {}, "api": {}}
+    try:
+        model_url, api_url = stack.start(database_url)
+        direct_body, api_bodies = work / "direct.jsonl", work / "api.jsonl"
+        seen = None if args.unseen else panel
+        first = str(panel["unique_id"].iloc[0])
+        body = {"series": [_history(args.length, first, seen)], "horizon": HORIZON,
+                "levels": LEVELS}  # fmt: skip
+        direct_body.write_text(json.dumps(body) + "\n")
+        api_bodies.write_text(
+            "".join(
+                json.dumps({"series_ids": [i], "horizon": HORIZON, "levels": LEVELS}) + "\n"
+                for i in ids
+            )
+        )
+        results["floor"]["1"] = _floor(model_dir, args.length, args.duration, direct_body)
+        for clients in args.concurrency:
+            results["model_server"][str(clients)] = _wrk(
+                f"{model_url}/forecast", direct_body, "", clients, args.duration, work
+            )
+            results["api"][str(clients)] = _wrk(
+                f"{api_url}/api/v1/forecasts", api_bodies, key, clients, args.duration, work
+            )
+            print(kind, clients, results["model_server"][str(clients)],
+                  results["api"][str(clients)], flush=True)  # fmt: skip
+        if args.many_series:
+            names = list(panel["unique_id"].unique())[: args.many_series]
+            many = work / "many.jsonl"
+            histories = [_history(args.length, name, seen) for name in names]
+            if args.unseen:
+                histories = [{**h, "id": f"unseen-{i}"} for i, h in enumerate(histories)]
+            many.write_text(
+                json.dumps({"series": histories, "horizon": HORIZON, "levels": LEVELS}) + "\n"
+            )
+            results["many_series"] = {
+                "1": _wrk(f"{model_url}/forecast", many, "", 1, args.duration, work)
+            }
+            print(kind, f"{len(names)} series", results["many_series"]["1"], flush=True)
+    finally:
+        stack.stop()
+    return {"results": results, "targets": _targets(results, args.concurrency)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--model", choices=("lightgbm", "default"), default="lightgbm")
+    parser.add_argument(
+        "--model", choices=("lightgbm", "default"), nargs="+", default=["lightgbm"],
+        help="one run per model; both: also the default model against LightGBM-only",
+    )  # fmt: skip
     parser.add_argument("--model-dir", type=Path, help="Use a saved model directory instead.")
-    parser.add_argument("--train-series", type=int, default=100)
     parser.add_argument("--length", type=int, default=730)
-    parser.add_argument("--api-series", type=int, default=64)
+    parser.add_argument("--api-series", type=int, default=100)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 16, 64])
     parser.add_argument("--duration", type=int, default=20)
     parser.add_argument("--api-workers", type=int, default=1)
+    parser.add_argument(
+        "--many-series", type=int, default=100,
+        help="also time one request for this many series (1 client; 0: skip)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--unseen", action="store_true",
+        help="request series the model was not trained on (the statistical members estimate "
+        "afresh); by default the model is trained on the served series, as the pipeline does",
+    )  # fmt: skip
     parser.add_argument("--name", default="serving")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -282,42 +376,21 @@ def main() -> None:
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     machine = machine_info()
     work = Path(tempfile.mkdtemp(prefix="quantis-bench-"))
-    model_dir = args.model_dir or _train(args.model, work / "model", args.train_series, args.length)
+    panel = _served_panel(args.api_series, args.length)
     database_url = f"sqlite:///{work / 'quantis.db'}"
-    ids, key = _seed_database(database_url, args.api_series, args.length)
-    stack = Stack(work, model_dir, args.api_workers)
-    results: dict[str, dict[str, dict]] = {"floor": {}, "model_server": {}, "api": {}}
-    try:
-        model_url, api_url = stack.start(database_url)
-        direct_body, api_bodies = work / "direct.jsonl", work / "api.jsonl"
-        body = {"series": [_history(args.length)], "horizon": HORIZON, "levels": LEVELS}
-        direct_body.write_text(json.dumps(body) + "\n")
-        api_bodies.write_text(
-            "".join(
-                json.dumps({"series_ids": [i], "horizon": HORIZON, "levels": LEVELS}) + "\n"
-                for i in ids
-            )
-        )
-        results["floor"]["1"] = _floor(model_dir, args.length, args.duration)
-        for clients in args.concurrency:
-            results["model_server"][str(clients)] = _wrk(
-                f"{model_url}/forecast", direct_body, "", clients, args.duration, work
-            )
-            results["api"][str(clients)] = _wrk(
-                f"{api_url}/api/v1/forecasts", api_bodies, key, clients, args.duration, work
-            )
-            print(
-                clients,
-                results["model_server"][str(clients)],
-                results["api"][str(clients)],
-                flush=True,
-            )
-    finally:
-        stack.stop()
-    checks = _targets(results, args.concurrency)
+    ids, key = _seed_database(database_url, panel)
+    by_model = {
+        kind: _bench_model(kind, args, work, panel, database_url, ids, key) for kind in args.model
+    }
+    across = _across_models(by_model)
     settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
-    payload = {"settings": settings, "results": results, "targets": checks}
-    table = _table(results) + "\n\nTargets: " + json.dumps(checks)
+    payload = {"settings": settings, "models": by_model, "targets": across}
+    table = "\n\n".join(
+        f"### {kind}\n\n" + _table(run["results"]) + "\n\nTargets: " + json.dumps(run["targets"])
+        for kind, run in by_model.items()
+    )
+    if across:
+        table += "\n\nDefault model against LightGBM-only: " + json.dumps(across)
     print(write_results(args.name, payload, table, machine))
     print(table)
     shutil.rmtree(work, ignore_errors=True)

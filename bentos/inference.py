@@ -2,7 +2,9 @@
 
 Kept apart from the BentoML service so it can be tested and benchmarked in-process.
 `forecast_jobs` predicts the series of several requests (same horizon and levels) in one
-model call; that is what adaptive batching feeds it.
+model call where their ids allow; that is what adaptive batching feeds it. Series keep their
+own ids, so the model recognises the series it was trained on (and reuses what it estimated
+for them).
 """
 
 from __future__ import annotations
@@ -15,24 +17,18 @@ from bentos.schemas import ForecastPoint, SeriesForecast, SeriesHistory
 
 __all__ = ["ForecastInputError", "forecast_histories", "forecast_jobs", "histories_to_panel"]
 
-# Joins a request's position to a series id so ids of different requests never collide.
-_JOB_SEPARATOR = "\x1f"
-
 
 class ForecastInputError(ValueError):
     """The request's histories cannot be forecast (duplicate ids, irregular spacing, ...)."""
 
 
-def histories_to_panel(series: Sequence[SeriesHistory], id_prefix: str = "") -> pd.DataFrame:
+def histories_to_panel(series: Sequence[SeriesHistory]) -> pd.DataFrame:
     """Long-format panel (`unique_id`, `ds`, `y`) from request histories."""
-    ids = [s.id for s in series]
-    if len(set(ids)) != len(ids):
-        duplicated = sorted({i for i in ids if ids.count(i) > 1})
-        raise ForecastInputError(f"series ids must be unique in a request; repeated: {duplicated}")
+    _check_unique(series)
     frames = [
         pd.DataFrame(
             {
-                "unique_id": id_prefix + s.id,
+                "unique_id": s.id,
                 "ds": pd.to_datetime(s.timestamps, utc=True).tz_localize(None),
                 "y": s.values,
             }
@@ -75,24 +71,53 @@ def forecast_histories(
     return forecast_jobs(model, [series], horizon, levels)[0]
 
 
+def _call_groups(jobs: Sequence[Sequence[SeriesHistory]]) -> list[dict[str, SeriesHistory]]:
+    """The jobs' series split into as few model calls as their ids allow.
+
+    Series keep their own ids (so a model can recognise the series it was trained on); a
+    series sent by several requests with the same history is forecast once; only the same id
+    with another history goes to another call.
+    """
+    groups: list[dict[str, SeriesHistory]] = []
+    for series in jobs:
+        for group in groups:
+            if all(s.id not in group or group[s.id] == s for s in series):
+                break
+        else:
+            group = {}
+            groups.append(group)
+        for s in series:
+            group.setdefault(s.id, s)
+    return groups
+
+
 def forecast_jobs(
     model,
     jobs: Sequence[Sequence[SeriesHistory]],
     horizon: int,
     levels: Sequence[int],
 ) -> list[list[SeriesForecast]]:
-    """Forecast the series of several requests in one model call; one answer per request."""
-    if len(jobs) == 1:
-        prefixes = [""]
-    else:
-        prefixes = [f"{index}{_JOB_SEPARATOR}" for index in range(len(jobs))]
-    panel = pd.concat(
-        [histories_to_panel(series, prefix) for series, prefix in zip(jobs, prefixes, strict=True)],
-        ignore_index=True,
-    )
-    predictions = _predict(model, panel, horizon, levels)
-    by_id = dict(tuple(predictions.groupby("unique_id", sort=False)))
-    return [
-        [_to_forecast(s.id, by_id[prefix + s.id], levels) for s in series]
-        for series, prefix in zip(jobs, prefixes, strict=True)
-    ]
+    """Forecast the series of several requests in as few model calls as their ids allow
+    (usually one); one answer per request."""
+    for series in jobs:  # a request repeating an id is an error, whatever else is batched
+        _check_unique(series)
+    groups = _call_groups(jobs)
+    answers: list[dict[str, pd.DataFrame]] = []
+    for group in groups:
+        predictions = _predict(model, histories_to_panel(list(group.values())), horizon, levels)
+        answers.append(dict(tuple(predictions.groupby("unique_id", sort=False))))
+    out = []
+    for series in jobs:
+        forecasts = []
+        for s in series:
+            index = next(i for i, g in enumerate(groups) if g.get(s.id) == s)
+            forecasts.append(_to_forecast(s.id, answers[index][s.id], levels))
+        out.append(forecasts)
+    return out
+
+
+def _check_unique(series: Sequence[SeriesHistory]) -> None:
+    ids = [s.id for s in series]
+    if len(set(ids)) != len(ids):
+        duplicated = sorted({i for i in ids if ids.count(i) > 1})
+        raise ForecastInputError(f"series ids must be unique in a request; repeated: {duplicated}")

@@ -204,6 +204,33 @@ class Settings(BaseSettings):
         lt=1.0,
         description="Relative error improvement a challenger needs over the champion.",
     )
+    backtest_reuse_fits: bool = Field(
+        True,
+        description="The promotion backtest fits each member of the combined model once per "
+        "distinct training frame, shared by the windows, their nested selection backtests and "
+        "the champion (same scores as refitting; false: refit every model at every window).",
+    )
+    batch_forecast_shards: int = Field(
+        4,
+        ge=1,
+        description="Series shards of the batch_forecasts asset (its static partitions); on "
+        "Kubernetes each shard runs in its own pod.",
+    )
+    batch_forecast_write_batch: int = Field(
+        5000, ge=1, description="Forecast rows per executemany batch where COPY is not used."
+    )
+    batch_forecast_after_rollout: bool = Field(
+        False,
+        description="Start the batch forecasts of every shard after each new roll-out "
+        "(the sensor's default status).",
+    )
+    batch_forecast_cron: str = Field(
+        "0 2 * * *",
+        description="Cron of the nightly batch-forecast schedule (off unless switched on).",
+    )
+    batch_forecast_nightly: bool = Field(
+        False, description="Run the nightly batch-forecast schedule (its default status)."
+    )
     dagster_url: str = Field(
         "http://127.0.0.1:3000",
         description="Dagster webserver the API asks about runs and asks to launch retraining.",

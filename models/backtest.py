@@ -7,6 +7,7 @@ its own cutoff.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -14,7 +15,14 @@ import pandas as pd
 
 from models.validation import PanelProblem, PanelValidationError
 
-__all__ = ["backtest", "calibration_subset", "holdout", "split_windows"]
+__all__ = [
+    "ForecastCache",
+    "backtest",
+    "calibration_subset",
+    "fit_and_forecast",
+    "holdout",
+    "split_windows",
+]
 
 MIN_TRAIN_POINTS = 2
 
@@ -73,6 +81,121 @@ def calibration_subset(
     )
 
 
+def _training_key(train: pd.DataFrame) -> str:
+    """A digest of the exact rows a model is fitted on (series, timestamps and values)."""
+    hashed = pd.util.hash_pandas_object(train[["unique_id", "ds", "y"]], index=False)
+    return hashlib.sha256(hashed.to_numpy().tobytes()).hexdigest()
+
+
+def _series_digests(train: pd.DataFrame) -> pd.Series:
+    """A digest per series of the exact rows a local model fits on (`unique_id` -> digest)."""
+    hashed = pd.Series(
+        pd.util.hash_pandas_object(train[["unique_id", "ds", "y"]], index=False).to_numpy()
+    )
+    return hashed.groupby(train["unique_id"].to_numpy(), sort=False).agg(
+        lambda rows: hashlib.sha256(rows.to_numpy().tobytes()).hexdigest()
+    )
+
+
+def fit_and_forecast(
+    model_key: str,
+    make_model: Callable[[], Any],
+    train: pd.DataFrame,
+    h: int,
+    *,
+    local: bool = False,
+) -> pd.DataFrame:
+    """`make_model().fit(train).predict(h)`: a member forecast computed afresh (no cache).
+    The signature is that of `ForecastCache`, which it stands in for."""
+    return make_model().fit(train).predict(h)
+
+
+class ForecastCache:
+    """Point forecasts of fresh models, each fitted once per (model, training rows, horizon).
+
+    Rolling-origin backtests fit the same model on the same truncated panel many times: the
+    selection backtest inside a combined model's fit at one outer cutoff uses the training
+    data that another outer window (or another method with the same members) fits on. Fits
+    are deterministic, so a repeat gives nothing new; the cache hands back the first one.
+    `model_key` must name everything that decides the fit (class and configuration).
+
+    A global model (LightGBM) is keyed by its whole training frame. A local model (one model
+    per series: ETS, Theta) is keyed per series, so a panel of other series shares the fits
+    of the series it has in common, and only the missing series are fitted. Those local
+    forecasts can be written out (`local_frame`) and read back (`add_local`) by another step.
+    """
+
+    def __init__(self) -> None:
+        self._forecasts: dict[tuple[str, int, str], pd.DataFrame] = {}
+        self._local: dict[tuple[str, int], dict[tuple[Any, str], pd.DataFrame]] = {}
+        self.fitted: list[str] = []  # the model key of every fit, in order
+        self.reused = 0
+
+    @property
+    def fits(self) -> int:
+        return len(self.fitted)
+
+    def __call__(
+        self,
+        model_key: str,
+        make_model: Callable[[], Any],
+        train: pd.DataFrame,
+        h: int,
+        *,
+        local: bool = False,
+    ) -> pd.DataFrame:
+        """`make_model().fit(train).predict(h)`, computed once for each distinct input."""
+        if local:
+            return self._local_forecast(model_key, make_model, train, h)
+        key = (model_key, h, _training_key(train))
+        cached = self._forecasts.get(key)
+        if cached is not None:
+            self.reused += 1
+            return cached.copy()
+        forecast = fit_and_forecast(model_key, make_model, train, h)
+        self.fitted.append(model_key)
+        self._forecasts[key] = forecast
+        return forecast.copy()
+
+    def _local_forecast(
+        self, model_key: str, make_model: Callable[[], Any], train: pd.DataFrame, h: int
+    ) -> pd.DataFrame:
+        digests = _series_digests(train)
+        store = self._local.setdefault((model_key, h), {})
+        missing = [uid for uid, digest in digests.items() if (uid, digest) not in store]
+        if missing:
+            part = train[train["unique_id"].isin(missing)]
+            forecast = fit_and_forecast(model_key, make_model, part, h)
+            self.fitted.append(model_key)
+            for uid, rows in forecast.groupby("unique_id", sort=False):
+                store[(uid, digests[uid])] = rows
+        else:
+            self.reused += 1
+        parts = [store[(uid, digest)] for uid, digest in digests.items()]
+        out = pd.concat(parts, ignore_index=True)
+        return out.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
+
+    def local_frame(self) -> pd.DataFrame:
+        """Every local forecast, with its model key, horizon and series digest."""
+        frames = [
+            rows.assign(model_key=model_key, h=h, digest=digest)
+            for (model_key, h), store in self._local.items()
+            for (_, digest), rows in store.items()
+        ]
+        if not frames:
+            return pd.DataFrame(columns=["unique_id", "ds", "yhat", "model_key", "h", "digest"])
+        return pd.concat(frames, ignore_index=True)
+
+    def add_local(self, frame: pd.DataFrame) -> None:
+        """Take over the local forecasts of `local_frame()` (from another cache)."""
+        keys = ["model_key", "h", "digest", "unique_id"]
+        for (model_key, h, digest, uid), rows in frame.groupby(keys, sort=False):
+            store = self._local.setdefault((model_key, int(h)), {})
+            store[(uid, digest)] = rows.drop(columns=["model_key", "h", "digest"]).reset_index(
+                drop=True
+            )
+
+
 def _align(forecasts: pd.DataFrame, test: pd.DataFrame) -> pd.DataFrame:
     actuals = test[["unique_id", "ds", "cutoff", "y"]]
     aligned = actuals.merge(forecasts, on=["unique_id", "ds"], how="left", validate="one_to_one")
@@ -90,8 +213,14 @@ def backtest(
     n_windows: int = 1,
     step: int | None = None,
     levels: Sequence[float] | None = None,
+    cache: ForecastCache | None = None,
 ) -> pd.DataFrame:
     """Fit a fresh model from `make_model()` at every window and forecast `h` steps.
+
+    With `cache`, a model that is built from members (it has `backtest_forecast`) takes each
+    member's forecast from the cache: what `fit(train).predict(h, levels)` would return, with
+    every member fitted at most once per distinct training frame across the windows (and
+    across the backtests sharing the cache).
 
     Returns `unique_id`, `ds`, `cutoff`, `window`, `y` (actual), `yhat` and the interval
     columns for `levels`, one row per held-out point.
@@ -100,8 +229,11 @@ def backtest(
     results = []
     for window, train, test in split_windows(df, h=h, n_windows=n_windows, step=step):
         model = make_model()
-        model.fit(train)
-        forecasts = model.predict(h, levels=levels)
+        if cache is not None and hasattr(model, "backtest_forecast"):
+            forecasts = model.backtest_forecast(train, h, levels=levels, forecast=cache)
+        else:
+            model.fit(train)
+            forecasts = model.predict(h, levels=levels)
         results.append(_align(forecasts, test).assign(window=window))
     columns = ["unique_id", "ds", "cutoff", "window", "y"]
     out = pd.concat(results, ignore_index=True)

@@ -1,19 +1,23 @@
 """Statistical baselines (statsforecast): seasonal naive, AutoETS and Theta.
 
-They share the forecaster interface. These are local models: `fit` keeps each series' history
-and `predict` estimates each series' model on the history it forecasts from (the stored one,
-or `history` when given), so unseen series and `update` work the same way. With `max_history`
-each series' model is estimated on its last `max_history` points only: estimation cost grows
-with the length, and it is paid on every forecast request when the model serves.
+They share the forecaster interface. These are local models: `fit` estimates each series'
+model on its history and keeps it; `predict` filters the observations a series has now
+through the kept model (statsforecast's `forward`) when they continue what it was estimated
+on, and estimates afresh only for unseen series or changed histories, so serving a seen
+series costs no estimation. With `max_history` each series' model is estimated on its last
+`max_history` points only: estimation cost grows with the length.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
+import cloudpickle
+import numpy as np
 import pandas as pd
 from statsforecast import StatsForecast
 from statsforecast.models import AutoETS, SeasonalNaive, Theta
@@ -28,6 +32,15 @@ __all__ = [
     "StatisticalForecaster",
     "ThetaForecaster",
 ]
+
+
+@dataclass
+class _Estimate:
+    """One series' fitted statsforecast model and the observations it was estimated on."""
+
+    model: Any
+    start: pd.Timestamp  # first timestamp of the estimation window
+    values: np.ndarray  # the window's values, to tell a continuation from a revision
 
 
 class StatisticalForecaster:
@@ -45,13 +58,43 @@ class StatisticalForecaster:
         self.n_jobs = n_jobs
         self.max_history = max_history
         self.history_: pd.DataFrame | None = None
+        # series -> its model as estimated at fit time (reused by `predict`, see there)
+        self.estimates_: dict[str, _Estimate] = {}
+        self.reestimated_: int = 0  # series the last `predict` estimated afresh
+        self.filtered_: int = 0  # series the last `predict` filtered through kept estimates
 
     def _model(self):
         raise NotImplementedError
 
+    def _engine(self) -> StatsForecast:
+        return StatsForecast(
+            models=[self._model()],
+            freq=self.freq,
+            n_jobs=self.n_jobs,
+            fallback_model=SeasonalNaive(season_length=self.season_length),
+        )
+
     def fit(self, df: pd.DataFrame) -> StatisticalForecaster:
+        """Estimate every series' model on its last `max_history` points and keep it."""
         self.history_ = self._window(validate_panel(df, freq=self.freq)[list(REQUIRED_COLUMNS)])
+        self.estimates_ = self._estimate(self.history_)
         return self
+
+    def _estimate(self, panel: pd.DataFrame) -> dict[str, _Estimate]:
+        engine = self._engine().fit(df=panel)
+        windows = {uid: (ds[0], values.copy()) for uid, ds, values in _series_slices(panel)}
+        return {
+            uid: _Estimate(engine.fitted_[row, 0], pd.Timestamp(windows[uid][0]), windows[uid][1])
+            for row, uid in enumerate(engine.uids)
+        }
+
+    def min_forecast_history(self) -> int:
+        """Fewest observations a series needs to be forecast (a fallback covers the rest)."""
+        return 1
+
+    def required_history(self) -> int:
+        """Points a series needs before a cutoff: one season and the point after it."""
+        return self.season_length + 1
 
     def _window(self, panel: pd.DataFrame) -> pd.DataFrame:
         """The last `max_history` points of every series (all of them without a limit)."""
@@ -64,8 +107,28 @@ class StatisticalForecaster:
         history = self._require_history()
         new = validate_panel(new_obs, freq=self.freq)[list(REQUIRED_COLUMNS)]
         combined = pd.concat([history, new], ignore_index=True)
-        self.history_ = self._window(validate_panel(combined, freq=self.freq))
+        self.history_ = validate_panel(combined, freq=self.freq)
+        self.history_ = self._window(self.history_)
         return self
+
+    def _filterable(self, uid: Any, ds: np.ndarray, values: np.ndarray) -> np.ndarray | None:
+        """The observations to filter through the kept estimate of `uid`, or None when the
+        series must be estimated afresh: unseen at fit time, a history that no longer
+        reaches back to the estimation window's start, values in that window revised, or
+        more new observations than the window held (the estimate is too old to trust)."""
+        estimate = self.estimates_.get(uid)
+        if estimate is None:
+            return None
+        first = np.searchsorted(ds, np.datetime64(estimate.start))
+        if first >= len(ds) or ds[first] != np.datetime64(estimate.start):
+            return None
+        tail = values[first:]
+        known = len(estimate.values)
+        if len(tail) < known or len(tail) - known > max(known, self.max_history or 0):
+            return None
+        if not np.array_equal(tail[:known], estimate.values):
+            return None
+        return tail
 
     def predict(
         self,
@@ -73,30 +136,63 @@ class StatisticalForecaster:
         levels: Sequence[float] | None = None,
         history: pd.DataFrame | None = None,
     ) -> pd.DataFrame:
-        """`unique_id`, `ds`, `yhat` (+ `yhat_lo_L`, `yhat_hi_L`) for the next `h` periods."""
+        """`unique_id`, `ds`, `yhat` (+ `yhat_lo_L`, `yhat_hi_L`) for the next `h` periods.
+
+        A series seen at fit time is forecast by filtering its observations through the
+        model estimated then (statsforecast's `forward`: same parameters, states updated by
+        the new observations) as long as its history continues the estimation window
+        unchanged; the others (unseen, revised, too far ahead) are estimated afresh on their
+        last `max_history` points. On the history the model was fitted on, both give the
+        same forecast.
+        """
         if h < 1:
             raise ValueError(f"h must be >= 1, got {h}")
         if history is None:
             panel = self._require_history()
         else:
             panel = validate_panel(history, freq=self.freq)[list(REQUIRED_COLUMNS)]
-            panel = self._window(panel)
         levels = list(levels or [])
-        engine = StatsForecast(
-            models=[self._model()],
-            freq=self.freq,
-            n_jobs=self.n_jobs,
-            fallback_model=SeasonalNaive(season_length=self.season_length),
-        )
-        raw = engine.forecast(df=panel, h=h, level=levels or None)
+        filtered, fresh_ids = [], []
+        for uid, ds, values in _series_slices(panel):
+            tail = self._filterable(uid, ds, values)
+            if tail is None:
+                fresh_ids.append(uid)
+            else:
+                filtered.append(self._forward(uid, ds[-1], tail, h, levels))
+        self.filtered_, self.reestimated_ = len(filtered), len(fresh_ids)
+        parts = filtered
+        if fresh_ids:
+            fresh = self._window(panel[panel["unique_id"].isin(fresh_ids)])
+            parts = [*parts, self._forecast_fresh(fresh, h, levels)]
+        out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+        return out.sort_values(["unique_id", "ds"]).reset_index(drop=True)
+
+    def _columns(self, levels: list) -> dict[str, str]:
+        renamed = {"mean": "yhat"}
+        for level in levels:
+            lo, hi = interval_columns(level)
+            renamed[f"lo-{level}"] = lo
+            renamed[f"hi-{level}"] = hi
+        return renamed
+
+    def _forward(self, uid: Any, last: np.datetime64, y: np.ndarray, h: int, levels: list):
+        estimate = self.estimates_[uid]
+        result = estimate.model.forward(y=y, h=h, level=levels or None)
+        dates = pd.date_range(pd.Timestamp(last), periods=h + 1, freq=self.freq)[1:]
+        frame = {"unique_id": [uid] * h, "ds": dates}
+        for key, column in self._columns(levels).items():
+            frame[column] = np.asarray(result[key], dtype=float)
+        return pd.DataFrame(frame)
+
+    def _forecast_fresh(self, panel: pd.DataFrame, h: int, levels: list) -> pd.DataFrame:
+        raw = self._engine().forecast(df=panel, h=h, level=levels or None)
         model_name = repr(self._model())
         renamed = {model_name: "yhat"}
         for level in levels:
             lo, hi = interval_columns(level)
             renamed[f"{model_name}-lo-{level}"] = lo
             renamed[f"{model_name}-hi-{level}"] = hi
-        out = raw.rename(columns=renamed)[["unique_id", "ds", *renamed.values()]]
-        return out.sort_values(["unique_id", "ds"]).reset_index(drop=True)
+        return raw.rename(columns=renamed)[["unique_id", "ds", *renamed.values()]]
 
     def _require_history(self) -> pd.DataFrame:
         if self.history_ is None:
@@ -104,7 +200,7 @@ class StatisticalForecaster:
         return self.history_
 
     def save(self, path: str | Path) -> None:
-        """Write the settings and the stored history to a directory."""
+        """Write the settings, the stored history and the kept estimates to a directory."""
         directory = Path(path)
         directory.mkdir(parents=True, exist_ok=True)
         settings = {
@@ -116,6 +212,8 @@ class StatisticalForecaster:
         }
         (directory / "baseline.json").write_text(json.dumps(settings, indent=2))
         self._require_history().to_parquet(directory / "history.parquet", index=False)
+        with open(directory / "estimates.pkl", "wb") as file:
+            cloudpickle.dump(self.estimates_, file)
 
     @classmethod
     def load(cls, path: str | Path) -> StatisticalForecaster:
@@ -126,7 +224,24 @@ class StatisticalForecaster:
             raise TypeError(f"{path} holds a {target.__name__}, not a {cls.__name__}")
         model = target(**settings)
         model.history_ = pd.read_parquet(directory / "history.parquet")
+        estimates = directory / "estimates.pkl"
+        if estimates.exists():  # models saved before estimates were kept re-estimate
+            with open(estimates, "rb") as file:
+                model.estimates_ = cloudpickle.load(file)
         return model
+
+
+def _series_slices(panel: pd.DataFrame):
+    """(unique_id, ds array, values array) per series of a panel sorted by series and time."""
+    ids = panel["unique_id"].to_numpy()
+    ds = panel["ds"].to_numpy()
+    values = panel["y"].to_numpy(dtype=float)
+    if len(ids) == 0:
+        return
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+    ends = np.r_[starts[1:], len(ids)]
+    for begin, end in zip(starts, ends, strict=True):
+        yield ids[begin], ds[begin:end], values[begin:end]
 
 
 class SeasonalNaiveForecaster(StatisticalForecaster):

@@ -11,13 +11,13 @@ from __future__ import annotations
 import itertools
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
 import pandas as pd
 
-from models.backtest import calibration_subset, split_windows
+from models.backtest import calibration_subset, fit_and_forecast, split_windows
 from models.baselines import BASELINES, StatisticalForecaster
 from models.config import ForecasterConfig, default_config
 from models.forecaster import LightGBMForecaster
@@ -30,6 +30,20 @@ __all__ = ["CombinedForecaster"]
 logger = logging.getLogger(__name__)
 _FORMAT_VERSION = 1
 LIGHTGBM = LightGBMForecaster.name
+
+
+# (model key, make a fresh member, training frame, h, local=...) -> point forecasts
+MemberForecast = Callable[..., pd.DataFrame]
+
+
+def _average(forecasts: list[pd.DataFrame], members: Sequence[str]) -> pd.DataFrame:
+    """Equal-weight mean of the members' point forecasts (same series and dates each)."""
+    out = forecasts[0][["unique_id", "ds"]].copy()
+    for name, forecast in zip(members, forecasts, strict=True):
+        if not forecast[["unique_id", "ds"]].equals(out):
+            raise RuntimeError(f"member {name} forecast other series or dates than the rest")
+    out["yhat"] = sum(f["yhat"].to_numpy() for f in forecasts) / len(forecasts)
+    return out
 
 
 class CombinedForecaster:
@@ -72,9 +86,39 @@ class CombinedForecaster:
         subsets = [c for r in range(len(extras) + 1) for c in itertools.combinations(extras, r)]
         return [(LIGHTGBM, *subset) for subset in subsets]
 
-    def _member_backtest(self, panel: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def _member_key(self, name: str) -> str:
+        """Everything that decides how member `name` fits (a ForecastCache key)."""
+        member = self._new_member(name)
+        if isinstance(member, LightGBMForecaster):
+            config = member.config.to_dict()
+            for combined_only in ("combine_with", "member_window", "selection_windows"):
+                config.pop(combined_only)  # what LightGBM itself never reads
+            return json.dumps({"member": name, "config": config}, sort_keys=True)
+        settings = {
+            "member": name,
+            "freq": member.freq,
+            "season_length": member.season_length,
+            "max_history": member.max_history,
+        }
+        return json.dumps(settings, sort_keys=True)
+
+    def _member_forecast(
+        self, forecast: MemberForecast, name: str, train: pd.DataFrame, h: int
+    ) -> pd.DataFrame:
+        return forecast(
+            self._member_key(name),
+            lambda: self._new_member(name),
+            train,
+            h,
+            local=name != LIGHTGBM,  # the statistical members fit each series on its own
+        )
+
+    def _member_backtest(
+        self, panel: pd.DataFrame, forecast: MemberForecast | None = None
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Point forecasts of every member over the selection windows, aligned with actuals."""
         cfg = self.config
+        forecast = forecast or fit_and_forecast
         subset, n_windows = calibration_subset(
             panel,
             h=cfg.horizon,
@@ -92,18 +136,16 @@ class CombinedForecaster:
         for _, train, test in split_windows(subset, h=cfg.horizon, n_windows=n_windows):
             actual = test[["unique_id", "ds", "cutoff", "y"]].reset_index(drop=True)
             for name in members:
-                forecast = self._new_member(name).fit(train).predict(cfg.horizon)
-                merged = actual.merge(forecast, on=["unique_id", "ds"], validate="one_to_one")
+                predicted = self._member_forecast(forecast, name, train, cfg.horizon)
+                merged = actual.merge(predicted, on=["unique_id", "ds"], validate="one_to_one")
                 if len(merged) != len(actual):
                     raise ValueError(f"{name} returned forecasts misaligned with the backtest")
                 actual[name] = merged["yhat"].to_numpy()
             windows.append(actual)
         return pd.concat(windows, ignore_index=True), subset
 
-    def fit(self, df: pd.DataFrame) -> CombinedForecaster:
-        """Select the members by backtest, calibrate intervals, then fit them on all the data."""
-        panel = validate_panel(df, freq=self.config.freq)[list(REQUIRED_COLUMNS)]
-        scored, subset = self._member_backtest(panel)
+    def _select(self, scored: pd.DataFrame, subset: pd.DataFrame) -> None:
+        """Keep the candidate with the lowest backtest MASE; calibrate its intervals."""
         best_score, best = float("inf"), (LIGHTGBM,)
         self.selection_scores_ = {}
         for candidate in self._candidates():
@@ -119,9 +161,58 @@ class CombinedForecaster:
         logger.info("combined model members %s (backtest MASE %.4f)", best, best_score)
         residuals = scored.assign(yhat=scored[list(best)].mean(axis=1))
         self.intervals_ = ConformalIntervals.calibrate(residuals, subset, self.config.season_length)
-        self._models = {name: self._new_member(name).fit(panel) for name in best}
+
+    def fit(
+        self, df: pd.DataFrame, *, forecast: MemberForecast | None = None
+    ) -> CombinedForecaster:
+        """Select the members by backtest, calibrate intervals, then fit them on all the data.
+
+        `forecast` (e.g. a `models.backtest.ForecastCache`) computes the selection backtest's
+        member forecasts, so that a later backtest can reuse them.
+        """
+        panel = validate_panel(df, freq=self.config.freq)[list(REQUIRED_COLUMNS)]
+        scored, subset = self._member_backtest(panel, forecast)
+        self._select(scored, subset)
+        self._models = {name: self._new_member(name).fit(panel) for name in self.members_}
         self.scales_ = series_scales(panel, self.config.season_length)
         return self
+
+    def backtest_forecast(
+        self,
+        train: pd.DataFrame,
+        h: int,
+        *,
+        levels: Sequence[float] | None = None,
+        forecast: MemberForecast,
+    ) -> pd.DataFrame:
+        """What `fit(train).predict(h, levels)` returns, with every member forecast (those of
+        the selection backtest and the final ones) taken from `forecast(model_key, make,
+        train, h)`, e.g. a `models.backtest.ForecastCache` shared across backtest windows.
+
+        The selection and calibration are the ones `fit` makes on `train`, from the same
+        member forecasts; nothing of the final fit is kept (the model stays unfitted).
+        """
+        panel = validate_panel(train, freq=self.config.freq)[list(REQUIRED_COLUMNS)]
+        scored, subset = self._member_backtest(panel, forecast)
+        self._select(scored, subset)
+        forecasts = [self._member_forecast(forecast, name, panel, h) for name in self.members_]
+        out = _average(forecasts, self.members_)
+        if not levels:
+            return out
+        return self.intervals_.apply(out, series_scales(panel, self.config.season_length), levels)
+
+    def min_forecast_history(self) -> int:
+        """Fewest observations a series needs for `predict(history=...)` to forecast it."""
+        return max(self._new_member(name).min_forecast_history() for name in self._candidates()[-1])
+
+    def required_history(self) -> int:
+        """Points a series needs before a cutoff for this model to fit on it with every
+        feature defined, its own selection and interval-calibration backtests included."""
+        cfg = self.config
+        lightgbm = self._new_member(LIGHTGBM)
+        return max(cfg.selection_windows, cfg.interval_windows, 1) * cfg.horizon + (
+            lightgbm.required_history()
+        )
 
     def predict(
         self,
@@ -136,11 +227,7 @@ class CombinedForecaster:
         if history is not None:
             panel = validate_panel(history, freq=self.config.freq)[list(REQUIRED_COLUMNS)]
         forecasts = [self._models[name].predict(h, history=panel) for name in self.members_]
-        out = forecasts[0][["unique_id", "ds"]].copy()
-        for name, forecast in zip(self.members_, forecasts, strict=True):
-            if not forecast[["unique_id", "ds"]].equals(out):
-                raise RuntimeError(f"member {name} forecast other series or dates than the rest")
-        out["yhat"] = sum(f["yhat"].to_numpy() for f in forecasts) / len(forecasts)
+        out = _average(forecasts, self.members_)
         if not levels:
             return out
         scales = self.scales_ if panel is None else series_scales(panel, self.config.season_length)

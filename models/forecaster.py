@@ -186,6 +186,16 @@ class LightGBMForecaster:
         """Points before a row that its features and transformed target depend on."""
         return self._feature_reach() + sum(self.config.differences)
 
+    def min_forecast_history(self) -> int:
+        """Fewest observations a series needs for `predict(history=...)` to forecast it."""
+        return self._min_history()
+
+    def required_history(self) -> int:
+        """Points a series needs before a cutoff for this model to fit on it with every
+        feature (lags, rolling means, differences) defined, its interval-calibration
+        backtest included."""
+        return self.config.interval_windows * self.config.horizon + self._warmup() + 1
+
     def _calibrate(self, panel: pd.DataFrame) -> ConformalIntervals:
         """Conformal residuals from rolling-origin refits on the series long enough for them."""
         cfg = self.config

@@ -118,6 +118,9 @@ class TrainedModel(HandOff):
     freq: str
     season_length: int
     horizon: int
+    # object-store key of the per-series member forecasts of the training's own selection
+    # backtest (the promotion backtest reuses those of the series and cutoffs it shares)
+    member_forecasts_key: str | None = None
 
 
 @dataclass(frozen=True)

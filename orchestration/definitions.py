@@ -4,7 +4,15 @@ import dagster as dg
 
 from core.runtime import apply_offline_defaults
 from core.settings import Settings, get_settings
-from orchestration.defs import backup, ingestion, monitoring, registry, serving, training
+from orchestration.defs import (
+    backup,
+    forecasting,
+    ingestion,
+    monitoring,
+    registry,
+    serving,
+    training,
+)
 from orchestration.executors import executor_for
 from orchestration.resources import build_resources
 
@@ -12,8 +20,11 @@ apply_offline_defaults()
 
 pipeline_job = dg.define_asset_job(
     "quantis_pipeline",
-    # Monitoring is partitioned by day and runs on its own job (`monitoring`).
-    selection=dg.AssetSelection.all() - dg.AssetSelection.groups("monitoring"),
+    # Monitoring is partitioned by day and batch forecasts by series shard: each runs on a
+    # job, sensor and schedule of its own.
+    selection=dg.AssetSelection.all()
+    - dg.AssetSelection.groups("monitoring")
+    - dg.AssetSelection.assets(forecasting.BATCH_ASSET),
     description="Everything from landing to a served model: ingest, validate, train, "
     "backtest, register, package and roll out.",
 )
@@ -28,11 +39,13 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         serving.defs,
         backup.defs,
         monitoring.defs,
+        forecasting.defs_for(settings),
         dg.Definitions(
             jobs=[pipeline_job],
             resources=build_resources(settings)
             | serving.resources_for(settings)
-            | monitoring.resources_for(settings),
+            | monitoring.resources_for(settings)
+            | forecasting.resources_for(settings),
             executor=executor_for(settings),
         ),
     )

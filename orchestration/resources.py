@@ -151,6 +151,12 @@ class PipelinePolicy(dg.ConfigurableResource):
         description="Relative MASE improvement a challenger needs to be promoted."
     )
     train_device: str = Field(description="cpu, gpu or auto.")
+    backtest_reuse_fits: bool = Field(
+        default=True,
+        description="The promotion backtest fits each member once per distinct training "
+        "frame (shared by windows, nested selection backtests and methods) instead of "
+        "refitting every model with its own selection backtest at every window.",
+    )
 
 
 class StepScratch(dg.ConfigurableResource):
@@ -248,6 +254,7 @@ def build_resources(settings: Settings) -> dict[str, Any]:
             min_history=settings.min_history,
             promotion_margin=settings.promotion_margin,
             train_device=settings.train_device,
+            backtest_reuse_fits=settings.backtest_reuse_fits,
         ),
         "scratch": StepScratch(
             root=str(settings.scratch_dir),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, status
 
@@ -13,7 +13,7 @@ from api.routes import API_PREFIX
 from api.routes.series import find_series
 from api.schemas.common import MAX_RECORD_ID, Page, RecordId, errors
 from api.schemas.forecasts import ForecastBatch, ForecastCreate, ForecastPublic
-from core.db.repositories.forecasts import get_forecast, list_forecasts
+from core.db.repositories.forecasts import get_forecast, latest_forecast, list_forecasts
 from core.db.repositories.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 __all__ = ["router"]
@@ -51,6 +51,30 @@ def get_one(forecast_id: RecordId, session: SessionDep, _caller: Reader) -> Fore
     forecast = get_forecast(session, forecast_id)
     if forecast is None:
         raise ApiError(404, "not_found", f"forecast id {forecast_id} does not exist")
+    return forecast_public(forecast)
+
+
+@router.get(
+    "/series/{series_id}/forecasts/latest",
+    response_model=ForecastPublic,
+    responses=errors(404),
+)
+def latest_for_series(
+    series_id: int,
+    session: SessionDep,
+    _caller: Reader,
+    kind: Annotated[
+        Literal["request", "batch"] | None,
+        Query(description="batch: the latest batch forecast; request: the latest on request."),
+    ] = None,
+) -> ForecastPublic:
+    """The newest stored forecast of one series (of one kind, or of any), straight from the
+    database: no model call. 404 when the series has none."""
+    find_series(session, series_id)
+    forecast = latest_forecast(session, series_id, kind=kind)
+    if forecast is None:
+        what = f"{kind} forecast" if kind else "forecast"
+        raise ApiError(404, "not_found", f"series id {series_id} has no {what} yet")
     return forecast_public(forecast)
 
 

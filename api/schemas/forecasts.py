@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -84,6 +84,13 @@ class ForecastPublic(BaseModel):
     horizon: int
     levels: list[int]
     created_at: UtcDateTime
+    kind: Literal["request", "batch"] = Field(
+        description="request: answered an API request; batch: written for every series by "
+        "the batch_forecasts asset."
+    )
+    data_cutoff: UtcDateTime | None = Field(
+        description="The last observation the forecast starts after (None: not recorded)."
+    )
     points: list[ForecastPointPublic]
 
 

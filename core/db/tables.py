@@ -31,6 +31,7 @@ from core.db.types import BigIntId, JsonDocument, UTCDateTime, utc_now
 __all__ = [
     "BACKUP_STATUSES",
     "DEPLOYMENT_STATUSES",
+    "FORECAST_KINDS",
     "LANDING_FILE_STATUSES",
     "ApiKey",
     "AuditEntry",
@@ -57,6 +58,8 @@ NAMING_CONVENTION = {
 DEPLOYMENT_STATUSES = ("starting", "active", "retired", "failed")
 BACKUP_STATUSES = ("running", "succeeded", "failed")
 LANDING_FILE_STATUSES = ("loaded", "quarantined")
+# request: answered an API request; batch: written for every series by batch_forecasts
+FORECAST_KINDS = ("request", "batch")
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:
@@ -110,8 +113,16 @@ class Forecast(Base):
     levels: Mapped[list[int]] = mapped_column(JsonDocument, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now, index=True)
     payload: Mapped[list[dict[str, Any]]] = mapped_column(JsonDocument)
+    kind: Mapped[str] = mapped_column(String(16), default="request", server_default="request")
+    # the last observation the forecast starts after (its data cut-off); None before 0004
+    data_cutoff: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    __table_args__ = (CheckConstraint("horizon >= 1", name="horizon_positive"),)
+    __table_args__ = (
+        CheckConstraint("horizon >= 1", name="horizon_positive"),
+        CheckConstraint(_one_of("kind", FORECAST_KINDS), name="kind"),
+        # the latest forecast of a series (of one kind) is one index probe
+        Index("ix_forecasts_series_kind_created", "series_id", "kind", "created_at"),
+    )
 
 
 class ModelDeployment(Base):

@@ -52,3 +52,27 @@ def test_history_longer_than_the_limit_is_refused_by_the_schema():
     n = MAX_HISTORY + 1
     with pytest.raises(ValidationError, match="at most"):
         SeriesHistory(id="a", timestamps=["2024-01-01"] * n, values=[1.0] * n)
+
+
+class _CountingModel:
+    """Wraps a model and records the series ids of every predict call."""
+
+    def __init__(self, model):
+        self.model, self.config, self.calls = model, model.config, []
+
+    def predict(self, h, levels=None, history=None):
+        self.calls.append(sorted(history["unique_id"].unique()))
+        return self.model.predict(h, levels=levels, history=history)
+
+
+def test_batched_series_keep_their_own_ids_and_repeats_are_forecast_once(tiny_model):
+    counting = _CountingModel(tiny_model)
+    same = [history("s00000")]
+    jobs = [same, same, [history("s00000"), history("s00001", "s00001")]]
+    together = forecast_jobs(counting, jobs, 3, [80])
+    # one call, with the ids the model was trained on (no per-request prefixes), each once
+    assert counting.calls == [["s00000", "s00001"]]
+    assert together[0] == together[1] == [together[2][0]]
+    conflicting = [[history("x", "s00000")], [history("x", "s00001")]]
+    forecast_jobs(counting, conflicting, 3, [80])
+    assert counting.calls[1:] == [["x"], ["x"]]  # the same id with other data: its own call

@@ -44,3 +44,28 @@ def test_round_trip_history_and_update(tmp_path, monthly_panel):
     restored.update(monthly_panel.drop(index=head.index))
     after = restored.predict(2)
     assert (after["ds"].min() - monthly_panel["ds"].max()).days > 0
+
+
+def test_required_history_counts_rolling_windows_beyond_the_lags():
+    # lags reach 3 periods back; a rolling mean of 12 shifted by 1 reaches 13
+    short = CombinedForecaster(models.default_config("MS", 12, 6, lags=(1, 2, 3), rolling_means=()))
+    longer = CombinedForecaster(
+        models.default_config("MS", 12, 6, lags=(1, 2, 3), rolling_means=((1, 12),))
+    )
+    assert longer.required_history() - short.required_history() == 13 - 3
+    windows = max(short.config.selection_windows, short.config.interval_windows)
+    # the selection windows, the differences (12), the feature reach and one point to learn
+    assert longer.required_history() == windows * 6 + 12 + 13 + 1
+
+
+def test_serving_a_seen_series_reuses_the_members_estimates(monthly_panel):
+    model = _fitted(monthly_panel)
+    served = model.predict(6, levels=[80], history=monthly_panel)
+    statistical = [m for name, m in model._models.items() if name != "lightgbm"]
+    assert statistical, "the selection kept no statistical member on this panel"
+    assert all(m.reestimated_ == 0 and m.filtered_ > 0 for m in statistical)
+    for member in statistical:
+        member.estimates_ = {}  # forget them: every series is estimated afresh
+    reestimated = model.predict(6, levels=[80], history=monthly_panel)
+    assert all(m.reestimated_ > 0 for m in statistical)
+    pd.testing.assert_frame_equal(served, reestimated, check_dtype=False, atol=1e-8)

@@ -12,7 +12,7 @@ import hmac
 import secrets
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from core.db.errors import RecordNotFoundError
@@ -26,6 +26,7 @@ __all__ = [
     "list_api_keys",
     "revoke_api_key",
     "set_api_key_scopes",
+    "touch_api_key",
     "verify_api_key",
 ]
 
@@ -113,3 +114,8 @@ def list_api_keys(session: Session, include_revoked: bool = False) -> list[ApiKe
     if not include_revoked:
         query = query.where(ApiKey.revoked_at.is_(None))
     return list(session.scalars(query))
+
+
+def touch_api_key(session: Session, key_id: int) -> None:
+    """Record a use of the key now (`last_used_at`), in one UPDATE without loading it."""
+    session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=utc_now()))

@@ -6,17 +6,29 @@ A point is `{"ds": ISO-8601 str, "yhat": float, "lo": {"80": float}, "hi": {"80"
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import io
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from core.db.repositories.pagination import DEFAULT_PAGE_SIZE, Page, paginate
-from core.db.tables import Forecast
+from core.db.tables import FORECAST_KINDS, Forecast
+from core.db.types import as_utc, utc_now
 
-__all__ = ["get_forecast", "list_forecasts", "save_forecast"]
+__all__ = [
+    "NewForecast",
+    "get_forecast",
+    "latest_forecast",
+    "list_forecasts",
+    "save_forecast",
+    "save_forecasts_bulk",
+]
 
 
 def _point_document(point: Mapping[str, Any], level_keys: list[str], index: int) -> dict[str, Any]:
@@ -48,23 +60,156 @@ def save_forecast(
     horizon: int,
     levels: Sequence[int],
     points: Sequence[Mapping[str, Any]],
+    kind: str = "request",
+    data_cutoff: datetime | None = None,
 ) -> Forecast:
     """Store one forecast; there must be exactly `horizon` points, each with every level."""
-    if len(points) != horizon:
-        raise ValueError(f"forecast has {len(points)} points but horizon {horizon}")
-    level_keys = [str(level) for level in levels]
     forecast = Forecast(
-        request_id=request_id,
-        series_id=series_id,
-        model_name=model_name,
-        model_version=str(model_version),
-        horizon=horizon,
-        levels=[int(level) for level in levels],
-        payload=[_point_document(point, level_keys, i) for i, point in enumerate(points)],
+        **_checked_row(
+            NewForecast(
+                series_id=series_id,
+                request_id=request_id,
+                model_name=model_name,
+                model_version=model_version,
+                horizon=horizon,
+                levels=levels,
+                points=points,
+                kind=kind,
+                data_cutoff=data_cutoff,
+            )
+        )
     )
     session.add(forecast)
     session.flush()
     return forecast
+
+
+@dataclass(frozen=True)
+class NewForecast:
+    """One forecast to store in bulk (`save_forecasts_bulk`)."""
+
+    series_id: int
+    request_id: str
+    model_name: str
+    model_version: str
+    horizon: int
+    levels: Sequence[int]
+    points: Sequence[Mapping[str, Any]]
+    kind: str = "batch"
+    data_cutoff: datetime | None = None
+
+
+def _checked_row(forecast: NewForecast, created_at: datetime | None = None) -> dict[str, Any]:
+    """The table row of a forecast; bad points or kinds raise before anything is written."""
+    if forecast.kind not in FORECAST_KINDS:
+        raise ValueError(f"forecast kind must be one of {FORECAST_KINDS}, got {forecast.kind!r}")
+    if len(forecast.points) != forecast.horizon:
+        raise ValueError(
+            f"forecast of series {forecast.series_id} has {len(forecast.points)} points but "
+            f"horizon {forecast.horizon}"
+        )
+    level_keys = [str(level) for level in forecast.levels]
+    row = {
+        "request_id": forecast.request_id,
+        "series_id": forecast.series_id,
+        "model_name": forecast.model_name,
+        "model_version": str(forecast.model_version),
+        "horizon": forecast.horizon,
+        "levels": [int(level) for level in forecast.levels],
+        "payload": [_point_document(p, level_keys, i) for i, p in enumerate(forecast.points)],
+        "kind": forecast.kind,
+        "data_cutoff": None if forecast.data_cutoff is None else as_utc(forecast.data_cutoff),
+    }
+    if created_at is not None:
+        row["created_at"] = created_at
+    return row
+
+
+_COPY_COLUMNS = (
+    "request_id", "series_id", "model_name", "model_version", "horizon", "levels",
+    "payload", "kind", "data_cutoff", "created_at",
+)  # fmt: skip
+
+
+def _batches(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    iterator = iter(rows)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _copy_postgres(session: Session, rows: Iterable[dict[str, Any]], batch_size: int) -> int:
+    """COPY the rows in through the session's own connection (same transaction)."""
+    raw = session.connection().connection.dbapi_connection
+    statement = f"COPY forecasts ({', '.join(_COPY_COLUMNS)}) FROM STDIN"
+    written = 0
+    cursor = raw.cursor()
+    try:
+        if hasattr(cursor, "copy"):  # psycopg 3
+            with cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(_copy_values(row))
+                    written += 1
+        else:  # psycopg2: COPY text format, a buffer per batch
+            for batch in _batches(rows, batch_size):
+                buffer = io.StringIO()
+                for row in batch:
+                    buffer.write("\t".join(_copy_text(v) for v in _copy_values(row)) + "\n")
+                buffer.seek(0)
+                cursor.copy_expert(statement, buffer)
+                written += len(batch)
+    finally:
+        cursor.close()
+    return written
+
+
+def _copy_values(row: dict[str, Any]) -> tuple:
+    values = []
+    for column in _COPY_COLUMNS:
+        value = row[column]
+        if column in ("levels", "payload"):
+            value = json.dumps(value, separators=(",", ":"))
+        values.append(value)
+    return tuple(values)
+
+
+def _copy_text(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    text = str(value)
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+
+
+def save_forecasts_bulk(
+    session: Session, forecasts: Iterable[NewForecast], *, batch_size: int = 5000
+) -> int:
+    """Store many forecasts at once and return how many: `COPY` on PostgreSQL, executemany
+    in batches of `batch_size` elsewhere; never a round-trip per forecast. Every forecast is
+    checked first, so a bad one writes none (and the caller's transaction holds them all).
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    created_at = utc_now()
+    rows = [_checked_row(forecast, created_at) for forecast in forecasts]
+    if not rows:
+        return 0
+    if session.get_bind().dialect.name == "postgresql":
+        return _copy_postgres(session, rows, batch_size)
+    for batch in _batches(rows, batch_size):
+        session.execute(insert(Forecast), batch)
+    return len(rows)
+
+
+def latest_forecast(session: Session, series_id: int, kind: str | None = None) -> Forecast | None:
+    """The newest stored forecast of a series (of one kind, or of any)."""
+    query = select(Forecast).where(Forecast.series_id == series_id)
+    if kind is not None:
+        if kind not in FORECAST_KINDS:
+            raise ValueError(f"forecast kind must be one of {FORECAST_KINDS}, got {kind!r}")
+        query = query.where(Forecast.kind == kind)
+    query = query.order_by(Forecast.created_at.desc(), Forecast.id.desc()).limit(1)
+    return session.scalars(query).first()
 
 
 def get_forecast(session: Session, forecast_id: int) -> Forecast | None:

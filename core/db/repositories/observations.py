@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Table, func, literal_column, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
@@ -31,12 +32,14 @@ __all__ = [
     "read_observations",
     "read_panel",
     "read_recent_panel",
+    "recent_values",
     "upsert_observations",
     "upsert_panel",
 ]
 
 DEFAULT_CHUNK_SIZE = 2000
 PANEL_COLUMNS = ("unique_id", "ds", "y")
+_READ_CHUNK_ROWS = 50_000
 _DIALECT_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
@@ -194,12 +197,24 @@ def read_recent_panel(
         .where(recent.c.rank <= last_n)
         .order_by(Series.name, recent.c.ts)
     )
-    rows = session.execute(query).all()
-    frame = pd.DataFrame(rows, columns=list(PANEL_COLUMNS))
-    frame["unique_id"] = frame["unique_id"].astype(str)
-    frame["ds"] = pd.to_datetime(frame["ds"], utc=True).dt.tz_localize(None)
-    frame["y"] = frame["y"].astype(float)
-    return frame
+    # Streamed in chunks into compact columns: the rows never sit in memory as objects all
+    # at once (a shard of a large panel would take several times the frame's size).
+    result = session.execute(query, execution_options={"yield_per": _READ_CHUNK_ROWS})
+    names, stamps, values = [], [], []
+    for chunk in result.partitions():
+        name, ts, value = zip(*chunk, strict=True)
+        names.append(pd.Categorical(name))
+        stamps.append(pd.to_datetime(list(ts), utc=True).tz_localize(None).to_numpy())
+        values.append(np.asarray(value, dtype=float))
+    if not names:
+        frame = pd.DataFrame({c: pd.Series(dtype=object) for c in PANEL_COLUMNS})
+        frame["ds"] = pd.to_datetime(frame["ds"])
+        frame["y"] = frame["y"].astype(float)
+        return frame
+    unique_id = pd.api.types.union_categoricals(names).astype(str)
+    return pd.DataFrame(
+        {"unique_id": unique_id, "ds": np.concatenate(stamps), "y": np.concatenate(values)}
+    )
 
 
 def _panel_frame(rows) -> pd.DataFrame:
@@ -243,3 +258,16 @@ def latest_observation_times(session: Session) -> dict[str, dict[str, datetime]]
         name: {"ts": as_utc(ts), "updated_at": as_utc(updated)}
         for name, ts, updated in session.execute(query)
     }
+
+
+def recent_values(session: Session, series_id: int, points: int) -> tuple[list[datetime], list]:
+    """The last `points` observations of one series, oldest first, as (timestamps, values):
+    one index range scan on the (series, ts) key, no ORM objects."""
+    rows = session.execute(
+        select(Observation.ts, Observation.value)
+        .where(Observation.series_id == series_id)
+        .order_by(Observation.ts.desc())
+        .limit(points)
+    ).all()
+    rows.reverse()
+    return [ts for ts, _ in rows], [value for _, value in rows]

@@ -15,12 +15,15 @@ from core.db.tables import Series
 __all__ = [
     "create_series",
     "delete_series",
+    "existing_series_ids",
     "get_or_create_series",
     "get_series",
     "get_series_by_name",
     "list_series",
     "record_inferred_frequency",
     "series_ids_by_name",
+    "series_in_shard",
+    "series_names_by_id",
 ]
 
 
@@ -107,3 +110,26 @@ def record_inferred_frequency(session: Session, names: Iterable[str], frequency:
         )
         updated += result.rowcount or 0
     return updated
+
+
+def series_in_shard(session: Session, shard: int, shards: int) -> dict[str, int]:
+    """Name -> id of the series in shard `shard` of `shards` (by id modulo the count): every
+    series is in exactly one shard, and a series keeps its shard as others are added."""
+    if shards < 1 or not 0 <= shard < shards:
+        raise ValueError(f"shard must be in [0, {shards}), got {shard} of {shards}")
+    rows = session.execute(
+        select(Series.name, Series.id).where(Series.id % shards == shard).order_by(Series.id)
+    )
+    return {name: series_id for name, series_id in rows}
+
+
+def series_names_by_id(session: Session, series_ids: Iterable[int]) -> dict[int, str]:
+    """Id -> name of the series among `series_ids` that exist (unknown ids are left out)."""
+    rows = session.execute(select(Series.id, Series.name).where(Series.id.in_(set(series_ids))))
+    return {series_id: name for series_id, name in rows}
+
+
+def existing_series_ids(session: Session, names: Iterable[str]) -> dict[str, int]:
+    """Name -> id of the named series that exist (unknown names are left out)."""
+    rows = session.execute(select(Series.name, Series.id).where(Series.name.in_(set(names))))
+    return {name: series_id for name, series_id in rows}

@@ -369,6 +369,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/series/{series_id}/forecasts/latest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Latest For Series
+         * @description The newest stored forecast of one series (of one kind, or of any), straight from the
+         *     database: no model call. 404 when the series has none.
+         */
+        get: operations["latest_for_series_api_v1_series__series_id__forecasts_latest_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/series/{series_id}/observations": {
         parameters: {
             query?: never;
@@ -741,10 +762,21 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Data Cutoff
+             * @description The last observation the forecast starts after (None: not recorded).
+             */
+            data_cutoff: string | null;
             /** Horizon */
             horizon: number;
             /** Id */
             id: number;
+            /**
+             * Kind
+             * @description request: answered an API request; batch: written for every series by the batch_forecasts asset.
+             * @enum {string}
+             */
+            kind: "request" | "batch";
             /** Levels */
             levels: number[];
             /** Model Name */
@@ -2535,6 +2567,76 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_ForecastPublic_"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A record named in the request does not exist. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is invalid; `details` says where and why. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit exceeded; see `Retry-After`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    latest_for_series_api_v1_series__series_id__forecasts_latest_get: {
+        parameters: {
+            query?: {
+                /** @description batch: the latest batch forecast; request: the latest on request. */
+                kind?: ("request" | "batch") | null;
+            };
+            header?: never;
+            path: {
+                series_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForecastPublic"];
                 };
             };
             /** @description Missing, unknown or revoked API key. */

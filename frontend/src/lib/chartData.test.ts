@@ -17,6 +17,8 @@ function forecastOf(points: ForecastPublic["points"], levels = [80, 95]): Foreca
     horizon: points.length,
     levels,
     created_at: "2024-01-03T00:00:00Z",
+    kind: "request",
+    data_cutoff: null,
     points,
   };
 }

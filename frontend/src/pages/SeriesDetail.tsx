@@ -3,6 +3,7 @@ import { useMemo, useState } from "react";
 import { api } from "../api/client";
 import { unwrap } from "../api/errors";
 import type { ForecastPublic, ObservationPublic } from "../api/types";
+import { BatchForecastNote, loadLatestBatch, shownForecast } from "../components/BatchForecast";
 import { CsvUpload } from "../components/CsvUpload";
 import { ForecastChart } from "../components/ForecastChart";
 import { ForecastForm } from "../components/ForecastForm";
@@ -40,13 +41,18 @@ async function loadSeries(seriesId: number) {
       params: { path, query: { limit: 1 } },
     }),
   );
-  return { series, history: await loadHistory(seriesId), latest: forecasts.items[0] ?? null };
+  return {
+    series,
+    history: await loadHistory(seriesId),
+    latest: forecasts.items[0] ?? null,
+    batch: await loadLatestBatch(seriesId),
+  };
 }
 
 export function SeriesDetail({ seriesId }: { seriesId: number }) {
   const { data, error, loading, reload } = useAsync(() => loadSeries(seriesId), [seriesId]);
   const [requested, setRequested] = useState<ForecastPublic | null>(null);
-  const forecast = requested ?? data?.latest ?? null;
+  const forecast = shownForecast(requested, data?.batch ?? null, data?.latest ?? null);
   const columns = useMemo(
     () => (data ? shapeChartColumns(data.history, forecast) : null),
     [data, forecast],
@@ -91,7 +97,9 @@ export function SeriesDetail({ seriesId }: { seriesId: number }) {
       ) : (
         <ForecastChart columns={columns} title={`${data.series.name}: actuals and forecast`} />
       )}
-      {forecast ? (
+      {forecast?.kind === "batch" ? (
+        <BatchForecastNote forecast={forecast} />
+      ) : forecast ? (
         <p className="meta" data-testid="forecast-meta">
           Forecast #{forecast.id}: {forecast.horizon} steps by {forecast.model_name} version{" "}
           {forecast.model_version}, made {formatDateTime(forecast.created_at)}.

@@ -1,9 +1,11 @@
 """Training assets: fit the global model (logged to MLflow) and backtest it against baselines."""
 
+import io
 import time
 from typing import Any
 
 import dagster as dg
+import pandas as pd
 
 from core.mlflow_names import (
     METRIC_BACKTEST_MASE,
@@ -14,6 +16,7 @@ from core.mlflow_names import (
 )
 from core.settings import get_settings
 from models.artifact import ModelManifest, fresh_copy, load_model_dir, save_model_dir
+from models.backtest import ForecastCache
 from models.baselines import SeasonalNaiveForecaster
 from models.config import default_config
 from models.evaluation import default_forecaster
@@ -101,8 +104,12 @@ def trained_model(
         type(model).__name__, panel["unique_id"].nunique(), len(panel), freq, horizon,
     )  # fmt: skip
     started = time.perf_counter()
-    model.fit(panel)
+    member_forecasts = ForecastCache()
+    model.fit(panel, forecast=member_forecasts)
     fit_seconds = time.perf_counter() - started
+    member_forecasts_key = _write_member_forecasts(
+        storage.open(), member_forecasts, context.run.run_id
+    )
 
     run_dir = scratch.folder("model")
     manifest = ModelManifest(
@@ -143,6 +150,7 @@ def trained_model(
         freq=freq,
         season_length=season_length,
         horizon=horizon,
+        member_forecasts_key=member_forecasts_key,
     )
     return dg.Output(
         trained,
@@ -155,6 +163,20 @@ def trained_model(
             "members": ", ".join(getattr(model, "members_", ()) or ["lightgbm"]),
         },
     )
+
+
+def _write_member_forecasts(store, cache: ForecastCache, run_id: str) -> str:
+    """The selection backtest's per-series member forecasts, as Parquet in the object store."""
+    key = f"member-forecasts/{run_id}.parquet"
+    buffer = io.BytesIO()
+    cache.local_frame().to_parquet(buffer, index=False)
+    store.put_bytes(key, buffer.getvalue())
+    return key
+
+
+def _read_member_forecasts(store, key: str | None, cache: ForecastCache) -> None:
+    if key is not None and store.exists(key):
+        cache.add_local(pd.read_parquet(io.BytesIO(store.get_bytes(key))))
 
 
 def _champion_maker(mlflow_tracking: MLflowTracking, scratch: StepScratch):
@@ -179,6 +201,7 @@ def backtest_report(
     observations: PanelSnapshot,
     storage: ObjectStorage,
     mlflow_tracking: MLflowTracking,
+    policy: PipelinePolicy,
     scratch: StepScratch,
 ) -> dg.Output[BacktestReport]:
     import mlflow
@@ -195,7 +218,7 @@ def backtest_report(
     champion_make, champion_version = _champion_maker(mlflow_tracking, scratch)
     if champion_make is not None:
         makers["champion"] = champion_make
-    min_train = required_history(challenger.config)
+    min_train = required_history(make() for make in makers.values())
     panel = comparable_panel(
         _training_panel(storage, trained_model.snapshot_key, observations.training_series),
         h=h,
@@ -207,6 +230,10 @@ def backtest_report(
         raise dg.Failure(
             f"no series is long enough for {config.n_windows} backtest window(s) of {h} steps"
         )
+    cache = ForecastCache() if policy.backtest_reuse_fits else None
+    if cache is not None:
+        _read_member_forecasts(storage.open(), trained_model.member_forecasts_key, cache)
+    started = time.perf_counter()
     results = compare_methods(
         makers,
         panel,
@@ -214,8 +241,12 @@ def backtest_report(
         n_windows=config.n_windows,
         step=step,
         season_length=season_length,
+        cache=cache,
         progress=context.log.info,
     )
+    backtest_seconds = time.perf_counter() - started
+    if cache is not None:
+        context.log.info(f"member fits: {cache.fits}, reused: {cache.reused}")
     mlflow_tracking.activate()
     with mlflow.start_run(run_id=trained_model.run_id):
         for method, metrics in results.items():
@@ -236,5 +267,9 @@ def backtest_report(
             "challenger_mase": results["challenger"]["mase"],
             "seasonal_naive_mase": results["seasonal_naive"]["mase"],
             "champion_mase": results["champion"]["mase"] if "champion" in results else None,
+            "backtest_seconds": round(backtest_seconds, 2),
+            "reuse_fits": policy.backtest_reuse_fits,
+            "member_fits": cache.fits if cache is not None else None,
+            "member_fits_reused": cache.reused if cache is not None else None,
         },
     )

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import pandas as pd
 
-from models.backtest import MIN_TRAIN_POINTS, backtest
+from models.backtest import MIN_TRAIN_POINTS, ForecastCache, backtest
 from models.metrics import aggregate_metrics, per_series_metrics
 
 __all__ = ["comparable_panel", "compare_methods", "markdown_table", "required_history"]
@@ -15,18 +15,11 @@ __all__ = ["comparable_panel", "compare_methods", "markdown_table", "required_hi
 LEVELS = (80, 95)
 
 
-def required_history(config: Any) -> int:
-    """Points a series needs before a cutoff for the model to fit on it, its own
-    selection and interval-calibration backtests included."""
-    internal_windows = max(
-        getattr(config, "selection_windows", 0), getattr(config, "interval_windows", 0), 1
-    )
-    return (
-        config.horizon * internal_windows
-        + sum(config.differences)
-        + 1
-        + max(config.lags, default=1)
-    )
+def required_history(models: Iterable[Any]) -> int:
+    """Points a series needs before a cutoff for every one of `models` to fit on it: each
+    model says what it needs (`required_history()`: its features, its own selection and
+    interval-calibration backtests)."""
+    return max((model.required_history() for model in models), default=MIN_TRAIN_POINTS)
 
 
 def comparable_panel(
@@ -46,13 +39,21 @@ def compare_methods(
     n_windows: int,
     step: int,
     season_length: int,
+    cache: ForecastCache | None = None,
     progress: Callable[[str], None] = lambda _: None,
 ) -> dict[str, dict[str, float]]:
-    """Aggregated metrics (mase, smape, rmsse, coverage_80, coverage_95) per method."""
+    """Aggregated metrics (mase, smape, rmsse, coverage_80, coverage_95) per method.
+
+    With `cache`, models built from members fit each member once per distinct training frame,
+    across every window, their own selection backtests and every method (see
+    `models.backtest.ForecastCache`); the scores are those of refitting at every window.
+    """
     results = {}
     for name, make in makers.items():
         progress(f"backtesting {name} over {n_windows} window(s) of {h} steps")
-        forecasts = backtest(make, panel, h=h, n_windows=n_windows, step=step, levels=LEVELS)
+        forecasts = backtest(
+            make, panel, h=h, n_windows=n_windows, step=step, levels=LEVELS, cache=cache
+        )
         per_series = per_series_metrics(
             forecasts, panel, season_length=season_length, levels=LEVELS
         )

@@ -177,3 +177,49 @@ def test_model_server_down_gives_503_and_service_recovers(client, headers, model
     assert recovered.status_code == 201, recovered.text
     _check_points(recovered.json()["forecasts"][0]["points"], HORIZON)
     assert client.get("/ready").status_code == 200
+
+
+def test_latest_forecast_comes_from_the_database_by_kind(client, headers, api_settings):
+    from datetime import UTC, datetime
+
+    from core.db.repositories.forecasts import NewForecast, save_forecasts_bulk
+
+    writer = headers("write")
+    ids = _upload(client, writer)
+    series_id = ids["s00000"]
+    latest = f"/api/v1/series/{series_id}/forecasts/latest"
+    assert client.get(latest, headers=writer).status_code == 404
+    requested = client.post(
+        "/api/v1/forecasts", json={"series_ids": [series_id], "horizon": 3}, headers=writer
+    ).json()["forecasts"][0]
+    assert requested["kind"] == "request" and requested["data_cutoff"] is None
+    assert client.get(f"{latest}?kind=batch", headers=writer).status_code == 404
+    cutoff = datetime(2024, 12, 31, tzinfo=UTC)
+    point = {"ds": "2025-01-01T00:00:00", "yhat": 1.0, "lo": {"80": 0.5}, "hi": {"80": 1.5}}
+    with session_scope(make_engine(api_settings.database_url)) as session:
+        save_forecasts_bulk(
+            session,
+            [
+                NewForecast(
+                    series_id=series_id,
+                    request_id="batch:run-1",
+                    model_name=MODEL_NAME,
+                    model_version="8",
+                    horizon=1,
+                    levels=[80],
+                    points=[point],
+                    data_cutoff=cutoff,
+                )
+            ],
+        )
+    batch = client.get(f"{latest}?kind=batch", headers=writer).json()
+    assert (batch["kind"], batch["model_version"], batch["request_id"]) == (
+        "batch", "8", "batch:run-1",
+    )  # fmt: skip
+    assert batch["data_cutoff"].startswith("2024-12-31T00:00:00")
+    assert batch["points"][0]["upper"] == {"80": 1.5}
+    # without a kind: the newest of any (the batch one was stored last)
+    assert client.get(latest, headers=writer).json()["id"] == batch["id"]
+    assert client.get(f"{latest}?kind=request", headers=writer).json()["id"] == requested["id"]
+    assert client.get(f"{latest}?kind=nightly", headers=writer).status_code == 422
+    assert client.get("/api/v1/series/999999/forecasts/latest", headers=writer).status_code == 404

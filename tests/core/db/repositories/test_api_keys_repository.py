@@ -53,3 +53,13 @@ def test_scopes_can_be_replaced_and_must_not_be_blank(session):
     assert api_keys.set_api_key_scopes(session, key.id, ["c", "b", "c"]).scopes == ["b", "c"]
     with pytest.raises(ValueError, match="non-empty"):
         api_keys.set_api_key_scopes(session, key.id, [""])
+
+
+def test_touch_records_the_use_without_loading_the_key(session):
+    key, _ = api_keys.create_api_key(session, name="ci", scopes=[], secret_key=SECRET)
+    session.commit()
+    assert key.last_used_at is None
+    api_keys.touch_api_key(session, key.id)
+    session.commit()
+    session.refresh(key)
+    assert key.last_used_at is not None

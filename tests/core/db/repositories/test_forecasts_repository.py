@@ -94,3 +94,77 @@ def test_every_point_needs_every_level(session):
             levels=[80, 95],
             points=points,
         )
+
+
+def _new(series_id: int, horizon: int = 3, **changes) -> forecasts.NewForecast:
+    fields = dict(
+        series_id=series_id,
+        request_id="batch-1",
+        model_name="quantis-forecaster",
+        model_version="7",
+        horizon=horizon,
+        levels=[80, 95],
+        points=_points(horizon, [80, 95]),
+        data_cutoff=START - timedelta(days=1),
+    )
+    return forecasts.NewForecast(**(fields | changes))
+
+
+def test_bulk_forecasts_are_all_stored_with_kind_and_cutoff(session):
+    ids = [series.create_series(session, f"s{i}").id for i in range(7)]
+    # a batch size below the count: several executemany batches (COPY on PostgreSQL)
+    written = forecasts.save_forecasts_bulk(session, [_new(i) for i in ids], batch_size=3)
+    session.commit()
+    session.expunge_all()
+    assert written == 7
+    stored = [forecasts.latest_forecast(session, i, kind="batch") for i in ids]
+    assert all(f is not None for f in stored)
+    assert {f.kind for f in stored} == {"batch"}
+    assert {f.data_cutoff for f in stored} == {START - timedelta(days=1)}
+    assert stored[0].payload[2]["lo"] == {"80": 4.0, "95": 2.5}
+    assert forecasts.latest_forecast(session, ids[0], kind="request") is None
+
+
+@pytest.mark.postgres
+def test_psycopg2_copy_path_stores_the_same_rows(fresh_db_url):
+    from sqlalchemy import create_engine, make_url
+    from sqlalchemy.orm import Session
+
+    from core.db.migrate import upgrade
+
+    db_url = fresh_db_url("postgresql")
+    upgrade(db_url)
+    url = make_url(db_url).set(drivername="postgresql+psycopg2")
+    engine = create_engine(url)
+    try:
+        with Session(engine) as session:
+            store = series.create_series(session, "tabs\tand\\slashes")
+            forecasts.save_forecasts_bulk(session, [_new(store.id), _new(store.id)], batch_size=1)
+            session.commit()
+            assert len(forecasts.list_forecasts(session, series_id=store.id).items) == 2
+            assert forecasts.latest_forecast(session, store.id).payload[0]["yhat"] == 10.0
+    finally:
+        engine.dispose()
+
+
+def test_a_bad_forecast_in_a_bulk_writes_none(session):
+    store = series.create_series(session, "store")
+    bad = _new(store.id, points=_points(2, [80, 95]))
+    with pytest.raises(ValueError, match="has 2 points but horizon 3"):
+        forecasts.save_forecasts_bulk(session, [_new(store.id), bad])
+    assert forecasts.latest_forecast(session, store.id) is None
+    with pytest.raises(ValueError, match="kind must be one of"):
+        forecasts.save_forecasts_bulk(session, [_new(store.id, kind="nightly")])
+
+
+def test_latest_is_the_newest_of_its_kind(session):
+    store = series.create_series(session, "store")
+    forecasts.save_forecasts_bulk(session, [_new(store.id, model_version="1")])
+    session.commit()
+    request = _save(session, store.id, "req-late")
+    session.commit()
+    forecasts.save_forecasts_bulk(session, [_new(store.id, model_version="2")])
+    session.commit()
+    assert forecasts.latest_forecast(session, store.id, kind="batch").model_version == "2"
+    assert forecasts.latest_forecast(session, store.id, kind="request").id == request.id
+    assert request.kind == "request" and request.data_cutoff is None

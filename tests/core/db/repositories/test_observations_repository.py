@@ -123,3 +123,14 @@ def test_upsert_panel_creates_series_and_is_idempotent(session):
 def test_upsert_panel_names_missing_columns(session):
     with pytest.raises(ValueError, match="y"):
         observations.upsert_panel(session, pd.DataFrame({"unique_id": ["a"], "ds": [START]}))
+
+
+def test_recent_values_are_the_last_points_oldest_first(session):
+    store = series.create_series(session, "store")
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    rows = [(store.id, start + timedelta(days=i), float(i)) for i in range(10)]
+    observations.upsert_observations(session, rows)
+    stamps, values = observations.recent_values(session, store.id, 3)
+    assert values == [7.0, 8.0, 9.0]
+    assert stamps == [start + timedelta(days=i) for i in (7, 8, 9)]
+    assert observations.recent_values(session, store.id + 1, 3) == ([], [])

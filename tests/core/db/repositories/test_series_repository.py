@@ -72,3 +72,23 @@ def test_inferred_frequency_fills_only_series_without_one(session):
     assert updated == 1
     frequencies = {s.name: s.frequency for s in series.list_series(session).items}
     assert frequencies == {"unset": "D", "set-by-hand": "W", "not-named": None}
+
+
+def test_every_series_is_in_exactly_one_shard(session):
+    created = {series.create_series(session, f"s{i:02d}").id for i in range(11)}
+    shards = [series.series_in_shard(session, shard, 3) for shard in range(3)]
+    ids = [i for shard in shards for i in shard.values()]
+    assert sorted(ids) == sorted(created)
+    assert all(shard for shard in shards)
+    with pytest.raises(ValueError, match=r"shard must be in \[0, 3\)"):
+        series.series_in_shard(session, 3, 3)
+
+
+def test_lookups_by_id_and_by_name_leave_unknown_ones_out(session):
+    first = series.create_series(session, "first")
+    second = series.create_series(session, "second")
+    assert series.series_names_by_id(session, [first.id, second.id, 999]) == {
+        first.id: "first",
+        second.id: "second",
+    }
+    assert series.existing_series_ids(session, ["second", "nope"]) == {"second": second.id}
