@@ -143,11 +143,24 @@ def _group_alive(pgid: int) -> bool:
 
 
 def stop_process_group(pid: int, *, timeout_s: float = 15.0) -> None:
-    """SIGTERM the process group led by `pid`, then SIGKILL what is left after `timeout_s`.
+    """SIGTERM the process group led by `pid`, then SIGKILL what is left after `timeout_s`;
+    then end what the group started in sessions of its own.
 
     The whole group is waited for, not only its leader: servers such as `bentoml serve` leave
-    worker processes behind when only the parent is signalled.
+    worker processes behind when only the parent is signalled. BentoML's workers also run in
+    sessions of their own, outside the group: one that outlives its server keeps listening
+    on the port (SO_REUSEPORT), so a server started there next shares its connections with
+    the orphan, which answers with the old model. They are ended too, and waited for.
     """
+    below = descendants(pid)
+    _stop_group(pid, timeout_s)
+    ended = end_leftovers(below)
+    deadline = time.monotonic() + timeout_s
+    while any(is_alive(child) for child in ended) and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+def _stop_group(pid: int, timeout_s: float) -> None:
     for sig in (signal.SIGTERM, signal.SIGKILL):
         try:
             os.killpg(pid, sig)

@@ -120,7 +120,10 @@ def test_concurrent_requests_are_batched_and_metrics_carry_the_model_version(mod
     batched = _metric(after, "quantis_model_batch_requests_sum") - _metric(
         before, "quantis_model_batch_requests_sum"
     )
-    assert batched == 48 and calls < 48  # fewer model calls than requests
+    batch_lines = [
+        line for line in (before + after).splitlines() if "quantis_model_batch_requests_" in line
+    ]
+    assert batched == 48 and calls < 48, "\n".join(batch_lines)  # fewer calls than requests
     assert _metric(after, "quantis_model_forecast_latency_seconds_count") >= 48
     assert (
         'quantis_model_forecast_requests_total{model_name="quantis-forecaster",model_version="7",outcome="ok"}'

@@ -47,3 +47,19 @@ def test_health_wait_gives_up_on_a_reported_fatal_error(tmp_path):
     assert not wait_until_healthy(
         f"http://127.0.0.1:{free_port()}/", timeout_s=30, gave_up=lambda: True
     )
+
+
+def test_stopping_a_group_also_ends_what_it_started_in_a_session_of_its_own(tmp_path):
+    """As `bentoml serve` does with its workers: a child in a new session is out of the
+    group's reach, and would keep the server's port after the server is stopped."""
+    port = free_port()
+    script = (
+        "import subprocess, sys, time; "
+        f"subprocess.Popen([sys.executable, '-m', 'http.server', '{port}', '--bind', "
+        "'127.0.0.1'], start_new_session=True); time.sleep(600)"
+    )
+    process = start_process([sys.executable, "-c", script], tmp_path / "server.log", cwd=tmp_path)
+    assert wait_until_healthy(f"http://127.0.0.1:{port}/", timeout_s=30, pid=process.pid)
+    stop_process_group(process.pid)
+    assert not is_alive(process.pid)
+    assert port_is_free("127.0.0.1", port)  # the worker in its own session is gone too
