@@ -18,7 +18,9 @@ const apiAnswers = [];
 // The page, its assets and the proxy must never fail; the API's own answers are recorded
 // (some are 503 by design here: no Dagster runs beside this API).
 page.on("pageerror", (error) => problems.push(`page error: ${error}`));
-page.on("requestfailed", (request) => problems.push(`failed: ${request.url()}`));
+page.on("requestfailed", (request) =>
+  problems.push(`failed: ${request.url()} (${request.failure()?.errorText})`),
+);
 page.on("response", (response) => {
   const path = new URL(response.url()).pathname;
   if (path.includes("/api/")) apiAnswers.push([path, response.status()]);
@@ -41,6 +43,10 @@ try {
   await page.locator("#series-name").waitFor();
   await page.getByRole("link", { name: "← All series" }).waitFor();
   const deepLinkTitle = await page.locator("#series-name").innerText();
+  // Let the series page's own requests (accuracy, forecasts, ...) finish: leaving the page
+  // while one is in flight aborts it (net::ERR_ABORTED), which is the test's doing, not the
+  // proxy's.
+  await page.waitForLoadState("networkidle");
 
   // A history-style path: nginx serves the page (and its assets under the nested path).
   const history = await page.goto(`${base}/series/1`);
