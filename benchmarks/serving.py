@@ -6,7 +6,11 @@ and the API (uvicorn) on a SQLite database holding `--api-series` daily series o
 single-series forecast requests (h=28, levels 80/95, 730 points of history) for `--duration`
 seconds at each concurrency:
 
-- `model_server`: `POST /forecast` with the history in the body;
+- `model_server`: `POST /forecast` with one series' history in the body, rotating over the
+  same series as the API's requests (so both ask the model for the same forecasts; with
+  `--one-series` also the same series in every request, as measured before 2026-12: the
+  server's batcher forecasts concurrent identical requests once, so that row is not the
+  work the API asks for);
 - `api`: `POST /api/v1/forecasts` with one series id (history read from the database, the
   forecast stored), rotating over the series;
 - `floor`: the bare in-process `forecast_histories` call, one at a time (concurrency 1 only).
@@ -17,7 +21,7 @@ benchmarks/results/serving.{json,md}.
 
     .venv/bin/python benchmarks/serving.py [--model lightgbm default] [--model-dir DIR]
         [--concurrency 1 16 64] [--duration 20] [--api-workers 1] [--many-series 100]
-        [--unseen]
+        [--unseen] [--one-series]
 
 The model is trained on the series the API's database holds, and the direct requests send
 one of them, as in the pipeline (which trains on every series it serves); `--unseen` sends
@@ -301,32 +305,44 @@ def _bench_model(kind: str, args, work: Path, panel, database_url: str, ids, key
     results: dict[str, dict[str, dict]] = {"floor": {}, "model_server": {}, "api": {}}
     try:
         model_url, api_url = stack.start(database_url)
-        direct_body, api_bodies = work / "direct.jsonl", work / "api.jsonl"
+        one_body, direct_bodies = work / "one_series.jsonl", work / "direct.jsonl"
+        api_bodies = work / "api.jsonl"
         seen = None if args.unseen else panel
-        first = str(panel["unique_id"].iloc[0])
-        body = {"series": [_history(args.length, first, seen)], "horizon": HORIZON,
-                "levels": LEVELS}  # fmt: skip
-        direct_body.write_text(json.dumps(body) + "\n")
+        names = [str(name) for name in panel["unique_id"].unique()]
+        bodies = [
+            {"series": [_history(args.length, name, seen)], "horizon": HORIZON, "levels": LEVELS}
+            for name in names
+        ]
+        if args.unseen:  # one unseen history, under each series' own id
+            bodies = [{**b, "series": [{**b["series"][0], "id": f"unseen-{i}"}]}
+                      for i, b in enumerate(bodies)]  # fmt: skip
+        # The direct requests rotate over the same series as the API's, in the same order:
+        # both paths then ask the model for the same forecasts.
+        direct_bodies.write_text("".join(json.dumps(body) + "\n" for body in bodies))
+        one_body.write_text(json.dumps(bodies[0]) + "\n")
         api_bodies.write_text(
             "".join(
                 json.dumps({"series_ids": [i], "horizon": HORIZON, "levels": LEVELS}) + "\n"
                 for i in ids
             )
         )
-        results["floor"]["1"] = _floor(model_dir, args.length, args.duration, direct_body)
+        results["floor"]["1"] = _floor(model_dir, args.length, args.duration, one_body)
         for clients in args.concurrency:
             results["model_server"][str(clients)] = _wrk(
-                f"{model_url}/forecast", direct_body, "", clients, args.duration, work
+                f"{model_url}/forecast", direct_bodies, "", clients, args.duration, work
             )
+            if args.one_series:
+                results.setdefault("model_server_one_series", {})[str(clients)] = _wrk(
+                    f"{model_url}/forecast", one_body, "", clients, args.duration, work
+                )
             results["api"][str(clients)] = _wrk(
                 f"{api_url}/api/v1/forecasts", api_bodies, key, clients, args.duration, work
             )
             print(kind, clients, results["model_server"][str(clients)],
                   results["api"][str(clients)], flush=True)  # fmt: skip
         if args.many_series:
-            names = list(panel["unique_id"].unique())[: args.many_series]
             many = work / "many.jsonl"
-            histories = [_history(args.length, name, seen) for name in names]
+            histories = [_history(args.length, name, seen) for name in names[: args.many_series]]
             if args.unseen:
                 histories = [{**h, "id": f"unseen-{i}"} for i, h in enumerate(histories)]
             many.write_text(
@@ -335,7 +351,7 @@ def _bench_model(kind: str, args, work: Path, panel, database_url: str, ids, key
             results["many_series"] = {
                 "1": _wrk(f"{model_url}/forecast", many, "", 1, args.duration, work)
             }
-            print(kind, f"{len(names)} series", results["many_series"]["1"], flush=True)
+            print(kind, f"{len(histories)} series", results["many_series"]["1"], flush=True)
     finally:
         stack.stop()
     return {"results": results, "targets": _targets(results, args.concurrency)}
@@ -361,6 +377,12 @@ def main() -> None:
         "--unseen", action="store_true",
         help="request series the model was not trained on (the statistical members estimate "
         "afresh); by default the model is trained on the served series, as the pipeline does",
+    )  # fmt: skip
+    parser.add_argument(
+        "--one-series", action="store_true",
+        help="also send the model server one series in every request (the measurement before "
+        "2026-12: concurrent identical requests are forecast once per batch, so it is not the "
+        "API's work)",
     )  # fmt: skip
     parser.add_argument("--name", default="serving")
     args = parser.parse_args()

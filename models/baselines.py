@@ -145,25 +145,35 @@ class StatisticalForecaster:
         last `max_history` points. On the history the model was fitted on, both give the
         same forecast.
         """
-        if h < 1:
-            raise ValueError(f"h must be >= 1, got {h}")
         if history is None:
             panel = self._require_history()
         else:
             panel = validate_panel(history, freq=self.freq)[list(REQUIRED_COLUMNS)]
+        return self.predict_validated(h, panel, levels)
+
+    def predict_validated(
+        self, h: int, panel: pd.DataFrame, levels: Sequence[float] | None = None
+    ) -> pd.DataFrame:
+        """`predict` from a history `validate_panel` already checked at this model's
+        frequency (a combined model validates once for all its members)."""
+        if h < 1:
+            raise ValueError(f"h must be >= 1, got {h}")
+        panel = panel[list(REQUIRED_COLUMNS)]
         levels = list(levels or [])
-        filtered, fresh_ids = [], []
+        forwarded: list[tuple[Any, np.datetime64, dict]] = []
+        fresh_ids = []
         for uid, ds, values in _series_slices(panel):
             tail = self._filterable(uid, ds, values)
             if tail is None:
                 fresh_ids.append(uid)
             else:
-                filtered.append(self._forward(uid, ds[-1], tail, h, levels))
-        self.filtered_, self.reestimated_ = len(filtered), len(fresh_ids)
-        parts = filtered
+                result = self.estimates_[uid].model.forward(y=tail, h=h, level=levels or None)
+                forwarded.append((uid, ds[-1], result))
+        self.filtered_, self.reestimated_ = len(forwarded), len(fresh_ids)
+        parts = [self._forwarded_frame(forwarded, h, levels)] if forwarded else []
         if fresh_ids:
             fresh = self._window(panel[panel["unique_id"].isin(fresh_ids)])
-            parts = [*parts, self._forecast_fresh(fresh, h, levels)]
+            parts.append(self._forecast_fresh(fresh, h, levels))
         out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
         return out.sort_values(["unique_id", "ds"]).reset_index(drop=True)
 
@@ -175,13 +185,24 @@ class StatisticalForecaster:
             renamed[f"hi-{level}"] = hi
         return renamed
 
-    def _forward(self, uid: Any, last: np.datetime64, y: np.ndarray, h: int, levels: list):
-        estimate = self.estimates_[uid]
-        result = estimate.model.forward(y=y, h=h, level=levels or None)
-        dates = pd.date_range(pd.Timestamp(last), periods=h + 1, freq=self.freq)[1:]
-        frame = {"unique_id": [uid] * h, "ds": dates}
+    def _forwarded_frame(
+        self, forwarded: list[tuple[Any, np.datetime64, dict]], h: int, levels: list
+    ) -> pd.DataFrame:
+        """One frame of the `forward` results of many series (built once, not per series:
+        a frame and a date range per series cost more than the filtering itself)."""
+        dates: dict[np.datetime64, np.ndarray] = {}  # most series end on the same date
+        for _, last, _ in forwarded:
+            if last not in dates:
+                stamps = pd.date_range(pd.Timestamp(last), periods=h + 1, freq=self.freq)[1:]
+                dates[last] = stamps.to_numpy()
+        frame: dict[str, Any] = {
+            "unique_id": np.repeat(np.array([uid for uid, _, _ in forwarded], dtype=object), h),
+            "ds": np.concatenate([dates[last] for _, last, _ in forwarded]),
+        }
         for key, column in self._columns(levels).items():
-            frame[column] = np.asarray(result[key], dtype=float)
+            frame[column] = np.concatenate(
+                [np.asarray(result[key], dtype=float) for _, _, result in forwarded]
+            )
         return pd.DataFrame(frame)
 
     def _forecast_fresh(self, panel: pd.DataFrame, h: int, levels: list) -> pd.DataFrame:

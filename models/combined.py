@@ -223,10 +223,14 @@ class CombinedForecaster:
         """Average of the members' forecasts (+ conformal intervals for `levels`)."""
         if not self._models:
             raise RuntimeError("CombinedForecaster is not fitted; call fit or load first")
-        panel = None
-        if history is not None:
-            panel = validate_panel(history, freq=self.config.freq)[list(REQUIRED_COLUMNS)]
-        forecasts = [self._models[name].predict(h, history=panel) for name in self.members_]
+        if history is None:
+            forecasts = [self._models[name].predict(h) for name in self.members_]
+            panel = None
+        else:  # validated once here for every member
+            needed = max(self._models[n].min_forecast_history() for n in self.members_)
+            panel = validate_panel(history, freq=self.config.freq, min_length=needed)
+            panel = panel[list(REQUIRED_COLUMNS)]
+            forecasts = [self._models[n].predict_validated(h, panel) for n in self.members_]
         out = _average(forecasts, self.members_)
         if not levels:
             return out

@@ -225,13 +225,6 @@ class LightGBMForecaster:
             raise RuntimeError("LightGBMForecaster is not fitted; call fit or load first")
         return self._mlf
 
-    def _validate_history(self, history: pd.DataFrame) -> pd.DataFrame:
-        panel = self._validate(history)
-        if self.log_target_ and (panel["y"] < 0).any():
-            bad = sorted(panel.loc[panel["y"] < 0, "unique_id"].unique())[:10]
-            raise ValueError(f"the model was trained on non-negative y; negative y in {bad}")
-        return panel
-
     def predict(
         self,
         h: int,
@@ -244,12 +237,30 @@ class LightGBMForecaster:
         time) the forecasts start after the history and nothing is refitted. Output:
         `unique_id`, `ds`, `yhat` and `yhat_lo_L` / `yhat_hi_L` for each level L.
         """
+        self._require_fitted()
+        panel = self.history_ if history is None else self._validate(history)
+        return self._forecast(h, panel, levels, from_history=history is not None)
+
+    def predict_validated(
+        self, h: int, panel: pd.DataFrame, levels: Sequence[float] | None = None
+    ) -> pd.DataFrame:
+        """`predict(h, levels, history=panel)` for a history `validate_panel` already checked
+        at this model's frequency with `min_length` of at least `min_forecast_history()` (a
+        combined model validates once for all its members)."""
+        self._require_fitted()
+        return self._forecast(h, panel[list(REQUIRED_COLUMNS)], levels, from_history=True)
+
+    def _forecast(
+        self, h: int, panel: pd.DataFrame, levels: Sequence[float] | None, *, from_history: bool
+    ) -> pd.DataFrame:
         mlf = self._require_fitted()
         if h < 1:
             raise ValueError(f"h must be >= 1, got {h}")
         if levels and self.intervals_ is None:
             raise ValueError("this model has no interval calibration (interval_windows=0)")
-        panel = self.history_ if history is None else self._validate_history(history)
+        if from_history and self.log_target_ and (panel["y"] < 0).any():
+            bad = sorted(panel.loc[panel["y"] < 0, "unique_id"].unique())[:10]
+            raise ValueError(f"the model was trained on non-negative y; negative y in {bad}")
         # Forecasting from a history frame (rather than mlforecast's internal state) is what
         # lets `update` and unseen series share one code path.
         with warnings.catch_warnings():
@@ -261,9 +272,7 @@ class LightGBMForecaster:
         forecasts = forecasts.reset_index(drop=True)
         if not levels:
             return forecasts
-        scales = (
-            self.scales_ if history is None else series_scales(panel, self.config.season_length)
-        )
+        scales = series_scales(panel, self.config.season_length) if from_history else self.scales_
         return self.intervals_.apply(forecasts, scales, levels)
 
     def update(self, new_obs: pd.DataFrame) -> LightGBMForecaster:

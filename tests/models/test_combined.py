@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 import models
 from models.combined import CombinedForecaster
+from models.validation import PanelValidationError
 
 
 def _fitted(panel: pd.DataFrame) -> CombinedForecaster:
@@ -69,3 +71,21 @@ def test_serving_a_seen_series_reuses_the_members_estimates(monthly_panel):
     reestimated = model.predict(6, levels=[80], history=monthly_panel)
     assert all(m.reestimated_ > 0 for m in statistical)
     pd.testing.assert_frame_equal(served, reestimated, check_dtype=False, atol=1e-8)
+
+
+def test_a_history_is_validated_once_for_every_member_and_short_series_are_refused(
+    monthly_panel,
+):
+    model = _fitted(monthly_panel)
+    history = monthly_panel.sample(frac=1.0, random_state=3)  # unsorted: validation sorts it
+    combined = model.predict(6, history=history)
+    # each member validating the history on its own gives the same forecast
+    members = [model._models[name].predict(6, history=history) for name in model.members_]
+    assert np.allclose(combined["yhat"].to_numpy(), np.mean([m["yhat"] for m in members], axis=0))
+
+    needed = max(model._models[name].min_forecast_history() for name in model.members_)
+    assert needed > 1  # the LightGBM member's differences need that many points
+    short = monthly_panel[monthly_panel["unique_id"] == "s00001"].tail(needed - 1)
+    with pytest.raises(PanelValidationError, match="too short") as error:
+        model.predict(6, history=short.assign(unique_id="short"))
+    assert "short" in str(error.value)

@@ -70,3 +70,28 @@ def test_kept_estimates_survive_save_and_load(tmp_path, panel):
     forecast = restored.predict(4, levels=[80], history=panel)
     assert (restored.filtered_, restored.reestimated_) == (4, 0)
     pd.testing.assert_frame_equal(forecast, model.predict(4, levels=[80]), check_dtype=False)
+
+
+def test_series_ending_on_other_dates_and_mixed_with_fresh_ones_keep_their_own_dates(panel):
+    """Filtered series are assembled into one frame: each keeps its own dates and values,
+    next to a series estimated afresh, in (series, date) order."""
+    shorter = panel[
+        ~(
+            (panel["unique_id"] == "s00002")
+            & (panel["ds"] > panel["ds"].max() - pd.DateOffset(months=3))
+        )
+    ]
+    model = ETSForecaster("MS", 12, max_history=WINDOW).fit(shorter)
+    unseen = panel[panel["unique_id"] == "s00000"].assign(unique_id="s00001b")
+    history = pd.concat([shorter, unseen], ignore_index=True)
+    forecast = model.predict(4, levels=[80], history=history)
+    assert (model.filtered_, model.reestimated_) == (4, 1)
+    assert list(forecast["unique_id"]) == sorted(history["unique_id"].unique().repeat(4))
+    for uid, own in forecast.groupby("unique_id"):
+        last = history.loc[history["unique_id"] == uid, "ds"].max()
+        expected = pd.date_range(last, periods=5, freq="MS")[1:]
+        assert list(own["ds"]) == list(expected), uid
+        alone = model.predict(4, levels=[80], history=history[history["unique_id"] == uid])
+        pd.testing.assert_frame_equal(
+            own.reset_index(drop=True), alone, check_dtype=False, atol=1e-10
+        )
