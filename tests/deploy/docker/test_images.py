@@ -12,7 +12,7 @@ import pytest
 from images import IMAGES
 from podman import Podman
 
-from core.processes import free_port, wait_until_healthy
+from core.processes import free_port, stop_process_group, wait_until_healthy
 
 pytestmark = [pytest.mark.podman, pytest.mark.slow]
 
@@ -135,5 +135,4 @@ def test_the_frontend_image_serves_the_page_and_proxies_to_its_upstream(built_im
         assert podman.run("healthcheck", "run", name, check=False).returncode == 0
     finally:
         podman.run("stop", "--time", "5", name, check=False)
-        api.terminate()
-        api.wait(timeout=10)
+        stop_process_group(api.pid)  # SIGKILL if it outlives SIGTERM (an inherited SIG_IGN)

@@ -91,8 +91,9 @@ def test_sync_touches_its_heartbeat_only_after_a_sync_that_succeeded(scripts, tm
     for outcome, code in (("fails", 1), ("works", 0)):
         (bin_dir / "aws").write_text(f"#!/bin/sh\nexit {code}\n")
         (bin_dir / "aws").chmod(0o755)
-        # One loop round: `sleep` is replaced by a command that ends the script.
-        (bin_dir / "sleep").write_text("#!/bin/sh\nkill -TERM $PPID\n")
+        # One loop round: `sleep` is replaced by a command that ends the script (SIGKILL: a
+        # shell that inherited SIGTERM ignored cannot be ended otherwise).
+        (bin_dir / "sleep").write_text("#!/bin/sh\nkill -KILL $PPID\n")
         (bin_dir / "sleep").chmod(0o755)
         subprocess.run(
             ["/bin/sh", str(scripts / "sync-to-s3.sh")],
