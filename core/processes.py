@@ -1,7 +1,10 @@
 """Start, health-check and stop long-running local processes (servers) as process groups.
 
 Servers started from scripts ignore SIGINT when backgrounded, so every process is started in
-its own session (process group) and stopped by signalling the whole group.
+its own session (process group) and stopped by signalling the whole group. Every process starts
+with SIGTERM and SIGINT at their defaults, whatever the parent's dispositions: an ignored signal
+survives exec, and Dagster's in-process runs leave SIGTERM set to SIGINT's disposition, which
+is "ignored" in a background job of a script (`quantis up &`).
 """
 
 from __future__ import annotations
@@ -65,6 +68,16 @@ def port_is_free(host: str, port: int) -> bool:
     return True
 
 
+# The signals we stop servers with, and that a shell's background job arrives ignoring.
+_RESET_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+def _default_stop_signals() -> None:
+    """Runs in the child between fork and exec; it takes no lock another thread could hold."""
+    for sig in _RESET_SIGNALS:
+        signal.signal(sig, signal.SIG_DFL)
+
+
 def start_process(
     command: Sequence[str],
     log_path: Path,
@@ -72,7 +85,8 @@ def start_process(
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
 ) -> ManagedProcess:
-    """Start `command` in a new session with stdout+stderr appended to `log_path`."""
+    """Start `command` in a new session with stdout+stderr appended to `log_path`, with
+    SIGTERM and SIGINT at their default dispositions (see the module's docstring)."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(
@@ -83,6 +97,7 @@ def start_process(
             env={**os.environ, **(env or {})},
             cwd=cwd,
             start_new_session=True,
+            preexec_fn=_default_stop_signals,
         )
     return ManagedProcess(pid=proc.pid, log_path=log_path, command=tuple(command))
 

@@ -1,3 +1,4 @@
+import subprocess
 import sys
 import time
 
@@ -10,6 +11,7 @@ from core.processes import (
     stop_process_group,
     wait_until_healthy,
 )
+from core.settings import REPO_ROOT
 
 
 def test_server_is_started_health_checked_and_stopped_with_its_children(tmp_path):
@@ -63,3 +65,53 @@ def test_stopping_a_group_also_ends_what_it_started_in_a_session_of_its_own(tmp_
     stop_process_group(process.pid)
     assert not is_alive(process.pid)
     assert port_is_free("127.0.0.1", port)  # the worker in its own session is gone too
+
+
+_IGNORING_PARENT = """
+import os, signal, sys, threading, time
+from pathlib import Path
+from core.processes import start_process
+
+# As a background job of a script, after a Dagster run in-process: both signals ignored.
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+started = []
+# Dagster's steps start servers from threads that are not the main one.
+worker = threading.Thread(
+    target=lambda: started.append(start_process(["sleep", "60"], Path(sys.argv[1])))
+)
+worker.start()
+worker.join()
+pid = started[0].pid
+status = Path(f"/proc/{pid}/status").read_text()
+while "sleep" not in Path(f"/proc/{pid}/cmdline").read_text():
+    time.sleep(0.05)  # exec'd: the dispositions below are the server's own
+    status = Path(f"/proc/{pid}/status").read_text()
+ignored = int(next(l for l in status.splitlines() if l.startswith("SigIgn:")).split()[1], 16)
+print("ignored", [s for s in (signal.SIGTERM, signal.SIGINT) if ignored & (1 << (s - 1))])
+os.kill(pid, signal.SIGTERM)
+deadline = time.monotonic() + 20
+while time.monotonic() < deadline:
+    done, status = os.waitpid(pid, os.WNOHANG)
+    if done:
+        print("ended by", os.WTERMSIG(status) if os.WIFSIGNALED(status) else "exit")
+        break
+    time.sleep(0.05)
+else:
+    os.kill(pid, signal.SIGKILL)
+    print("survived SIGTERM")
+"""
+
+
+def test_a_server_starts_with_default_stop_signals_though_its_parent_ignores_them(tmp_path):
+    """An ignored signal survives exec: a model server started by a `quantis up` in the
+    background would ignore SIGTERM and only die by SIGKILL, without a graceful shutdown."""
+    result = subprocess.run(
+        [sys.executable, "-c", _IGNORING_PARENT, str(tmp_path / "sleep.log")],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["ignored []", "ended by 15"]

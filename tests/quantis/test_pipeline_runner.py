@@ -1,10 +1,14 @@
-"""What `run_pipeline` reports of a failed step: the error the asset raised, not Dagster's
-wrapper that names only the op."""
+"""What `run_pipeline` reports of a failed step (the error the asset raised, not Dagster's
+wrapper that names only the op), and the signal dispositions it leaves behind."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import dagster as dg
 
+from core.settings import REPO_ROOT
 from quantis.pipeline_runner import _root_cause
 
 
@@ -29,3 +33,42 @@ def test_a_step_failure_reports_what_the_asset_raised():
 
 def test_no_error_info_reads_failed():
     assert _root_cause(None) == "failed"
+
+
+_BACKGROUND_RUN = """
+import signal
+import dagster as dg
+from quantis.pipeline_runner import _sigterm_kept
+
+@dg.asset
+def quick() -> None:
+    pass
+
+def on_term(*_):
+    pass
+
+signal.signal(signal.SIGINT, signal.SIG_IGN)  # a background job of a script
+for kept in (False, True):
+    signal.signal(signal.SIGTERM, on_term)
+    if kept:
+        with _sigterm_kept():
+            dg.materialize([quick])
+    else:
+        dg.materialize([quick])
+    print(kept, signal.getsignal(signal.SIGTERM) is on_term)
+"""
+
+
+def test_a_run_leaves_sigterm_as_it_found_it_though_dagster_changes_it():
+    """Dagster sets SIGTERM to SIGINT's disposition (ignored in a background job) and leaves
+    it so; `run_pipeline` puts it back, or `kill` would no longer stop `quantis up &`."""
+    result = subprocess.run(
+        [sys.executable, "-c", _BACKGROUND_RUN],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    # Without the guard Dagster's change stays (the cause); with it SIGTERM is as before.
+    assert result.stdout.splitlines() == ["False False", "True True"]
