@@ -1,79 +1,64 @@
 """Quantis forecasting library: validation, features, LightGBM global model, baselines,
-backtests, metrics and conformal prediction intervals. Pure Python, no global state."""
+backtests, metrics and conformal prediction intervals. Pure Python, no global state.
 
-from models.backtest import backtest, holdout, split_windows
-from models.baselines import (
-    BASELINES,
-    ETSForecaster,
-    SeasonalNaiveForecaster,
-    StatisticalForecaster,
-    ThetaForecaster,
-)
-from models.combined import CombinedForecaster
-from models.config import ForecasterConfig, default_config
-from models.datasets import load_tourism, synthetic_panel
-from models.device import GPUUnavailableError, gpu_available, resolve_device
-from models.evaluation import (
-    EvaluationReport,
-    MethodResult,
-    default_forecaster,
-    evaluate_methods,
-    split_last,
-)
-from models.forecaster import LightGBMForecaster
-from models.intervals import ConformalIntervals, series_scales
-from models.metrics import (
-    aggregate_metrics,
-    coverage,
-    interval_columns,
-    mase,
-    per_series_metrics,
-    rmsse,
-    smape,
-)
-from models.validation import (
-    PanelProblem,
-    PanelValidationError,
-    infer_freq,
-    season_length_for,
-    validate_panel,
-)
+Names are imported from their modules on first use, so that importing one light module
+(`models.validation`, `models.artifact`'s constants) does not load statsforecast and LightGBM."""
 
-__all__ = [
-    "BASELINES",
-    "CombinedForecaster",
-    "ConformalIntervals",
-    "ETSForecaster",
-    "EvaluationReport",
-    "ForecasterConfig",
-    "GPUUnavailableError",
-    "LightGBMForecaster",
-    "MethodResult",
-    "PanelProblem",
-    "PanelValidationError",
-    "SeasonalNaiveForecaster",
-    "StatisticalForecaster",
-    "ThetaForecaster",
-    "aggregate_metrics",
-    "backtest",
-    "coverage",
-    "default_config",
-    "default_forecaster",
-    "evaluate_methods",
-    "gpu_available",
-    "holdout",
-    "infer_freq",
-    "interval_columns",
-    "load_tourism",
-    "mase",
-    "per_series_metrics",
-    "resolve_device",
-    "rmsse",
-    "season_length_for",
-    "series_scales",
-    "smape",
-    "split_last",
-    "split_windows",
-    "synthetic_panel",
-    "validate_panel",
-]
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# (`backtest`, the function, is not among them: `models.backtest` is its module.)
+_MODULE_OF = {
+    "holdout": "models.backtest",
+    "split_windows": "models.backtest",
+    "BASELINES": "models.baselines",
+    "ETSForecaster": "models.baselines",
+    "SeasonalNaiveForecaster": "models.baselines",
+    "StatisticalForecaster": "models.baselines",
+    "ThetaForecaster": "models.baselines",
+    "CombinedForecaster": "models.combined",
+    "ForecasterConfig": "models.config",
+    "default_config": "models.config",
+    "load_tourism": "models.datasets",
+    "synthetic_panel": "models.datasets",
+    "GPUUnavailableError": "models.device",
+    "gpu_available": "models.device",
+    "resolve_device": "models.device",
+    "EvaluationReport": "models.evaluation",
+    "MethodResult": "models.evaluation",
+    "default_forecaster": "models.evaluation",
+    "evaluate_methods": "models.evaluation",
+    "split_last": "models.evaluation",
+    "LightGBMForecaster": "models.forecaster",
+    "ConformalIntervals": "models.intervals",
+    "series_scales": "models.intervals",
+    "aggregate_metrics": "models.metrics",
+    "coverage": "models.metrics",
+    "interval_columns": "models.metrics",
+    "mase": "models.metrics",
+    "per_series_metrics": "models.metrics",
+    "rmsse": "models.metrics",
+    "smape": "models.metrics",
+    "PanelProblem": "models.validation",
+    "PanelValidationError": "models.validation",
+    "infer_freq": "models.validation",
+    "season_length_for": "models.validation",
+    "validate_panel": "models.validation",
+}
+
+__all__ = sorted(_MODULE_OF)
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'models' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # found directly from now on
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_MODULE_OF))

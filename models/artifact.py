@@ -11,9 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from models.combined import CombinedForecaster
 from models.config import ForecasterConfig
-from models.forecaster import LightGBMForecaster
 
 __all__ = [
     "MANIFEST_NAME",
@@ -27,7 +25,15 @@ __all__ = [
 
 MANIFEST_NAME = "quantis_model.json"
 FORECASTER_DIR = "forecaster"
-_CLASSES = {cls.__name__: cls for cls in (LightGBMForecaster, CombinedForecaster)}
+
+
+def _classes() -> dict[str, type]:
+    """The forecaster classes a model directory can hold, by name. Imported here, not at the
+    top: the model server reads `MANIFEST_NAME` before it loads statsforecast and LightGBM."""
+    from models.combined import CombinedForecaster
+    from models.forecaster import LightGBMForecaster
+
+    return {cls.__name__: cls for cls in (LightGBMForecaster, CombinedForecaster)}
 
 
 @dataclass(frozen=True)
@@ -46,8 +52,9 @@ class ModelManifest:
 
 def save_model_dir(model: Any, directory: Path, manifest: ModelManifest) -> None:
     """Save a fitted forecaster and its manifest into `directory` (created if missing)."""
-    if type(model).__name__ not in _CLASSES:
-        raise TypeError(f"cannot package {type(model).__name__}; expected one of {list(_CLASSES)}")
+    classes = _classes()
+    if type(model).__name__ not in classes:
+        raise TypeError(f"cannot package {type(model).__name__}; expected one of {list(classes)}")
     directory.mkdir(parents=True, exist_ok=True)
     model.save(directory / FORECASTER_DIR)
     write_manifest(directory, manifest)
@@ -67,12 +74,17 @@ def read_manifest(directory: Path) -> ModelManifest:
 def load_model_dir(directory: Path) -> tuple[Any, ModelManifest]:
     """The fitted forecaster in `directory` and its manifest."""
     manifest = read_manifest(directory)
-    cls = _CLASSES.get(manifest.model_class)
+    cls = _classes().get(manifest.model_class)
     if cls is None:
         raise ValueError(f"{directory}: unknown model class {manifest.model_class!r}")
     return cls.load(directory / FORECASTER_DIR), manifest
 
 
-def fresh_copy(model: Any) -> Any:
-    """An unfitted forecaster of the same class and configuration (for backtests)."""
-    return type(model)(ForecasterConfig.from_dict(model.config.to_dict()))
+def fresh_copy(model: Any, *, n_jobs: int = 1) -> Any:
+    """An unfitted forecaster of the same class and configuration (for backtests); a combined
+    model's statistical members estimate with `n_jobs` worker processes."""
+    config = ForecasterConfig.from_dict(model.config.to_dict())
+    combined = _classes()["CombinedForecaster"]
+    if isinstance(model, combined):
+        return combined(config, n_jobs=n_jobs)
+    return type(model)(config)
