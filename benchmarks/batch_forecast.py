@@ -141,6 +141,7 @@ def main() -> None:
     from core.db.engine import make_engine, session_scope
     from core.db.migrate import upgrade
     from core.db.repositories.observations import upsert_panel
+    from core.settings import get_settings
     from models.artifact import ModelManifest, save_model_dir
     from models.datasets import synthetic_panel
     from models.evaluation import default_forecaster
@@ -160,12 +161,13 @@ def main() -> None:
             panel_path = Path(folder) / "panel.parquet"
             panel.to_parquet(panel_path, index=False)
             started = time.perf_counter()
-            model = default_forecaster("D", 7, HORIZON).fit(panel)
+            jobs = get_settings().train_jobs  # as the training step estimates
+            model = default_forecaster("D", 7, HORIZON, n_jobs=jobs).fit(panel)
             fit_s = time.perf_counter() - started
             model_dir = Path(folder) / "model"
             save_model_dir(model, model_dir, ModelManifest(type(model).__name__, "D", 7, HORIZON))
             del model, panel
-            print(f"fitted in {fit_s:.0f}s; forecasting", flush=True)
+            print(f"fitted in {fit_s:.0f}s ({jobs} worker processes); forecasting", flush=True)
             ours = _child(_OURS, url, str(model_dir), str(HORIZON))
             print(f"ours {ours['seconds']:.1f}s", flush=True)
             plain = _child(_PLAIN, str(panel_path), str(model_dir), str(HORIZON))

@@ -16,7 +16,7 @@ the old path (`QUANTIS_BACKTEST_REUSE_FITS=false`: every model refit at every wi
 Both paths must give the same scores; the file records whether they did. The training fit
 itself is not timed. Writes benchmarks/results/promotion_backtest.{json,md}.
 
-    .venv/bin/python benchmarks/promotion_backtest.py [--name promotion_backtest]
+    .venv/bin/python benchmarks/promotion_backtest.py [--name promotion_backtest] [--jobs N]
 """
 
 from __future__ import annotations
@@ -44,12 +44,20 @@ def _same_scores(a: dict, b: dict) -> bool:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--name", default="promotion_backtest")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="worker processes for the statistical members (default: the train_jobs setting)",
+    )
     args = parser.parse_args()
 
     from benchmarks._machine import machine_info, write_results
     from core.runtime import apply_offline_defaults
+    from core.settings import get_settings
 
     apply_offline_defaults()
+    jobs = args.jobs or get_settings().train_jobs
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     from models.artifact import fresh_copy
     from models.backtest import ForecastCache
@@ -75,17 +83,17 @@ def main() -> None:
 
     started = time.perf_counter()
     training = ForecastCache()
-    challenger = default_forecaster(freq, season, h).fit(panel, forecast=training)
+    challenger = default_forecaster(freq, season, h, n_jobs=jobs).fit(panel, forecast=training)
     fit_seconds = time.perf_counter() - started
     handed_on = training.local_frame()  # what `trained_model` writes for `backtest_report`
     print(f"training fit {fit_seconds:.1f}s ({training.fits} member fits)", flush=True)
 
     makers_first = {
-        "challenger": lambda: fresh_copy(challenger),
+        "challenger": lambda: fresh_copy(challenger, n_jobs=jobs),
         "seasonal_naive": lambda: SeasonalNaiveForecaster(freq, season),
     }
     champion = default_forecaster(freq, season, h)  # the configuration the last run promoted
-    makers_champion = {**makers_first, "champion": lambda: fresh_copy(champion)}
+    makers_champion = {**makers_first, "champion": lambda: fresh_copy(champion, n_jobs=jobs)}
     runs: dict[str, dict] = {}
     for situation, makers in (("first run", makers_first), ("with a champion", makers_champion)):
         min_train = required_history(make() for make in makers.values())
@@ -127,7 +135,8 @@ def main() -> None:
     ]
     table = (
         f"Tourism {DEMO_DATASET}: {panel['unique_id'].nunique()} series, h={h}, "
-        f"{N_WINDOWS} windows; training fit (untimed here) {fit_seconds:.1f} s.\n\n"
+        f"{N_WINDOWS} windows; {jobs} worker process(es) for the statistical members; "
+        f"training fit (untimed here) {fit_seconds:.1f} s.\n\n"
         + "\n".join(lines)
         + "\n\nReuse against the old path: "
         + ", ".join(f"{s}: {v}" for s, v in summary.items())
@@ -135,6 +144,7 @@ def main() -> None:
     payload = {
         "dataset": f"tourism {DEMO_DATASET}",
         "training_fit_seconds": round(fit_seconds, 1),
+        "jobs": jobs,
         "runs": runs,
         "summary": summary,
     }

@@ -198,6 +198,13 @@ class Settings(BaseSettings):
         "nvidia.com/gpu", description="Taint key the training pod tolerates on GPU nodes."
     )
     train_gpu_limit: int = Field(1, ge=0, description="GPUs requested by the training pod.")
+    train_jobs: int = Field(
+        2,
+        ge=1,
+        description="Worker processes the training and backtest steps estimate the statistical "
+        "members' series with (ETS, Theta); 1: in the step's own process. Match it to the CPUs "
+        "a training step gets (LightGBM's threads are `num_threads` in the model config).",
+    )
     promotion_margin: float = Field(
         0.0,
         ge=0.0,

@@ -5,13 +5,18 @@ model on its history and keeps it; `predict` filters the observations a series h
 through the kept model (statsforecast's `forward`) when they continue what it was estimated
 on, and estimates afresh only for unseen series or changed histories, so serving a seen
 series costs no estimation. With `max_history` each series' model is estimated on its last
-`max_history` points only: estimation cost grows with the length.
+`max_history` points only: estimation cost grows with the length. With `n_jobs` > 1 `fit`
+estimates parts of the panel in worker processes (`predict` never does); they import the main
+module as multiprocessing's spawn does, so a script needs the `if __name__ == "__main__":` guard.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
+import multiprocessing
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -23,7 +28,7 @@ from statsforecast import StatsForecast
 from statsforecast.models import AutoETS, SeasonalNaive, Theta
 
 from models.metrics import interval_columns
-from models.validation import REQUIRED_COLUMNS, validate_panel
+from models.validation import REQUIRED_COLUMNS, required_columns, validate_panel
 
 __all__ = [
     "BASELINES",
@@ -32,6 +37,25 @@ __all__ = [
     "StatisticalForecaster",
     "ThetaForecaster",
 ]
+
+
+# Below this many series per worker process, starting workers costs more than it saves.
+_MIN_SERIES_PER_JOB = 50
+
+
+def _worker_context() -> multiprocessing.context.BaseContext:
+    """Estimation workers start from a fork server, never as forks of this process: a fork of
+    a process with other threads running (Dagster's, MLflow's) can inherit a lock one of them
+    held, and hang on it (seen: a statsforecast worker forked inside a Dagster run)."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])  # workers start with statsforecast imported
+    return context
+
+
+def _fitted_models(forecaster: StatisticalForecaster, panel: pd.DataFrame) -> tuple[list, list]:
+    """(series ids, fitted statsforecast models) of one part of a panel, in one process."""
+    engine = forecaster._engine().fit(df=panel)
+    return list(engine.uids), list(engine.fitted_[:, 0])
 
 
 @dataclass
@@ -55,7 +79,7 @@ class StatisticalForecaster:
             raise ValueError(f"max_history must be >= 1 or None, got {max_history}")
         self.freq = freq
         self.season_length = season_length
-        self.n_jobs = n_jobs
+        self.n_jobs = n_jobs  # processes estimating the series at `fit` (not at `predict`)
         self.max_history = max_history
         self.history_: pd.DataFrame | None = None
         # series -> its model as estimated at fit time (reused by `predict`, see there)
@@ -70,7 +94,7 @@ class StatisticalForecaster:
         return StatsForecast(
             models=[self._model()],
             freq=self.freq,
-            n_jobs=self.n_jobs,
+            n_jobs=1,
             fallback_model=SeasonalNaive(season_length=self.season_length),
         )
 
@@ -81,12 +105,28 @@ class StatisticalForecaster:
         return self
 
     def _estimate(self, panel: pd.DataFrame) -> dict[str, _Estimate]:
-        engine = self._engine().fit(df=panel)
+        uids, models = self._fit_parts(panel)
         windows = {uid: (ds[0], values.copy()) for uid, ds, values in _series_slices(panel)}
         return {
-            uid: _Estimate(engine.fitted_[row, 0], pd.Timestamp(windows[uid][0]), windows[uid][1])
-            for row, uid in enumerate(engine.uids)
+            uid: _Estimate(model, pd.Timestamp(windows[uid][0]), windows[uid][1])
+            for uid, model in zip(uids, models, strict=True)
         }
+
+    def _fit_parts(self, panel: pd.DataFrame) -> tuple[list, list]:
+        """Every series' fitted model, from `n_jobs` worker processes when the panel is big
+        enough (each series is estimated on its own, so the parts give what one process
+        would). Only `fit` comes here: a model server never starts workers per request."""
+        ids = panel["unique_id"].to_numpy()
+        starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])  # the panel is sorted
+        jobs = min(self.n_jobs, len(starts) // _MIN_SERIES_PER_JOB)
+        if jobs <= 1:
+            return _fitted_models(self, panel)
+        cuts = [*(starts[group[0]] for group in np.array_split(range(len(starts)), jobs)), len(ids)]
+        parts = [panel.iloc[begin:end] for begin, end in itertools.pairwise(cuts)]
+        blank = type(self)(self.freq, self.season_length, max_history=self.max_history)
+        with ProcessPoolExecutor(jobs, mp_context=_worker_context()) as pool:
+            results = list(pool.map(_fitted_models, [blank] * jobs, parts))
+        return [u for uids, _ in results for u in uids], [m for _, ms in results for m in ms]
 
     def min_forecast_history(self) -> int:
         """Fewest observations a series needs to be forecast (a fallback covers the rest)."""
@@ -158,7 +198,7 @@ class StatisticalForecaster:
         frequency (a combined model validates once for all its members)."""
         if h < 1:
             raise ValueError(f"h must be >= 1, got {h}")
-        panel = panel[list(REQUIRED_COLUMNS)]
+        panel = required_columns(panel)
         levels = list(levels or [])
         forwarded: list[tuple[Any, np.datetime64, dict]] = []
         fresh_ids = []

@@ -23,7 +23,7 @@ from models.config import ForecasterConfig, default_config
 from models.forecaster import LightGBMForecaster
 from models.intervals import ConformalIntervals, series_scales
 from models.metrics import per_series_metrics
-from models.validation import REQUIRED_COLUMNS, validate_panel
+from models.validation import REQUIRED_COLUMNS, required_columns, validate_panel
 
 __all__ = ["CombinedForecaster"]
 
@@ -58,6 +58,8 @@ class CombinedForecaster:
                 f"unknown combine_with members {unknown}; choose from {list(BASELINES)}"
             )
         self.config = config
+        # Worker processes the statistical members estimate their series with at fit time
+        # (1: this process; more need a main module that is safe to import, see baselines).
         self.n_jobs = n_jobs
         self.members_: tuple[str, ...] = ()
         self.selection_scores_: dict[str, float] = {}
@@ -78,7 +80,10 @@ class CombinedForecaster:
                 ForecasterConfig.from_dict({**cfg.to_dict(), "interval_windows": 0})
             )
         return BASELINES[name](
-            cfg.freq, cfg.season_length, n_jobs=self.n_jobs, max_history=cfg.member_window
+            cfg.freq,
+            cfg.season_length,
+            n_jobs=self.n_jobs,
+            max_history=cfg.member_window,
         )
 
     def _candidates(self) -> list[tuple[str, ...]]:
@@ -228,8 +233,9 @@ class CombinedForecaster:
             panel = None
         else:  # validated once here for every member
             needed = max(self._models[n].min_forecast_history() for n in self.members_)
-            panel = validate_panel(history, freq=self.config.freq, min_length=needed)
-            panel = panel[list(REQUIRED_COLUMNS)]
+            panel = required_columns(
+                validate_panel(history, freq=self.config.freq, min_length=needed)
+            )
             forecasts = [self._models[n].predict_validated(h, panel) for n in self.members_]
         out = _average(forecasts, self.members_)
         if not levels:

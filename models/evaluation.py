@@ -36,10 +36,13 @@ METHOD_ORDER = (CombinedForecaster.name, LightGBMForecaster.name, *BASELINES)
 
 
 def default_forecaster(
-    freq: str, season_length: int, horizon: int, **overrides: Any
+    freq: str, season_length: int, horizon: int, *, n_jobs: int = 1, **overrides: Any
 ) -> CombinedForecaster:
-    """The model the pipeline deploys: LightGBM combined with ETS / Theta when it backtests better."""
-    return CombinedForecaster(default_config(freq, season_length, horizon, **overrides))
+    """The model the pipeline deploys: LightGBM combined with ETS / Theta when it backtests
+    better; `n_jobs` worker processes estimate the statistical members at fit time."""
+    return CombinedForecaster(
+        default_config(freq, season_length, horizon, **overrides), n_jobs=n_jobs
+    )
 
 
 @dataclass

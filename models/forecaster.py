@@ -32,7 +32,7 @@ from models.backtest import backtest, calibration_subset
 from models.config import ForecasterConfig, default_config
 from models.device import resolve_device
 from models.intervals import ConformalIntervals, series_scales
-from models.validation import REQUIRED_COLUMNS, validate_panel
+from models.validation import REQUIRED_COLUMNS, required_columns, validate_panel
 
 __all__ = ["BoosterRegressor", "LightGBMForecaster"]
 
@@ -96,9 +96,7 @@ class LightGBMForecaster:
 
     def _validate(self, df: pd.DataFrame) -> pd.DataFrame:
         panel = validate_panel(df, freq=self.config.freq, min_length=self._min_history())
-        if list(panel.columns) == list(REQUIRED_COLUMNS):
-            return panel  # no exogenous columns: skip a copy of the whole panel
-        return panel[list(REQUIRED_COLUMNS)]
+        return required_columns(panel)  # no exogenous columns: no copy of the whole panel
 
     def _build(self, log_target: bool, device: str) -> MLForecast:
         cfg = self.config
@@ -247,8 +245,7 @@ class LightGBMForecaster:
         """`predict(h, levels, history=panel)` for a history `validate_panel` already checked
         at this model's frequency with `min_length` of at least `min_forecast_history()` (a
         combined model validates once for all its members)."""
-        self._require_fitted()
-        return self._forecast(h, panel[list(REQUIRED_COLUMNS)], levels, from_history=True)
+        return self._forecast(h, required_columns(panel), levels, from_history=True)
 
     def _forecast(
         self, h: int, panel: pd.DataFrame, levels: Sequence[float] | None, *, from_history: bool

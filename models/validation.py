@@ -21,6 +21,7 @@ __all__ = [
     "PanelValidationError",
     "frequency_kind",
     "infer_freq",
+    "required_columns",
     "season_length_for",
     "validate_panel",
 ]
@@ -173,6 +174,62 @@ def _tick_grid(codes: np.ndarray, stamps: np.ndarray, step: int) -> tuple[np.nda
     return off_grid, after_gap
 
 
+_DAY_NANOS = 86_400 * 10**9
+
+
+def _has_fixed_dates(offset: pd.DateOffset) -> bool:
+    """Whether the offset's dates are the same whatever a range starts on (every month start,
+    every Sunday, every business day), so that one date range serves every series. Multiples
+    (2MS), plain relative offsets and weeks without a weekday count from their start."""
+    if offset.n != 1 or type(offset) is pd.DateOffset:
+        return False
+    return not (isinstance(offset, pd.offsets.Week) and offset.weekday is None)
+
+
+def _one_time_of_day(stamps: np.ndarray) -> bool:
+    """Every timestamp at the same time of day (a date range keeps its start's time)."""
+    times = stamps % _DAY_NANOS
+    return bool((times == times[0]).all())
+
+
+def _calendar_grid(
+    codes: np.ndarray, stamps: np.ndarray, offset: pd.DateOffset
+) -> tuple[np.ndarray, np.ndarray]:
+    """Off-grid and after-a-gap masks (sorted order) for calendar frequencies with fixed dates,
+    from one date range over the whole panel: what a date range per series would give."""
+    grid = pd.date_range(pd.Timestamp(stamps.min()), pd.Timestamp(stamps.max()), freq=offset)
+    grid_stamps = grid.asi8
+    slots = np.searchsorted(grid_stamps, stamps)
+    on = grid_stamps[np.minimum(slots, len(grid_stamps) - 1)] == stamps if len(grid) else slots < 0
+    positions = np.arange(len(codes))
+    starts = np.r_[True, codes[1:] != codes[:-1]]
+    first = np.maximum.accumulate(np.where(starts, positions, 0))
+    off_grid = ~on | ~on[first]  # a series starting off the grid has no grid of its own
+    kept = np.flatnonzero(~off_grid)
+    jumps = (codes[kept][1:] == codes[kept][:-1]) & (np.diff(slots[kept]) > 1)
+    after_gap = np.zeros(len(codes), dtype=bool)
+    after_gap[kept[1:][jumps]] = True
+    return off_grid, after_gap
+
+
+def _series_grids(df: pd.DataFrame, offset: pd.DateOffset) -> tuple[list, list]:
+    """Off-grid and after-a-gap index labels from a date range per series, starting at its
+    first timestamp (any offset; `_calendar_grid` does the same at once for fixed dates)."""
+    off_grid, gap_rows = [], []
+    for _, stamps_of_series in df.groupby(ID_COL, sort=False)[TIME_COL]:
+        grid = pd.date_range(stamps_of_series.iloc[0], stamps_of_series.iloc[-1], freq=offset)
+        if len(grid) == 0 or grid[0] != stamps_of_series.iloc[0]:
+            off_grid.extend(stamps_of_series.index.tolist())
+            continue
+        outside = ~stamps_of_series.isin(grid)
+        off_grid.extend(stamps_of_series.index[outside].tolist())
+        if len(grid) != int((~outside).sum()):
+            present = stamps_of_series[~outside]
+            positions = grid.get_indexer(present)
+            gap_rows.extend(present.index[1:][np.diff(positions) > 1].tolist())
+    return off_grid, gap_rows
+
+
 def _check_grid(
     df: pd.DataFrame, freq: str, raw: pd.DataFrame, codes: np.ndarray, stamps: np.ndarray
 ) -> list[PanelProblem]:
@@ -182,23 +239,16 @@ def _check_grid(
     are its series codes and int64 timestamps in the same order.
     """
     offset = to_offset(freq)
-    off_grid, gap_rows = [], []
     if isinstance(offset, pd.offsets.Tick):
-        off_mask, gap_mask = _tick_grid(codes, stamps, offset.nanos)
-        off_grid = df.index[off_mask].tolist()
-        gap_rows = df.index[gap_mask].tolist()
+        masks = _tick_grid(codes, stamps, offset.nanos)
+    elif _has_fixed_dates(offset) and _one_time_of_day(stamps):
+        masks = _calendar_grid(codes, stamps, offset)
     else:
-        for _, stamps_of_series in df.groupby(ID_COL, sort=False)[TIME_COL]:
-            grid = pd.date_range(stamps_of_series.iloc[0], stamps_of_series.iloc[-1], freq=offset)
-            if len(grid) == 0 or grid[0] != stamps_of_series.iloc[0]:
-                off_grid.extend(stamps_of_series.index.tolist())
-                continue
-            outside = ~stamps_of_series.isin(grid)
-            off_grid.extend(stamps_of_series.index[outside].tolist())
-            if len(grid) != int((~outside).sum()):
-                present = stamps_of_series[~outside]
-                positions = grid.get_indexer(present)
-                gap_rows.extend(present.index[1:][np.diff(positions) > 1].tolist())
+        masks = None
+    if masks is None:
+        off_grid, gap_rows = _series_grids(df, offset)
+    else:
+        off_grid, gap_rows = df.index[masks[0]].tolist(), df.index[masks[1]].tolist()
     problems = []
     if off_grid:
         problems.append(_problem("off_grid", f"timestamps off the {freq} grid", raw.loc[off_grid]))
@@ -219,6 +269,14 @@ def _check_lengths(df: pd.DataFrame, needed: int, reason: str) -> list[PanelProb
     if len(short) > _MAX_LISTED:
         message += f" (+{len(short) - _MAX_LISTED} more)"
     return [PanelProblem("too_short", message, series, [])]
+
+
+def required_columns(panel: pd.DataFrame) -> pd.DataFrame:
+    """`panel[REQUIRED_COLUMNS]`; a panel with exactly those columns is returned as it is,
+    not copied (a forecast reads the history, it never writes to it)."""
+    if list(panel.columns) == list(REQUIRED_COLUMNS):
+        return panel
+    return panel[list(REQUIRED_COLUMNS)]
 
 
 def validate_panel(

@@ -151,6 +151,9 @@ class PipelinePolicy(dg.ConfigurableResource):
         description="Relative MASE improvement a challenger needs to be promoted."
     )
     train_device: str = Field(description="cpu, gpu or auto.")
+    train_jobs: int = Field(
+        default=1, description="Worker processes estimating the statistical members' series."
+    )
     backtest_reuse_fits: bool = Field(
         default=True,
         description="The promotion backtest fits each member once per distinct training "
@@ -254,6 +257,7 @@ def build_resources(settings: Settings) -> dict[str, Any]:
             min_history=settings.min_history,
             promotion_margin=settings.promotion_margin,
             train_device=settings.train_device,
+            train_jobs=settings.train_jobs,
             backtest_reuse_fits=settings.backtest_reuse_fits,
         ),
         "scratch": StepScratch(

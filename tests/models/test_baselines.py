@@ -63,3 +63,55 @@ def test_max_history_estimates_on_the_last_points_only(tmp_path, monthly_panel):
     assert StatisticalForecaster.load(tmp_path / "ets").max_history == 36
     with pytest.raises(ValueError, match="max_history"):
         ETSForecaster("MS", 12, max_history=0)
+
+
+class _CountedPool:
+    """Stands in for ProcessPoolExecutor in models.baselines and counts the pools made."""
+
+    made: list[int] = []
+
+    def __init__(self, max_workers, **kwargs):
+        from concurrent.futures import ProcessPoolExecutor
+
+        self.made.append(max_workers)
+        self._pool = ProcessPoolExecutor(max_workers, **kwargs)
+
+    def __enter__(self):
+        return self._pool.__enter__()
+
+    def __exit__(self, *exc):
+        return self._pool.__exit__(*exc)
+
+
+@pytest.mark.parametrize("name", ["ets", "theta"])
+def test_worker_processes_estimate_the_models_one_process_estimates(name, monkeypatch):
+    """The series are split between worker processes at fit (each series is estimated on
+    its own): the kept models forecast what those of one process do, seen or unseen."""
+    from models import baselines
+    from models.datasets import synthetic_panel
+
+    monkeypatch.setattr(_CountedPool, "made", [])
+    monkeypatch.setattr(baselines, "ProcessPoolExecutor", _CountedPool)
+    panel = synthetic_panel(2 * baselines._MIN_SERIES_PER_JOB + 7, 40, "MS", seed=3)
+    one = BASELINES[name]("MS", 12, max_history=30).fit(panel)
+    assert _CountedPool.made == []
+    two = BASELINES[name]("MS", 12, n_jobs=2, max_history=30).fit(panel)
+    assert _CountedPool.made == [2]
+    assert sorted(two.estimates_) == sorted(one.estimates_)
+    pd.testing.assert_frame_equal(two.predict(6, levels=[80]), one.predict(6, levels=[80]))
+    # Forecasting never starts workers, not even for series it must estimate afresh.
+    unseen = panel.assign(unique_id=panel["unique_id"] + "-new")
+    pd.testing.assert_frame_equal(two.predict(6, history=unseen), one.predict(6, history=unseen))
+    assert two.reestimated_ == unseen["unique_id"].nunique()
+    assert _CountedPool.made == [2]
+
+
+def test_a_small_panel_is_estimated_in_this_process(monkeypatch):
+    from models import baselines
+    from models.datasets import synthetic_panel
+
+    monkeypatch.setattr(_CountedPool, "made", [])
+    monkeypatch.setattr(baselines, "ProcessPoolExecutor", _CountedPool)
+    panel = synthetic_panel(baselines._MIN_SERIES_PER_JOB, 40, "MS", seed=3)
+    ETSForecaster("MS", 12, n_jobs=2).fit(panel)
+    assert _CountedPool.made == []  # workers would cost more than they save

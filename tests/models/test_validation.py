@@ -169,3 +169,82 @@ def test_multiples_and_unknown_frequencies():
     assert frequency_kind("QE-DEC") == "quarter"
     with pytest.raises(ValueError, match="unsupported frequency"):
         frequency_kind("us")
+
+
+def _messy_panel(freq: str, seed: int, times_of_day=("00:00",)) -> pd.DataFrame:
+    """Series on the grid, starting off it, with gaps, with a stamp between grid dates."""
+    rng = np.random.default_rng(seed)
+    parts = []
+    for i in range(12):
+        start = pd.Timestamp("2019-01-01") + pd.Timedelta(days=int(rng.integers(0, 400)))
+        start = start.normalize() + pd.Timedelta(times_of_day[i % len(times_of_day)] + ":00")
+        dates = pd.date_range(start, periods=int(rng.integers(1, 15)), freq=freq)
+        if len(dates) > 3 and rng.random() < 0.5:  # a gap
+            dates = dates.delete(int(rng.integers(1, len(dates) - 1)))
+        stamps = dates.to_series().reset_index(drop=True)
+        if len(stamps) > 2 and rng.random() < 0.3:  # one stamp between grid dates
+            stamps.iloc[-1] = stamps.iloc[-2] + pd.Timedelta(days=1)
+        if rng.random() < 0.2:  # a series that starts between grid dates
+            stamps.iloc[0] = stamps.iloc[0] - pd.Timedelta(days=1)
+        parts.append(pd.DataFrame({"unique_id": f"s{i}", "ds": stamps.drop_duplicates()}))
+    panel = pd.concat(parts, ignore_index=True)
+    return panel.assign(y=1.0).sort_values(["unique_id", "ds"])
+
+
+@pytest.mark.parametrize("freq", ["MS", "ME", "QS", "QS-FEB", "YS", "W-SUN", "W-WED", "B"])
+@pytest.mark.parametrize("seed", range(6))
+def test_one_date_range_for_the_panel_flags_what_a_range_per_series_flags(freq, seed):
+    from pandas.tseries.frequencies import to_offset
+
+    from models.validation import _calendar_grid, _has_fixed_dates, _series_grids
+
+    offset = to_offset(freq)
+    assert _has_fixed_dates(offset)
+    panel = _messy_panel(freq, seed)
+    codes, _ = pd.factorize(panel["unique_id"], sort=True)
+    stamps = panel["ds"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    off_mask, gap_mask = _calendar_grid(codes, stamps, offset)
+    off_grid, gaps = _series_grids(panel, offset)
+    assert panel.index[off_mask].tolist() == off_grid
+    assert panel.index[gap_mask].tolist() == gaps
+    if seed == 0:  # the panels do hold problems to find
+        assert off_grid or gaps
+
+
+def test_multiples_count_from_each_series_start():
+    """Two 2-monthly series in other phases are each on their own grid."""
+    from pandas.tseries.frequencies import to_offset
+
+    from models.validation import _has_fixed_dates
+
+    assert not _has_fixed_dates(to_offset("2MS"))
+    odd = pd.date_range("2020-01-01", periods=5, freq="2MS")
+    even = pd.date_range("2020-02-01", periods=5, freq="2MS")
+    panel = pd.DataFrame(
+        {"unique_id": ["odd"] * 5 + ["even"] * 5, "ds": odd.append(even), "y": 1.0}
+    )
+    assert len(validate_panel(panel, freq="2MS")) == 10
+
+
+def test_series_at_other_times_of_day_are_each_on_their_own_grid():
+    panel = pd.concat(
+        [
+            _panel(ids=("midnight",)),
+            _panel(ids=("noon",)).assign(ds=lambda f: f["ds"] + pd.Timedelta(hours=12)),
+        ]
+    )
+    assert len(validate_panel(panel, freq="MS")) == 12
+    panel.iloc[-1, panel.columns.get_loc("ds")] += pd.Timedelta(days=3)
+    with pytest.raises(PanelValidationError) as error:
+        validate_panel(panel, freq="MS")
+    assert _problem(error, "off_grid").series == ["noon"]
+
+
+def test_required_columns_copies_only_what_has_other_columns():
+    from models.validation import required_columns
+
+    panel = validate_panel(_panel())
+    assert required_columns(panel) is panel  # a forecast reads it: no copy
+    with_extra = panel.assign(price=1.0)
+    subset = required_columns(with_extra)
+    assert list(subset.columns) == ["unique_id", "ds", "y"] and "price" in with_extra

@@ -42,6 +42,8 @@ def test_full_graph_serves_a_model_and_a_rerun_adds_nothing(pipeline_settings, l
     )
     champion = registry.champion()
     assert champion is not None and champion.version == "1"
+    # The statistical members were estimated with the setting's worker processes.
+    assert _metadata(first, "trained_model")["member_jobs"] == pipeline_settings.train_jobs == 2
     assert champion.decision["promote"] is True
 
     endpoint = _metadata(first, "model_deployment")["endpoint_url"]

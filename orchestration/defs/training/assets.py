@@ -97,7 +97,11 @@ def trained_model(
     base_lgb_params = default_config(freq, season_length, horizon).lgb_params
     device = config.device or policy.train_device
     model = default_forecaster(
-        freq, season_length, horizon, **_overrides(config, device, base_lgb_params)
+        freq,
+        season_length,
+        horizon,
+        n_jobs=policy.train_jobs,
+        **_overrides(config, device, base_lgb_params),
     )
     context.log.info(
         "Fitting %s on %d series, %d rows (freq %s, horizon %d)",
@@ -161,6 +165,7 @@ def trained_model(
             "rows": len(panel),
             "fit_seconds": round(fit_seconds, 2),
             "members": ", ".join(getattr(model, "members_", ()) or ["lightgbm"]),
+            "member_jobs": model.n_jobs,
         },
     )
 
@@ -179,13 +184,13 @@ def _read_member_forecasts(store, key: str | None, cache: ForecastCache) -> None
         cache.add_local(pd.read_parquet(io.BytesIO(store.get_bytes(key))))
 
 
-def _champion_maker(mlflow_tracking: MLflowTracking, scratch: StepScratch):
+def _champion_maker(mlflow_tracking: MLflowTracking, scratch: StepScratch, n_jobs: int):
     """A fresh copy of the current champion's configuration, or None without a champion."""
     champion = mlflow_tracking.registry().champion()
     if champion is None:
         return None, None
     model, _ = load_model_dir(mlflow_tracking.model_version_dir(champion.version, scratch.path))
-    return (lambda: fresh_copy(model)), champion.version
+    return (lambda: fresh_copy(model, n_jobs=n_jobs)), champion.version
 
 
 @dg.asset(
@@ -212,10 +217,10 @@ def backtest_report(
     h, season_length = manifest.horizon, manifest.season_length
     step = config.step or h
     makers = {
-        "challenger": lambda: fresh_copy(challenger),
+        "challenger": lambda: fresh_copy(challenger, n_jobs=policy.train_jobs),
         "seasonal_naive": lambda: SeasonalNaiveForecaster(manifest.freq, season_length),
     }
-    champion_make, champion_version = _champion_maker(mlflow_tracking, scratch)
+    champion_make, champion_version = _champion_maker(mlflow_tracking, scratch, policy.train_jobs)
     if champion_make is not None:
         makers["champion"] = champion_make
     min_train = required_history(make() for make in makers.values())
