@@ -2,7 +2,7 @@
 
 A seeded synthetic panel of daily series (default 10,000 x 730 points) is loaded into a
 PostgreSQL database and the default (combined) model is fitted on it once, untimed. Then, each
-in its own subprocess (so its peak memory, ru_maxrss, is its own), forecast h=28 with 80/95%
+in its own subprocess (so its peak memory, VmHWM, is its own), forecast h=28 with 80/95%
 intervals:
 - `ours`: what `batch_forecasts` does for one shard holding every series
   (`forecast_shard`): read the history from PostgreSQL, predict with the saved model (its
@@ -14,6 +14,7 @@ intervals:
 
     .venv/bin/python benchmarks/batch_forecast.py [--series 10000] [--length 730]
 
+Peak memory is VmHWM (ru_maxrss would carry the parent's high-water mark across fork and exec).
 Needs PostgreSQL (QUANTIS_BENCH_POSTGRES_URL, default postgresql+psycopg://postgres@127.0.0.1:5432/postgres);
 a database `i15_batch_bench` is created and dropped. Writes benchmarks/results/batch_forecast.{json,md}.
 """
@@ -64,7 +65,7 @@ print(json.dumps({"seconds": wall, "load_model_s": load_s, **outcome.timings,
                   "forecasts_stored": stored[0], "points_stored": stored[1],
                   "skipped": len(outcome.skipped), "members": list(model.members_),
                   "filtered_reestimated": members,
-                  "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "peak_rss_mib": int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0]) / 1024}))
 """
 
 _PLAIN = """
@@ -96,7 +97,7 @@ statsforecast_s = time.perf_counter() - started
 print(json.dumps({"seconds": read_s + mlforecast_s + statsforecast_s, "read_parquet_s": read_s,
                   "mlforecast_predict_s": mlforecast_s, "statsforecast_forecast_s": statsforecast_s,
                   "rows": len(lightgbm) + len(statistical),
-                  "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "peak_rss_mib": int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0]) / 1024}))
 """
 
 
