@@ -14,10 +14,11 @@ import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +30,7 @@ __all__ = [
     "is_alive",
     "log_tail",
     "port_is_free",
+    "sigterm_kept",
     "start_process",
     "stop_process_group",
     "wait_until_healthy",
@@ -76,6 +78,23 @@ def _default_stop_signals() -> None:
     """Runs in the child between fork and exec; it takes no lock another thread could hold."""
     for sig in _RESET_SIGNALS:
         signal.signal(sig, signal.SIG_DFL)
+
+
+@contextlib.contextmanager
+def sigterm_kept() -> Iterator[None]:
+    """Put back after the block what SIGTERM did before it. Dagster's in-process run sets
+    SIGTERM to SIGINT's disposition and leaves it so: in a background job of a script (SIGINT
+    ignored) the process would ignore SIGTERM from then on. Only the main thread can set a
+    handler; elsewhere the block runs unguarded."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.getsignal(signal.SIGTERM)
+    try:
+        yield
+    finally:
+        if before is not None:  # None: a handler not installed from Python, nothing to restore
+            signal.signal(signal.SIGTERM, before)
 
 
 def start_process(

@@ -28,7 +28,7 @@ from statsforecast import StatsForecast
 from statsforecast.models import AutoETS, SeasonalNaive, Theta
 
 from models.metrics import interval_columns
-from models.validation import REQUIRED_COLUMNS, required_columns, validate_panel
+from models.validation import required_columns, series_starts, validate_panel
 
 __all__ = [
     "BASELINES",
@@ -100,7 +100,7 @@ class StatisticalForecaster:
 
     def fit(self, df: pd.DataFrame) -> StatisticalForecaster:
         """Estimate every series' model on its last `max_history` points and keep it."""
-        self.history_ = self._window(validate_panel(df, freq=self.freq)[list(REQUIRED_COLUMNS)])
+        self.history_ = self._window(required_columns(validate_panel(df, freq=self.freq)))
         self.estimates_ = self._estimate(self.history_)
         return self
 
@@ -117,7 +117,7 @@ class StatisticalForecaster:
         enough (each series is estimated on its own, so the parts give what one process
         would). Only `fit` comes here: a model server never starts workers per request."""
         ids = panel["unique_id"].to_numpy()
-        starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])  # the panel is sorted
+        starts = np.flatnonzero(series_starts(ids))  # the panel is sorted
         jobs = min(self.n_jobs, len(starts) // _MIN_SERIES_PER_JOB)
         if jobs <= 1:
             return _fitted_models(self, panel)
@@ -145,7 +145,7 @@ class StatisticalForecaster:
     def update(self, new_obs: pd.DataFrame) -> StatisticalForecaster:
         """Append observations that continue the stored series (or start new ones)."""
         history = self._require_history()
-        new = validate_panel(new_obs, freq=self.freq)[list(REQUIRED_COLUMNS)]
+        new = required_columns(validate_panel(new_obs, freq=self.freq))
         combined = pd.concat([history, new], ignore_index=True)
         self.history_ = validate_panel(combined, freq=self.freq)
         self.history_ = self._window(self.history_)
@@ -188,7 +188,7 @@ class StatisticalForecaster:
         if history is None:
             panel = self._require_history()
         else:
-            panel = validate_panel(history, freq=self.freq)[list(REQUIRED_COLUMNS)]
+            panel = required_columns(validate_panel(history, freq=self.freq))
         return self.predict_validated(h, panel, levels)
 
     def predict_validated(
@@ -299,7 +299,7 @@ def _series_slices(panel: pd.DataFrame):
     values = panel["y"].to_numpy(dtype=float)
     if len(ids) == 0:
         return
-    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+    starts = np.flatnonzero(series_starts(ids))
     ends = np.r_[starts[1:], len(ids)]
     for begin, end in zip(starts, ends, strict=True):
         yield ids[begin], ds[begin:end], values[begin:end]

@@ -23,7 +23,7 @@ from models.config import ForecasterConfig, default_config
 from models.forecaster import LightGBMForecaster
 from models.intervals import ConformalIntervals, series_scales
 from models.metrics import per_series_metrics
-from models.validation import REQUIRED_COLUMNS, required_columns, validate_panel
+from models.validation import required_columns, validate_panel
 
 __all__ = ["CombinedForecaster"]
 
@@ -175,7 +175,7 @@ class CombinedForecaster:
         `forecast` (e.g. a `models.backtest.ForecastCache`) computes the selection backtest's
         member forecasts, so that a later backtest can reuse them.
         """
-        panel = validate_panel(df, freq=self.config.freq)[list(REQUIRED_COLUMNS)]
+        panel = required_columns(validate_panel(df, freq=self.config.freq))
         scored, subset = self._member_backtest(panel, forecast)
         self._select(scored, subset)
         self._models = {name: self._new_member(name).fit(panel) for name in self.members_}
@@ -197,7 +197,7 @@ class CombinedForecaster:
         The selection and calibration are the ones `fit` makes on `train`, from the same
         member forecasts; nothing of the final fit is kept (the model stays unfitted).
         """
-        panel = validate_panel(train, freq=self.config.freq)[list(REQUIRED_COLUMNS)]
+        panel = required_columns(validate_panel(train, freq=self.config.freq))
         scored, subset = self._member_backtest(panel, forecast)
         self._select(scored, subset)
         forecasts = [self._member_forecast(forecast, name, panel, h) for name in self.members_]

@@ -15,10 +15,10 @@ from models.config import default_config
 from models.forecaster import LightGBMForecaster
 from models.metrics import aggregate_metrics, per_series_metrics
 from models.validation import (
-    REQUIRED_COLUMNS,
     PanelProblem,
     PanelValidationError,
     infer_freq,
+    required_columns,
     season_length_for,
     validate_panel,
 )
@@ -138,14 +138,14 @@ def evaluate_methods(
     the last `test` points of each series of `train_df` are held out. `on_progress(method,
     stage)` is called with stage "start" and "done" around each method.
     """
-    panel = validate_panel(train_df, freq=freq)[list(REQUIRED_COLUMNS)]
+    panel = required_columns(validate_panel(train_df, freq=freq))
     freq = freq or infer_freq(panel)
     if isinstance(test, int):
         validate_panel(panel, freq=freq, horizon=test)
         train, actual, horizon = (*split_last(panel, test), test)
     else:
         train = panel
-        actual = validate_panel(test, freq=freq)[list(REQUIRED_COLUMNS)]
+        actual = required_columns(validate_panel(test, freq=freq))
         horizon = _check_test(train, actual, freq)
     season_length = season_length or season_length_for(freq)
     makers = _make_methods(freq, season_length, horizon)

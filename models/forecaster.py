@@ -32,7 +32,7 @@ from models.backtest import backtest, calibration_subset
 from models.config import ForecasterConfig, default_config
 from models.device import resolve_device
 from models.intervals import ConformalIntervals, series_scales
-from models.validation import REQUIRED_COLUMNS, required_columns, validate_panel
+from models.validation import required_columns, validate_panel
 
 __all__ = ["BoosterRegressor", "LightGBMForecaster"]
 
@@ -278,7 +278,7 @@ class LightGBMForecaster:
         The trees are not retrained; the next `predict` starts after the new observations.
         """
         self._require_fitted()
-        new = validate_panel(new_obs, freq=self.config.freq)[list(REQUIRED_COLUMNS)]
+        new = required_columns(validate_panel(new_obs, freq=self.config.freq))
         last_known = self.history_.groupby("unique_id")["ds"].max()
         stale = new["ds"] <= new["unique_id"].map(last_known)
         if stale.any():

@@ -23,6 +23,7 @@ __all__ = [
     "infer_freq",
     "required_columns",
     "season_length_for",
+    "series_starts",
     "validate_panel",
 ]
 
@@ -160,13 +161,23 @@ def _adjacent_duplicates(codes: np.ndarray, stamps: np.ndarray) -> np.ndarray:
     return mask
 
 
+def series_starts(ids: np.ndarray) -> np.ndarray:
+    """A mask over the rows of a panel sorted by series: True where a series begins."""
+    starts = np.ones(len(ids), dtype=bool)
+    starts[1:] = ids[1:] != ids[:-1]
+    return starts
+
+
+def _series_first_rows(codes: np.ndarray) -> np.ndarray:
+    """For each row of a sorted panel, the position of its series' first row."""
+    positions = np.arange(len(codes))
+    return np.maximum.accumulate(np.where(series_starts(codes), positions, 0))
+
+
 def _tick_grid(codes: np.ndarray, stamps: np.ndarray, step: int) -> tuple[np.ndarray, np.ndarray]:
     """Off-grid and after-a-gap masks (sorted order) for fixed-length frequencies."""
-    positions = np.arange(len(codes))
-    starts = np.r_[True, codes[1:] != codes[:-1]]
-    first = np.maximum.accumulate(np.where(starts, positions, 0))
-    off_grid = (stamps - stamps[first]) % step != 0
-    on = positions[~off_grid]
+    off_grid = (stamps - stamps[_series_first_rows(codes)]) % step != 0
+    on = np.flatnonzero(~off_grid)
     on_codes, on_stamps = codes[on], stamps[on]
     jumps = (on_codes[1:] == on_codes[:-1]) & (on_stamps[1:] - on_stamps[:-1] > step)
     after_gap = np.zeros(len(codes), dtype=bool)
@@ -201,10 +212,8 @@ def _calendar_grid(
     grid_stamps = grid.asi8
     slots = np.searchsorted(grid_stamps, stamps)
     on = grid_stamps[np.minimum(slots, len(grid_stamps) - 1)] == stamps if len(grid) else slots < 0
-    positions = np.arange(len(codes))
-    starts = np.r_[True, codes[1:] != codes[:-1]]
-    first = np.maximum.accumulate(np.where(starts, positions, 0))
-    off_grid = ~on | ~on[first]  # a series starting off the grid has no grid of its own
+    # A series starting off the grid has no grid of its own.
+    off_grid = ~on | ~on[_series_first_rows(codes)]
     kept = np.flatnonzero(~off_grid)
     jumps = (codes[kept][1:] == codes[kept][:-1]) & (np.diff(slots[kept]) > 1)
     after_gap = np.zeros(len(codes), dtype=bool)

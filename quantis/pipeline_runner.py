@@ -6,14 +6,13 @@ UI exactly like a run launched from there.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from core.processes import sigterm_kept
 from core.settings import REPO_ROOT, Settings
 
 __all__ = ["PipelineOutcome", "merge_outcomes", "run_pipeline"]
@@ -108,21 +107,6 @@ def _execute(settings: Settings, job_name: str, run_config: dict | None, instanc
     )
 
 
-@contextlib.contextmanager
-def _sigterm_kept() -> Iterator[None]:
-    """Dagster's run sets SIGTERM to SIGINT's disposition and leaves it so: in a background
-    job of a script (SIGINT ignored) the process would ignore SIGTERM from then on. What
-    SIGTERM did before the run is put back after it (only the main thread can)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    before = signal.getsignal(signal.SIGTERM)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, before)
-
-
 def run_pipeline(
     settings: Settings,
     *,
@@ -145,7 +129,7 @@ def run_pipeline(
         )
         watcher.start()
         try:
-            with _sigterm_kept():
+            with sigterm_kept():
                 result = _execute(settings, job_name, run_config, instance, {INVOCATION_TAG: token})
         finally:
             stop.set()

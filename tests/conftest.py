@@ -2,6 +2,9 @@
 
 - `isolated_settings` (autouse): a temporary QUANTIS_HOME, no QUANTIS_* variables or
   mounted secrets from the developer's machine, and a cleared `get_settings` cache.
+- `sigterm_as_found` (autouse): SIGTERM's disposition put back after each test (an in-process
+  Dagster run leaves it set to SIGINT's, "ignored" when the suite runs in a background job, and
+  every process a later test started would inherit it ignored).
 - `db_url`: a migrated database, once on SQLite and once on PostgreSQL (marked
   `postgres`); empty of rows at the start of each test.
 - `migrated_engine`: an engine on `db_url`.
@@ -28,6 +31,7 @@ from sqlalchemy.exc import OperationalError
 
 from core.db.engine import make_engine
 from core.db.migrate import upgrade
+from core.processes import sigterm_kept
 from core.settings import get_settings
 
 # `served_model.py` (tests/bentos) holds the helpers of the model-server fixtures below; the
@@ -55,6 +59,13 @@ def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
     get_settings.cache_clear()
     yield home
     get_settings.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def sigterm_as_found() -> Iterator[None]:
+    """A test that runs Dagster in process does not change SIGTERM for the tests after it."""
+    with sigterm_kept():
+        yield
 
 
 class PostgresServer:

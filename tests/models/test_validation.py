@@ -11,6 +11,7 @@ from models.validation import (
     frequency_kind,
     infer_freq,
     season_length_for,
+    series_starts,
     validate_panel,
 )
 
@@ -248,3 +249,9 @@ def test_required_columns_copies_only_what_has_other_columns():
     with_extra = panel.assign(price=1.0)
     subset = required_columns(with_extra)
     assert list(subset.columns) == ["unique_id", "ds", "y"] and "price" in with_extra
+
+
+def test_series_starts_marks_the_first_row_of_each_series_of_a_sorted_panel():
+    ids = np.array(["a", "a", "b", "c", "c", "c"])
+    assert series_starts(ids).tolist() == [True, False, True, True, False, False]
+    assert series_starts(np.array([], dtype=object)).tolist() == []

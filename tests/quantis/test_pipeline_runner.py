@@ -38,7 +38,7 @@ def test_no_error_info_reads_failed():
 _BACKGROUND_RUN = """
 import signal
 import dagster as dg
-from quantis.pipeline_runner import _sigterm_kept
+from core.processes import sigterm_kept
 
 @dg.asset
 def quick() -> None:
@@ -51,7 +51,7 @@ signal.signal(signal.SIGINT, signal.SIG_IGN)  # a background job of a script
 for kept in (False, True):
     signal.signal(signal.SIGTERM, on_term)
     if kept:
-        with _sigterm_kept():
+        with sigterm_kept():
             dg.materialize([quick])
     else:
         dg.materialize([quick])
