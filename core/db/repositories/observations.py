@@ -6,16 +6,17 @@ ecosystem's long format: `unique_id` (series name), `ds` (naive UTC timestamps),
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Table, func, literal_column, select, tuple_
+from sqlalchemy import DateTime, Table, func, literal_column, select, text, tuple_, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -174,6 +175,21 @@ def count_observations(session: Session, series_id: int | None = None) -> int:
     return session.scalar(query) or 0
 
 
+@contextlib.contextmanager
+def _planned_for_every_row(session: Session) -> Iterator[None]:
+    """A streamed read (a server-side cursor on PostgreSQL) planned for fetching every row.
+    PostgreSQL plans a cursor for its first 10% of rows by default (`cursor_tuple_fraction`),
+    and for this query that plan starts fast and ends slowly (six times slower to read 1,000
+    series x 730 points, measured). The setting is this transaction's only, and back to its
+    default once the rows are read."""
+    if session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    session.execute(text("SET LOCAL cursor_tuple_fraction = 1.0"))
+    yield
+    session.execute(text("RESET cursor_tuple_fraction"))
+
+
 def read_recent_panel(
     session: Session, last_n: int, series_names: Iterable[str] | None = None
 ) -> pd.DataFrame:
@@ -191,21 +207,27 @@ def read_recent_panel(
         ids = series_ids_by_name(session, series_names)
         ranked = ranked.where(Observation.series_id.in_(ids.values()))
     recent = ranked.subquery()
+    # The driver's datetimes as they come (pandas makes them UTC below, at once), not through
+    # UTCDateTime's conversion per row.
+    stamp = type_coerce(recent.c.ts, DateTime(timezone=True))
     query = (
-        select(Series.name, recent.c.ts, recent.c.value)
+        select(Series.name, stamp, recent.c.value)
         .join(recent, recent.c.series_id == Series.id)
         .where(recent.c.rank <= last_n)
         .order_by(Series.name, recent.c.ts)
     )
     # Streamed in chunks into compact columns: the rows never sit in memory as objects all
     # at once (a shard of a large panel would take several times the frame's size).
-    result = session.execute(query, execution_options={"yield_per": _READ_CHUNK_ROWS})
-    names, stamps, values = [], [], []
-    for chunk in result.partitions():
-        name, ts, value = zip(*chunk, strict=True)
-        names.append(pd.Categorical(name))
-        stamps.append(pd.to_datetime(list(ts), utc=True).tz_localize(None).to_numpy())
-        values.append(np.asarray(value, dtype=float))
+    with _planned_for_every_row(session):
+        result = session.connection().execute(
+            query, execution_options={"yield_per": _READ_CHUNK_ROWS}
+        )
+        names, stamps, values = [], [], []
+        for chunk in result.partitions():
+            name, ts, value = zip(*chunk, strict=True)
+            names.append(pd.Categorical(name))
+            stamps.append(pd.to_datetime(list(ts), utc=True).tz_localize(None).to_numpy())
+            values.append(np.asarray(value, dtype=float))
     if not names:
         frame = pd.DataFrame({c: pd.Series(dtype=object) for c in PANEL_COLUMNS})
         frame["ds"] = pd.to_datetime(frame["ds"])

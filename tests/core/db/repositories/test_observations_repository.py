@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pandas as pd
 import pytest
+from sqlalchemy import event, text
 from sqlalchemy.exc import IntegrityError
 
 from core.db.errors import RecordNotFoundError
@@ -98,6 +99,47 @@ def test_recent_panel_holds_the_last_n_per_series(session):
     assert only_second["unique_id"].unique().tolist() == ["second"]
     with pytest.raises(RecordNotFoundError, match="ghost"):
         observations.read_recent_panel(session, last_n=1, series_names=["ghost"])
+
+
+def test_recent_panel_times_are_utc_whatever_the_connection_time_zone(session):
+    """PostgreSQL returns timestamps in the connection's zone; the panel holds naive UTC."""
+    store = series.create_series(session, "store")
+    observations.upsert_observations(session, [(store.id, START + timedelta(hours=h), 1.0 * h)
+                                               for h in range(3)])  # fmt: skip
+    if session.connection().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL TimeZone = 'America/New_York'"))
+    panel = observations.read_recent_panel(session, last_n=3)
+    expected = [pd.Timestamp(START + timedelta(hours=h)).tz_localize(None) for h in range(3)]
+    assert panel["ds"].tolist() == expected
+
+
+def test_recent_panel_is_read_with_a_cursor_planned_for_every_row(session):
+    """A server-side cursor is planned for its first 10% of rows by default, and that plan
+    made the read of a large panel several times slower: the read plans for all of them, and
+    leaves the transaction's setting as it found it."""
+    store = series.create_series(session, "store")
+    observations.upsert_observations(session, _days(store.id, 5))
+    statements: list[str] = []
+    connection = session.connection()
+    is_postgres = connection.dialect.name == "postgresql"
+    before = session.execute(text("SHOW cursor_tuple_fraction")).scalar() if is_postgres else None
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(" ".join(statement.split()))
+
+    event.listen(connection, "before_cursor_execute", record)
+    try:
+        panel = observations.read_recent_panel(session, last_n=3)
+    finally:
+        event.remove(connection, "before_cursor_execute", record)
+    assert panel["y"].tolist() == [3.0, 4.0, 5.0]
+    read = next(i for i, sql in enumerate(statements) if "row_number()" in sql)
+    planned = [i for i, sql in enumerate(statements) if "cursor_tuple_fraction = 1.0" in sql]
+    if is_postgres:
+        assert planned and planned[-1] < read
+        assert session.execute(text("SHOW cursor_tuple_fraction")).scalar() == before
+    else:
+        assert planned == []  # SQLite has no such setting
 
 
 def test_recent_panel_of_empty_database_has_the_columns(session):
