@@ -235,22 +235,21 @@ def read_recent_panel(
         return frame
     chunked = pd.api.types.union_categoricals(names)
     del names
-    unique_id = np.asarray(chunked.categories.astype(str), dtype=object)[chunked.codes]
+    unique_id = _one_name_per_series(chunked.codes, chunked.categories)
     columns = {"unique_id": unique_id, "ds": np.concatenate(stamps), "y": np.concatenate(values)}
     del stamps, values
     return pd.DataFrame(columns, copy=False)
 
 
-def _one_name_per_series(names: pd.Series) -> np.ndarray:
-    """Series names as objects with one string per series, not one per row: a string costs
-    about 55 bytes, as much as the row's other two columns together."""
-    codes, uniques = pd.factorize(names)
+def _one_name_per_series(codes: np.ndarray, uniques: pd.Index) -> np.ndarray:
+    """Series names (`uniques[codes]`) as objects with one string per series, not one per row:
+    a string costs about 55 bytes, as much as the row's other two columns together."""
     return np.asarray(uniques.astype(str), dtype=object)[codes]
 
 
 def _panel_frame(rows) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=list(PANEL_COLUMNS))
-    frame["unique_id"] = _one_name_per_series(frame["unique_id"])
+    frame["unique_id"] = _one_name_per_series(*pd.factorize(frame["unique_id"]))
     frame["ds"] = pd.to_datetime(frame["ds"], utc=True).dt.tz_localize(None)
     frame["y"] = frame["y"].astype(float)
     return frame
