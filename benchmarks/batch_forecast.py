@@ -15,7 +15,7 @@ intervals:
     .venv/bin/python benchmarks/batch_forecast.py [--series 10000] [--length 730] [--model-cache DIR]
 
 `--model-cache DIR` keeps the fitted model in DIR and, on a later run with the same panel
-(series, length, seed), uses it instead of fitting again (the fit takes about 26 minutes at
+(series, length, seed), uses it instead of fitting again (the fit takes 26 to 36 minutes at
 10,000 series here); the model is untimed either way.
 
 Peak memory is VmHWM (ru_maxrss would carry the parent's high-water mark across fork and exec).
