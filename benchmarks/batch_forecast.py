@@ -12,13 +12,17 @@ intervals:
   statsforecast `forecast` (AutoETS and Theta, the combined model's candidates) on each
   series' last `member_window` points, from a Parquet copy of the panel, storing nothing.
 
-    .venv/bin/python benchmarks/batch_forecast.py [--series 10000] [--length 730] [--model-cache DIR]
+    .venv/bin/python benchmarks/batch_forecast.py [--series 10000] [--length 730] [--model-cache DIR] [--keep-database]
 
 `--model-cache DIR` keeps the fitted model in DIR and, on a later run with the same panel
-(series, length, seed), uses it instead of fitting again (the fit takes 26 to 36 minutes at
-10,000 series here); the model is untimed either way.
+(series, length, seed), uses it instead of fitting again (the fit takes 26 to 47 minutes at
+10,000 series here); `--keep-database` leaves the loaded database in place and, on a later
+run with the same panel, reads from it instead of loading again (~11 minutes at 10,000
+series), after deleting the forecasts the earlier run stored. Neither is timed.
 
-Peak memory is VmHWM (ru_maxrss would carry the parent's high-water mark across fork and exec).
+Peak memory is VmHWM (ru_maxrss would carry the parent's high-water mark across fork and exec);
+`ours` also samples its resident memory every 20 ms, to tell which phase (read, predict,
+store) sets the peak.
 Needs PostgreSQL (QUANTIS_BENCH_POSTGRES_URL, default postgresql+psycopg://postgres@127.0.0.1:5432/postgres);
 a database `i15_batch_bench` is created and dropped. Writes benchmarks/results/batch_forecast.{json,md}.
 """
@@ -43,7 +47,7 @@ HORIZON, LEVELS = 28, [80, 95]
 DB_NAME = "i15_batch_bench"
 
 _OURS = """
-import json, resource, sys, time
+import json, resource, sys, threading, time
 from core.db.engine import make_engine, session_scope
 from models.artifact import load_model_dir
 from orchestration.defs.forecasting.assets import BatchForecastPolicy, forecast_shard
@@ -55,11 +59,28 @@ model, _ = load_model_dir(Path(model_dir))
 load_s = time.perf_counter() - started
 policy = BatchForecastPolicy(horizon=horizon, levels=[80, 95], history_points=730)
 engine = make_engine(url)
+samples, done = [], threading.Event()
+def sample_rss():  # resident memory every 20 ms, to tell which phase sets the peak
+    while not done.is_set():
+        rss = open("/proc/self/status").read().split("VmRSS:")[1].split()[0]
+        samples.append((time.perf_counter(), int(rss) / 1024))
+        done.wait(0.02)
+sampler = threading.Thread(target=sample_rss, daemon=True)
+sampler.start()
 started = time.perf_counter()
 with session_scope(engine) as session:
     outcome = forecast_shard(session, model, shard=0, shards=1, policy=policy,
                              model_name="bench", model_version="1", request_id="batch:bench")
 wall = time.perf_counter() - started
+done.set()
+sampler.join()
+ends, phase_peaks, at = {}, {}, started
+for phase in ("read_history_s", "predict_s", "store_s"):
+    at += outcome.timings[phase]
+    ends[phase] = at
+for moment, rss in samples:
+    phase = next((p for p, end in ends.items() if moment <= end), "store_s")
+    phase_peaks[phase] = max(phase_peaks.get(phase, 0.0), rss)
 with session_scope(engine) as session:
     stored = session.execute(text("SELECT count(*), coalesce(sum(jsonb_array_length(payload)), 0) "
                                   "FROM forecasts WHERE kind = 'batch'")).one()
@@ -68,7 +89,8 @@ members = {name: (m.filtered_, m.reestimated_) for name, m in model._models.item
 print(json.dumps({"seconds": wall, "load_model_s": load_s, **outcome.timings,
                   "forecasts_stored": stored[0], "points_stored": stored[1],
                   "skipped": len(outcome.skipped), "members": list(model.members_),
-                  "filtered_reestimated": members,
+                  "filtered_reestimated": members, "rss_peak_by_phase_mib": phase_peaks,
+                  "rss_before_mib": samples[0][1] if samples else None,
                   "peak_rss_mib": int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0]) / 1024}))
 """
 
@@ -105,6 +127,13 @@ print(json.dumps({"seconds": read_s + mlforecast_s + statsforecast_s, "read_parq
 """
 
 
+def _phase_peaks(run: dict) -> str:
+    peaks = run["rss_peak_by_phase_mib"]
+    return " / ".join(
+        f"{peaks.get(p, float('nan')):.0f}" for p in ("read_history_s", "predict_s", "store_s")
+    )
+
+
 def _child(code: str, *args: str) -> dict:
     env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_WAIT_POLICY": "PASSIVE"}
     result = subprocess.run(
@@ -124,6 +153,44 @@ def _database(server_url: str) -> str:
         connection.execute(text(f"CREATE DATABASE {DB_NAME}"))
     admin.dispose()
     return make_url(server_url).set(database=DB_NAME).render_as_string(hide_password=False)
+
+
+def _kept_database(server_url: str, key: dict) -> str | None:
+    """The database an earlier `--keep-database` run loaded with the same panel, emptied of
+    the forecasts that run stored; None when there is none."""
+    from sqlalchemy import create_engine, make_url, text
+
+    admin = create_engine(server_url)
+    with admin.connect() as connection:
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": DB_NAME}
+        ).first()
+    admin.dispose()
+    if not exists:
+        return None
+    url = make_url(server_url).set(database=DB_NAME).render_as_string(hide_password=False)
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        marked = connection.execute(text("SELECT to_regclass('bench_panel')")).scalar()
+        kept = marked and connection.execute(text("SELECT key FROM bench_panel")).scalar()
+        if kept != json.dumps(key, sort_keys=True):
+            engine.dispose()
+            return None
+        connection.execute(text("DELETE FROM forecasts"))
+    engine.dispose()
+    return url
+
+
+def _mark_panel(url: str, key: dict) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE bench_panel (key text NOT NULL)"))
+        connection.execute(
+            text("INSERT INTO bench_panel VALUES (:key)"), {"key": json.dumps(key, sort_keys=True)}
+        )
+    engine.dispose()
 
 
 def _drop(server_url: str) -> None:
@@ -157,6 +224,11 @@ def main() -> None:
     parser.add_argument("--length", type=int, default=730)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--model-cache", type=Path, help="keep or reuse the fitted model here")
+    parser.add_argument(
+        "--keep-database",
+        action="store_true",
+        help=f"keep the loaded database {DB_NAME} and reuse it on a later run of the same panel",
+    )
     args = parser.parse_args()
     if args.model_cache is not None:
         args.model_cache.mkdir(parents=True, exist_ok=True)
@@ -174,17 +246,25 @@ def main() -> None:
         "QUANTIS_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
     )
     panel = synthetic_panel(args.series, args.length, "D", seed=args.seed)
-    url = _database(server)
+    key = {"series": args.series, "length": args.length, "seed": args.seed}
+    url = _kept_database(server, key) if args.keep_database else None
+    reused = url is not None
+    if reused:
+        print(f"using the panel an earlier run loaded into {DB_NAME}", flush=True)
+    else:
+        url = _database(server)
     try:
-        upgrade(url)
-        started = time.perf_counter()
-        with session_scope(make_engine(url)) as session:
-            upsert_panel(session, panel, frequency="D")
-        load_db_s = time.perf_counter() - started
+        load_db_s = None
+        if not reused:
+            upgrade(url)
+            started = time.perf_counter()
+            with session_scope(make_engine(url)) as session:
+                upsert_panel(session, panel, frequency="D")
+            load_db_s = time.perf_counter() - started
+            _mark_panel(url, key)
         with tempfile.TemporaryDirectory(prefix="quantis-batch-bench-") as folder:
             panel_path = Path(folder) / "panel.parquet"
             panel.to_parquet(panel_path, index=False)
-            key = {"series": args.series, "length": args.length, "seed": args.seed}
             model_dir, fit_s = _cached_model(args.model_cache, key)
             if model_dir is None:
                 started = time.perf_counter()
@@ -206,7 +286,8 @@ def main() -> None:
             plain = _child(_PLAIN, str(panel_path), str(model_dir), str(HORIZON))
             print(f"plain {plain['seconds']:.1f}s", flush=True)
     finally:
-        _drop(server)
+        if not args.keep_database:
+            _drop(server)
     expected = args.series * HORIZON
     table = "\n".join(
         [
@@ -216,7 +297,9 @@ def main() -> None:
             f"{ours['peak_rss_mib']:.0f} | read {ours['read_history_s']:.1f}s, predict "
             f"{ours['predict_s']:.1f}s, store {ours['store_s']:.1f}s; members "
             f"{'+'.join(ours['members'])}; {ours['forecasts_stored']} forecasts / "
-            f"{ours['points_stored']} points stored (expected {args.series} / {expected}) |",
+            f"{ours['points_stored']} points stored (expected {args.series} / {expected}); "
+            f"resident at the start {ours['rss_before_mib']:.0f} MiB, highest while reading / "
+            f"predicting / storing {_phase_peaks(ours)} MiB |",
             f"| plain mlforecast predict + statsforecast forecast | {plain['seconds']:.1f} | "
             f"{plain['peak_rss_mib']:.0f} | parquet {plain['read_parquet_s']:.1f}s, mlforecast "
             f"{plain['mlforecast_predict_s']:.1f}s, statsforecast "

@@ -185,17 +185,19 @@ class StatisticalForecaster:
         last `max_history` points. On the history the model was fitted on, both give the
         same forecast.
         """
-        if history is None:
-            panel = self._require_history()
-        else:
-            panel = required_columns(validate_panel(history, freq=self.freq))
+        panel = self._require_history() if history is None else self.validate_history(history)
         return self.predict_validated(h, panel, levels)
+
+    def validate_history(self, history: pd.DataFrame) -> pd.DataFrame:
+        """`history` validated as `predict_validated` takes it: at this model's frequency,
+        only the required columns."""
+        return required_columns(validate_panel(history, freq=self.freq))
 
     def predict_validated(
         self, h: int, panel: pd.DataFrame, levels: Sequence[float] | None = None
     ) -> pd.DataFrame:
-        """`predict` from a history `validate_panel` already checked at this model's
-        frequency (a combined model validates once for all its members)."""
+        """`predict` from a history `validate_history` (or `validate_panel` at this model's
+        frequency) already checked; a combined model validates once for all its members."""
         if h < 1:
             raise ValueError(f"h must be >= 1, got {h}")
         panel = required_columns(panel)

@@ -226,22 +226,38 @@ class CombinedForecaster:
         history: pd.DataFrame | None = None,
     ) -> pd.DataFrame:
         """Average of the members' forecasts (+ conformal intervals for `levels`)."""
-        if not self._models:
-            raise RuntimeError("CombinedForecaster is not fitted; call fit or load first")
-        if history is None:
-            forecasts = [self._models[name].predict(h) for name in self.members_]
-            panel = None
-        else:  # validated once here for every member
-            needed = max(self._models[n].min_forecast_history() for n in self.members_)
-            panel = required_columns(
-                validate_panel(history, freq=self.config.freq, min_length=needed)
-            )
-            forecasts = [self._models[n].predict_validated(h, panel) for n in self.members_]
+        self._require_fitted()
+        if history is not None:
+            return self.predict_validated(h, self.validate_history(history), levels)
+        out = _average([self._models[name].predict(h) for name in self.members_], self.members_)
+        if not levels:
+            return out
+        return self.intervals_.apply(out, self.scales_, levels)
+
+    def validate_history(self, history: pd.DataFrame) -> pd.DataFrame:
+        """`history` validated once for every member, as `predict_validated` takes it: at
+        this model's frequency, each series as long as the members need."""
+        self._require_fitted()
+        needed = max(self._models[n].min_forecast_history() for n in self.members_)
+        return required_columns(validate_panel(history, freq=self.config.freq, min_length=needed))
+
+    def predict_validated(
+        self, h: int, panel: pd.DataFrame, levels: Sequence[float] | None = None
+    ) -> pd.DataFrame:
+        """`predict(h, levels, history=panel)` for a history `validate_history` already
+        checked (a caller that holds a large history validates it, lets its own frame go,
+        then forecasts, so that the history is never held twice)."""
+        self._require_fitted()
+        panel = required_columns(panel)
+        forecasts = [self._models[n].predict_validated(h, panel) for n in self.members_]
         out = _average(forecasts, self.members_)
         if not levels:
             return out
-        scales = self.scales_ if panel is None else series_scales(panel, self.config.season_length)
-        return self.intervals_.apply(out, scales, levels)
+        return self.intervals_.apply(out, series_scales(panel, self.config.season_length), levels)
+
+    def _require_fitted(self) -> None:
+        if not self._models:
+            raise RuntimeError("CombinedForecaster is not fitted; call fit or load first")
 
     def update(self, new_obs: pd.DataFrame) -> CombinedForecaster:
         """Append observations to every member; nothing is refitted."""

@@ -94,7 +94,9 @@ class LightGBMForecaster:
     def _min_history(self) -> int:
         return sum(self.config.differences) + 1
 
-    def _validate(self, df: pd.DataFrame) -> pd.DataFrame:
+    def validate_history(self, df: pd.DataFrame) -> pd.DataFrame:
+        """`df` validated as this model fits on it and `predict_validated` takes it: at the
+        model's frequency, every series at least `min_forecast_history()` long."""
         panel = validate_panel(df, freq=self.config.freq, min_length=self._min_history())
         return required_columns(panel)  # no exogenous columns: no copy of the whole panel
 
@@ -130,7 +132,7 @@ class LightGBMForecaster:
 
     def fit(self, df: pd.DataFrame) -> LightGBMForecaster:
         """Validate the panel, calibrate intervals (if configured) and train on all of it."""
-        panel = self._validate(df)
+        panel = self.validate_history(df)
         self.log_target_ = self._resolve_log_target(panel)
         self.device_ = resolve_device(self.config.device)
         if self.config.interval_windows:
@@ -236,15 +238,16 @@ class LightGBMForecaster:
         `unique_id`, `ds`, `yhat` and `yhat_lo_L` / `yhat_hi_L` for each level L.
         """
         self._require_fitted()
-        panel = self.history_ if history is None else self._validate(history)
+        panel = self.history_ if history is None else self.validate_history(history)
         return self._forecast(h, panel, levels, from_history=history is not None)
 
     def predict_validated(
         self, h: int, panel: pd.DataFrame, levels: Sequence[float] | None = None
     ) -> pd.DataFrame:
-        """`predict(h, levels, history=panel)` for a history `validate_panel` already checked
-        at this model's frequency with `min_length` of at least `min_forecast_history()` (a
-        combined model validates once for all its members)."""
+        """`predict(h, levels, history=panel)` for a history `validate_history` (or
+        `validate_panel` at this model's frequency with `min_length` of at least
+        `min_forecast_history()`) already checked; a combined model validates once for all
+        its members."""
         return self._forecast(h, required_columns(panel), levels, from_history=True)
 
     def _forecast(

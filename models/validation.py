@@ -144,12 +144,24 @@ def _check_values(df: pd.DataFrame, raw: pd.DataFrame) -> list[PanelProblem]:
     return problems
 
 
-def _sort_order(typed: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Positions that sort by (unique_id, ds), with the sorted series codes and int64 stamps."""
+def _sort_order(typed: pd.DataFrame) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+    """Positions that sort by (unique_id, ds), with the sorted series codes and int64 stamps;
+    None for the positions of a panel already in that order without duplicates (a database
+    read), which is neither sorted nor copied again."""
     codes, _ = pd.factorize(typed[ID_COL], sort=True)
     stamps = typed[TIME_COL].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    if _strictly_in_order(codes, stamps):
+        return None, codes, stamps
     order = np.lexsort((stamps, codes))
     return order, codes[order], stamps[order]
+
+
+def _strictly_in_order(codes: np.ndarray, stamps: np.ndarray) -> bool:
+    """Whether every row follows the one before it: a later series, or the same series later."""
+    later_series = codes[1:] > codes[:-1]
+    if not (later_series | (codes[1:] == codes[:-1])).all():
+        return False
+    return bool((later_series | (stamps[1:] > stamps[:-1])).all())
 
 
 def _adjacent_duplicates(codes: np.ndarray, stamps: np.ndarray) -> np.ndarray:
@@ -327,7 +339,8 @@ def validate_panel(
     if problems:
         raise PanelValidationError(problems)
 
-    typed = typed.iloc[order]
+    if order is not None:
+        typed = typed.iloc[order]
     resolved_freq = freq or infer_freq(typed)
     problems = _check_grid(typed, resolved_freq, raw, codes, stamps)
     if horizon is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tracemalloc
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -90,6 +92,24 @@ def test_duplicate_timestamps_list_both_rows():
     problem = _problem(error, "duplicate_timestamp")
     assert problem.series == ["a"]
     assert problem.rows == [3, 12]
+
+
+def test_duplicate_timestamps_of_a_panel_already_in_order_list_both_rows():
+    panel = _panel()
+    raw = pd.concat([panel.iloc[:4], panel.iloc[[3]], panel.iloc[4:]], ignore_index=True)
+    with pytest.raises(PanelValidationError, match="duplicate ds") as error:
+        validate_panel(raw)
+    assert _problem(error, "duplicate_timestamp").rows == [3, 4]
+
+
+def test_a_panel_already_in_order_comes_back_as_a_copy_with_a_fresh_index():
+    raw = _panel().set_axis(range(100, 112))
+    before = raw.copy()
+    panel = validate_panel(raw)
+    assert list(panel.index) == list(range(12))
+    pd.testing.assert_frame_equal(panel, before.reset_index(drop=True))
+    panel.loc[0, "y"] = -1.0
+    pd.testing.assert_frame_equal(raw, before)
 
 
 def test_gap_in_monthly_series_names_the_row_after_it():
@@ -255,3 +275,34 @@ def test_series_starts_marks_the_first_row_of_each_series_of_a_sorted_panel():
     ids = np.array(["a", "a", "b", "c", "c", "c"])
     assert series_starts(ids).tolist() == [True, False, True, True, False, False]
     assert series_starts(np.array([], dtype=object)).tolist() == []
+
+
+def _traced_peak(call) -> int:
+    tracemalloc.start()
+    try:
+        call()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_panel_already_in_order_is_copied_once_not_twice():
+    """A panel already in order (a database read) is neither sorted nor reordered: its
+    validation peaks more than a whole frame below that of the same rows shuffled (the sort
+    positions, the sorted keys and the reordered copy), and gives the same result."""
+    n_series, length = 200, 1_000
+    ids = np.repeat([f"s{i:04d}" for i in range(n_series)], length)
+    ds = np.tile(pd.date_range("2020-01-01", periods=length, freq="D").to_numpy(), n_series)
+    values = np.random.default_rng(0).random(len(ids))
+    in_order = pd.DataFrame({"unique_id": ids, "ds": ds, "y": values})
+    shuffled = in_order.sample(frac=1, random_state=0)
+    frame_bytes = in_order.memory_usage(index=False).sum()
+
+    for frame in (in_order, shuffled):  # the first call's one-time allocations, not counted
+        validate_panel(frame, freq="D")
+    sorted_peak = _traced_peak(lambda: validate_panel(in_order, freq="D"))
+    shuffled_peak = _traced_peak(lambda: validate_panel(shuffled, freq="D"))
+    assert sorted_peak <= shuffled_peak - 0.8 * frame_bytes
+    checked = validate_panel(in_order, freq="D")
+    pd.testing.assert_frame_equal(checked, validate_panel(shuffled, freq="D"))
+    assert not np.shares_memory(checked["y"].to_numpy(), in_order["y"].to_numpy())

@@ -67,10 +67,13 @@ def batch_forecast_points(
 
 
 def _forecastable(model, panel: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
-    """The series the model can forecast from, and why each other one cannot."""
+    """The series the model can forecast from (`panel` itself when it can forecast every one,
+    not a copy), and why each other one cannot."""
     needed = getattr(model, "min_forecast_history", lambda: 1)()
     lengths = panel.groupby("unique_id", sort=False)["y"].size()
     short = lengths.index[lengths < needed]
+    if short.empty:
+        return panel, {}
     reasons = {
         str(name): f"{lengths[name]} observations, the model needs {needed}" for name in short
     }
@@ -109,13 +112,16 @@ def forecast_shard(
     without = sorted(set(names) - set(panel["unique_id"].unique()))
     usable, skipped = _forecastable(model, panel)
     skipped |= dict.fromkeys(without, "no observations")
-    cutoffs = usable.groupby("unique_id", sort=False)["ds"].max()
     del panel
 
     started = time.perf_counter()
-    predicted = model.predict(policy.horizon, levels=policy.levels, history=usable)
+    # Validated once, and the frame read let go before the predict: the history is held once.
+    history = model.validate_history(usable)
+    del usable
+    cutoffs = history.groupby("unique_id", sort=False)["ds"].max()
+    predicted = model.predict_validated(policy.horizon, history, policy.levels)
     timings["predict_s"] = time.perf_counter() - started
-    del usable  # the history is not needed past here
+    del history  # not needed past here
 
     started = time.perf_counter()
     points = batch_forecast_points(predicted, policy.levels)

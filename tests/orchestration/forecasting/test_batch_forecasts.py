@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
 from pathlib import Path
 
 import dagster as dg
@@ -15,6 +17,7 @@ from core.db.tables import Forecast
 from models.artifact import load_model_dir
 from orchestration.contracts import Rollout
 from orchestration.definitions import build_definitions
+from orchestration.defs.forecasting import assets
 from orchestration.defs.forecasting.assets import BatchForecastPolicy, make_batch_forecasts
 from orchestration.defs.forecasting.sharding import shard_keys, shard_of
 from orchestration.resources import MLflowTracking, OperationalDatabase, StepScratch
@@ -138,3 +141,57 @@ def test_sensor_and_schedule_ask_for_every_shard_and_are_off_by_default(pipeline
     assert "batch_forecasts" not in {
         k.to_user_string() for k in pipeline.asset_layer.selected_asset_keys
     }
+
+
+def test_the_shard_holds_its_history_once_while_it_predicts(database, tiny_model_dir, monkeypatch):
+    """The frame read and the one without the short series are let go once the model has
+    validated its own copy: during the predict only that copy is alive."""
+    frames: list[weakref.ref] = []
+    read, forecastable = assets.read_recent_panel, assets._forecastable
+
+    def kept_read(*args, **kwargs):
+        panel = read(*args, **kwargs)
+        frames.append(weakref.ref(panel))
+        return panel
+
+    def kept_forecastable(model, panel):
+        usable, skipped = forecastable(model, panel)
+        frames.append(weakref.ref(usable))
+        return usable, skipped
+
+    model, _ = load_model_dir(tiny_model_dir)
+    predict_validated = model.predict_validated
+    alive_at_predict: list[int] = []
+
+    def checked_predict(h, history, levels=None):
+        gc.collect()
+        alive_at_predict.append(sum(frame() is not None for frame in frames))
+        return predict_validated(h, history, levels)
+
+    monkeypatch.setattr(assets, "read_recent_panel", kept_read)
+    monkeypatch.setattr(assets, "_forecastable", kept_forecastable)
+    monkeypatch.setattr(model, "predict_validated", checked_predict)
+    with session_scope(make_engine(database)) as session:
+        outcome = assets.forecast_shard(
+            session,
+            model,
+            shard=0,
+            shards=1,
+            policy=BatchForecastPolicy(horizon=HORIZON),
+            model_name="quantis-forecaster",
+            model_version=MODEL_VERSION,
+            request_id="batch:test",
+        )
+    assert outcome.written == 7 and set(outcome.skipped) == {"too-short", "no-observations"}
+    assert len(frames) == 2 and frames[0]() is None  # the read, and the copy without too-short
+    assert alive_at_predict == [0]
+
+
+def test_a_shard_whose_series_are_all_long_enough_is_not_copied_to_drop_none(tiny_model_dir):
+    model, _ = load_model_dir(tiny_model_dir)
+    panel = tiny_panel(n_series=3, length=60)
+    usable, skipped = assets._forecastable(model, panel)
+    assert usable is panel and skipped == {}
+    short = pd.concat([panel, tiny_panel(n_series=1, length=1, seed=3).assign(unique_id="one")])
+    usable, skipped = assets._forecastable(model, short)
+    assert set(usable["unique_id"]) == set(panel["unique_id"]) and list(skipped) == ["one"]

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.exc import IntegrityError
 
+from core.db import copy_read
 from core.db.errors import RecordNotFoundError
 from core.db.repositories import observations, series
 from core.db.repositories.observations import UpsertResult
@@ -113,10 +114,12 @@ def test_recent_panel_times_are_utc_whatever_the_connection_time_zone(session):
     assert panel["ds"].tolist() == expected
 
 
-def test_recent_panel_is_read_with_a_cursor_planned_for_every_row(session):
-    """A server-side cursor is planned for its first 10% of rows by default, and that plan
-    made the read of a large panel several times slower: the read plans for all of them, and
-    leaves the transaction's setting as it found it."""
+def test_recent_panel_is_read_with_a_cursor_planned_for_every_row(session, monkeypatch):
+    """The streamed read (SQLite; PostgreSQL through a driver without COPY): a server-side
+    cursor is planned for its first 10% of rows by default, and that plan made the read of a
+    large panel several times slower: the read plans for all of them, and leaves the
+    transaction's setting as it found it."""
+    monkeypatch.setattr(observations, "can_copy", lambda session: False)
     store = series.create_series(session, "store")
     observations.upsert_observations(session, _days(store.id, 5))
     statements: list[str] = []
@@ -140,6 +143,30 @@ def test_recent_panel_is_read_with_a_cursor_planned_for_every_row(session):
         assert session.execute(text("SHOW cursor_tuple_fraction")).scalar() == before
     else:
         assert planned == []  # SQLite has no such setting
+
+
+def test_recent_panel_through_copy_is_the_streamed_read(session, monkeypatch):
+    """PostgreSQL reads the rows through binary COPY, parsed a part at a time (here parts of
+    a few rows, so that rows straddle the parts): the same frame as the streamed read, for
+    every series and for some, names in the server's order included."""
+    names = ["b", "A", "ärger", "a b", "z"]
+    stores = [series.create_series(session, name) for name in names]
+    rows = [(s.id, START + timedelta(days=d), i * 100.0 + d / 7) for i, s in enumerate(stores)
+            for d in range(40 + 3 * i)]  # fmt: skip
+    observations.upsert_observations(session, rows)
+    if session.connection().dialect.name != "postgresql":
+        assert not observations.can_copy(session)
+        return
+    assert observations.can_copy(session)
+    monkeypatch.setattr(copy_read, "_PARSE_BYTES", 100)
+    for selected in (None, ["z", "A", "a b"]):
+        copied = observations.read_recent_panel(session, 30, selected)
+        with monkeypatch.context() as streamed:
+            streamed.setattr(observations, "can_copy", lambda session: False)
+            expected = observations.read_recent_panel(session, 30, selected)
+        pd.testing.assert_frame_equal(copied, expected)
+        assert len(copied) == 30 * (len(selected) if selected else len(names))
+        assert len({id(name) for name in copied["unique_id"]}) == copied["unique_id"].nunique()
 
 
 def test_panels_hold_one_name_string_per_series_not_per_row(session):
