@@ -139,7 +139,9 @@ def test_the_api_its_probes_and_metrics_come_through_the_proxy(proxy: Proxy):
     assert httpx.get(f"{proxy.url}/api/v1/series").status_code == 401  # auth is the API's
     assert httpx.get(f"{proxy.url}/health").json() == httpx.get(f"{proxy.api_url}/health").json()
     assert httpx.get(f"{proxy.url}/ready").status_code in (200, 503)
-    assert "quantis_" in httpx.get(f"{proxy.url}/metrics").text
+    # The first scrape opens the MLflow registry (imported on first use): 7 s here, over
+    # httpx's 5 s default.
+    assert "quantis_" in httpx.get(f"{proxy.url}/metrics", timeout=60).text
     # Proxied answers keep the API's own caching headers: nginx adds none.
     assert series.headers.get("cache-control") == direct.headers.get("cache-control")
 
