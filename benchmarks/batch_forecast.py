@@ -12,13 +12,15 @@ intervals:
   statsforecast `forecast` (AutoETS and Theta, the combined model's candidates) on each
   series' last `member_window` points, from a Parquet copy of the panel, storing nothing.
 
-    .venv/bin/python benchmarks/batch_forecast.py [--series 10000] [--length 730] [--model-cache DIR] [--keep-database]
+    .venv/bin/python benchmarks/batch_forecast.py [--series 10000] [--length 730] [--model-cache DIR] [--keep-database] [--prepare-only]
 
 `--model-cache DIR` keeps the fitted model in DIR and, on a later run with the same panel
 (series, length, seed), uses it instead of fitting again (the fit takes 26 to 47 minutes at
 10,000 series here); `--keep-database` leaves the loaded database in place and, on a later
 run with the same panel, reads from it instead of loading again (~11 minutes at 10,000
-series), after deleting the forecasts the earlier run stored. Neither is timed.
+series), after deleting the forecasts the earlier run stored. Neither is timed. With both,
+`--prepare-only` loads and fits, then stops, so that the timed runs can wait for a quiet
+machine.
 
 Peak memory is VmHWM (ru_maxrss would carry the parent's high-water mark across fork and exec);
 `ours` also samples its resident memory every 20 ms, to tell which phase (read, predict,
@@ -229,7 +231,15 @@ def main() -> None:
         action="store_true",
         help=f"keep the loaded database {DB_NAME} and reuse it on a later run of the same panel",
     )
+    parser.add_argument(
+        "--prepare-only",
+        action="store_true",
+        help="load the database and fit the model (needs --model-cache and --keep-database), "
+        "then stop: the timed runs come on a later run, on a quiet machine",
+    )
     args = parser.parse_args()
+    if args.prepare_only and (args.model_cache is None or not args.keep_database):
+        parser.error("--prepare-only needs --model-cache and --keep-database (else it is lost)")
     if args.model_cache is not None:
         args.model_cache.mkdir(parents=True, exist_ok=True)
     machine = machine_info()
@@ -280,6 +290,9 @@ def main() -> None:
             else:
                 print(f"using the model in {model_dir} (fitted in {fit_s:.0f}s)", flush=True)
             del panel
+            if args.prepare_only:
+                print(f"prepared: {DB_NAME} loaded, model in {model_dir}", flush=True)
+                return
             print("forecasting", flush=True)
             ours = _child(_OURS, url, str(model_dir), str(HORIZON))
             print(f"ours {ours['seconds']:.1f}s", flush=True)
