@@ -48,7 +48,7 @@ def batch_forecast_points(
     """Series name -> its points (`ds`, `yhat`, `lo`/`hi` per level) from a model's frame."""
     columns = {level: interval_columns(level) for level in levels}
     points: dict[str, list[dict[str, object]]] = {}
-    ds = forecasts["ds"].dt.to_pydatetime()
+    ds = pd.DatetimeIndex(forecasts["ds"]).to_pydatetime()  # Series.dt.to_pydatetime is deprecated
     yhat = forecasts["yhat"].to_numpy()
     bounds = {
         level: (forecasts[lo].to_numpy(), forecasts[hi].to_numpy())
