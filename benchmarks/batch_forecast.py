@@ -151,7 +151,7 @@ def _database(server_url: str) -> str:
 
     admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {DB_NAME}"))
+        connection.execute(text(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)"))
         connection.execute(text(f"CREATE DATABASE {DB_NAME}"))
     admin.dispose()
     return make_url(server_url).set(database=DB_NAME).render_as_string(hide_password=False)
@@ -172,14 +172,15 @@ def _kept_database(server_url: str, key: dict) -> str | None:
         return None
     url = make_url(server_url).set(database=DB_NAME).render_as_string(hide_password=False)
     engine = create_engine(url)
-    with engine.begin() as connection:
-        marked = connection.execute(text("SELECT to_regclass('bench_panel')")).scalar()
-        kept = marked and connection.execute(text("SELECT key FROM bench_panel")).scalar()
-        if kept != json.dumps(key, sort_keys=True):
-            engine.dispose()
-            return None
-        connection.execute(text("DELETE FROM forecasts"))
-    engine.dispose()
+    try:
+        with engine.begin() as connection:
+            marked = connection.execute(text("SELECT to_regclass('bench_panel')")).scalar()
+            kept = marked and connection.execute(text("SELECT key FROM bench_panel")).scalar()
+            if kept != json.dumps(key, sort_keys=True):
+                return None  # another panel: the caller loads this one afresh
+            connection.execute(text("DELETE FROM forecasts"))
+    finally:
+        engine.dispose()  # after the connection is back in the pool, so none stays open
     return url
 
 
