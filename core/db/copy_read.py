@@ -25,6 +25,7 @@ COPY_TYPES = {
 _SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 _TRAILER = b"\xff\xff"
 _PARSE_BYTES = 8 << 20  # rows parsed once this much has arrived
+_PREALLOCATED_ROWS_MAX = 1 << 26  # the most rows a bound allocates for ahead (512 MiB a column)
 _POSTGRES_EPOCH_US = 946_684_800_000_000  # 2000-01-01 in microseconds since 1970-01-01
 # the microseconds (since 2000) that datetime64[ns] can hold: 1677-09-21 to 2262-04-11
 _US_RANGE = (
@@ -44,7 +45,11 @@ def can_copy(session: Session) -> bool:
 
 
 def copy_columns(
-    session: Session, query: Select, columns: Sequence[tuple[str, str]]
+    session: Session,
+    query: Select,
+    columns: Sequence[tuple[str, str]],
+    *,
+    rows_at_most: int | None = None,
 ) -> dict[str, np.ndarray]:
     """The rows of `query` as one array per column, in the query's order.
 
@@ -52,19 +57,51 @@ def copy_columns(
     query's column order; the values are cast to those types on the server. NULLs are
     refused (`CopyFormatError`): the caller's columns are never nullable. Timestamps come
     back as naive UTC `datetime64[ns]`. Runs in the session's transaction.
+
+    `rows_at_most`, when the caller knows a bound, lets the columns be allocated once and
+    filled in place, so that the rows are never held twice (parsed parts and their join);
+    more rows than that are still read (the columns grow). The columns may be views of
+    larger arrays: the part never written takes address space, not memory.
     """
     if len(columns) != len(query.selected_columns):
         raise ValueError(f"{len(query.selected_columns)} columns selected, {len(columns)} named")
     row = _row_dtype(columns)
     sql = _copy_statement(session, query, columns)
-    parts: dict[str, list[np.ndarray]] = {name: [] for name, _ in columns}
+    filled = _FilledColumns(columns, min(rows_at_most or 0, _PREALLOCATED_ROWS_MAX))
     for rows in _parsed_rows(_copy_blocks(session, sql), row, len(columns)):
-        for name, kind in columns:
-            parts[name].append(_native(rows[name], kind))
-    empty = {name: np.empty(0, dtype=_native_dtype(kind)) for name, kind in columns}
-    return {
-        name: np.concatenate(arrays) if arrays else empty[name] for name, arrays in parts.items()
-    }
+        filled.append(rows)
+    return filled.columns()
+
+
+class _FilledColumns:
+    """Native-typed columns filled block by block into arrays allocated ahead; when a block
+    does not fit, each column in turn moves to an array twice as large."""
+
+    def __init__(self, columns: Sequence[tuple[str, str]], capacity: int) -> None:
+        self._kinds = dict(columns)
+        self._arrays = {
+            name: np.empty(capacity, dtype=_native_dtype(kind)) for name, kind in columns
+        }
+        self._size = 0
+
+    def append(self, rows: np.ndarray) -> None:
+        end = self._size + len(rows)
+        capacity = len(next(iter(self._arrays.values())))
+        if end > capacity:
+            self._grow(max(end, 2 * capacity))
+        for name, kind in self._kinds.items():
+            self._arrays[name][self._size : end] = _native(rows[name], kind)
+        self._size = end
+
+    def _grow(self, capacity: int) -> None:
+        for name, array in self._arrays.items():
+            grown = np.empty(capacity, dtype=array.dtype)
+            grown[: self._size] = array[: self._size]
+            self._arrays[name] = grown
+            del array  # the old one goes before the next column grows
+
+    def columns(self) -> dict[str, np.ndarray]:
+        return {name: array[: self._size] for name, array in self._arrays.items()}
 
 
 def _row_dtype(columns: Sequence[tuple[str, str]]) -> np.dtype:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tracemalloc
 from collections.abc import Iterator
 
 import numpy as np
@@ -53,6 +54,39 @@ def test_timestamps_are_utc_whatever_the_connection_time_zone(pg_session):
     query = select(_column("timestamptz '2024-03-01 12:00:00+00'", "ts"))
     columns = copy_columns(pg_session, query, [("ts", "timestamptz")])
     assert columns["ts"].tolist() == [np.datetime64("2024-03-01T12:00:00", "ns").item()]
+
+
+def _numbered(rows: int):
+    n = func.generate_series(1, rows).column_valued("n")
+    return select(n.label("id"), (n / 4.0).label("value")).order_by(n)
+
+
+def test_a_bound_on_the_rows_holds_them_once(pg_session, monkeypatch):
+    """With the row count bounded ahead, the columns are filled in place: at the peak the
+    rows exist once, beside a parsed part, not also as parts waiting to be joined."""
+    monkeypatch.setattr(copy_read, "_PARSE_BYTES", 64 << 10)
+    rows, kinds = 200_000, [("id", "bigint"), ("value", "float8")]
+    peaks = {}
+    for bound in (None, rows):
+        tracemalloc.start()
+        columns = copy_columns(pg_session, _numbered(rows), kinds, rows_at_most=bound)
+        peaks[bound] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        np.testing.assert_array_equal(columns["id"], np.arange(1, rows + 1))
+        np.testing.assert_array_equal(columns["value"], np.arange(1, rows + 1) / 4.0)
+    held = rows * 16
+    assert peaks[rows] < 1.2 * held < peaks[None]
+
+
+@pytest.mark.parametrize("bound", [0, 1, 10, 499, 500, 501, 10_000])
+def test_any_bound_reads_every_row(pg_session, monkeypatch, bound):
+    """A bound below the rows that come (a series added meanwhile) grows the columns."""
+    monkeypatch.setattr(copy_read, "_PARSE_BYTES", 64)
+    columns = copy_columns(
+        pg_session, _numbered(500), [("id", "bigint"), ("value", "float8")], rows_at_most=bound
+    )
+    np.testing.assert_array_equal(columns["id"], np.arange(1, 501))
+    np.testing.assert_array_equal(columns["value"], np.arange(1, 501) / 4.0)
 
 
 def test_no_rows_give_empty_typed_columns(pg_session):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tracemalloc
 from datetime import UTC, datetime, timedelta, timezone
 
 import pandas as pd
@@ -159,14 +160,38 @@ def test_recent_panel_through_copy_is_the_streamed_read(session, monkeypatch):
         return
     assert observations.can_copy(session)
     monkeypatch.setattr(copy_read, "_PARSE_BYTES", 100)
-    for selected in (None, ["z", "A", "a b"]):
-        copied = observations.read_recent_panel(session, 30, selected)
+    # last_n 50: the series of 40 to 49 points are shorter, so fewer rows than the bound
+    for last_n, selected in ((30, None), (30, ["z", "A", "a b"]), (50, None), (50, ["b"])):
+        copied = observations.read_recent_panel(session, last_n, selected)
         with monkeypatch.context() as streamed:
             streamed.setattr(observations, "can_copy", lambda session: False)
-            expected = observations.read_recent_panel(session, 30, selected)
+            expected = observations.read_recent_panel(session, last_n, selected)
         pd.testing.assert_frame_equal(copied, expected)
-        assert len(copied) == 30 * (len(selected) if selected else len(names))
+        lengths = dict(zip(names, (40 + 3 * i for i in range(len(names))), strict=True))
+        read = selected or names
+        assert len(copied) == sum(min(last_n, lengths[name]) for name in read)
         assert len({id(name) for name in copied["unique_id"]}) == copied["unique_id"].nunique()
+
+
+def test_recent_panel_through_copy_holds_its_rows_once(session, monkeypatch):
+    """At the read's peak the rows exist about once (columns allocated for the series times
+    `last_n` and filled in place, names repeated over each series' run), not as parsed parts
+    beside their join (twice the frame, as the read first did)."""
+    stores = [series.create_series(session, f"s{i:03d}") for i in range(300)]
+    observations.upsert_observations(
+        session, [row for store in stores for row in _days(store.id, 100, store.id)]
+    )
+    if session.connection().dialect.name != "postgresql":
+        assert not observations.can_copy(session)
+        return
+    monkeypatch.setattr(copy_read, "_PARSE_BYTES", 16 << 10)
+    tracemalloc.start()
+    panel = observations.read_recent_panel(session, last_n=100)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert len(panel) == 30_000 and panel["y"].iloc[-1] == stores[-1].id + 99
+    frame_bytes = 30_000 * 3 * 8  # a name pointer, a stamp and a value per row
+    assert peak < 1.5 * frame_bytes
 
 
 def test_panels_hold_one_name_string_per_series_not_per_row(session):
