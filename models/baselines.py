@@ -188,10 +188,10 @@ class StatisticalForecaster:
         panel = self._require_history() if history is None else self.validate_history(history)
         return self.predict_validated(h, panel, levels)
 
-    def validate_history(self, history: pd.DataFrame) -> pd.DataFrame:
+    def validate_history(self, history: pd.DataFrame, *, copy: bool = True) -> pd.DataFrame:
         """`history` validated as `predict_validated` takes it: at this model's frequency,
-        only the required columns."""
-        return required_columns(validate_panel(history, freq=self.freq))
+        only the required columns (`copy` as in `validate_panel`)."""
+        return required_columns(validate_panel(history, freq=self.freq, copy=copy))
 
     def predict_validated(
         self, h: int, panel: pd.DataFrame, levels: Sequence[float] | None = None

@@ -234,12 +234,14 @@ class CombinedForecaster:
             return out
         return self.intervals_.apply(out, self.scales_, levels)
 
-    def validate_history(self, history: pd.DataFrame) -> pd.DataFrame:
+    def validate_history(self, history: pd.DataFrame, *, copy: bool = True) -> pd.DataFrame:
         """`history` validated once for every member, as `predict_validated` takes it: at
-        this model's frequency, each series as long as the members need."""
+        this model's frequency, each series as long as the members need (`copy` as in
+        `validate_panel`)."""
         self._require_fitted()
         needed = max(self._models[n].min_forecast_history() for n in self.members_)
-        return required_columns(validate_panel(history, freq=self.config.freq, min_length=needed))
+        panel = validate_panel(history, freq=self.config.freq, min_length=needed, copy=copy)
+        return required_columns(panel)
 
     def predict_validated(
         self, h: int, panel: pd.DataFrame, levels: Sequence[float] | None = None

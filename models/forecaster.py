@@ -94,10 +94,11 @@ class LightGBMForecaster:
     def _min_history(self) -> int:
         return sum(self.config.differences) + 1
 
-    def validate_history(self, df: pd.DataFrame) -> pd.DataFrame:
+    def validate_history(self, df: pd.DataFrame, *, copy: bool = True) -> pd.DataFrame:
         """`df` validated as this model fits on it and `predict_validated` takes it: at the
-        model's frequency, every series at least `min_forecast_history()` long."""
-        panel = validate_panel(df, freq=self.config.freq, min_length=self._min_history())
+        model's frequency, every series at least `min_forecast_history()` long (`copy` as in
+        `validate_panel`)."""
+        panel = validate_panel(df, freq=self.config.freq, min_length=self._min_history(), copy=copy)
         return required_columns(panel)  # no exogenous columns: no copy of the whole panel
 
     def _build(self, log_target: bool, device: str) -> MLForecast:

@@ -300,12 +300,23 @@ def required_columns(panel: pd.DataFrame) -> pd.DataFrame:
     return panel[list(REQUIRED_COLUMNS)]
 
 
+def _all_strings(column: pd.Series) -> bool:
+    """Whether every value of `column` is a `str` already (then `astype(str)` would only copy)."""
+    return column.dtype == object and pd.api.types.infer_dtype(column, skipna=False) == "string"
+
+
+def _naive_datetimes(column: pd.Series) -> bool:
+    """Whether `column` holds timestamps without a time zone already (`datetime64`)."""
+    return isinstance(column.dtype, np.dtype) and column.dtype.kind == "M"
+
+
 def validate_panel(
     df: pd.DataFrame,
     *,
     horizon: int | None = None,
     freq: str | None = None,
     min_length: int | None = None,
+    copy: bool = True,
 ) -> pd.DataFrame:
     """Validate a long-format panel and return a sorted, typed copy.
 
@@ -313,6 +324,10 @@ def validate_panel(
     time, with a fresh RangeIndex; extra (exogenous) columns are kept as they are. With `horizon`,
     every series needs more than `horizon` points; with `min_length`, at least that many.
     Row numbers in error messages are index labels of the frame passed in.
+
+    `copy=False` is for a caller that lets `df` go afterwards (a large history read to be
+    forecast): a column already of its type and a panel already in order are not copied, so
+    the result may share `df`'s arrays; neither may then be changed in place.
     """
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"expected a pandas DataFrame, got {type(df).__name__}")
@@ -323,12 +338,17 @@ def validate_panel(
     if df.empty:
         raise PanelValidationError([PanelProblem("empty", "the panel has no rows")])
     raw = df.reset_index(drop=True) if not df.index.is_unique else df
-    typed = raw.copy()
-    typed[ID_COL] = typed[ID_COL].astype(str)
-    typed[TIME_COL] = pd.to_datetime(typed[TIME_COL], errors="coerce")
-    if getattr(typed[TIME_COL].dt, "tz", None) is not None:
-        typed[TIME_COL] = typed[TIME_COL].dt.tz_convert(None)
-    typed[VALUE_COL] = pd.to_numeric(typed[VALUE_COL], errors="coerce").astype("float64")
+    # Without `copy`, a new frame over the same arrays, and a column already of its type is
+    # left alone (assigning a column copies it, even the same values).
+    typed = raw.copy(deep=copy)
+    if copy or not _all_strings(typed[ID_COL]):
+        typed[ID_COL] = typed[ID_COL].astype(str)
+    if copy or not _naive_datetimes(typed[TIME_COL]):
+        typed[TIME_COL] = pd.to_datetime(typed[TIME_COL], errors="coerce")
+        if getattr(typed[TIME_COL].dt, "tz", None) is not None:
+            typed[TIME_COL] = typed[TIME_COL].dt.tz_convert(None)
+    if copy or typed[VALUE_COL].dtype != np.float64:
+        typed[VALUE_COL] = pd.to_numeric(typed[VALUE_COL], errors="coerce").astype("float64")
 
     problems = _check_values(typed, raw)
     order, codes, stamps = _sort_order(typed)

@@ -306,3 +306,42 @@ def test_a_panel_already_in_order_is_copied_once_not_twice():
     checked = validate_panel(in_order, freq="D")
     pd.testing.assert_frame_equal(checked, validate_panel(shuffled, freq="D"))
     assert not np.shares_memory(checked["y"].to_numpy(), in_order["y"].to_numpy())
+
+
+def test_without_copy_a_typed_panel_in_order_keeps_its_arrays():
+    """`copy=False` (a history read to be forecast, let go right after): a panel already of
+    its types and in order is checked as it is, sharing its arrays, and the result equals the
+    copy's."""
+    n_series, length = 200, 1_000
+    ids = np.repeat([f"s{i:04d}" for i in range(n_series)], length).astype(object)
+    ds = np.tile(pd.date_range("2020-01-01", periods=length, freq="D").to_numpy(), n_series)
+    values = np.random.default_rng(0).random(len(ids))
+    panel = pd.DataFrame({"unique_id": ids, "ds": ds, "y": values})
+    frame_bytes = panel.memory_usage(index=False).sum()
+
+    kept = validate_panel(panel, freq="D", copy=False)
+    pd.testing.assert_frame_equal(kept, validate_panel(panel, freq="D"))
+    for column in ("unique_id", "ds", "y"):
+        assert np.shares_memory(kept[column].to_numpy(), panel[column].to_numpy()), column
+    copied_peak = _traced_peak(lambda: validate_panel(panel, freq="D"))
+    kept_peak = _traced_peak(lambda: validate_panel(panel, freq="D", copy=False))
+    assert kept_peak <= copied_peak - 0.8 * frame_bytes
+
+
+def test_without_copy_what_needs_a_change_is_changed_in_a_copy():
+    """`copy=False` copies what it has to type or reorder, and never changes the frame passed."""
+    panel = pd.DataFrame(
+        {
+            "unique_id": [2, 2, 1, 1],
+            "ds": ["2020-01-02", "2020-01-01", "2020-01-01", "2020-01-02"],
+            "y": [4, 3, 1, 2],
+        }
+    )
+    before = panel.copy()
+    checked = validate_panel(panel, freq="D", copy=False)
+    pd.testing.assert_frame_equal(panel, before)
+    pd.testing.assert_frame_equal(checked, validate_panel(panel, freq="D"))
+    assert checked["unique_id"].tolist() == ["1", "1", "2", "2"]
+    assert checked["y"].tolist() == [1.0, 2.0, 3.0, 4.0]
+    mixed = pd.DataFrame({"unique_id": ["a", 1], "ds": ["2020-01-01"] * 2, "y": [1.0, 2.0]})
+    assert validate_panel(mixed, freq="D", copy=False)["unique_id"].tolist() == ["1", "a"]

@@ -115,8 +115,9 @@ def forecast_shard(
     del panel
 
     started = time.perf_counter()
-    # Validated once, and the frame read let go before the predict: the history is held once.
-    history = model.validate_history(usable)
+    # Validated once without a copy (the frame read is let go right after, and nothing changes
+    # either in place): the history is held once.
+    history = model.validate_history(usable, copy=False)
     del usable
     cutoffs = history.groupby("unique_id", sort=False)["ds"].max()
     predicted = model.predict_validated(policy.horizon, history, policy.levels)

@@ -187,6 +187,43 @@ def test_the_shard_holds_its_history_once_while_it_predicts(database, tiny_model
     assert alive_at_predict == [0]
 
 
+def test_the_shard_forecasts_from_the_arrays_it_read(database, tiny_model_dir, monkeypatch):
+    """The model validates the shard's history without copying it (read in order, already of
+    its types): the history it predicts from holds the very `y` array the shard handed over.
+    (That array is alive all along, held by the history, so its address cannot be reused.)"""
+    handed: list[int] = []
+    forecastable = assets._forecastable
+
+    def kept_forecastable(model, panel):
+        usable, skipped = forecastable(model, panel)
+        handed.append(usable["y"].to_numpy().__array_interface__["data"][0])
+        return usable, skipped
+
+    model, _ = load_model_dir(tiny_model_dir)
+    predict_validated = model.predict_validated
+    predicted_from: list[int] = []
+
+    def checked_predict(h, history, levels=None):
+        predicted_from.append(history["y"].to_numpy().__array_interface__["data"][0])
+        return predict_validated(h, history, levels)
+
+    monkeypatch.setattr(assets, "_forecastable", kept_forecastable)
+    monkeypatch.setattr(model, "predict_validated", checked_predict)
+    with session_scope(make_engine(database)) as session:
+        outcome = assets.forecast_shard(
+            session,
+            model,
+            shard=0,
+            shards=1,
+            policy=BatchForecastPolicy(horizon=HORIZON),
+            model_name="quantis-forecaster",
+            model_version=MODEL_VERSION,
+            request_id="batch:test",
+        )
+    assert outcome.written == 7
+    assert predicted_from == handed
+
+
 def test_a_shard_whose_series_are_all_long_enough_is_not_copied_to_drop_none(tiny_model_dir):
     model, _ = load_model_dir(tiny_model_dir)
     panel = tiny_panel(n_series=3, length=60)
