@@ -143,6 +143,21 @@ def test_sensor_and_schedule_ask_for_every_shard_and_are_off_by_default(pipeline
     }
 
 
+def _forecast_one_shard(database: str, model) -> assets.ShardOutcome:
+    """`forecast_shard` over every series of the test database, as a single shard."""
+    with session_scope(make_engine(database)) as session:
+        return assets.forecast_shard(
+            session,
+            model,
+            shard=0,
+            shards=1,
+            policy=BatchForecastPolicy(horizon=HORIZON),
+            model_name="quantis-forecaster",
+            model_version=MODEL_VERSION,
+            request_id="batch:test",
+        )
+
+
 def test_the_shard_holds_its_history_once_while_it_predicts(database, tiny_model_dir, monkeypatch):
     """The frame read and the one without the short series are let go once the model has
     validated its own copy: during the predict only that copy is alive."""
@@ -171,17 +186,7 @@ def test_the_shard_holds_its_history_once_while_it_predicts(database, tiny_model
     monkeypatch.setattr(assets, "read_recent_panel", kept_read)
     monkeypatch.setattr(assets, "_forecastable", kept_forecastable)
     monkeypatch.setattr(model, "predict_validated", checked_predict)
-    with session_scope(make_engine(database)) as session:
-        outcome = assets.forecast_shard(
-            session,
-            model,
-            shard=0,
-            shards=1,
-            policy=BatchForecastPolicy(horizon=HORIZON),
-            model_name="quantis-forecaster",
-            model_version=MODEL_VERSION,
-            request_id="batch:test",
-        )
+    outcome = _forecast_one_shard(database, model)
     assert outcome.written == 7 and set(outcome.skipped) == {"too-short", "no-observations"}
     assert len(frames) == 2 and frames[0]() is None  # the read, and the copy without too-short
     assert alive_at_predict == [0]
@@ -209,17 +214,7 @@ def test_the_shard_forecasts_from_the_arrays_it_read(database, tiny_model_dir, m
 
     monkeypatch.setattr(assets, "_forecastable", kept_forecastable)
     monkeypatch.setattr(model, "predict_validated", checked_predict)
-    with session_scope(make_engine(database)) as session:
-        outcome = assets.forecast_shard(
-            session,
-            model,
-            shard=0,
-            shards=1,
-            policy=BatchForecastPolicy(horizon=HORIZON),
-            model_name="quantis-forecaster",
-            model_version=MODEL_VERSION,
-            request_id="batch:test",
-        )
+    outcome = _forecast_one_shard(database, model)
     assert outcome.written == 7
     assert predicted_from == handed
 
