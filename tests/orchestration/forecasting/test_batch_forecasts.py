@@ -160,7 +160,7 @@ def _forecast_one_shard(database: str, model) -> assets.ShardOutcome:
 
 def test_the_shard_holds_its_history_once_while_it_predicts(database, tiny_model_dir, monkeypatch):
     """The frame read and the one without the short series are let go once the model has
-    validated its own copy: during the predict only that copy is alive."""
+    validated the history: during the predict only the validated history is alive."""
     frames: list[weakref.ref] = []
     read, forecastable = assets.read_recent_panel, assets._forecastable
 
