@@ -9,6 +9,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core import job_names
 from core.settings import Settings
 
 __all__ = ["REPO_ROOT", "ApiOptions"]
@@ -27,7 +28,7 @@ class ApiOptions:
     dagster_url: str = "http://127.0.0.1:3000"
     dagster_timeout_s: float = 10.0
     dagster_location: str = "quantis"
-    retrain_job: str = "retrain"
+    retrain_job: str = job_names.RETRAIN
     history_points: int = 730
     endpoint_cache_s: float = 5.0
     frontend_dir: Path = field(default_factory=lambda: REPO_ROOT / "frontend" / "dist")

@@ -238,7 +238,8 @@ def io_manager_for(settings: Settings) -> dg.ConfigurableIOManager:
 
 def build_resources(settings: Settings) -> dict[str, Any]:
     """The resources every domain shares, from one settings object. A domain's own
-    resources (the serving domain's deploy target) come from that domain."""
+    resources (the serving domain's deploy target, the backup vault...) come from that
+    domain's `build`."""
     s3 = settings.s3_endpoint_url
     return {
         "database": OperationalDatabase(url=settings.database_url),
@@ -264,7 +265,6 @@ def build_resources(settings: Settings) -> dict[str, Any]:
             root=str(settings.scratch_dir),
             isolate_process=settings.executor != "in_process",
         ),
-        "backup_vault": BackupVault.from_settings(settings),
         "io_manager": io_manager_for(settings),
     }
 

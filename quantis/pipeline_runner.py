@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from core import job_names
 from core.processes import sigterm_kept
 from core.settings import REPO_ROOT, Settings
 
@@ -95,7 +96,7 @@ def _execute(settings: Settings, job_name: str, run_config: dict | None, instanc
 
     repository = ReconstructableRepository.for_module(
         "orchestration.definitions",
-        "definitions_from_environment",
+        "defs",
         working_directory=str(REPO_ROOT),
     )
     return execute_job(
@@ -110,7 +111,7 @@ def _execute(settings: Settings, job_name: str, run_config: dict | None, instanc
 def run_pipeline(
     settings: Settings,
     *,
-    job_name: str = "quantis_pipeline",
+    job_name: str = job_names.PIPELINE,
     run_config: dict | None = None,
     on_event: Callable[[str, str], None] = lambda kind, step: None,
 ) -> PipelineOutcome:

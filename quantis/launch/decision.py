@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from core import job_names
 from core.retrain_rule import ChampionData, retrain_decision
 from core.settings import Settings
 from quantis.pipeline_runner import PipelineOutcome, merge_outcomes
@@ -36,8 +37,8 @@ def run_pipeline_once(
     """Run the jobs this state of data and registry calls for; `run_job(name)` runs one."""
     champion = champion_data(settings)
     if champion is None:
-        return run_job("quantis_pipeline")
-    ingestion = run_job("ingestion")
+        return run_job(job_names.PIPELINE)
+    ingestion = run_job(job_names.INGESTION)
     if not ingestion.success:
         return ingestion
     observations = ingestion.metadata.get("observations", {})
@@ -50,9 +51,9 @@ def run_pipeline_once(
     )
     if decision.retrain:
         say(f"Retraining: {decision.reason}.")
-        return merge_outcomes(ingestion, run_job("retrain"))
+        return merge_outcomes(ingestion, run_job(job_names.RETRAIN))
     say(
         f"Not retraining ({decision.reason}): packaging and rolling out champion version "
         f"{champion.version} (--retrain forces retraining)."
     )
-    return merge_outcomes(ingestion, run_job("deploy_champion"))
+    return merge_outcomes(ingestion, run_job(job_names.DEPLOY_CHAMPION))

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from core import job_names
 from core.settings import Settings
 from quantis.pipeline_runner import STEP_OUTCOMES, PipelineOutcome, run_pipeline
 
@@ -24,7 +25,7 @@ def job_steps(settings: Settings, job_name: str) -> list[str]:
 
 
 def run_with_progress(
-    settings: Settings, console: Console, job_name: str = "quantis_pipeline"
+    settings: Settings, console: Console, job_name: str = job_names.PIPELINE
 ) -> PipelineOutcome:
     columns = (
         SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from core import job_names
 from core.backup import (
     BackupError,
     apply_retention,
@@ -145,16 +146,19 @@ def restore_from_backup(
     return dg.Output(report.restored, metadata=metadata)
 
 
-@dg.job(name="backup", description="Daily full backup to object storage, then retention.")
+@dg.job(name=job_names.BACKUP, description="Daily full backup to object storage, then retention.")
 def backup_job() -> None:
     prune_backups(take_backup())
 
 
-@dg.job(name="dr_drill", description="Weekly disaster-recovery drill on the newest backup.")
+@dg.job(name=job_names.DR_DRILL, description="Weekly disaster-recovery drill on the newest backup.")
 def dr_drill_job() -> None:
     restore_drill()
 
 
-@dg.job(name="restore", description="Manual recovery from a backup (configure in the launchpad).")
+@dg.job(
+    name=job_names.RESTORE,
+    description="Manual recovery from a backup (configure in the launchpad).",
+)
 def restore_job() -> None:
     restore_from_backup()

@@ -2,11 +2,12 @@
 
 import dagster as dg
 
+from core import job_names
 from orchestration.defs.forecasting.sharding import shard_keys
 
 __all__ = ["BATCH_JOB", "make_batch_automation"]
 
-BATCH_JOB = "batch_forecast_job"  # not the asset's name: op and job names share one namespace
+BATCH_JOB = job_names.BATCH_FORECASTS
 
 
 def _every_shard(shards: int, occasion: str) -> list[dg.RunRequest]:

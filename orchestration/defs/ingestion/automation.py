@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from core import job_names
 from core.db.repositories.landing_files import is_known_key
 from orchestration.defs.ingestion.pickup import new_landing_keys
 from orchestration.resources import LandingArea, OperationalDatabase
@@ -9,7 +10,7 @@ from orchestration.resources import LandingArea, OperationalDatabase
 __all__ = ["ingestion_job", "ingestion_schedule", "landing_file_sensor"]
 
 ingestion_job = dg.define_asset_job(
-    "ingestion",
+    job_names.INGESTION,
     selection=dg.AssetSelection.assets("staged_observations", "observations"),
     description="Pick up new landing files, validate them and load them into the database.",
 )

@@ -12,7 +12,6 @@ import dagster as dg
 
 from core.db.repositories.drift import replace_drift_day
 from core.db.repositories.live_accuracy import accuracy_rows, replace_day, summarize_rows
-from core.settings import get_settings
 from orchestration.defs.monitoring.checks import accuracy_verdicts, coverage_verdicts
 from orchestration.defs.monitoring.mlflow_metrics import (
     backtest_mases,
@@ -23,11 +22,8 @@ from orchestration.defs.monitoring.policy import MonitoringPolicy
 from orchestration.defs.monitoring.scoring import drift_rows, score_day
 from orchestration.resources import MLflowTracking, OperationalDatabase, StepScratch
 
-__all__ = ["ACCURACY_CHECK", "COVERAGE_CHECK", "live_accuracy", "monitoring_days", "series_drift"]
+__all__ = ["ACCURACY_CHECK", "COVERAGE_CHECK", "make_monitoring_assets", "monitoring_days"]
 
-monitoring_days = dg.DailyPartitionsDefinition(
-    start_date=get_settings().monitoring_start_date.isoformat()
-)
 ACCURACY_CHECK = "live_mase_within_backtest"
 COVERAGE_CHECK = "interval_coverage_near_nominal"
 
@@ -88,27 +84,45 @@ def _check_results(summaries, backtests, policy: MonitoringPolicy) -> list[dg.As
     ]
 
 
-@dg.asset(
-    group_name="monitoring",
-    partitions_def=monitoring_days,
-    description="Stored forecasts against the actuals timestamped on the partition's day, per "
-    "model version and series: MASE (scaled as in the backtest), sMAPE, bias, coverage per "
-    "level. Stored in the operational DB and logged to each version's MLflow run.",
-    check_specs=[
-        dg.AssetCheckSpec(
-            ACCURACY_CHECK,
-            asset="live_accuracy",
-            description="Live MASE is at most the degradation factor times the "
-            "version's backtest MASE.",
-        ),
-        dg.AssetCheckSpec(
-            COVERAGE_CHECK,
-            asset="live_accuracy",
-            description="Live interval coverage is within the tolerance of its nominal level.",
-        ),
-    ],
-)
-def live_accuracy(
+def monitoring_days(start: date) -> dg.DailyPartitionsDefinition:
+    """The days monitoring scores, from `start` (the `monitoring_start_date` setting)."""
+    return dg.DailyPartitionsDefinition(start_date=start.isoformat())
+
+
+def make_monitoring_assets(days: dg.PartitionsDefinition) -> list[dg.AssetsDefinition]:
+    """`live_accuracy` (with its two checks) and `series_drift`, partitioned by `days`."""
+    live_accuracy = dg.asset(
+        name="live_accuracy",
+        group_name="monitoring",
+        partitions_def=days,
+        description="Stored forecasts against the actuals timestamped on the partition's day, "
+        "per model version and series: MASE (scaled as in the backtest), sMAPE, bias, coverage "
+        "per level. Stored in the operational DB and logged to each version's MLflow run.",
+        check_specs=[
+            dg.AssetCheckSpec(
+                ACCURACY_CHECK,
+                asset="live_accuracy",
+                description="Live MASE is at most the degradation factor times the "
+                "version's backtest MASE.",
+            ),
+            dg.AssetCheckSpec(
+                COVERAGE_CHECK,
+                asset="live_accuracy",
+                description="Live interval coverage is within the tolerance of its nominal level.",
+            ),
+        ],
+    )(_score_live_accuracy)
+    series_drift = dg.asset(
+        name="series_drift",
+        group_name="monitoring",
+        partitions_def=days,
+        description="Per series, as of the partition's day: level shift and spread ratio of the "
+        "recent window against the history before it (models.drift), and staleness.",
+    )(_measure_drift)
+    return [live_accuracy, series_drift]
+
+
+def _score_live_accuracy(
     context: dg.AssetExecutionContext,
     database: OperationalDatabase,
     mlflow_tracking: MLflowTracking,
@@ -148,13 +162,7 @@ def live_accuracy(
     )
 
 
-@dg.asset(
-    group_name="monitoring",
-    partitions_def=monitoring_days,
-    description="Per series, as of the partition's day: level shift and spread ratio of the "
-    "recent window against the history before it (models.drift), and staleness.",
-)
-def series_drift(
+def _measure_drift(
     context: dg.AssetExecutionContext,
     database: OperationalDatabase,
     monitoring_policy: MonitoringPolicy,

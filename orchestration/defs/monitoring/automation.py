@@ -1,8 +1,8 @@
 """When monitoring runs, and the retrain it may ask for.
 
 The daily schedule re-scores the last `monitoring_lookback_days` days (actuals can arrive
-late); the sensor asks the training domain's `retrain` job (by name: domains do not import
-each other) for a run when the champion's live accuracy stayed degraded. Both start off;
+late); the sensor asks the training domain's `retrain` job (by its name in `core.job_names`:
+domains do not import each other) for a run when the champion's live accuracy stayed degraded. Both start off;
 switch them on in the Dagster UI.
 """
 
@@ -10,48 +10,48 @@ from datetime import timedelta
 
 import dagster as dg
 
+from core import job_names
 from core.db.repositories.live_accuracy import daily_summaries
 from core.mlflow_names import METRIC_BACKTEST_MASE
-from core.settings import get_settings
-from orchestration.defs.monitoring.assets import monitoring_days
 from orchestration.defs.monitoring.checks import degraded_streak
 from orchestration.defs.monitoring.policy import MonitoringPolicy
 from orchestration.resources import MLflowTracking, OperationalDatabase
 
-__all__ = [
-    "RETRAIN_JOB",
-    "degraded_accuracy_sensor",
-    "monitoring_job",
-    "monitoring_schedule",
-]
-
-RETRAIN_JOB = "retrain"  # defined by the training domain
-_LOOKBACK_DAYS = get_settings().monitoring_lookback_days
-
-monitoring_job = dg.define_asset_job(
-    "monitoring",
-    selection=dg.AssetSelection.groups("monitoring"),
-    partitions_def=monitoring_days,
-    description="Score one day's actuals against the stored forecasts, and the series' drift.",
-)
+__all__ = ["degraded_accuracy_sensor", "make_monitoring_schedule", "monitoring_job_for"]
 
 
-@dg.schedule(
-    job=monitoring_job,
-    cron_schedule="0 4 * * *",
-    name="monitoring_daily",
-    default_status=dg.DefaultScheduleStatus.STOPPED,
-    description=f"Daily at 04:00: re-score the last {_LOOKBACK_DAYS} days (switch on in the UI).",
-)
-def monitoring_schedule(context: dg.ScheduleEvaluationContext):
-    today = context.scheduled_execution_time.date()
-    for back in range(_LOOKBACK_DAYS, 0, -1):
-        key = (today - timedelta(days=back)).isoformat()
-        yield dg.RunRequest(run_key=f"{key}@{today.isoformat()}", partition_key=key)
+def monitoring_job_for(days: dg.PartitionsDefinition):
+    """The job that scores one day (a partition of `days`)."""
+    return dg.define_asset_job(
+        job_names.MONITORING,
+        selection=dg.AssetSelection.groups("monitoring"),
+        partitions_def=days,
+        description="Score one day's actuals against the stored forecasts, and the series' drift.",
+    )
+
+
+def make_monitoring_schedule(job, lookback_days: int) -> dg.ScheduleDefinition:
+    """Daily at 04:00, a run of `job` for each of the last `lookback_days` days."""
+
+    @dg.schedule(
+        job=job,
+        cron_schedule="0 4 * * *",
+        name="monitoring_daily",
+        default_status=dg.DefaultScheduleStatus.STOPPED,
+        description=f"Daily at 04:00: re-score the last {lookback_days} days "
+        "(switch on in the UI).",
+    )
+    def monitoring_schedule(context: dg.ScheduleEvaluationContext):
+        today = context.scheduled_execution_time.date()
+        for back in range(lookback_days, 0, -1):
+            key = (today - timedelta(days=back)).isoformat()
+            yield dg.RunRequest(run_key=f"{key}@{today.isoformat()}", partition_key=key)
+
+    return monitoring_schedule
 
 
 @dg.sensor(
-    job_name=RETRAIN_JOB,
+    job_name=job_names.RETRAIN,
     name="retrain_on_degraded_accuracy",
     minimum_interval_seconds=3600,
     default_status=dg.DefaultSensorStatus.STOPPED,

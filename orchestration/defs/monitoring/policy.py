@@ -7,7 +7,7 @@ from pydantic import Field
 
 from core.settings import Settings
 
-__all__ = ["MonitoringPolicy", "resources_for"]
+__all__ = ["MonitoringPolicy"]
 
 
 class MonitoringPolicy(dg.ConfigurableResource):
@@ -30,10 +30,9 @@ class MonitoringPolicy(dg.ConfigurableResource):
     drift_spread_threshold: float = Field(description="Spread ratio beyond which it drifted.")
     stale_periods: int = Field(description="Periods without data after which a series is stale.")
 
-
-def resources_for(settings: Settings) -> dict[str, MonitoringPolicy]:
-    return {
-        "monitoring_policy": MonitoringPolicy(
+    @classmethod
+    def from_settings(cls, settings: Settings) -> MonitoringPolicy:
+        return cls(
             degradation_factor=settings.accuracy_degradation_factor,
             coverage_tolerance=settings.coverage_tolerance,
             retrain_degraded_days=settings.retrain_degraded_days,
@@ -43,4 +42,3 @@ def resources_for(settings: Settings) -> dict[str, MonitoringPolicy]:
             drift_spread_threshold=settings.drift_spread_threshold,
             stale_periods=settings.stale_periods,
         )
-    }

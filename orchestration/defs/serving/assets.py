@@ -4,6 +4,7 @@ from dataclasses import replace
 
 import dagster as dg
 
+from core import job_names
 from models.artifact import read_manifest, write_manifest
 from orchestration.contracts import BuiltBento, Rollout
 from orchestration.defs.serving.bento_build import (
@@ -104,7 +105,7 @@ def model_deployment(
 
 
 deploy_champion_job = dg.define_asset_job(
-    "deploy_champion",
+    job_names.DEPLOY_CHAMPION,
     selection=dg.AssetSelection.assets("model_bento", "model_deployment"),
     description="Package and roll out whatever version holds the `champion` alias now "
     "(after a manual promote or rollback).",

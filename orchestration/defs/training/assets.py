@@ -2,6 +2,7 @@
 
 import io
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
@@ -14,7 +15,6 @@ from core.mlflow_names import (
     TAG_DATASET_FINGERPRINT,
     TAG_SERIES,
 )
-from core.settings import get_settings
 from models.artifact import ModelManifest, fresh_copy, load_model_dir, save_model_dir
 from models.backtest import ForecastCache
 from models.baselines import SeasonalNaiveForecaster
@@ -30,12 +30,10 @@ from orchestration.defs.training.comparison import (
 )
 from orchestration.defs.training.config import BacktestConfig, TrainingConfig
 from orchestration.defs.training.lineage import code_version
-from orchestration.defs.training.placement import SPOT_RETRY_POLICY, training_op_tags
+from orchestration.defs.training.placement import SPOT_RETRY_POLICY
 from orchestration.resources import MLflowTracking, ObjectStorage, PipelinePolicy, StepScratch
 
-__all__ = ["backtest_report", "trained_model"]
-
-_settings = get_settings()
+__all__ = ["backtest_report", "default_horizon", "make_trained_model"]
 
 
 def default_horizon(season_length: int) -> int:
@@ -64,19 +62,21 @@ def _training_panel(storage: ObjectStorage, snapshot_key: str, series):
     return panel[panel["unique_id"].isin(series)]
 
 
-@dg.asset(
-    group_name="training",
-    description="The global LightGBM model (combined with ETS/Theta when its backtest says so), "
-    "fitted on every trainable series and logged to MLflow with params, metrics, dataset "
-    "fingerprint, code version and the model artifact.",
-    op_tags=training_op_tags(
-        _settings.train_node_selector,
-        _settings.train_gpu_toleration_key,
-        _settings.train_gpu_limit,
-    ),
-    retry_policy=SPOT_RETRY_POLICY,
-)
-def trained_model(
+def make_trained_model(op_tags: Mapping[str, object]) -> dg.AssetsDefinition:
+    """The `trained_model` asset, its step placed by `op_tags` (`training_op_tags`: the spot
+    GPU pool on Kubernetes) and retried after a spot preemption."""
+    return dg.asset(
+        name="trained_model",
+        group_name="training",
+        description="The global LightGBM model (combined with ETS/Theta when its backtest says "
+        "so), fitted on every trainable series and logged to MLflow with params, metrics, "
+        "dataset fingerprint, code version and the model artifact.",
+        op_tags=dict(op_tags),
+        retry_policy=SPOT_RETRY_POLICY,
+    )(_fit_and_log)
+
+
+def _fit_and_log(
     context: dg.AssetExecutionContext,
     config: TrainingConfig,
     observations: PanelSnapshot,

@@ -2,12 +2,13 @@
 
 import dagster as dg
 
+from core import job_names
 from core.retrain_rule import retrain_decision
 
 __all__ = ["make_new_data_sensor", "retrain_job", "retrain_schedule"]
 
 retrain_job = dg.define_asset_job(
-    "retrain",
+    job_names.RETRAIN,
     selection=dg.AssetSelection.groups("training", "registry", "serving"),
     description="Train, backtest, register (and promote if better), package and roll out.",
 )
@@ -32,7 +33,7 @@ def make_new_data_sensor(min_new_share: float) -> dg.SensorDefinition:
     )
     def new_data_sensor(context: dg.SensorEvaluationContext, asset_event: dg.EventLogEntry):
         run = context.instance.get_run_by_id(asset_event.run_id)
-        if run is not None and run.job_name != "ingestion":
+        if run is not None and run.job_name != job_names.INGESTION:
             return dg.SkipReason(f"run {asset_event.run_id} trained in the same run already")
         materialization = asset_event.asset_materialization
         share_value = materialization.metadata.get("new_row_share") if materialization else None
