@@ -6,7 +6,7 @@ import dagster as dg
 import pandas as pd
 
 from core.db.repositories.landing_files import mark_files_loaded
-from core.db.repositories.observations import upsert_panel
+from core.db.repositories.observations import read_panel, upsert_panel
 from core.db.repositories.quarantine import quarantine_frame
 from core.db.repositories.series import record_inferred_frequency
 from orchestration.contracts import PanelSnapshot, StagedBatch
@@ -14,7 +14,6 @@ from orchestration.defs.ingestion.expectations import run_observation_suite
 from orchestration.defs.ingestion.panel import (
     PANEL_CHECKS,
     panel_fingerprint,
-    read_full_panel,
     screen_series,
     write_panel_snapshot,
 )
@@ -150,7 +149,7 @@ def observations(
         result = upsert_panel(session, staged) if len(staged) else None
         mark_files_loaded(session, list(staged_observations.files), run_id=context.run.run_id)
     with database.session() as session:
-        panel = read_full_panel(session)
+        panel = read_panel(session)
     screening = screen_series(panel, min_history=policy.min_history)
     if screening.freq and len(panel):
         # What ingestion inferred is what the series page shows (not "not set"); only the

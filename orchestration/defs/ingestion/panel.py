@@ -1,4 +1,5 @@
-"""The curated panel: read it from the DB, screen its series, snapshot it as Parquet."""
+"""The curated panel (read from the DB by `core.db.repositories.observations.read_panel`):
+screen its series, fingerprint it, snapshot it as Parquet."""
 
 from __future__ import annotations
 
@@ -9,10 +10,7 @@ from datetime import UTC, datetime
 
 import dagster as dg
 import pandas as pd
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from core.db.tables import Observation, Series
 from core.storage import ObjectStore
 from models.validation import PanelValidationError, infer_freq, season_length_for, validate_panel
 
@@ -20,7 +18,6 @@ __all__ = [
     "PANEL_CHECKS",
     "SeriesScreening",
     "panel_fingerprint",
-    "read_full_panel",
     "read_panel_snapshot",
     "screen_series",
     "write_panel_snapshot",
@@ -35,20 +32,6 @@ _PROBLEM_TO_CHECK = {
     "gap": "regular_frequency",
     "too_short": "min_history_length",
 }
-
-
-def read_full_panel(session: Session) -> pd.DataFrame:
-    """Every observation as a long frame (`unique_id`, `ds`, `y`) sorted by series and time."""
-    query = (
-        select(Series.name, Observation.ts, Observation.value)
-        .join(Observation, Observation.series_id == Series.id)
-        .order_by(Series.name, Observation.ts)
-    )
-    frame = pd.DataFrame(session.execute(query).all(), columns=["unique_id", "ds", "y"])
-    frame["unique_id"] = frame["unique_id"].astype(str)
-    frame["ds"] = pd.to_datetime(frame["ds"], utc=True).dt.tz_localize(None)
-    frame["y"] = frame["y"].astype(float)
-    return frame
 
 
 def panel_fingerprint(panel: pd.DataFrame) -> str:
