@@ -1,11 +1,14 @@
 """The Quantis model server: a thin BentoML service over the forecasting library.
 
-Which model it serves is decided once at start by `bentos.model_source`: a model folder
-(`QUANTIS_MODEL_DIR`), a registered version on the mounted model volume (settings
-`model_artifacts_dir` + `served_model_version`), or the model baked into the Bento (tag from
-`QUANTIS_BENTO_MODEL`, default the latest `quantis-forecaster`). The setting
-`model_server_gpu` (the -gpu image sets it) makes the service declare one GPU in its
-resources; `QUANTIS_MODEL_SERVER_MAX_BATCH_SERIES` caps adaptive batching (default 1024 series).
+Nothing is read when this module is imported: each worker decides at start which model it
+serves, with `bentos.model_source`: a model folder (`QUANTIS_MODEL_DIR`), a registered version
+on the mounted model volume (settings `model_artifacts_dir` + `served_model_version`), or a
+model in BentoML's model store (tag from `QUANTIS_BENTO_MODEL`, default the latest
+`quantis-forecaster`: inside a Bento the one model it was built with, see
+`orchestration/defs/serving/bento_build.py`). `QUANTIS_MODEL_SERVER_MAX_BATCH_SERIES` caps
+adaptive batching (default 1024 series). The GPU the -gpu image declares comes from the
+setting `model_server_gpu` through `python -m bentos.serve` (BentoML's configuration), not
+from this module.
 
 Routes: `POST /forecast`, `POST /model_info`, and BentoML's `/healthz`, `/readyz`, `/livez`,
 `/metrics`. Every forecast answer carries `X-Quantis-Model-Name` / `-Version` headers and
@@ -24,7 +27,12 @@ import bentoml
 from bentos.batching import ForecastBatcher
 from bentos.inference import ForecastInputError
 from bentos.metrics import server_metrics
-from bentos.model_source import MODEL_DIR_VARIABLE, ModelSourceError, choose_model_source
+from bentos.model_source import (
+    MODEL_DIR_VARIABLE,
+    ModelSource,
+    ModelSourceError,
+    choose_model_source,
+)
 from bentos.schemas import (
     MAX_HISTORY,
     MAX_HORIZON,
@@ -36,16 +44,11 @@ from bentos.schemas import (
 )
 from core.settings import get_settings
 
-MODEL_TAG = os.environ.get("QUANTIS_BENTO_MODEL", "quantis-forecaster:latest")
-SETTINGS = get_settings()
-# Raises ModelSourceError (the server does not start) when the settings name a missing version.
-MODEL_SOURCE = choose_model_source(SETTINGS, os.environ.get(MODEL_DIR_VARIABLE))
-GPU_VARIANT = SETTINGS.model_server_gpu
+SERVICE_NAME = "quantis-model-server"
+MODEL_TAG_VARIABLE = "QUANTIS_BENTO_MODEL"
+DEFAULT_MODEL_TAG = "quantis-forecaster:latest"
+MAX_BATCH_VARIABLE = "QUANTIS_MODEL_SERVER_MAX_BATCH_SERIES"
 REQUEST_ID_HEADER = "X-Request-ID"
-# Series predicted in one model call at most; more requests wait for the next call. Models
-# whose cost grows per series (statistical members refit on each history) gain nothing from
-# big batches, only latency: lower it for them (1 turns batching off).
-MAX_BATCH_SERIES = int(os.environ.get("QUANTIS_MODEL_SERVER_MAX_BATCH_SERIES", "1024"))
 
 logger = logging.getLogger("bentoml.quantis")  # a child of BentoML's configured logger
 
@@ -54,20 +57,34 @@ class ForecastRejected(bentoml.exceptions.InvalidArgument):
     """A request that is well-formed JSON but cannot be forecast (HTTP 400)."""
 
 
-def _baked_model() -> bentoml.models.BentoModel | None:
-    """The Bento's own model when the source says so and the model store has it (a Bento
-    built without a model, as CI builds one, has none)."""
-    if MODEL_SOURCE.directory is not None:
-        return None
-    model = bentoml.models.BentoModel(MODEL_TAG)
-    return model if model.stored is not None else None
+def max_batch_series() -> int:
+    """Series predicted in one model call at most; more requests wait for the next call.
+    Models whose cost grows per series (statistical members refit on each history) gain
+    nothing from big batches, only latency: lower it for them (1 turns batching off)."""
+    return int(os.environ.get(MAX_BATCH_VARIABLE, "1024"))
 
 
-BAKED_MODEL = _baked_model()
+def stored_model(tag: str) -> bentoml.Model:
+    """The BentoML model `tag` from the model store (the Bento's own inside a Bento)."""
+    try:
+        return bentoml.models.get(tag)
+    except bentoml.exceptions.NotFound as error:
+        raise ModelSourceError(
+            f"no model to serve: no BentoML model {tag} in the model store (a Bento built "
+            "without a model has none); set QUANTIS_SERVED_MODEL_VERSION and "
+            "QUANTIS_MODEL_ARTIFACTS_DIR"
+        ) from error
 
 
-def _resources() -> dict[str, object]:
-    return {"cpu": "1", "gpu": 1} if GPU_VARIANT else {"cpu": "1"}
+def model_to_serve() -> tuple[Path, str]:
+    """The folder of the model this worker serves and where it came from, from this
+    process's settings and environment (see the module docstring). Raises
+    `ModelSourceError` (the server does not start) when they name a missing model."""
+    source: ModelSource = choose_model_source(get_settings(), os.environ.get(MODEL_DIR_VARIABLE))
+    if source.directory is not None:
+        return source.directory, source.description
+    model = stored_model(os.environ.get(MODEL_TAG_VARIABLE) or DEFAULT_MODEL_TAG)
+    return Path(model.path), str(model.tag)
 
 
 def _check_limits(series: list[SeriesHistory], horizon: int, levels: list[int]) -> None:
@@ -82,28 +99,18 @@ def _check_limits(series: list[SeriesHistory], horizon: int, levels: list[int]) 
         raise ForecastRejected(f"interval levels must be in (0, 100); got {bad_levels}")
 
 
-@bentoml.service(name="quantis-model-server", traffic={"timeout": 60}, resources=_resources())
+@bentoml.service(name=SERVICE_NAME, traffic={"timeout": 60}, resources={"cpu": "1"})
 class ModelServer:
-    if BAKED_MODEL is not None:
-        bento_model = BAKED_MODEL
-
     def __init__(self) -> None:
         from models.artifact import load_model_dir
 
-        directory = MODEL_SOURCE.directory
-        if directory is None:
-            if BAKED_MODEL is None:
-                raise ModelSourceError(
-                    f"no model to serve: no BentoML model {MODEL_TAG} is baked in; set "
-                    "QUANTIS_SERVED_MODEL_VERSION and QUANTIS_MODEL_ARTIFACTS_DIR"
-                )
-            directory = Path(self.bento_model.path)
+        directory, self.source = model_to_serve()
         self.forecaster, self.manifest = load_model_dir(directory)
         self.labels = {"model_name": self.manifest.name, "model_version": self.manifest.version}
         self.metrics = server_metrics()
         self.metrics.model_info.labels(**self.labels).set(1)
         self.batcher = ForecastBatcher(
-            self.forecaster, max_series=MAX_BATCH_SERIES, on_batch=self._observe_batch
+            self.forecaster, max_series=max_batch_series(), on_batch=self._observe_batch
         )
         logger.info("serving model %s version %s", self.manifest.name, self.manifest.version)
 
@@ -160,9 +167,7 @@ class ModelServer:
         return ModelInfo(
             name=m.name,
             version=m.version,
-            source=MODEL_SOURCE.description
-            if MODEL_SOURCE.directory is not None
-            else str(self.bento_model.tag),
+            source=self.source,
             freq=m.freq,
             season_length=m.season_length,
             horizon=m.horizon,

@@ -138,19 +138,26 @@ def test_the_bentofile_is_declarative_and_only_the_gpu_setting_declares_a_gpu(ti
 
     import yaml
 
+    from bentos.serve import serve_environment
+
     bentofile = yaml.safe_load((REPO_ROOT / "bentos" / "bentofile.yaml").read_text())
     assert bentofile["service"] == "bentos.service:ModelServer"
     assert bentofile["python"]["lock_packages"] is False
     # One Bento for both images: the -gpu variant is a target of the model-server Dockerfile.
     assert not (REPO_ROOT / "bentos" / "bentofile.gpu.yaml").exists()
 
-    probe = "import json, bentos.service as s; print(json.dumps(s.ModelServer.config['resources']))"
+    # What BentoML's allocator reads: the service's configuration after BentoML's overrides.
+    probe = (
+        "import json, bentos.service as s; s.ModelServer.inject_config(); "
+        "from bentoml._internal.configuration.containers import BentoMLContainer as C; "
+        "print(json.dumps(C.config.services[s.ModelServer.name].get()['resources']))"
+    )
 
-    def resources(extra: dict) -> dict:
-        env = {"QUANTIS_MODEL_DIR": str(tiny_model_dir), "PATH": "/usr/bin:/bin", **extra}
+    def resources(gpu: bool) -> dict:
+        base = {"QUANTIS_MODEL_DIR": str(tiny_model_dir), "PATH": "/usr/bin:/bin"}
         out = subprocess.run(
             [sys.executable, "-c", probe],
-            env=env,
+            env=serve_environment(base, gpu=gpu),
             cwd=REPO_ROOT,
             capture_output=True,
             text=True,
@@ -158,15 +165,25 @@ def test_the_bentofile_is_declarative_and_only_the_gpu_setting_declares_a_gpu(ti
         )
         return json.loads(out.stdout.strip().splitlines()[-1])
 
-    assert "gpu" not in resources({})
-    assert resources({"QUANTIS_MODEL_SERVER_GPU": "true"})["gpu"] == 1
+    assert "gpu" not in resources(gpu=False)
+    assert resources(gpu=True)["gpu"] == 1
+
+
+def test_the_gpu_overrides_keep_bentoml_overrides_already_set():
+    from bentos.serve import serve_environment
+
+    given = {"BENTOML_CONFIG_OVERRIDES": json.dumps({"services": {"other": {"workers": 2}}})}
+    overrides = json.loads(serve_environment(given, gpu=True)["BENTOML_CONFIG_OVERRIDES"])
+    assert overrides["services"]["other"] == {"workers": 2}
+    assert overrides["services"]["quantis-model-server"]["resources"] == {"gpu": 1}
+    assert serve_environment(given, gpu=False) == given
 
 
 def test_the_batch_cap_comes_from_the_environment(tiny_model_dir):
     import subprocess
     import sys
 
-    probe = "import bentos.service as s; print(s.MAX_BATCH_SERIES)"
+    probe = "import bentos.service as s; print(s.max_batch_series())"
     env = {
         "QUANTIS_MODEL_DIR": str(tiny_model_dir),
         "QUANTIS_MODEL_SERVER_MAX_BATCH_SERIES": "1",

@@ -20,6 +20,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from core.storage import ObjectStore
 
 __all__ = [
@@ -89,14 +91,26 @@ def build_model_bento(
         "importing the model into the BentoML store",
     )
     model_tag = json.loads(out.strip().splitlines()[-1])["tag"]
-    env["QUANTIS_BENTO_MODEL"] = model_tag
+    bentofile = _bentofile_with_model(model_tag, bentoml_home)
     out = _run(
-        [_bentoml(), "build", "-f", str(BENTOFILE), "--output", "tag", str(REPO_ROOT)],
+        [_bentoml(), "build", "-f", str(bentofile), "--output", "tag", str(REPO_ROOT)],
         env,
         "bentoml build",
     )
     bento_tag = out.strip().splitlines()[-1].removeprefix("__tag__:").strip()
     return BentoBuild(bento_tag=bento_tag, model_tag=model_tag)
+
+
+def _bentofile_with_model(model_tag: str, bentoml_home: Path) -> Path:
+    """`bentofile.yaml` with `model_tag` among the Bento's models (the service declares
+    none: which model a Bento carries is the build's choice, and the served Bento's store
+    then holds that one model)."""
+    build = yaml.safe_load(BENTOFILE.read_text())
+    build["models"] = [model_tag]
+    path = bentoml_home / "bentofiles" / f"{model_tag.replace(':', '-')}.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(build, sort_keys=False))
+    return path
 
 
 def _bentoml() -> str:

@@ -94,7 +94,16 @@ def test_the_fetch_command_is_in_the_image_for_the_init_container(built_images, 
 
 
 def _resources(podman: Podman, reference: str) -> dict:
-    probe = "import json, bentos.service as s; print(json.dumps(s.ModelServer.config['resources']))"
+    # What BentoML's allocator reads once the image's command (`bentos.serve`) set its
+    # environment: the service's configuration after BentoML's overrides.
+    probe = (
+        "import json, os; from bentos.serve import serve_environment; "
+        "from core.settings import get_settings; "
+        "os.environ.update(serve_environment(dict(os.environ), gpu=get_settings().model_server_gpu)); "
+        "import bentos.service as s; s.ModelServer.inject_config(); "
+        "from bentoml._internal.configuration.containers import BentoMLContainer as C; "
+        "print(json.dumps(C.config.services[s.ModelServer.name].get()['resources']))"
+    )
     out = podman.run("run", "--rm", reference, "python", "-c", probe).stdout
     return json.loads(out.strip().splitlines()[-1])
 
