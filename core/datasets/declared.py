@@ -62,8 +62,8 @@ def declared_datasets(path: Path) -> list[DatasetConfig]:
             configs.append(DatasetConfig(**item))
         except ValidationError as error:
             problems.extend(_problems(index, item, error))
-    names = [config.name for config in configs]
-    repeated = sorted({name for name in names if names.count(name) > 1})
+    names = [item.get("name") for item in items if isinstance(item, dict)]
+    repeated = sorted({str(name) for name in names if names.count(name) > 1})
     if repeated:
         problems.append(f"datasets named more than once: {repeated}")
     if problems:
