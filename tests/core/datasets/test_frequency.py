@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pandas as pd
 import pytest
+from pandas.tseries.frequencies import to_offset
 
 from core.datasets.frequency import (
     default_horizon,
@@ -51,3 +53,11 @@ def test_fixed_steps_count_from_the_anchor():
     assert off_grid_positions(nine, "D", anchor=datetime(2019, 6, 1, tzinfo=UTC)) == [0, 1, 2]
     assert off_grid_positions([*nine, datetime(2020, 1, 4, 10)], "D") == [3]
     assert off_grid_positions([], "D") == []
+
+
+@pytest.mark.parametrize("frequency", ["QS", "QS-OCT", "W-SUN", "B", "MS", "ME", "YS", "SMS"])
+def test_calendar_grids_agree_with_pandas_per_stamp(frequency):
+    stamps = list(pd.date_range("1999-12-01", periods=800, freq="D").to_pydatetime())
+    offset = to_offset(frequency)
+    expected = [i for i, stamp in enumerate(stamps) if not offset.is_on_offset(stamp)]
+    assert off_grid_positions(stamps, frequency) == expected
