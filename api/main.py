@@ -25,6 +25,7 @@ from api.rate_limit import RateLimiter
 from api.routes import (
     API_PREFIX,
     accuracy,
+    datasets,
     forecasts,
     health,
     keys,
@@ -89,7 +90,17 @@ def create_app(
     state.metrics.watch(OperationalCollector(state))
     install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware, metrics=state.metrics)
-    for module in (health, keys, series, observations, forecasts, models, accuracy, pipeline):
+    for module in (
+        health,
+        keys,
+        datasets,
+        series,
+        observations,
+        forecasts,
+        models,
+        accuracy,
+        pipeline,
+    ):
         app.include_router(module.router)
     if options.frontend_dir.is_dir():  # built by the frontend's `npm run build`
         app.mount("/", StaticFiles(directory=options.frontend_dir, html=True), name="frontend")

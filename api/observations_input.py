@@ -15,11 +15,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.errors import ApiError
+from core.datasets.frequency import normalized_frequency, off_grid_positions
+from core.db.repositories.datasets import default_dataset_id, find_dataset
 from core.db.repositories.observations import UpsertResult, upsert_observations
 from core.db.repositories.series import create_series, existing_series_ids
+from core.db.tables import Dataset, Observation
 from core.db.types import as_utc
 
 __all__ = ["MAX_REPORTED_ERRORS", "UploadRow", "parse_csv", "store_rows"]
@@ -143,10 +147,14 @@ def _check_duplicates(rows: Sequence[UploadRow]) -> list[dict[str, Any]]:
 
 
 def _series_ids(
-    session: Session, rows: Sequence[UploadRow], create_missing: bool, frequency: str | None
+    session: Session,
+    rows: Sequence[UploadRow],
+    create_missing: bool,
+    frequency: str | None,
+    dataset: Dataset,
 ) -> tuple[dict[str, int], list[str]]:
     names = {row.series for row in rows}
-    found = existing_series_ids(session, names)
+    found = existing_series_ids(session, names, dataset.id)
     missing = sorted(names - found.keys())
     if missing and not create_missing:
         rows_by_name: dict[str, list] = defaultdict(list)
@@ -164,8 +172,67 @@ def _series_ids(
             f"unknown series {missing[:10]} ({hint})", problems, status=404, code="unknown_series"
         )
     for name in missing:
-        found[name] = create_series(session, name, frequency).id
+        found[name] = create_series(session, name, frequency, dataset_id=dataset.id).id
     return found, missing
+
+
+def _dataset(session: Session, name: str | None) -> Dataset:
+    """The named dataset (404 naming the known ones when it does not exist), else `default`."""
+    if name is None:
+        return session.get(Dataset, default_dataset_id(session))
+    return find_dataset(session, name)
+
+
+def _series_frequency(dataset: Dataset, given: str | None) -> str | None:
+    """The frequency created series get: the dataset's; one given must agree with it."""
+    if given is None:
+        return dataset.frequency
+    try:
+        normalized = normalized_frequency(given)
+    except ValueError as error:
+        raise ApiError(422, "invalid_input", str(error)) from error
+    if dataset.frequency is not None and normalized != dataset.frequency:
+        raise ApiError(
+            422,
+            "frequency_mismatch",
+            f"frequency {given!r} differs from dataset {dataset.name!r}'s {dataset.frequency!r}; "
+            "leave it out (series take their dataset's) or use another dataset",
+        )
+    return given
+
+
+def _first_stamps(session: Session, series_ids: Sequence[int]) -> dict[int, datetime]:
+    query = (
+        select(Observation.series_id, func.min(Observation.ts))
+        .where(Observation.series_id.in_(series_ids))
+        .group_by(Observation.series_id)
+    )
+    return {series_id: as_utc(first) for series_id, first in session.execute(query)}
+
+
+def _off_grid(
+    session: Session, rows: Sequence[UploadRow], ids: dict[str, int], dataset: Dataset
+) -> list[dict[str, Any]]:
+    """Rows whose timestamps are off the dataset's frequency grid (none while the dataset's
+    frequency is not fixed yet). Fixed steps count from each series' first stored point."""
+    if dataset.frequency is None:
+        return []
+    by_series: dict[str, list[UploadRow]] = defaultdict(list)
+    for row in rows:
+        by_series[row.series].append(row)
+    anchors = _first_stamps(session, list(ids.values()))
+    problems = []
+    for name, series_rows in by_series.items():
+        stamps = [as_utc(row.ts) for row in series_rows]
+        anchor = anchors.get(ids[name])
+        for position in off_grid_positions(stamps, dataset.frequency, anchor):
+            row = series_rows[position]
+            message = (
+                f"series {name!r} at {stamps[position].isoformat()} is off the grid of dataset "
+                f"{dataset.name!r} (frequency {dataset.frequency})"
+            )
+            problems.append(_problem(row.loc, "off_grid", message))
+    return problems
 
 
 def store_rows(
@@ -174,11 +241,22 @@ def store_rows(
     *,
     create_missing: bool = False,
     frequency: str | None = None,
+    dataset: str | None = None,
 ) -> tuple[UpsertResult, list[str]]:
-    """Upsert the rows in the session's transaction; (counts, names of series created)."""
+    """Upsert the rows into the dataset (None: `default`) in the session's transaction;
+    (counts, names of series created). Rows off the dataset's frequency grid are refused."""
     duplicates = _check_duplicates(rows)
     if duplicates:
         raise _reject("the upload repeats (series, timestamp) keys", duplicates)
-    ids, created = _series_ids(session, rows, create_missing, frequency)
+    target = _dataset(session, dataset)
+    series_frequency = _series_frequency(target, frequency)
+    ids, created = _series_ids(session, rows, create_missing, series_frequency, target)
+    off_grid = _off_grid(session, rows, ids, target)
+    if off_grid:
+        raise _reject(
+            f"rows off the grid of dataset {target.name!r} ({target.frequency})",
+            off_grid,
+            code="off_grid",
+        )
     result = upsert_observations(session, ((ids[r.series], r.ts, r.value) for r in rows))
     return result, created

@@ -37,7 +37,18 @@ def main(
 
 
 def _mount() -> None:
-    from quantis.commands import apikey, backup, config, db, evaluate, model, serve, status, up
+    from quantis.commands import (
+        apikey,
+        backup,
+        config,
+        dataset,
+        db,
+        evaluate,
+        model,
+        serve,
+        status,
+        up,
+    )
 
     app.command(name="up")(up.up)
     app.command(name="status")(status.status)
@@ -48,6 +59,7 @@ def _mount() -> None:
     app.add_typer(backup.app, name="backup")
     app.add_typer(serve.app, name="serve")
     app.add_typer(apikey.app, name="apikey")
+    app.add_typer(dataset.app, name="dataset")
 
 
 _mount()

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from sqlalchemy.engine import make_url
 
+from core.datasets import default_dataset_config
 from core.db import migrate
+from core.settings import get_settings
 from quantis.failures import UserError
 
 __all__ = ["ready_database"]
@@ -38,6 +40,7 @@ def ready_database(url: str, *, on_migrate=lambda message: None) -> str:
             f"the database {_shown(url)} is {state} (head {newest})",
             run=f"quantis db upgrade --url {_shown(url)}",
         )
-    migrate.upgrade(url)
+    # a database from before datasets gets a `default` one with the settings' values
+    migrate.upgrade(url, default_dataset=default_dataset_config(get_settings()))
     on_migrate(f"Migrated {_shown(url)} to revision {newest}.")
     return url

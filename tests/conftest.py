@@ -6,7 +6,7 @@
   Dagster run leaves it set to SIGINT's, "ignored" when the suite runs in a background job, and
   every process a later test started would inherit it ignored).
 - `db_url`: a migrated database, once on SQLite and once on PostgreSQL (marked
-  `postgres`); empty of rows at the start of each test.
+  `postgres`); empty of rows at the start of each test but the `default` dataset.
 - `migrated_engine`: an engine on `db_url`.
 - `fresh_db_url(kind)`: a new, empty, unmigrated database per call (`"sqlite"` or
   `"postgresql"`), dropped after the test; for tests that migrate or break schemas.
@@ -28,9 +28,11 @@ import pytest
 from sqlalchemy import Engine, MetaData, Table, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from core.db.engine import make_engine
 from core.db.migrate import upgrade
+from core.db.repositories.datasets import ensure_default_dataset
 from core.processes import sigterm_kept
 from core.settings import get_settings
 
@@ -140,6 +142,7 @@ def postgres_session_tables(postgres_session_db_url: str) -> list[Table]:
 
 
 def _delete_all_rows(url: str, tables: list[Table]) -> None:
+    """Every row gone but a fresh `default` dataset, as a newly migrated database has."""
     # DELETE is far cheaper than TRUNCATE on tables this small.
     engine = make_engine(url)
     try:
@@ -147,6 +150,8 @@ def _delete_all_rows(url: str, tables: list[Table]) -> None:
             connection.execute(text("SET LOCAL lock_timeout = '10s'"))
             for table in tables:
                 connection.execute(table.delete())
+        with Session(engine) as session, session.begin():
+            ensure_default_dataset(session)
     finally:
         engine.dispose()
 

@@ -14,6 +14,7 @@ from api.observations_input import UploadRow, parse_csv, store_rows
 from api.routes import API_PREFIX
 from api.routes.series import find_series
 from api.schemas.common import MAX_RECORD_ID, QueryDateTime, RecordId, Text, errors
+from api.schemas.datasets import DatasetName
 from api.schemas.observations import (
     MAX_UPLOAD_ROWS,
     ObservationList,
@@ -23,6 +24,7 @@ from api.schemas.observations import (
     UpsertSummary,
 )
 from core.db.repositories.observations import read_observations
+from core.db.tables import Dataset
 from core.db.types import as_utc
 
 __all__ = ["router"]
@@ -40,13 +42,16 @@ def _store(
     source: str,
     create_missing: bool = False,
     frequency: str | None = None,
+    dataset: str | None = None,
 ) -> UpsertSummary:
-    result, created = store_rows(session, rows, create_missing=create_missing, frequency=frequency)
+    result, created = store_rows(
+        session, rows, create_missing=create_missing, frequency=frequency, dataset=dataset
+    )
     summary = UpsertSummary(
         rows=len(rows), inserted=result.inserted, updated=result.updated, series_created=created
     )
     names = sorted({row.series for row in rows})
-    details = {"source": source, "series": names[:50], **summary.model_dump()}
+    details = {"source": source, "dataset": dataset, "series": names[:50], **summary.model_dump()}
     caller.audit(session, "observations.upsert", "observations", details)
     session.commit()
     return summary
@@ -57,8 +62,9 @@ def upsert(body: ObservationsUpsert, session: SessionDep, caller: Writer) -> Ups
     """Insert or update rows of one or many series, keyed by (series, timestamp).
 
     Re-sending a row only updates its value. Any invalid row (unknown series, repeated key,
-    non-finite value, bad timestamp, a (series, timestamp) key twice) rejects the whole
-    request with a 422 listing the rows; unknown series answer 404 listing their rows.
+    non-finite value, bad timestamp, a (series, timestamp) key twice, a timestamp off the
+    dataset's frequency grid) rejects the whole request with a 422 listing the rows; unknown
+    series (of the dataset) and an unknown dataset answer 404.
     """
     rows = [
         UploadRow(("body", "observations", i), o.series, o.ts, o.value)
@@ -71,6 +77,7 @@ def upsert(body: ObservationsUpsert, session: SessionDep, caller: Writer) -> Ups
         source="json",
         create_missing=body.create_missing_series,
         frequency=body.frequency,
+        dataset=body.dataset,
     )
 
 
@@ -82,6 +89,9 @@ def upsert_csv(
     create_missing_series: bool = False,
     frequency: Annotated[
         Text | None, Query(max_length=32, description="Frequency given to created series.")
+    ] = None,
+    dataset: Annotated[
+        DatasetName | None, Query(description="The series' dataset; left out: `default`.")
     ] = None,
 ) -> UpsertSummary:
     """The same upsert from a CSV upload (`series,ts,value` or `unique_id,ds,y` columns);
@@ -97,6 +107,7 @@ def upsert_csv(
         source=f"csv:{file.filename or 'upload'}",
         create_missing=create_missing_series,
         frequency=frequency,
+        dataset=dataset,
     )
 
 
@@ -107,13 +118,15 @@ def upsert_one_series(
     series_id: RecordId, body: SeriesObservationsUpsert, session: SessionDep, caller: Writer
 ) -> UpsertSummary:
     """Insert or update rows of the series named by the path; a timestamp repeated in the
-    body rejects the whole request with a 422 listing the rows."""
-    name = find_series(session, series_id).name
+    body or off its dataset's frequency grid rejects the whole request with a 422 listing
+    the rows."""
+    series = find_series(session, series_id)
     rows = [
-        UploadRow(("body", "observations", i), name, o.ts, o.value)
+        UploadRow(("body", "observations", i), series.name, o.ts, o.value)
         for i, o in enumerate(body.observations)
     ]
-    return _store(session, caller, rows, source="json")
+    dataset = session.get(Dataset, series.dataset_id).name
+    return _store(session, caller, rows, source="json", dataset=dataset)
 
 
 @router.get(

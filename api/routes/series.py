@@ -10,7 +10,9 @@ from api.deps import Admin, Reader, SessionDep, Writer
 from api.errors import ApiError
 from api.routes import API_PREFIX
 from api.schemas.common import MAX_RECORD_ID, Page, RecordId, Text, errors
+from api.schemas.datasets import DatasetName
 from api.schemas.series import SeriesCreate, SeriesPublic
+from core.db.repositories.datasets import find_dataset
 from core.db.repositories.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from core.db.repositories.series import create_series, delete_series, get_series, list_series
 from core.db.tables import Series
@@ -27,28 +29,40 @@ def find_series(session: SessionDep, series_id: int) -> Series:
     return series
 
 
-@router.get("", response_model=Page[SeriesPublic], responses=errors())
+@router.get("", response_model=Page[SeriesPublic], responses=errors(404))
 def list_all(
     session: SessionDep,
     _caller: Reader,
     name: Annotated[
         Text | None, Query(max_length=255, description="Case-insensitive part of the name.")
     ] = None,
+    dataset: Annotated[
+        DatasetName | None, Query(description="Series of this dataset; left out: `default`.")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
     offset: Annotated[int, Query(ge=0, le=MAX_RECORD_ID)] = 0,
 ) -> Page[SeriesPublic]:
-    """Series ordered by name, one page at a time."""
-    page = list_series(session, name_contains=name, limit=limit, offset=offset)
+    """Series of one dataset ordered by name, one page at a time; an unknown dataset
+    answers 404."""
+    dataset_id = find_dataset(session, dataset).id if dataset is not None else None
+    page = list_series(
+        session, name_contains=name, limit=limit, offset=offset, dataset_id=dataset_id
+    )
     items = [SeriesPublic.model_validate(series) for series in page.items]
     return Page(items=items, total=page.total, limit=limit, offset=offset)
 
 
 @router.post(
-    "", response_model=SeriesPublic, status_code=status.HTTP_201_CREATED, responses=errors(400, 409)
+    "",
+    response_model=SeriesPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(400, 404, 409),
 )
 def create(body: SeriesCreate, session: SessionDep, caller: Writer) -> SeriesPublic:
-    """Create a series; a name already taken answers 409."""
-    series = create_series(session, body.name, body.frequency, body.meta)
+    """Create a series in a dataset (`default` unless named); a name already taken there
+    answers 409, an unknown dataset 404."""
+    dataset_id = find_dataset(session, body.dataset).id if body.dataset is not None else None
+    series = create_series(session, body.name, body.frequency, body.meta, dataset_id=dataset_id)
     caller.audit(session, "series.create", f"series:{series.id}", {"name": series.name})
     session.commit()
     return SeriesPublic.model_validate(series)

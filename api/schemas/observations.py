@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from api.schemas.common import Text, UtcDateTime
+from core.datasets.config import NAME_PATTERN
 
 __all__ = [
     "MAX_UPLOAD_ROWS",
@@ -53,7 +54,12 @@ class ObservationsUpsert(BaseModel):
         False, strict=True, description="Create series named in the rows that do not exist yet."
     )
     frequency: Text | None = Field(
-        None, max_length=32, description="Frequency given to created series."
+        None,
+        max_length=32,
+        description="Frequency given to created series; it must agree with the dataset's.",
+    )
+    dataset: Annotated[str, StringConstraints(pattern=NAME_PATTERN, max_length=63)] | None = Field(
+        None, description="The dataset the series belong to; left out: `default`."
     )
 
 

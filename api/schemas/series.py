@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.schemas.common import FreeForm, Text, UtcDateTime
+from core.datasets.config import NAME_PATTERN
 
 __all__ = ["SeriesCreate", "SeriesPublic"]
 
@@ -14,12 +15,17 @@ __all__ = ["SeriesCreate", "SeriesPublic"]
 class SeriesCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Text = Field(min_length=1, max_length=255, description="Unique series name.")
+    name: Text = Field(
+        min_length=1, max_length=255, description="Series name, unique in its dataset."
+    )
     frequency: Text | None = Field(
         None, max_length=32, description="Pandas frequency alias, e.g. `D`, `MS`."
     )
     meta: FreeForm = Field(
         default_factory=dict, description="Labels: text keys to text, numbers, true/false or null."
+    )
+    dataset: Annotated[str, StringConstraints(pattern=NAME_PATTERN, max_length=63)] | None = Field(
+        None, description="The dataset the series belongs to; left out: `default`."
     )
 
 
@@ -27,6 +33,7 @@ class SeriesPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
+    dataset_id: int = Field(description="Id of the series' dataset.")
     name: str
     frequency: str | None
     meta: dict[str, Any]

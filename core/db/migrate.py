@@ -8,6 +8,7 @@ against a database at head, then review the generated file in `migrations/versio
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from alembic import command
 from alembic.config import Config
@@ -16,6 +17,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import URL
 
 from core.db.engine import make_engine, normalize_url
+
+if TYPE_CHECKING:
+    from core.datasets import DatasetConfig
 
 __all__ = [
     "MIGRATIONS_DIR",
@@ -42,9 +46,22 @@ def alembic_config(url: str | URL) -> Config:
     return config
 
 
-def upgrade(url: str | URL, revision: str = "head") -> None:
-    """Migrate the database at `url` up to `revision` (default: the newest)."""
-    command.upgrade(alembic_config(url), revision)
+def upgrade(
+    url: str | URL, revision: str = "head", default_dataset: DatasetConfig | None = None
+) -> None:
+    """Migrate the database at `url` up to `revision` (default: the newest).
+
+    `default_dataset` is what the migration that brings datasets in (0006) gives the
+    `default` dataset it creates (`core.datasets.default_dataset_config(settings)`); without
+    it that dataset gets the code defaults. Later upgrades leave an existing one alone.
+    """
+    config = alembic_config(url)
+    if default_dataset is not None:
+        config.attributes["default_dataset"] = {
+            "frequency": default_dataset.frequency,
+            "config": default_dataset.settings_document(),
+        }
+    command.upgrade(config, revision)
 
 
 def downgrade(url: str | URL, revision: str) -> None:

@@ -22,10 +22,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    select,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from core.datasets.config import DEFAULT_DATASET
 from core.db.types import BigIntId, JsonDocument, UTCDateTime, utc_now
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "AuditEntry",
     "BackupRecord",
     "Base",
+    "Dataset",
     "Forecast",
     "LandingFile",
     "LiveAccuracy",
@@ -70,17 +73,40 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class Dataset(Base):
+    """One forecasting problem: its name and frequency as columns, the rest of its
+    configuration as the validated document of `core.datasets.DatasetConfig`."""
+
+    __tablename__ = "datasets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(63), unique=True)
+    # None until given or inferred at the first ingest; then fixed
+    frequency: Mapped[str | None] = mapped_column(String(32))
+    config: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+
+
 class Series(Base):
-    """One time series, known by a unique name (the `unique_id` of long-format panels)."""
+    """One time series of one dataset, known by a name unique in its dataset (the
+    `unique_id` of long-format panels)."""
 
     __tablename__ = "series"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(255), unique=True)
+    # A series that names no dataset goes to `default` (looked up in the INSERT itself).
+    dataset_id: Mapped[int] = mapped_column(
+        ForeignKey("datasets.id", ondelete="CASCADE"),
+        default=select(Dataset.id).where(Dataset.name == DEFAULT_DATASET).scalar_subquery(),
+    )
+    name: Mapped[str] = mapped_column(String(255))
     frequency: Mapped[str | None] = mapped_column(String(32))
     # `metadata` is reserved on declarative classes, so the attribute is `meta`.
     meta: Mapped[dict[str, Any]] = mapped_column("metadata", JsonDocument, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+
+    __table_args__ = (UniqueConstraint("dataset_id", "name", name="uq_series_dataset_id_name"),)
 
 
 class Observation(Base):
@@ -220,6 +246,10 @@ class QuarantinedRow(Base):
     expectation: Mapped[str | None] = mapped_column(String(255))
     run_id: Mapped[str | None] = mapped_column(String(255), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    # None: the row belongs to no dataset (e.g. a file outside every dataset's prefix)
+    dataset_id: Mapped[int | None] = mapped_column(
+        ForeignKey("datasets.id", ondelete="CASCADE"), index=True
+    )
 
 
 class LandingFile(Base):

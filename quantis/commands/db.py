@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from core.datasets import default_dataset_config
 from core.db import migrate
 from core.settings import get_settings
 
@@ -34,6 +35,14 @@ def _url(url: str | None) -> str:
         raise typer.Exit(code=1) from error
 
 
+def _default_dataset():
+    try:
+        return default_dataset_config(get_settings())
+    except ValidationError as error:
+        typer.secho(f"invalid settings:\n{error}", err=True, fg="red")
+        raise typer.Exit(code=1) from error
+
+
 def _shown(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
@@ -52,9 +61,12 @@ def upgrade(
     url: UrlOption = None,
     revision: Annotated[str, typer.Option(help="Target revision.")] = "head",
 ) -> None:
-    """Migrate the database up to REVISION (default: the newest)."""
+    """Migrate the database up to REVISION (default: the newest). A database from before
+    datasets gets a `default` dataset holding all its series, with the settings' horizon,
+    thresholds and retrain rule."""
     target = _url(url)
-    _run(lambda: migrate.upgrade(target, revision), target)
+    default = _default_dataset()
+    _run(lambda: migrate.upgrade(target, revision, default_dataset=default), target)
     now = _run(lambda: migrate.current(target), target)
     typer.echo(f"{_shown(target)} is at revision {now}")
 

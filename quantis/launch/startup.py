@@ -22,11 +22,13 @@ __all__ = [
 
 def prepare(settings: Settings, say: Callable[[str], None], *, demo_data: bool) -> None:
     """Home folder, database schema and (when the landing area is empty) the demo data."""
+    from core.datasets import default_dataset_config
     from core.db.migrate import upgrade
     from quantis.demo_data import DEMO_DATASET, seed_landing_with_tourism
 
     settings.ensure_home()
-    upgrade(settings.database_url)
+    upgrade(settings.database_url, default_dataset=default_dataset_config(settings))
+    _apply_declared_datasets(settings, say)
     if demo_data and seed_landing_with_tourism(settings):
         say(f"Seeded the landing area with the Tourism {DEMO_DATASET} data set.")
     elif not _has_data(settings):
@@ -35,6 +37,32 @@ def prepare(settings: Settings, say: Callable[[str], None], *, demo_data: bool) 
             "no observations; put CSV or Parquet files there",
             run="quantis up (without --no-demo-data, for the Tourism demo data)",
         )
+
+
+def _apply_declared_datasets(settings: Settings, say: Callable[[str], None]) -> None:
+    """The datasets `config/datasets.yaml` declares, created or updated (all or nothing)."""
+    from core.config_sources import config_dir
+    from core.datasets import DatasetChangeRefused
+    from core.datasets.declared import DatasetFileError, default_datasets_file
+    from core.db.engine import make_engine, session_scope
+    from quantis.commands.dataset import apply_declared
+
+    path = default_datasets_file(config_dir())
+    if not path.exists():
+        return
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(engine) as session:
+            outcomes = apply_declared(session, path)
+    except (DatasetFileError, DatasetChangeRefused) as error:
+        raise UserError(
+            f"{path}: nothing applied: {error}", run=f"quantis dataset apply {path}"
+        ) from error
+    finally:
+        engine.dispose()
+    for name, outcome in outcomes.items():
+        if outcome != "unchanged":
+            say(f"Dataset {name}: {outcome} from {path}.")
 
 
 def _has_data(settings: Settings) -> bool:

@@ -33,6 +33,7 @@ class RejectedRow:
     value_raw: str | None = None
     expectation: str | None = None
     run_id: str | None = None
+    dataset_id: int | None = None  # None: of no dataset (a file outside every dataset's prefix)
 
 
 def quarantine_rows(session: Session, rows: Iterable[RejectedRow]) -> int:
@@ -58,6 +59,7 @@ def quarantine_frame(
     run_id: str | None = None,
     reason_column: str = "reason",
     expectation_column: str = "expectation",
+    dataset_id: int | None = None,
 ) -> int:
     """Store every row of a long-format frame of bad rows (`unique_id`, `ds`, `y`, `reason`).
 
@@ -78,6 +80,7 @@ def quarantine_frame(
             value_raw=_raw(value),
             expectation=_raw(expectation),
             run_id=run_id,
+            dataset_id=dataset_id,
         )
         for series, ts, value, reason, expectation in zip(
             column("unique_id"),

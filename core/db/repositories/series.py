@@ -1,4 +1,8 @@
-"""Series: create, look up, list and delete (deleting removes its observations and forecasts)."""
+"""Series: create, look up, list and delete (deleting removes its observations and forecasts).
+
+Every series belongs to one dataset and its name is unique in that dataset. Functions take
+`dataset_id`; None means the `default` dataset, where everything that names none goes.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,11 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from core.datasets import DEFAULT_DATASET
 from core.db.errors import DuplicateRecordError, RecordNotFoundError
+from core.db.repositories.datasets import default_dataset_id, record_dataset_frequency
 from core.db.repositories.pagination import DEFAULT_PAGE_SIZE, Page, paginate
-from core.db.tables import Series
+from core.db.tables import Dataset, Series
 
 __all__ = [
     "create_series",
@@ -33,13 +39,27 @@ def _checked_name(name: str) -> str:
     return name
 
 
+def _in_dataset(dataset_id: int | None):
+    """The condition "a series of this dataset" (None: of the `default` dataset)."""
+    if dataset_id is not None:
+        return Series.dataset_id == dataset_id
+    default = select(Dataset.id).where(Dataset.name == DEFAULT_DATASET).scalar_subquery()
+    return Series.dataset_id == default
+
+
 def create_series(
-    session: Session, name: str, frequency: str | None = None, meta: dict[str, Any] | None = None
+    session: Session,
+    name: str,
+    frequency: str | None = None,
+    meta: dict[str, Any] | None = None,
+    dataset_id: int | None = None,
 ) -> Series:
-    """A new series; a name already taken raises `DuplicateRecordError`."""
-    if get_series_by_name(session, _checked_name(name)) is not None:
+    """A new series of the dataset; a name already taken there raises `DuplicateRecordError`."""
+    if get_series_by_name(session, _checked_name(name), dataset_id) is not None:
         raise DuplicateRecordError(f"series {name!r} already exists")
-    series = Series(name=name, frequency=frequency, meta=dict(meta or {}))
+    if dataset_id is None:
+        dataset_id = default_dataset_id(session)
+    series = Series(name=name, frequency=frequency, meta=dict(meta or {}), dataset_id=dataset_id)
     session.add(series)
     session.flush()
     return series
@@ -49,13 +69,17 @@ def get_series(session: Session, series_id: int) -> Series | None:
     return session.get(Series, series_id)
 
 
-def get_series_by_name(session: Session, name: str) -> Series | None:
-    return session.scalar(select(Series).where(Series.name == name))
+def get_series_by_name(session: Session, name: str, dataset_id: int | None = None) -> Series | None:
+    return session.scalar(select(Series).where(Series.name == name, _in_dataset(dataset_id)))
 
 
-def get_or_create_series(session: Session, name: str, frequency: str | None = None) -> Series:
-    existing = get_series_by_name(session, name)
-    return existing if existing is not None else create_series(session, name, frequency)
+def get_or_create_series(
+    session: Session, name: str, frequency: str | None = None, dataset_id: int | None = None
+) -> Series:
+    existing = get_series_by_name(session, name, dataset_id)
+    if existing is not None:
+        return existing
+    return create_series(session, name, frequency, dataset_id=dataset_id)
 
 
 def list_series(
@@ -63,9 +87,10 @@ def list_series(
     name_contains: str | None = None,
     limit: int = DEFAULT_PAGE_SIZE,
     offset: int = 0,
+    dataset_id: int | None = None,
 ) -> Page[Series]:
-    """Series ordered by name; `name_contains` filters case-insensitively."""
-    query = select(Series).order_by(Series.name)
+    """Series of the dataset ordered by name; `name_contains` filters case-insensitively."""
+    query = select(Series).where(_in_dataset(dataset_id)).order_by(Series.name)
     if name_contains:
         query = query.where(Series.name.icontains(name_contains, autoescape=True))
     return paginate(session, query, limit, offset)
@@ -84,41 +109,58 @@ def series_ids_by_name(
     names: Iterable[str],
     create_missing: bool = False,
     frequency: str | None = None,
+    dataset_id: int | None = None,
 ) -> dict[str, int]:
-    """Ids of the named series; missing names raise unless `create_missing` is set."""
+    """Ids of the named series of the dataset; missing names raise unless `create_missing`."""
     wanted = {_checked_name(name) for name in names}
-    rows = session.execute(select(Series.name, Series.id).where(Series.name.in_(wanted)))
-    found = {name: series_id for name, series_id in rows}
+    query = select(Series.name, Series.id).where(Series.name.in_(wanted), _in_dataset(dataset_id))
+    found = {name: series_id for name, series_id in session.execute(query)}
     missing = sorted(wanted - found.keys())
     if missing and not create_missing:
         raise RecordNotFoundError(f"unknown series: {', '.join(missing[:10])}")
+    if missing and dataset_id is None:
+        dataset_id = default_dataset_id(session)
     for name in missing:
-        found[name] = create_series(session, name, frequency).id
+        found[name] = create_series(session, name, frequency, dataset_id=dataset_id).id
     return found
 
 
-def record_inferred_frequency(session: Session, names: Iterable[str], frequency: str) -> int:
-    """Give the named series `frequency` where none is set (a frequency someone set is
-    kept); returns how many series were updated."""
+def record_inferred_frequency(
+    session: Session, names: Iterable[str], frequency: str, dataset_id: int | None = None
+) -> int:
+    """Give the named series of the dataset `frequency` where none is set (a frequency
+    someone set is kept), and the dataset too when it has none yet (its first ingest fixes
+    it); returns how many series were updated."""
     wanted = list(dict.fromkeys(names))
     updated = 0
     for start in range(0, len(wanted), 500):
         result = session.execute(
             update(Series)
-            .where(Series.name.in_(wanted[start : start + 500]), Series.frequency.is_(None))
+            .where(
+                Series.name.in_(wanted[start : start + 500]),
+                Series.frequency.is_(None),
+                _in_dataset(dataset_id),
+            )
             .values(frequency=frequency)
+            .execution_options(synchronize_session=False)
         )
         updated += result.rowcount or 0
+    if wanted:
+        record_dataset_frequency(session, dataset_id or default_dataset_id(session), frequency)
     return updated
 
 
-def series_in_shard(session: Session, shard: int, shards: int) -> dict[str, int]:
-    """Name -> id of the series in shard `shard` of `shards` (by id modulo the count): every
-    series is in exactly one shard, and a series keeps its shard as others are added."""
+def series_in_shard(
+    session: Session, shard: int, shards: int, dataset_id: int | None = None
+) -> dict[str, int]:
+    """Name -> id of the dataset's series in shard `shard` of `shards` (by id modulo the
+    count): every series is in exactly one shard, and keeps its shard as others are added."""
     if shards < 1 or not 0 <= shard < shards:
         raise ValueError(f"shard must be in [0, {shards}), got {shard} of {shards}")
     rows = session.execute(
-        select(Series.name, Series.id).where(Series.id % shards == shard).order_by(Series.id)
+        select(Series.name, Series.id)
+        .where(Series.id % shards == shard, _in_dataset(dataset_id))
+        .order_by(Series.id)
     )
     return {name: series_id for name, series_id in rows}
 
@@ -129,7 +171,12 @@ def series_names_by_id(session: Session, series_ids: Iterable[int]) -> dict[int,
     return {series_id: name for series_id, name in rows}
 
 
-def existing_series_ids(session: Session, names: Iterable[str]) -> dict[str, int]:
-    """Name -> id of the named series that exist (unknown names are left out)."""
-    rows = session.execute(select(Series.name, Series.id).where(Series.name.in_(set(names))))
+def existing_series_ids(
+    session: Session, names: Iterable[str], dataset_id: int | None = None
+) -> dict[str, int]:
+    """Name -> id of the named series of the dataset that exist (unknown names left out)."""
+    query = select(Series.name, Series.id).where(
+        Series.name.in_(set(names)), _in_dataset(dataset_id)
+    )
+    rows = session.execute(query)
     return {name: series_id for name, series_id in rows}

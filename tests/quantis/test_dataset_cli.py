@@ -1,0 +1,128 @@
+"""`quantis dataset create | list | show | update | delete | apply` on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from core.db.engine import make_engine, session_scope
+from core.db.repositories import datasets, observations, series
+from core.db.repositories.audit import list_audit
+from quantis.cli import run
+from quantis.commands import dataset
+
+
+@pytest.fixture
+def cli() -> typer.Typer:
+    app = typer.Typer()
+    app.add_typer(dataset.app, name="dataset")
+    return app
+
+
+def _run(cli, db_url, *args, input=None):
+    return CliRunner().invoke(cli, ["dataset", *args, "--url", db_url], input=input)
+
+
+def _config(db_url, name):
+    engine = make_engine(db_url)
+    try:
+        with session_scope(engine) as session:
+            return datasets.dataset_config(datasets.find_dataset(session, name))
+    finally:
+        engine.dispose()
+
+
+def test_create_list_show_update(cli, db_url):
+    created = _run(
+        cli, db_url, "create", "traffic", "--frequency", "W", "--level", "50", "--level", "90",
+        "--override", "num_boost_round=50", "--no-batch-forecasts",
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    config = _config(db_url, "traffic")
+    assert (config.frequency, config.levels, config.effective_horizon) == (
+        "W-SUN",
+        (50.0, 90.0),
+        13,
+    )
+    assert config.model_overrides == {"num_boost_round": 50}
+    assert config.batch_forecasts_after_rollout is False
+    listed = _run(cli, db_url, "list")
+    assert listed.exit_code == 0 and "traffic" in listed.output and "default" in listed.output
+    shown = _run(cli, db_url, "show", "traffic")
+    assert "13 (from the frequency)" in shown.output and "0 series" in shown.output
+    updated = _run(cli, db_url, "update", "traffic", "--horizon", "4")
+    assert updated.exit_code == 0, updated.output
+    assert _config(db_url, "traffic").horizon == 4
+    engine = make_engine(db_url)
+    with session_scope(engine) as session:
+        actions = [entry.action for entry in list_audit(session).items]
+    engine.dispose()
+    assert {"dataset.create", "dataset.update"} <= set(actions)
+
+
+def _fails(*argv: str) -> None:
+    """`quantis ARGV` as installed: ends with exit code 1 and one line on stderr."""
+    with pytest.raises(SystemExit) as ended:
+        run(list(argv))
+    assert ended.value.code == 1
+
+
+def test_bad_input_and_refused_changes_say_why(cli, db_url, capsys):
+    _fails("dataset", "create", "Bad Name", "--url", db_url)
+    assert "invalid dataset: name" in capsys.readouterr().err
+    _fails("dataset", "create", "weekly", "--frequency", "W", "--horizon", "0", "--url", db_url)
+    assert "horizon" in capsys.readouterr().err
+    assert _run(cli, db_url, "create", "weekly", "--frequency", "W").exit_code == 0
+    _fails("dataset", "update", "weekly", "--frequency", "D", "--url", db_url)
+    err = capsys.readouterr().err
+    assert "refuses the change: frequency: it is fixed at 'W-SUN'" in err
+    _fails("dataset", "create", "weekly", "--url", db_url)
+    assert "already exists" in capsys.readouterr().err
+    _fails("dataset", "show", "absent", "--url", db_url)
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_delete_asks_then_removes_only_that_dataset(cli, db_url):
+    assert _run(cli, db_url, "create", "doomed", "--frequency", "D").exit_code == 0
+    engine = make_engine(db_url)
+    with session_scope(engine) as session:
+        doomed = datasets.find_dataset(session, "doomed").id
+        for dataset_id in (doomed, None):
+            one = series.create_series(session, "s", dataset_id=dataset_id)
+            observations.upsert_observations(
+                session, [(one.id, datetime(2024, 1, 1, tzinfo=UTC), 1.0)]
+            )
+    declined = _run(cli, db_url, "delete", "doomed", input="n\n")
+    assert declined.exit_code == 1 and "1 series, 1 observations" in declined.output
+    assert _config(db_url, "doomed").frequency == "D"
+    assert _run(cli, db_url, "delete", "doomed", "--yes").exit_code == 0
+    with session_scope(engine) as session:
+        assert datasets.get_dataset(session, "doomed") is None
+        kept = series.get_series_by_name(session, "s")
+        assert observations.count_observations(session, kept.id) == 1
+    engine.dispose()
+    refused = _run(cli, db_url, "delete", "default", "--yes")
+    assert refused.exit_code == 1 and "cannot be deleted" in str(refused.exception)
+
+
+def test_apply_creates_updates_and_refuses_all_or_nothing(cli, db_url, tmp_path):
+    path = tmp_path / "datasets.yaml"
+    path.write_text("datasets:\n  - name: revenue\n    frequency: MS\n    horizon: 6\n")
+    first = CliRunner().invoke(cli, ["dataset", "apply", str(path), "--url", db_url])
+    assert first.exit_code == 0 and "revenue: created" in first.output, first.output
+    path.write_text(
+        "datasets:\n  - name: revenue\n    frequency: MS\n    horizon: 12\n  - name: web\n"
+    )
+    second = CliRunner().invoke(cli, ["dataset", "apply", str(path), "--url", db_url])
+    assert "revenue: updated" in second.output and "web: created" in second.output
+    path.write_text("datasets:\n  - name: revenue\n    frequency: D\n  - name: new-one\n")
+    third = CliRunner().invoke(cli, ["dataset", "apply", str(path), "--url", db_url])
+    assert third.exit_code == 1 and "nothing applied" in str(third.exception)
+    engine = make_engine(db_url)
+    with session_scope(engine) as session:
+        assert datasets.get_dataset(session, "new-one") is None
+    engine.dispose()
+    assert _config(db_url, "revenue").horizon == 12
