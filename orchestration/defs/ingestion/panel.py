@@ -12,6 +12,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.db.repositories.series import in_dataset
 from core.db.tables import Observation, Series
 from core.storage import ObjectStore
 from models.validation import PanelValidationError, infer_freq, season_length_for, validate_panel
@@ -38,10 +39,12 @@ _PROBLEM_TO_CHECK = {
 
 
 def read_full_panel(session: Session) -> pd.DataFrame:
-    """Every observation as a long frame (`unique_id`, `ds`, `y`) sorted by series and time."""
+    """Every observation of the `default` dataset (the one the pipeline runs on until it is
+    partitioned by dataset) as a long frame (`unique_id`, `ds`, `y`) sorted by series, time."""
     query = (
         select(Series.name, Observation.ts, Observation.value)
         .join(Observation, Observation.series_id == Series.id)
+        .where(in_dataset())
         .order_by(Series.name, Observation.ts)
     )
     frame = pd.DataFrame(session.execute(query).all(), columns=["unique_id", "ds", "y"])
