@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.auth import Caller
@@ -19,10 +20,11 @@ from api.model_server import (
     ModelServerUnavailableError,
 )
 from api.schemas.forecasts import ForecastBatch, ForecastCreate, ForecastPointPublic, ForecastPublic
+from core.datasets import DEFAULT_DATASET
 from core.db.repositories.forecasts import save_forecast
 from core.db.repositories.observations import recent_values
 from core.db.repositories.series import series_names_by_id
-from core.db.tables import Forecast
+from core.db.tables import Dataset, Forecast, Series
 
 __all__ = ["forecast_public", "run_forecast"]
 
@@ -48,11 +50,32 @@ def forecast_public(forecast: Forecast) -> ForecastPublic:
     )
 
 
+def _refuse_unserved_datasets(session: Session, series_ids: list[int]) -> None:
+    """Only the `default` dataset's champion is served (per-dataset serving is a later step
+    of datasets): forecasting another dataset's series with it would be wrong, so it is
+    refused, naming the series."""
+    query = (
+        select(Series.id, Dataset.name)
+        .join(Dataset, Dataset.id == Series.dataset_id)
+        .where(Series.id.in_(series_ids), Dataset.name != DEFAULT_DATASET)
+    )
+    elsewhere = session.execute(query).all()
+    if elsewhere:
+        shown = ", ".join(f"{series_id} ({name})" for series_id, name in elsewhere[:10])
+        raise ApiError(
+            409,
+            "dataset_not_served",
+            f"series {shown} belong to datasets whose models are not served yet: only the "
+            f"{DEFAULT_DATASET!r} dataset's champion is served",
+        )
+
+
 def _histories(session: Session, series_ids: list[int], points: int) -> list[dict[str, Any]]:
     found = series_names_by_id(session, series_ids)
     unknown = [i for i in series_ids if i not in found]
     if unknown:
         raise ApiError(404, "not_found", f"series ids {unknown} do not exist")
+    _refuse_unserved_datasets(session, series_ids)
     histories, empty = [], []
     for series_id in series_ids:
         stamps, values = recent_values(session, series_id, points)

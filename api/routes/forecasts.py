@@ -25,7 +25,7 @@ router = APIRouter(prefix=API_PREFIX, tags=["forecasts"])
     "/forecasts",
     response_model=ForecastBatch,
     status_code=status.HTTP_201_CREATED,
-    responses=errors(400, 404, 503),
+    responses=errors(400, 404, 409, 503),
 )
 def create(
     body: ForecastCreate, session: SessionDep, state: StateDep, caller: Writer
@@ -33,7 +33,8 @@ def create(
     """Forecast the named series from their recent history in the database.
 
     The forecasts are stored with the model name and version that made them. 503 when the
-    model server is down; 422 when the model cannot use a series' history.
+    model server is down; 422 when the model cannot use a series' history; 409 for series of
+    a dataset other than `default` (only its champion is served yet).
     """
     return run_forecast(
         session,

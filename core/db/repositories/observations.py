@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core.db.copy_read import can_copy, copy_columns
-from core.db.repositories.series import series_ids_by_name
+from core.db.repositories.series import in_dataset, series_ids_by_name
 from core.db.tables import Observation, Series
 from core.db.types import as_utc, utc_now
 
@@ -192,9 +192,13 @@ def _planned_for_every_row(session: Session) -> Iterator[None]:
 
 
 def read_recent_panel(
-    session: Session, last_n: int, series_names: Iterable[str] | None = None
+    session: Session,
+    last_n: int,
+    series_names: Iterable[str] | None = None,
+    dataset_id: int | None = None,
 ) -> pd.DataFrame:
-    """The last `last_n` observations per series as a long frame sorted by series and time.
+    """The last `last_n` observations per series of a dataset (None: `default`) as a long
+    frame sorted by series and time.
 
     Unknown names in `series_names` raise `RecordNotFoundError`; None means every series.
     """
@@ -206,11 +210,15 @@ def read_recent_panel(
     ranked = select(Observation.series_id, Observation.ts, Observation.value, rank.label("rank"))
     ids = None
     if series_names is not None:
-        ids = series_ids_by_name(session, series_names)
+        ids = series_ids_by_name(session, series_names, dataset_id=dataset_id)
         ranked = ranked.where(Observation.series_id.in_(ids.values()))
+    else:
+        of_dataset = select(Series.id).where(in_dataset(dataset_id))
+        ranked = ranked.where(Observation.series_id.in_(of_dataset))
     recent = ranked.subquery()
     if can_copy(session):
-        n_series = len(ids) if ids is not None else session.scalar(select(func.count(Series.id)))
+        count = select(func.count(Series.id)).where(in_dataset(dataset_id))
+        n_series = len(ids) if ids is not None else session.scalar(count)
         return _copied_panel(session, recent, last_n, rows_at_most=(n_series or 0) * last_n)
     # The driver's datetimes as they come (pandas makes them UTC below, at once), not through
     # UTCDateTime's conversion per row.
@@ -304,11 +312,14 @@ def read_panel(
     series_ids: Iterable[int] | None = None,
     start: datetime | None = None,
     before: datetime | None = None,
+    dataset_id: int | None = None,
 ) -> pd.DataFrame:
-    """Observations as a long frame sorted by series and time: `start` inclusive, `before`
-    exclusive, of `series_ids` only when given."""
-    query = select(Series.name, Observation.ts, Observation.value).join(
-        Series, Series.id == Observation.series_id
+    """Observations of a dataset (None: `default`) as a long frame sorted by series and time:
+    `start` inclusive, `before` exclusive, of `series_ids` only when given."""
+    query = (
+        select(Series.name, Observation.ts, Observation.value)
+        .join(Series, Series.id == Observation.series_id)
+        .where(in_dataset(dataset_id))
     )
     if series_ids is not None:
         query = query.where(Observation.series_id.in_(list(series_ids)))
@@ -319,12 +330,15 @@ def read_panel(
     return _panel_frame(session.execute(query.order_by(Series.name, Observation.ts)).all())
 
 
-def latest_observation_times(session: Session) -> dict[str, dict[str, datetime]]:
-    """Per series name: its newest timestamp (`ts`) and when a value last arrived
-    (`updated_at`), both in UTC."""
+def latest_observation_times(
+    session: Session, dataset_id: int | None = None
+) -> dict[str, dict[str, datetime]]:
+    """Per series name of a dataset (None: `default`): its newest timestamp (`ts`) and when
+    a value last arrived (`updated_at`), both in UTC."""
     query = (
         select(Series.name, func.max(Observation.ts), func.max(Observation.updated_at))
         .join(Series, Series.id == Observation.series_id)
+        .where(in_dataset(dataset_id))
         .group_by(Series.name)
     )
     return {

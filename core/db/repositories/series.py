@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.orm import Session
 
 from core.datasets import DEFAULT_DATASET
@@ -25,6 +25,7 @@ __all__ = [
     "get_or_create_series",
     "get_series",
     "get_series_by_name",
+    "in_dataset",
     "list_series",
     "record_inferred_frequency",
     "series_ids_by_name",
@@ -39,8 +40,9 @@ def _checked_name(name: str) -> str:
     return name
 
 
-def _in_dataset(dataset_id: int | None):
-    """The condition "a series of this dataset" (None: of the `default` dataset)."""
+def in_dataset(dataset_id: int | None = None) -> ColumnElement[bool]:
+    """The condition "a series of this dataset" (None: of the `default` dataset), for
+    queries over `series`."""
     if dataset_id is not None:
         return Series.dataset_id == dataset_id
     default = select(Dataset.id).where(Dataset.name == DEFAULT_DATASET).scalar_subquery()
@@ -70,7 +72,7 @@ def get_series(session: Session, series_id: int) -> Series | None:
 
 
 def get_series_by_name(session: Session, name: str, dataset_id: int | None = None) -> Series | None:
-    return session.scalar(select(Series).where(Series.name == name, _in_dataset(dataset_id)))
+    return session.scalar(select(Series).where(Series.name == name, in_dataset(dataset_id)))
 
 
 def get_or_create_series(
@@ -90,7 +92,7 @@ def list_series(
     dataset_id: int | None = None,
 ) -> Page[Series]:
     """Series of the dataset ordered by name; `name_contains` filters case-insensitively."""
-    query = select(Series).where(_in_dataset(dataset_id)).order_by(Series.name)
+    query = select(Series).where(in_dataset(dataset_id)).order_by(Series.name)
     if name_contains:
         query = query.where(Series.name.icontains(name_contains, autoescape=True))
     return paginate(session, query, limit, offset)
@@ -113,7 +115,7 @@ def series_ids_by_name(
 ) -> dict[str, int]:
     """Ids of the named series of the dataset; missing names raise unless `create_missing`."""
     wanted = {_checked_name(name) for name in names}
-    query = select(Series.name, Series.id).where(Series.name.in_(wanted), _in_dataset(dataset_id))
+    query = select(Series.name, Series.id).where(Series.name.in_(wanted), in_dataset(dataset_id))
     found = {name: series_id for name, series_id in session.execute(query)}
     missing = sorted(wanted - found.keys())
     if missing and not create_missing:
@@ -139,7 +141,7 @@ def record_inferred_frequency(
             .where(
                 Series.name.in_(wanted[start : start + 500]),
                 Series.frequency.is_(None),
-                _in_dataset(dataset_id),
+                in_dataset(dataset_id),
             )
             .values(frequency=frequency)
             .execution_options(synchronize_session=False)
@@ -159,7 +161,7 @@ def series_in_shard(
         raise ValueError(f"shard must be in [0, {shards}), got {shard} of {shards}")
     rows = session.execute(
         select(Series.name, Series.id)
-        .where(Series.id % shards == shard, _in_dataset(dataset_id))
+        .where(Series.id % shards == shard, in_dataset(dataset_id))
         .order_by(Series.id)
     )
     return {name: series_id for name, series_id in rows}
@@ -176,7 +178,7 @@ def existing_series_ids(
 ) -> dict[str, int]:
     """Name -> id of the named series of the dataset that exist (unknown names left out)."""
     query = select(Series.name, Series.id).where(
-        Series.name.in_(set(names)), _in_dataset(dataset_id)
+        Series.name.in_(set(names)), in_dataset(dataset_id)
     )
     rows = session.execute(query)
     return {name: series_id for name, series_id in rows}

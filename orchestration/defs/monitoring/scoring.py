@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from core.db.repositories.drift import DriftRow
 from core.db.repositories.live_accuracy import AccuracyRow, ForecastPoint, forecast_points
 from core.db.repositories.observations import read_panel
+from core.db.repositories.series import in_dataset
 from core.db.tables import Series
 from models.drift import drift_statistics, stale_series
 from models.live_accuracy import live_metrics, pending_points
@@ -65,7 +66,7 @@ def _frequencies(session: Session, history: pd.DataFrame) -> dict[str, str]:
     """Each series' frequency: the one recorded on the series, else the panel's, inferred
     from the history as ingestion infers it (ingestion does not write it on the series)."""
     names = set(history["unique_id"])
-    query = select(Series.name, Series.frequency).where(Series.name.in_(names))
+    query = select(Series.name, Series.frequency).where(Series.name.in_(names), in_dataset())
     recorded = {name: freq for name, freq in session.execute(query) if freq}
     unknown = history[~history["unique_id"].isin(recorded)]
     if unknown.empty:
@@ -138,7 +139,7 @@ def drift_rows(
     if panel.empty:
         return []
     frequencies = _frequencies(session, panel)
-    ids = dict(session.execute(select(Series.name, Series.id)).all())
+    ids = dict(session.execute(select(Series.name, Series.id).where(in_dataset())).all())
     frequency_of = panel["unique_id"].map(frequencies)
     rows = []
     for freq, part in panel.groupby(frequency_of):
