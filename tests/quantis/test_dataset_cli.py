@@ -13,6 +13,7 @@ from core.db.repositories import datasets, observations, series
 from core.db.repositories.audit import list_audit
 from quantis.cli import run
 from quantis.commands import dataset
+from quantis.failures import UserError
 
 
 @pytest.fixture
@@ -126,3 +127,21 @@ def test_apply_creates_updates_and_refuses_all_or_nothing(cli, db_url, tmp_path)
         assert datasets.get_dataset(session, "new-one") is None
     engine.dispose()
     assert _config(db_url, "revenue").horizon == 12
+
+
+def test_quantis_up_applies_the_declared_datasets(tmp_path, monkeypatch):
+    from core.settings import load_settings
+    from quantis.launch.startup import prepare
+
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "datasets.yaml").write_text("datasets:\n  - name: revenue\n    frequency: MS\n")
+    monkeypatch.setenv("QUANTIS_CONFIG_DIR", str(config))
+    settings = load_settings()
+    said: list[str] = []
+    prepare(settings, said.append, demo_data=True)
+    assert any("Dataset revenue: created" in line for line in said), said
+    assert _config(settings.database_url, "revenue").effective_season_length == 12
+    (config / "datasets.yaml").write_text("datasets:\n  - name: revenue\n    frequency: D\n")
+    with pytest.raises(UserError, match="nothing applied"):
+        prepare(settings, said.append, demo_data=True)

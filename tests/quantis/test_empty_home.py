@@ -31,6 +31,12 @@ EXPECTED = {
     "apikey create": (["--name", "etl", "--scope", "read"], 0, "Created API key 1"),
     "apikey list": ([], 0, "No API keys yet"),
     "apikey revoke": (["1"], 1, "API key id 1 does not exist"),
+    "dataset create": (["web", "--frequency", "D"], 0, "Created dataset 'web'"),
+    "dataset list": ([], 0, "default"),
+    "dataset show": (["default"], 0, "dataset default"),
+    "dataset update": (["default", "--horizon", "7"], 0, "Updated dataset 'default': horizon"),
+    "dataset delete": (["web", "--yes"], 1, "dataset 'web' does not exist"),
+    "dataset apply": ([], 0, "declares no datasets"),
 }
 
 

@@ -69,7 +69,8 @@ export interface paths {
          * @description Forecast the named series from their recent history in the database.
          *
          *     The forecasts are stored with the model name and version that made them. 503 when the
-         *     model server is down; 422 when the model cannot use a series' history.
+         *     model server is down; 422 when the model cannot use a series' history; 409 for series of
+         *     a dataset other than `default` (only its champion is served yet).
          */
         post: operations["create_api_v1_forecasts_post"];
         delete?: never;
@@ -1886,6 +1887,15 @@ export interface operations {
             };
             /** @description A record named in the request does not exist. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The change conflicts with the current state. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
