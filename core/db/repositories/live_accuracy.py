@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from core.db.tables import Forecast, LiveAccuracy, Series
+from core.db.tables import Forecast, ForecastTarget, LiveAccuracy, Series
 from core.db.types import as_utc
 
 __all__ = [
@@ -67,10 +67,6 @@ class AccuracyRow:
     coverage: dict[str, float] = field(default_factory=dict)
 
 
-def _moment(text: str) -> datetime:
-    return as_utc(datetime.fromisoformat(text))
-
-
 def forecast_points(
     session: Session,
     *,
@@ -82,37 +78,54 @@ def forecast_points(
     """Stored points with a target in [start, before). Where one version forecast the same
     (series, target) more than once, the newest forecast's point counts.
 
-    Targets live inside each forecast's JSON, so every forecast (of the series, when given)
-    is read; fine for thousands of forecasts, a date column for millions.
+    Only the points that target the window are read (`forecast_targets` by its `ds` index),
+    the newest of each (version, series, target) chosen by the database.
     """
     start, before = as_utc(start), as_utc(before)
-    query = select(Forecast, Series.name).join(Series, Series.id == Forecast.series_id)
+    newest_first = func.row_number().over(
+        partition_by=(Forecast.model_version, Forecast.series_id, ForecastTarget.ds),
+        order_by=(Forecast.created_at.desc(), Forecast.id.desc()),
+    )
+    ranked = (
+        select(
+            Forecast.model_version,
+            Forecast.series_id,
+            Forecast.id.label("forecast_id"),
+            ForecastTarget.ds,
+            ForecastTarget.origin,
+            ForecastTarget.yhat,
+            ForecastTarget.lo,
+            ForecastTarget.hi,
+            newest_first.label("rank"),
+        )
+        .join(Forecast, Forecast.id == ForecastTarget.forecast_id)
+        .where(ForecastTarget.ds >= start, ForecastTarget.ds < before)
+    )
     if model_name is not None:
-        query = query.where(Forecast.model_name == model_name)
+        ranked = ranked.where(Forecast.model_name == model_name)
     if series_id is not None:
-        query = query.where(Forecast.series_id == series_id)
-    query = query.order_by(Forecast.created_at, Forecast.id)
-    newest: dict[tuple[str, int, datetime], ForecastPoint] = {}
-    for forecast, name in session.execute(query):
-        if not forecast.payload:
-            continue
-        origin = _moment(forecast.payload[0]["ds"])
-        for point in forecast.payload:
-            ds = _moment(point["ds"])
-            if start <= ds < before:
-                key = (forecast.model_version, forecast.series_id, ds)
-                newest[key] = ForecastPoint(
-                    model_version=forecast.model_version,
-                    series_id=forecast.series_id,
-                    series_name=name,
-                    ds=ds,
-                    origin=origin,
-                    yhat=float(point["yhat"]),
-                    lo=dict(point.get("lo") or {}),
-                    hi=dict(point.get("hi") or {}),
-                    forecast_id=forecast.id,
-                )
-    return sorted(newest.values(), key=lambda p: (p.model_version, p.series_name, p.ds))
+        ranked = ranked.where(Forecast.series_id == series_id)
+    newest = ranked.subquery()
+    query = (
+        select(newest, Series.name)
+        .join(Series, Series.id == newest.c.series_id)
+        .where(newest.c.rank == 1)
+        .order_by(newest.c.model_version, Series.name, newest.c.ds)
+    )
+    return [
+        ForecastPoint(
+            model_version=row.model_version,
+            series_id=row.series_id,
+            series_name=row.name,
+            ds=as_utc(row.ds),
+            origin=as_utc(row.origin),
+            yhat=float(row.yhat),
+            lo=dict(row.lo or {}),
+            hi=dict(row.hi or {}),
+            forecast_id=row.forecast_id,
+        )
+        for row in session.execute(query)
+    ]
 
 
 def _finite(value: float | None) -> float | None:
