@@ -415,12 +415,15 @@ def _copied_panel(session: Session, recent, last_n: int, rows_at_most: int) -> p
         .where(recent.c.rank <= last_n)
         .order_by(Series.name, recent.c.ts)
     )
-    columns = copy_columns(
-        session,
-        query,
-        [("series_id", "bigint"), ("ts", "timestamptz"), ("value", "float8")],
-        rows_at_most=rows_at_most,
-    )
+    columns = copy_columns(session, query, _COPIED_COLUMNS, rows_at_most=rows_at_most)
+    return _named_panel(session, columns)
+
+
+_COPIED_COLUMNS = [("series_id", "bigint"), ("ts", "timestamptz"), ("value", "float8")]
+
+
+def _named_panel(session: Session, columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """The panel of copied (series_id, ts, value) columns sorted by series name and time."""
     # Each series' rows come together (sorted by name): its name is repeated over its run,
     # with no per-row codes beside the ids.
     series_id = columns.pop("series_id")
@@ -465,8 +468,11 @@ def read_panel(
     before: datetime | None = None,
 ) -> pd.DataFrame:
     """Observations as a long frame sorted by series and time: `start` inclusive, `before`
-    exclusive, of `series_ids` only when given."""
-    query = select(Series.name, Observation.ts, Observation.value).join(
+    exclusive, of `series_ids` only when given. On PostgreSQL the rows come through binary
+    COPY as NumPy columns (no Python object per row)."""
+    copied = can_copy(session)
+    key = Observation.series_id if copied else Series.name
+    query = select(key, Observation.ts, Observation.value).join(
         Series, Series.id == Observation.series_id
     )
     if series_ids is not None:
@@ -475,7 +481,10 @@ def read_panel(
         query = query.where(Observation.ts >= as_utc(start))
     if before is not None:
         query = query.where(Observation.ts < as_utc(before))
-    return _panel_frame(session.execute(query.order_by(Series.name, Observation.ts)).all())
+    query = query.order_by(Series.name, Observation.ts)
+    if copied:
+        return _named_panel(session, copy_columns(session, query, _COPIED_COLUMNS))
+    return _panel_frame(session.execute(query).all())
 
 
 def latest_observation_times(session: Session) -> dict[str, dict[str, datetime]]:

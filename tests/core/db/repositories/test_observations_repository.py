@@ -329,3 +329,28 @@ def test_upsert_panel_refuses_bad_rows_before_writing(session, method):
 def test_upsert_panel_rejects_an_unknown_method(session):
     with pytest.raises(ValueError, match="staged"):
         observations.upsert_panel(session, _mixed_panel(), method="copy")
+
+
+def test_read_panel_filters_by_series_and_range_in_name_and_time_order(session):
+    """The same frame on both backends (PostgreSQL reads it through binary COPY)."""
+    panel = pd.DataFrame(
+        {
+            "unique_id": ["b", "b", "b", "a", "a", "c"],
+            "ds": pd.to_datetime(["2024-01-03", "2024-01-01", "2024-01-02"] * 2),
+            "y": [3.0, 1.0, 2.0, 13.0, 11.0, 7.0],
+        }
+    )
+    observations.upsert_panel(session, panel)
+    ids = [series.get_series_by_name(session, name).id for name in ("a", "b")]
+    got = observations.read_panel(
+        session, series_ids=ids, start=START + timedelta(days=1), before=START + timedelta(days=3)
+    )
+    expected = pd.DataFrame(
+        {
+            "unique_id": ["a", "b", "b"],
+            "ds": pd.to_datetime(["2024-01-03", "2024-01-02", "2024-01-03"]),
+            "y": [13.0, 2.0, 3.0],
+        }
+    )
+    pd.testing.assert_frame_equal(got, expected)
+    assert observations.read_panel(session, before=START).empty
