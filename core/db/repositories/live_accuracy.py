@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from core.db.tables import Forecast, ForecastTarget, LiveAccuracy, Series
@@ -67,6 +67,9 @@ class AccuracyRow:
     coverage: dict[str, float] = field(default_factory=dict)
 
 
+_LOOKUP_IDS = 5000  # forecast ids per lookup query
+
+
 def forecast_points(
     session: Session,
     *,
@@ -78,54 +81,70 @@ def forecast_points(
     """Stored points with a target in [start, before). Where one version forecast the same
     (series, target) more than once, the newest forecast's point counts.
 
-    Only the points that target the window are read (`forecast_targets` by its `ds` index),
-    the newest of each (version, series, target) chosen by the database.
+    Only the points that target the window are read (`forecast_targets` through its `ds`
+    index), then their forecasts by id: one index range and primary-key lookups, whatever
+    the planner knows of the tables (a join planned without statistics could scan the
+    window's points once per forecast).
     """
     start, before = as_utc(start), as_utc(before)
-    newest_first = func.row_number().over(
-        partition_by=(Forecast.model_version, Forecast.series_id, ForecastTarget.ds),
-        order_by=(Forecast.created_at.desc(), Forecast.id.desc()),
-    )
-    ranked = (
+    targets = session.execute(
         select(
-            Forecast.model_version,
-            Forecast.series_id,
-            Forecast.id.label("forecast_id"),
+            ForecastTarget.forecast_id,
             ForecastTarget.ds,
             ForecastTarget.origin,
             ForecastTarget.yhat,
             ForecastTarget.lo,
             ForecastTarget.hi,
-            newest_first.label("rank"),
+        ).where(ForecastTarget.ds >= start, ForecastTarget.ds < before)
+    ).all()
+    forecasts = _forecasts_by_id(session, {t.forecast_id for t in targets}, model_name, series_id)
+    names = _series_names(session, {f.series_id for f in forecasts.values()})
+    newest: dict[tuple[str, int, datetime], ForecastPoint] = {}
+    kept = [t for t in targets if t.forecast_id in forecasts]
+    kept.sort(key=lambda t: (forecasts[t.forecast_id].created_at, t.forecast_id))
+    for target in kept:
+        forecast = forecasts[target.forecast_id]
+        ds = as_utc(target.ds)
+        newest[(forecast.model_version, forecast.series_id, ds)] = ForecastPoint(
+            model_version=forecast.model_version,
+            series_id=forecast.series_id,
+            series_name=names[forecast.series_id],
+            ds=ds,
+            origin=as_utc(target.origin),
+            yhat=float(target.yhat),
+            lo=dict(target.lo or {}),
+            hi=dict(target.hi or {}),
+            forecast_id=target.forecast_id,
         )
-        .join(Forecast, Forecast.id == ForecastTarget.forecast_id)
-        .where(ForecastTarget.ds >= start, ForecastTarget.ds < before)
-    )
-    if model_name is not None:
-        ranked = ranked.where(Forecast.model_name == model_name)
-    if series_id is not None:
-        ranked = ranked.where(Forecast.series_id == series_id)
-    newest = ranked.subquery()
-    query = (
-        select(newest, Series.name)
-        .join(Series, Series.id == newest.c.series_id)
-        .where(newest.c.rank == 1)
-        .order_by(newest.c.model_version, Series.name, newest.c.ds)
-    )
-    return [
-        ForecastPoint(
-            model_version=row.model_version,
-            series_id=row.series_id,
-            series_name=row.name,
-            ds=as_utc(row.ds),
-            origin=as_utc(row.origin),
-            yhat=float(row.yhat),
-            lo=dict(row.lo or {}),
-            hi=dict(row.hi or {}),
-            forecast_id=row.forecast_id,
-        )
-        for row in session.execute(query)
-    ]
+    return sorted(newest.values(), key=lambda p: (p.model_version, p.series_name, p.ds))
+
+
+def _forecasts_by_id(
+    session: Session, ids: set[int], model_name: str | None, series_id: int | None
+) -> dict[int, Any]:
+    """(id, model_version, series_id, created_at) of the forecasts among `ids` that match."""
+    found = {}
+    ordered = sorted(ids)
+    for first in range(0, len(ordered), _LOOKUP_IDS):
+        query = select(
+            Forecast.id, Forecast.model_version, Forecast.series_id, Forecast.created_at
+        ).where(Forecast.id.in_(ordered[first : first + _LOOKUP_IDS]))
+        if model_name is not None:
+            query = query.where(Forecast.model_name == model_name)
+        if series_id is not None:
+            query = query.where(Forecast.series_id == series_id)
+        found.update({row.id: row for row in session.execute(query)})
+    return found
+
+
+def _series_names(session: Session, ids: set[int]) -> dict[int, str]:
+    ordered = sorted(ids)
+    names = {}
+    for first in range(0, len(ordered), _LOOKUP_IDS):
+        part = ordered[first : first + _LOOKUP_IDS]
+        query = select(Series.id, Series.name).where(Series.id.in_(part))
+        names.update(session.execute(query).tuples().all())
+    return names
 
 
 def _finite(value: float | None) -> float | None:
