@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import BigInteger, any_, bindparam, delete, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from core.db.tables import Forecast, ForecastTarget, LiveAccuracy, Series
@@ -82,41 +83,57 @@ def forecast_points(
     (series, target) more than once, the newest forecast's point counts.
 
     Only the points that target the window are read (`forecast_targets` through its `ds`
-    index), then their forecasts by id: one index range and primary-key lookups, whatever
-    the planner knows of the tables (a join planned without statistics could scan the
-    window's points once per forecast).
+    index), then their forecasts by id: index ranges and primary-key lookups, whatever the
+    planner knows of the tables (a join planned without statistics could scan the window's
+    points once per forecast). The interval bounds (JSON) are read for the newest points only.
     """
     start, before = as_utc(start), as_utc(before)
+    in_window = (ForecastTarget.ds >= start, ForecastTarget.ds < before)
     targets = session.execute(
         select(
             ForecastTarget.forecast_id,
+            ForecastTarget.step,
             ForecastTarget.ds,
             ForecastTarget.origin,
             ForecastTarget.yhat,
-            ForecastTarget.lo,
-            ForecastTarget.hi,
-        ).where(ForecastTarget.ds >= start, ForecastTarget.ds < before)
+        ).where(*in_window)
     ).all()
     forecasts = _forecasts_by_id(session, {t.forecast_id for t in targets}, model_name, series_id)
-    names = _series_names(session, {f.series_id for f in forecasts.values()})
-    newest: dict[tuple[str, int, datetime], ForecastPoint] = {}
     kept = [t for t in targets if t.forecast_id in forecasts]
     kept.sort(key=lambda t: (forecasts[t.forecast_id].created_at, t.forecast_id))
+    newest = {}
     for target in kept:
         forecast = forecasts[target.forecast_id]
-        ds = as_utc(target.ds)
-        newest[(forecast.model_version, forecast.series_id, ds)] = ForecastPoint(
-            model_version=forecast.model_version,
-            series_id=forecast.series_id,
-            series_name=names[forecast.series_id],
+        newest[(forecast.model_version, forecast.series_id, as_utc(target.ds))] = target
+    bounds = _interval_bounds(session, newest.values(), in_window)
+    names = _series_names(session, {f.series_id for f in forecasts.values()})
+    points = [
+        ForecastPoint(
+            model_version=version,
+            series_id=series,
+            series_name=names[series],
             ds=ds,
             origin=as_utc(target.origin),
             yhat=float(target.yhat),
-            lo=dict(target.lo or {}),
-            hi=dict(target.hi or {}),
+            lo=dict(bounds[target.forecast_id, target.step][0] or {}),
+            hi=dict(bounds[target.forecast_id, target.step][1] or {}),
             forecast_id=target.forecast_id,
         )
-    return sorted(newest.values(), key=lambda p: (p.model_version, p.series_name, p.ds))
+        for (version, series, ds), target in newest.items()
+    ]
+    return sorted(points, key=lambda p: (p.model_version, p.series_name, p.ds))
+
+
+def _id_filters(session: Session, column, ids: Iterable[int]) -> list:
+    """Conditions `column` in `ids`: one `= ANY(array)` on PostgreSQL (one parameter, however
+    many ids), chunks of `IN` lists elsewhere."""
+    ordered = sorted(set(ids))
+    if session.get_bind().dialect.name == "postgresql":
+        return [column == any_(bindparam("ids", ordered, type_=ARRAY(BigInteger)))]
+    return [
+        column.in_(ordered[first : first + _LOOKUP_IDS])
+        for first in range(0, len(ordered), _LOOKUP_IDS)
+    ]
 
 
 def _forecasts_by_id(
@@ -124,11 +141,12 @@ def _forecasts_by_id(
 ) -> dict[int, Any]:
     """(id, model_version, series_id, created_at) of the forecasts among `ids` that match."""
     found = {}
-    ordered = sorted(ids)
-    for first in range(0, len(ordered), _LOOKUP_IDS):
+    if not ids:
+        return found
+    for condition in _id_filters(session, Forecast.id, ids):
         query = select(
             Forecast.id, Forecast.model_version, Forecast.series_id, Forecast.created_at
-        ).where(Forecast.id.in_(ordered[first : first + _LOOKUP_IDS]))
+        ).where(condition)
         if model_name is not None:
             query = query.where(Forecast.model_name == model_name)
         if series_id is not None:
@@ -137,12 +155,28 @@ def _forecasts_by_id(
     return found
 
 
+def _interval_bounds(session: Session, targets: Iterable[Any], in_window) -> dict:
+    """(forecast id, step) -> (lo, hi) of the given points of the window."""
+    wanted = {(t.forecast_id, t.step) for t in targets}
+    bounds = {}
+    if not wanted:
+        return bounds
+    for condition in _id_filters(session, ForecastTarget.forecast_id, {i for i, _ in wanted}):
+        query = select(
+            ForecastTarget.forecast_id, ForecastTarget.step, ForecastTarget.lo, ForecastTarget.hi
+        ).where(condition, *in_window)
+        for forecast_id, step, lo, hi in session.execute(query):
+            if (forecast_id, step) in wanted:
+                bounds[forecast_id, step] = (lo, hi)
+    return bounds
+
+
 def _series_names(session: Session, ids: set[int]) -> dict[int, str]:
-    ordered = sorted(ids)
     names = {}
-    for first in range(0, len(ordered), _LOOKUP_IDS):
-        part = ordered[first : first + _LOOKUP_IDS]
-        query = select(Series.id, Series.name).where(Series.id.in_(part))
+    if not ids:
+        return names
+    for condition in _id_filters(session, Series.id, ids):
+        query = select(Series.id, Series.name).where(condition)
         names.update(session.execute(query).tuples().all())
     return names
 
