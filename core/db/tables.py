@@ -41,6 +41,7 @@ __all__ = [
     "Base",
     "Dataset",
     "Forecast",
+    "ForecastTarget",
     "LandingFile",
     "LiveAccuracy",
     "ModelDeployment",
@@ -149,6 +150,27 @@ class Forecast(Base):
         # the latest forecast of a series (of one kind) is one index probe
         Index("ix_forecasts_series_kind_created", "series_id", "kind", "created_at"),
     )
+
+
+class ForecastTarget(Base):
+    """One point of a stored forecast, by the moment it targets: what monitoring reads to
+    score a day (the day's points only, through the `ds` index), beside the forecast's own
+    `payload`, which stays the record the API returns."""
+
+    __tablename__ = "forecast_targets"
+
+    forecast_id: Mapped[int] = mapped_column(
+        BigIntId, ForeignKey("forecasts.id", ondelete="CASCADE"), primary_key=True
+    )
+    step: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0-based place in payload
+    ds: Mapped[datetime] = mapped_column(UTCDateTime())
+    # the forecast's first target (its history ended before it), the same on every step
+    origin: Mapped[datetime] = mapped_column(UTCDateTime())
+    yhat: Mapped[float] = mapped_column(Float(precision=53))
+    lo: Mapped[dict[str, float]] = mapped_column(JsonDocument, default=dict)
+    hi: Mapped[dict[str, float]] = mapped_column(JsonDocument, default=dict)
+
+    __table_args__ = (Index("ix_forecast_targets_ds", "ds"),)
 
 
 class ModelDeployment(Base):

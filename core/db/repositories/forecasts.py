@@ -1,7 +1,9 @@
 """Forecasts as served: one record per series and request, with its points as JSON.
 
 A point is `{"ds": ISO-8601 str, "yhat": float, "lo": {"80": float}, "hi": {"80": float}}`;
-`lo`/`hi` hold one entry per interval level, keyed by the level as a string.
+`lo`/`hi` hold one entry per interval level, keyed by the level as a string. Each point is
+also stored as a `ForecastTarget` row, by the moment it targets, written with its forecast:
+monitoring reads a day's points through that row's index, never the payloads.
 """
 
 from __future__ import annotations
@@ -14,11 +16,11 @@ from datetime import datetime
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from core.db.repositories.pagination import DEFAULT_PAGE_SIZE, Page, paginate
-from core.db.tables import FORECAST_KINDS, Forecast
+from core.db.tables import FORECAST_KINDS, Forecast, ForecastTarget
 from core.db.types import as_utc, utc_now
 
 __all__ = [
@@ -28,6 +30,7 @@ __all__ = [
     "list_forecasts",
     "save_forecast",
     "save_forecasts_bulk",
+    "target_rows",
 ]
 
 
@@ -81,7 +84,35 @@ def save_forecast(
     )
     session.add(forecast)
     session.flush()
+    session.execute(insert(ForecastTarget), target_rows(forecast.id, forecast.payload))
     return forecast
+
+
+def target_rows(forecast_id: int, payload: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The `forecast_targets` rows of a stored forecast's checked payload (aware UTC moments;
+    the origin is the first point's target)."""
+    if not payload:
+        return []
+    origin = _moment(payload[0]["ds"])
+    return [
+        {
+            "forecast_id": forecast_id,
+            "step": step,
+            "ds": _moment(point["ds"]),
+            "origin": origin,
+            "yhat": point["yhat"],
+            "lo": point["lo"],
+            "hi": point["hi"],
+        }
+        for step, point in enumerate(payload)
+    ]
+
+
+def _moment(text: str) -> datetime:
+    try:
+        return as_utc(datetime.fromisoformat(text))
+    except ValueError as error:
+        raise ValueError(f"forecast point 'ds' must be an ISO-8601 date, got {text!r}") from error
 
 
 @dataclass(frozen=True)
@@ -125,10 +156,12 @@ def _checked_row(forecast: NewForecast, created_at: datetime | None = None) -> d
     return row
 
 
-_COPY_COLUMNS = (
-    "request_id", "series_id", "model_name", "model_version", "horizon", "levels",
+_FORECAST_COLUMNS = (
+    "id", "request_id", "series_id", "model_name", "model_version", "horizon", "levels",
     "payload", "kind", "data_cutoff", "created_at",
 )  # fmt: skip
+_TARGET_COLUMNS = ("forecast_id", "step", "ds", "origin", "yhat", "lo", "hi")
+_JSON_COLUMNS = ("levels", "payload", "lo", "hi")
 
 
 def _batches(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
@@ -137,23 +170,30 @@ def _batches(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[st
         yield batch
 
 
-def _copy_postgres(session: Session, rows: Iterable[dict[str, Any]], batch_size: int) -> int:
+def _copy_postgres(
+    session: Session,
+    table: str,
+    columns: Sequence[str],
+    rows: Iterable[dict[str, Any]],
+    batch_size: int,
+) -> int:
     """COPY the rows in through the session's own connection (same transaction)."""
     raw = session.connection().connection.dbapi_connection
-    statement = f"COPY forecasts ({', '.join(_COPY_COLUMNS)}) FROM STDIN"
+    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
     written = 0
     cursor = raw.cursor()
     try:
         if hasattr(cursor, "copy"):  # psycopg 3
             with cursor.copy(statement) as copy:
                 for row in rows:
-                    copy.write_row(_copy_values(row))
+                    copy.write_row(_copy_values(row, columns))
                     written += 1
         else:  # psycopg2: COPY text format, a buffer per batch
             for batch in _batches(rows, batch_size):
                 buffer = io.StringIO()
                 for row in batch:
-                    buffer.write("\t".join(_copy_text(v) for v in _copy_values(row)) + "\n")
+                    values = _copy_values(row, columns)
+                    buffer.write("\t".join(_copy_text(v) for v in values) + "\n")
                 buffer.seek(0)
                 cursor.copy_expert(statement, buffer)
                 written += len(batch)
@@ -162,11 +202,11 @@ def _copy_postgres(session: Session, rows: Iterable[dict[str, Any]], batch_size:
     return written
 
 
-def _copy_values(row: dict[str, Any]) -> tuple:
+def _copy_values(row: dict[str, Any], columns: Sequence[str]) -> tuple:
     values = []
-    for column in _COPY_COLUMNS:
+    for column in columns:
         value = row[column]
-        if column in ("levels", "payload"):
+        if column in _JSON_COLUMNS:
             value = json.dumps(value, separators=(",", ":"))
         values.append(value)
     return tuple(values)
@@ -181,12 +221,20 @@ def _copy_text(value: Any) -> str:
     return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
 
 
+def _new_forecast_ids(session: Session, count: int) -> list[int]:
+    """`count` ids drawn from the forecasts' own sequence, so COPY can write them."""
+    sequence = func.pg_get_serial_sequence("forecasts", "id")
+    drawn = select(func.nextval(sequence)).select_from(func.generate_series(1, count))
+    return list(session.scalars(drawn))
+
+
 def save_forecasts_bulk(
     session: Session, forecasts: Iterable[NewForecast], *, batch_size: int = 5000
 ) -> int:
     """Store many forecasts at once and return how many: `COPY` on PostgreSQL, executemany
     in batches of `batch_size` elsewhere; never a round-trip per forecast. Every forecast is
     checked first, so a bad one writes none (and the caller's transaction holds them all).
+    Their points go into `forecast_targets` the same way.
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
@@ -195,9 +243,20 @@ def save_forecasts_bulk(
     if not rows:
         return 0
     if session.get_bind().dialect.name == "postgresql":
-        return _copy_postgres(session, rows, batch_size)
+        for row, forecast_id in zip(rows, _new_forecast_ids(session, len(rows)), strict=True):
+            row["id"] = forecast_id
+        written = _copy_postgres(session, "forecasts", _FORECAST_COLUMNS, rows, batch_size)
+        targets = (target for row in rows for target in target_rows(row["id"], row["payload"]))
+        _copy_postgres(session, "forecast_targets", _TARGET_COLUMNS, targets, batch_size)
+        return written
     for batch in _batches(rows, batch_size):
-        session.execute(insert(Forecast), batch)
+        returning = insert(Forecast).returning(Forecast.id, sort_by_parameter_order=True)
+        ids = session.scalars(returning, batch).all()
+        targets = [
+            t for row, i in zip(batch, ids, strict=True) for t in target_rows(i, row["payload"])
+        ]
+        for part in _batches(targets, batch_size):
+            session.execute(insert(ForecastTarget), part)
     return len(rows)
 
 

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import BigInteger, any_, bindparam, delete, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from core.db.tables import Forecast, LiveAccuracy, Series
+from core.db.tables import Forecast, ForecastTarget, LiveAccuracy, Series
 from core.db.types import as_utc
 
 __all__ = [
@@ -67,8 +68,7 @@ class AccuracyRow:
     coverage: dict[str, float] = field(default_factory=dict)
 
 
-def _moment(text: str) -> datetime:
-    return as_utc(datetime.fromisoformat(text))
+_LOOKUP_IDS = 5000  # forecast ids per lookup query
 
 
 def forecast_points(
@@ -82,37 +82,103 @@ def forecast_points(
     """Stored points with a target in [start, before). Where one version forecast the same
     (series, target) more than once, the newest forecast's point counts.
 
-    Targets live inside each forecast's JSON, so every forecast (of the series, when given)
-    is read; fine for thousands of forecasts, a date column for millions.
+    Only the points that target the window are read (`forecast_targets` through its `ds`
+    index), then their forecasts by id: index ranges and primary-key lookups, whatever the
+    planner knows of the tables (a join planned without statistics could scan the window's
+    points once per forecast). The interval bounds (JSON) are read for the newest points only.
     """
     start, before = as_utc(start), as_utc(before)
-    query = select(Forecast, Series.name).join(Series, Series.id == Forecast.series_id)
-    if model_name is not None:
-        query = query.where(Forecast.model_name == model_name)
-    if series_id is not None:
-        query = query.where(Forecast.series_id == series_id)
-    query = query.order_by(Forecast.created_at, Forecast.id)
-    newest: dict[tuple[str, int, datetime], ForecastPoint] = {}
-    for forecast, name in session.execute(query):
-        if not forecast.payload:
-            continue
-        origin = _moment(forecast.payload[0]["ds"])
-        for point in forecast.payload:
-            ds = _moment(point["ds"])
-            if start <= ds < before:
-                key = (forecast.model_version, forecast.series_id, ds)
-                newest[key] = ForecastPoint(
-                    model_version=forecast.model_version,
-                    series_id=forecast.series_id,
-                    series_name=name,
-                    ds=ds,
-                    origin=origin,
-                    yhat=float(point["yhat"]),
-                    lo=dict(point.get("lo") or {}),
-                    hi=dict(point.get("hi") or {}),
-                    forecast_id=forecast.id,
-                )
-    return sorted(newest.values(), key=lambda p: (p.model_version, p.series_name, p.ds))
+    in_window = (ForecastTarget.ds >= start, ForecastTarget.ds < before)
+    targets = session.execute(
+        select(
+            ForecastTarget.forecast_id,
+            ForecastTarget.step,
+            ForecastTarget.ds,
+            ForecastTarget.origin,
+            ForecastTarget.yhat,
+        ).where(*in_window)
+    ).all()
+    forecasts = _forecasts_by_id(session, {t.forecast_id for t in targets}, model_name, series_id)
+    kept = [t for t in targets if t.forecast_id in forecasts]
+    kept.sort(key=lambda t: (forecasts[t.forecast_id].created_at, t.forecast_id))
+    newest = {}
+    for target in kept:
+        forecast = forecasts[target.forecast_id]
+        newest[(forecast.model_version, forecast.series_id, as_utc(target.ds))] = target
+    bounds = _interval_bounds(session, newest.values(), in_window)
+    names = _series_names(session, {f.series_id for f in forecasts.values()})
+    points = [
+        ForecastPoint(
+            model_version=version,
+            series_id=series,
+            series_name=names[series],
+            ds=ds,
+            origin=as_utc(target.origin),
+            yhat=float(target.yhat),
+            lo=dict(bounds[target.forecast_id, target.step][0] or {}),
+            hi=dict(bounds[target.forecast_id, target.step][1] or {}),
+            forecast_id=target.forecast_id,
+        )
+        for (version, series, ds), target in newest.items()
+    ]
+    return sorted(points, key=lambda p: (p.model_version, p.series_name, p.ds))
+
+
+def _id_filters(session: Session, column, ids: Iterable[int]) -> list:
+    """Conditions `column` in `ids`: one `= ANY(array)` on PostgreSQL (one parameter, however
+    many ids), chunks of `IN` lists elsewhere."""
+    ordered = sorted(set(ids))
+    if session.get_bind().dialect.name == "postgresql":
+        return [column == any_(bindparam("ids", ordered, type_=ARRAY(BigInteger)))]
+    return [
+        column.in_(ordered[first : first + _LOOKUP_IDS])
+        for first in range(0, len(ordered), _LOOKUP_IDS)
+    ]
+
+
+def _forecasts_by_id(
+    session: Session, ids: set[int], model_name: str | None, series_id: int | None
+) -> dict[int, Any]:
+    """(id, model_version, series_id, created_at) of the forecasts among `ids` that match."""
+    found = {}
+    if not ids:
+        return found
+    for condition in _id_filters(session, Forecast.id, ids):
+        query = select(
+            Forecast.id, Forecast.model_version, Forecast.series_id, Forecast.created_at
+        ).where(condition)
+        if model_name is not None:
+            query = query.where(Forecast.model_name == model_name)
+        if series_id is not None:
+            query = query.where(Forecast.series_id == series_id)
+        found.update({row.id: row for row in session.execute(query)})
+    return found
+
+
+def _interval_bounds(session: Session, targets: Iterable[Any], in_window) -> dict:
+    """(forecast id, step) -> (lo, hi) of the given points of the window."""
+    wanted = {(t.forecast_id, t.step) for t in targets}
+    bounds = {}
+    if not wanted:
+        return bounds
+    for condition in _id_filters(session, ForecastTarget.forecast_id, {i for i, _ in wanted}):
+        query = select(
+            ForecastTarget.forecast_id, ForecastTarget.step, ForecastTarget.lo, ForecastTarget.hi
+        ).where(condition, *in_window)
+        for forecast_id, step, lo, hi in session.execute(query):
+            if (forecast_id, step) in wanted:
+                bounds[forecast_id, step] = (lo, hi)
+    return bounds
+
+
+def _series_names(session: Session, ids: set[int]) -> dict[int, str]:
+    names = {}
+    if not ids:
+        return names
+    for condition in _id_filters(session, Series.id, ids):
+        query = select(Series.id, Series.name).where(condition)
+        names.update(session.execute(query).tuples().all())
+    return names
 
 
 def _finite(value: float | None) -> float | None:

@@ -16,18 +16,30 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import DateTime, Table, func, literal_column, select, text, tuple_, type_coerce
+from sqlalchemy import (
+    DateTime,
+    Table,
+    bindparam,
+    func,
+    literal_column,
+    select,
+    text,
+    tuple_,
+    type_coerce,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core.db.copy_read import can_copy, copy_columns
+from core.db.copy_write import can_copy_in, copy_in
 from core.db.repositories.series import in_dataset, series_ids_by_name
 from core.db.tables import Observation, Series
-from core.db.types import as_utc, utc_now
+from core.db.types import UTCDateTime, as_utc, utc_now
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
     "PANEL_COLUMNS",
+    "UPSERT_METHODS",
     "UpsertResult",
     "count_observations",
     "latest_observation_times",
@@ -35,12 +47,14 @@ __all__ = [
     "read_panel",
     "read_recent_panel",
     "recent_values",
+    "staged_upsert",
     "upsert_observations",
     "upsert_panel",
 ]
 
 DEFAULT_CHUNK_SIZE = 2000
 PANEL_COLUMNS = ("unique_id", "ds", "y")
+UPSERT_METHODS = ("staged", "rows")  # see upsert_panel
 _READ_CHUNK_ROWS = 50_000
 _DIALECT_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
@@ -141,17 +155,162 @@ def upsert_panel(
     create_missing_series: bool = True,
     frequency: str | None = None,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
+    *,
+    method: str = "staged",
 ) -> UpsertResult:
-    """Upsert a long-format frame (`unique_id`, `ds`, `y`), creating unknown series if asked."""
+    """Upsert a long-format frame (`unique_id`, `ds`, `y`), creating unknown series if asked.
+
+    The rows are checked as `upsert_observations` checks them (a non-finite value or a
+    (series, timestamp) repeated in the frame raises `ValueError` before anything is
+    written), then, with `method="staged"`, loaded into a temporary staging table (binary
+    `COPY` on PostgreSQL, `executemany` elsewhere) and upserted from it by one
+    `INSERT ... SELECT ... ON CONFLICT`. `method="rows"` is the earlier path: parameterised
+    `INSERT ... ON CONFLICT` in chunks of `chunk_size` (kept for comparison, see
+    benchmarks/bulk_ingestion.py). Both give the same rows and the same counts.
+    """
+    if method not in UPSERT_METHODS:
+        raise ValueError(f"method must be one of {UPSERT_METHODS}, got {method!r}")
     missing = [column for column in PANEL_COLUMNS if column not in panel.columns]
     if missing:
         raise ValueError(f"panel lacks column(s) {', '.join(missing)}; expected {PANEL_COLUMNS}")
-    ids = series_ids_by_name(
-        session, panel["unique_id"].astype(str).unique(), create_missing_series, frequency
+    if method == "rows":
+        ids = series_ids_by_name(
+            session, panel["unique_id"].astype(str).unique(), create_missing_series, frequency
+        )
+        timestamps = pd.to_datetime(panel["ds"])
+        rows = zip(panel["unique_id"].astype(str).map(ids), timestamps, panel["y"], strict=True)
+        return upsert_observations(session, rows, chunk_size)
+    columns = _checked_columns(session, panel, create_missing_series, frequency)
+    result = staged_upsert(session, *columns)
+    session.expire_all()
+    return result
+
+
+def _checked_columns(
+    session: Session, panel: pd.DataFrame, create_missing_series: bool, frequency: str | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(series ids, naive UTC datetime64[ns], float values) of the panel's rows, checked as
+    `_normalized_row` and `_reject_duplicate_keys` check them, a column at a time."""
+    codes, names = pd.factorize(panel["unique_id"].astype(str))
+    ids = series_ids_by_name(session, names, create_missing_series, frequency)
+    series_id = np.array([ids[name] for name in names], dtype=np.int64)[codes]
+    stamps = pd.to_datetime(panel["ds"])
+    if isinstance(stamps.dtype, pd.DatetimeTZDtype):
+        stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
+    ts = stamps.to_numpy(dtype="datetime64[ns]")
+    if np.isnat(ts).any():
+        row = int(np.flatnonzero(np.isnat(ts))[0])
+        raise ValueError(
+            f"timestamp for series id {series_id[row]} must be a datetime, got "
+            f"{panel['ds'].iloc[row]!r}"
+        )
+    value = pd.to_numeric(panel["y"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    bad = ~np.isfinite(value)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"value for series id {series_id[row]} at {_iso_utc(ts[row])} is "
+            f"{panel['y'].iloc[row]!r}, not a finite number; quarantine such rows instead of "
+            "storing them"
+        )
+    keys = pd.DataFrame({"series_id": series_id, "ts": ts}, copy=False)
+    repeated = keys[keys.duplicated()].drop_duplicates()
+    if len(repeated):
+        shown = ", ".join(
+            f"(series id {sid}, {_iso_utc(moment)})"
+            for sid, moment in zip(repeated["series_id"][:5], repeated["ts"][:5], strict=True)
+        )
+        raise ValueError(
+            f"{len(repeated)} duplicate (series, timestamp) keys in one batch: {shown}"
+        )
+    return series_id, ts, value
+
+
+def _iso_utc(moment) -> str:
+    return pd.Timestamp(moment).tz_localize("UTC").isoformat()
+
+
+_STAGING_TABLE = "observations_staging"
+_STAGED_COLUMNS = (("series_id", "bigint"), ("ts", "timestamptz"), ("value", "float8"))
+_SQLITE_STAGING_ROWS = 100_000  # rows per executemany into the staging table
+
+
+def staged_upsert(
+    session: Session, series_id: np.ndarray, ts: np.ndarray, value: np.ndarray
+) -> UpsertResult:
+    """Upsert checked columns (no repeated key, finite values, naive UTC stamps) through a
+    temporary staging table and one `INSERT ... SELECT ... ON CONFLICT`, in the session's
+    transaction; the staging table is gone afterwards."""
+    dialect = session.get_bind().dialect.name
+    if dialect not in _DIALECT_INSERTS:
+        raise NotImplementedError(
+            f"observation upsert supports sqlite and postgresql, not {dialect}"
+        )
+    if not len(series_id):
+        return UpsertResult(0, 0)
+    session.execute(text(f"DROP TABLE IF EXISTS {_STAGING_TABLE}"))
+    stamp_type = "timestamptz" if dialect == "postgresql" else "DATETIME"
+    session.execute(
+        text(
+            f"CREATE TEMPORARY TABLE {_STAGING_TABLE} "
+            f"(series_id bigint NOT NULL, ts {stamp_type} NOT NULL, value double precision "
+            "NOT NULL)"
+        )
     )
-    timestamps = pd.to_datetime(panel["ds"])
-    rows = zip(panel["unique_id"].astype(str).map(ids), timestamps, panel["y"], strict=True)
-    return upsert_observations(session, rows, chunk_size)
+    if can_copy_in(session):
+        arrays = {"series_id": series_id, "ts": ts, "value": value}
+        copy_in(session, _STAGING_TABLE, _STAGED_COLUMNS, arrays)
+    else:
+        _fill_staging_by_executemany(session, series_id, ts, value, dialect)
+    now = bindparam("now", utc_now(), type_=UTCDateTime())
+    upsert = (
+        f"INSERT INTO observations (series_id, ts, value, updated_at) "
+        f"SELECT series_id, ts, value, :now FROM {_STAGING_TABLE} WHERE true "
+        "ON CONFLICT (series_id, ts) DO UPDATE "
+        "SET value = excluded.value, updated_at = excluded.updated_at"
+    )
+    if dialect == "postgresql":
+        # xmax is 0 only on a freshly inserted row version: exact counts in the same statement.
+        counted = text(
+            f"WITH upserted AS ({upsert} RETURNING (xmax = 0) AS inserted) "
+            "SELECT count(*) FILTER (WHERE inserted), count(*) FROM upserted"
+        ).bindparams(now)
+        inserted, total = session.execute(counted).one()
+    else:
+        # SQLite has no xmax; count the keys already there first (writers are serialised).
+        existing = session.scalar(
+            text(
+                f"SELECT count(*) FROM {_STAGING_TABLE} AS s JOIN observations AS o "
+                "ON o.series_id = s.series_id AND o.ts = s.ts"
+            )
+        )
+        session.execute(text(upsert).bindparams(now))
+        total = len(series_id)
+        inserted = total - (existing or 0)
+    session.execute(text(f"DROP TABLE {_STAGING_TABLE}"))
+    return UpsertResult(inserted=int(inserted), updated=int(total) - int(inserted))
+
+
+def _fill_staging_by_executemany(
+    session: Session, series_id: np.ndarray, ts: np.ndarray, value: np.ndarray, dialect: str
+) -> None:
+    """Staging rows in large `executemany` batches; stamps as the column type stores them
+    (SQLite: SQLAlchemy's `YYYY-MM-DD HH:MM:SS.ffffff` text of the naive UTC time)."""
+    statement = f"INSERT INTO {_STAGING_TABLE} (series_id, ts, value) VALUES (?, ?, ?)"
+    connection = session.connection()
+    for start in range(0, len(series_id), _SQLITE_STAGING_ROWS):
+        part = slice(start, start + _SQLITE_STAGING_ROWS)
+        if dialect == "sqlite":
+            stamps = np.char.replace(np.datetime_as_string(ts[part], unit="us"), "T", " ")
+        else:  # PostgreSQL through a driver without COPY: aware datetimes
+            stamps = pd.DatetimeIndex(ts[part]).tz_localize("UTC").to_pydatetime()
+        rows = list(
+            zip(series_id[part].tolist(), stamps.tolist(), value[part].tolist(), strict=True)
+        )
+        if dialect == "sqlite":
+            connection.exec_driver_sql(statement, rows)
+        else:
+            connection.exec_driver_sql(statement.replace("?", "%s"), rows)
 
 
 def read_observations(
@@ -264,12 +423,15 @@ def _copied_panel(session: Session, recent, last_n: int, rows_at_most: int) -> p
         .where(recent.c.rank <= last_n)
         .order_by(Series.name, recent.c.ts)
     )
-    columns = copy_columns(
-        session,
-        query,
-        [("series_id", "bigint"), ("ts", "timestamptz"), ("value", "float8")],
-        rows_at_most=rows_at_most,
-    )
+    columns = copy_columns(session, query, _COPIED_COLUMNS, rows_at_most=rows_at_most)
+    return _named_panel(session, columns)
+
+
+_COPIED_COLUMNS = [("series_id", "bigint"), ("ts", "timestamptz"), ("value", "float8")]
+
+
+def _named_panel(session: Session, columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """The panel of copied (series_id, ts, value) columns sorted by series name and time."""
     # Each series' rows come together (sorted by name): its name is repeated over its run,
     # with no per-row codes beside the ids.
     series_id = columns.pop("series_id")
@@ -315,9 +477,12 @@ def read_panel(
     dataset_id: int | None = None,
 ) -> pd.DataFrame:
     """Observations of a dataset (None: `default`) as a long frame sorted by series and time:
-    `start` inclusive, `before` exclusive, of `series_ids` only when given."""
+    `start` inclusive, `before` exclusive, of `series_ids` only when given. On PostgreSQL the
+    rows come through binary COPY as NumPy columns (no Python object per row)."""
+    copied = can_copy(session)
+    key = Observation.series_id if copied else Series.name
     query = (
-        select(Series.name, Observation.ts, Observation.value)
+        select(key, Observation.ts, Observation.value)
         .join(Series, Series.id == Observation.series_id)
         .where(in_dataset(dataset_id))
     )
@@ -327,7 +492,10 @@ def read_panel(
         query = query.where(Observation.ts >= as_utc(start))
     if before is not None:
         query = query.where(Observation.ts < as_utc(before))
-    return _panel_frame(session.execute(query.order_by(Series.name, Observation.ts)).all())
+    query = query.order_by(Series.name, Observation.ts)
+    if copied:
+        return _named_panel(session, copy_columns(session, query, _COPIED_COLUMNS))
+    return _panel_frame(session.execute(query).all())
 
 
 def latest_observation_times(

@@ -81,6 +81,8 @@ def _canonical_columns(frame: pd.DataFrame, key: str) -> pd.DataFrame:
 
 
 def _as_text(column: pd.Series) -> pd.Series:
+    if column.dtype == object and pd.api.types.infer_dtype(column, skipna=False) == "string":
+        return column.copy()  # text already (every CSV column): nothing to convert per value
     return column.map(
         lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
     )

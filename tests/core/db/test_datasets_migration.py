@@ -14,13 +14,13 @@ from core.db.engine import make_engine
 from core.settings import load_settings
 
 KINDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-BEFORE = "0004_batch_forecasts"
+BEFORE = "0005_forecast_target_dates"
 TABLES = ("series", "observations", "forecasts", "quarantine", "live_accuracy", "series_drift")
 START = datetime(2020, 1, 1, tzinfo=UTC)
 
 
 def _populate(url: str, frequencies: list[str | None]) -> None:
-    """Series with observations, a forecast each and quarantined rows, at revision 0004."""
+    """Series with observations, a forecast each and quarantined rows, at revision 0005."""
     engine = make_engine(url)
     try:
         metadata = MetaData()

@@ -3,7 +3,7 @@ quarantined rows by dataset. An existing database gets a `default` dataset holdi
 series and quarantined rows.
 
 Revision ID: 0006_datasets
-Revises: 0004_batch_forecasts
+Revises: 0005_forecast_target_dates
 Create Date: 2026-12-06
 """
 
@@ -18,7 +18,7 @@ from alembic import context, op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0006_datasets"
-down_revision: str | None = "0004_batch_forecasts"
+down_revision: str | None = "0005_forecast_target_dates"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from core.db.repositories import forecasts, series
+from core.db.tables import ForecastTarget
 
 START = datetime(2024, 2, 1, tzinfo=UTC)
 
@@ -143,8 +145,54 @@ def test_psycopg2_copy_path_stores_the_same_rows(fresh_db_url):
             session.commit()
             assert len(forecasts.list_forecasts(session, series_id=store.id).items) == 2
             assert forecasts.latest_forecast(session, store.id).payload[0]["yhat"] == 10.0
+            assert _targets(session) == sorted([(step, 10.0 + step) for step in range(3)] * 2)
     finally:
         engine.dispose()
+
+
+def _targets(session) -> list[tuple[int, float]]:
+    query = select(ForecastTarget.step, ForecastTarget.yhat)
+    return sorted(session.execute(query.order_by(ForecastTarget.forecast_id)).tuples().all())
+
+
+def _stored_targets(session, forecast_id: int) -> list[tuple]:
+    query = (
+        select(ForecastTarget)
+        .where(ForecastTarget.forecast_id == forecast_id)
+        .order_by(ForecastTarget.step)
+    )
+    return [(t.step, t.ds, t.origin, t.yhat, t.lo, t.hi) for t in session.scalars(query)]
+
+
+def _expected_targets(payload) -> list[tuple]:
+    first = datetime.fromisoformat(payload[0]["ds"])
+    return [
+        (i, datetime.fromisoformat(p["ds"]), first, p["yhat"], p["lo"], p["hi"])
+        for i, p in enumerate(payload)
+    ]
+
+
+@pytest.mark.parametrize("bulk", [False, True])
+def test_every_point_is_stored_by_its_target(session, bulk):
+    """Single and bulk saves write each point as a `forecast_targets` row (ds, origin,
+    values), deleted with its forecast."""
+    ids = [series.create_series(session, f"s{i}").id for i in range(3)]
+    if bulk:
+        forecasts.save_forecasts_bulk(session, [_new(i) for i in ids], batch_size=2)
+    else:
+        for i in ids:
+            _save(session, i, request_id=f"r{i}")
+    session.commit()
+    session.expunge_all()
+    stored = [forecasts.latest_forecast(session, i) for i in ids]
+    for forecast in stored:
+        assert _stored_targets(session, forecast.id) == _expected_targets(forecast.payload)
+    first_id = stored[0].id
+    assert _stored_targets(session, first_id)[1][1] == START + timedelta(days=1)
+    series.delete_series(session, ids[0])
+    session.commit()
+    assert _stored_targets(session, first_id) == []
+    assert len(_targets(session)) == 6
 
 
 def test_a_bad_forecast_in_a_bulk_writes_none(session):

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import update
 
 from core.db.repositories import forecasts, live_accuracy, series
 from core.db.repositories.live_accuracy import AccuracyRow
+from core.db.tables import Forecast
 
 START = datetime(2026, 3, 1, tzinfo=UTC)
 MODEL = "quantis-forecaster"
@@ -43,6 +45,29 @@ def test_points_in_the_window_newest_forecast_wins(session):
         ("2", 31.0, START),
     ]
     assert points[0].lo == {"80": 20.0} and points[0].series_name == "store"
+
+
+def test_points_are_read_from_the_window_only(session):
+    """A day's points come from the rows that target it: forecasts with no point in the
+    window are not read (their payloads are never looked at)."""
+    store = series.create_series(session, "store")
+    other = series.create_series(session, "other")
+    inside = _forecast(session, store.id, "1", START, [10.0, 11.0])
+    _forecast(session, other.id, "1", START + timedelta(days=5), [1.0, 2.0])
+    _forecast(session, store.id, "1", START - timedelta(days=3), [5.0, 6.0])  # ends before
+    session.commit()
+    session.execute(
+        update(Forecast).where(Forecast.id != inside.id).values(payload=[{"ds": "not read"}])
+    )
+    points = live_accuracy.forecast_points(
+        session, start=START + timedelta(days=1), before=START + timedelta(days=2), model_name=MODEL
+    )
+    assert [(p.series_name, p.ds, p.yhat, p.forecast_id) for p in points] == [
+        ("store", START + timedelta(days=1), 11.0, inside.id)
+    ]
+    assert live_accuracy.forecast_points(
+        session, start=START, before=START + timedelta(days=9), series_id=other.id
+    )[0].origin == START + timedelta(days=5)
 
 
 def _row(series_id, version="1", points=1, mase=1.0, coverage=None):

@@ -15,6 +15,7 @@ from core.db.errors import RecordNotFoundError
 from core.db.repositories import observations, series
 from core.db.repositories.observations import UpsertResult
 from core.db.tables import Observation
+from core.db.types import as_utc
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -241,3 +242,115 @@ def test_recent_values_are_the_last_points_oldest_first(session):
     assert values == [7.0, 8.0, 9.0]
     assert stamps == [start + timedelta(days=i) for i in (7, 8, 9)]
     assert observations.recent_values(session, store.id + 1, 3) == ([], [])
+
+
+def _stored(session) -> list[tuple]:
+    query = text(
+        "SELECT s.name, o.ts, o.value FROM observations o JOIN series s ON s.id = o.series_id"
+    )
+    return sorted(
+        (name, as_utc(pd.Timestamp(ts).to_pydatetime()), value)
+        for name, ts, value in session.execute(query)
+    )
+
+
+def _mixed_panel(values_from: float = 0.0) -> pd.DataFrame:
+    """Two series, one given in another time zone (stored in UTC), unsorted rows."""
+    plus_two = timezone(timedelta(hours=2))
+    return pd.DataFrame(
+        {
+            "unique_id": ["b", "a", "a", "b", "a"],
+            "ds": [
+                datetime(2024, 1, 2, 2, tzinfo=plus_two),
+                datetime(2024, 1, 1, tzinfo=plus_two),
+                datetime(2024, 1, 2, 12, 30, 0, 250, tzinfo=plus_two),
+                datetime(2024, 1, 1, 2, tzinfo=plus_two),
+                datetime(2024, 1, 3, tzinfo=plus_two),
+            ],
+            "y": [values_from + i for i in range(5)],
+        }
+    )
+
+
+@pytest.mark.parametrize("method", observations.UPSERT_METHODS)
+def test_upsert_panel_methods_store_the_same_rows_with_the_same_counts(session, method):
+    first = observations.upsert_panel(session, _mixed_panel().iloc[:3], method=method)
+    second = observations.upsert_panel(session, _mixed_panel(10.0), method=method)
+    session.commit()
+    assert (first, second) == (UpsertResult(3, 0), UpsertResult(2, 3))
+    plus_two = timezone(timedelta(hours=2))
+    expected = [
+        ("a", datetime(2024, 1, 1, tzinfo=plus_two), 11.0),
+        ("a", datetime(2024, 1, 2, 12, 30, 0, 250, tzinfo=plus_two), 12.0),
+        ("a", datetime(2024, 1, 3, tzinfo=plus_two), 14.0),
+        ("b", datetime(2024, 1, 1, 2, tzinfo=plus_two), 13.0),
+        ("b", datetime(2024, 1, 2, 2, tzinfo=plus_two), 10.0),
+    ]
+    assert _stored(session) == sorted((n, ts.astimezone(UTC), v) for n, ts, v in expected)
+    # the rows are found by their key as upsert_observations writes it
+    a = series.get_series_by_name(session, "a")
+    again = observations.upsert_observations(session, [(a.id, expected[0][1], 1.0)])
+    assert again == UpsertResult(0, 1)
+
+
+def test_relanding_a_panel_stores_nothing_twice(session):
+    panel = pd.DataFrame(
+        {
+            "unique_id": [f"s{i % 7}" for i in range(700)],
+            "ds": [START + timedelta(days=i // 7) for i in range(700)],
+            "y": [float(i) for i in range(700)],
+        }
+    )
+    assert observations.upsert_panel(session, panel) == UpsertResult(700, 0)
+    session.commit()
+    assert observations.upsert_panel(session, panel) == UpsertResult(0, 700)
+    session.commit()
+    assert observations.count_observations(session) == 700
+    stored = observations.read_panel(session)
+    assert stored["y"].sum() == panel["y"].sum()
+    # no staging table is left behind in the session's connection
+    assert observations.upsert_panel(session, panel.iloc[:10]) == UpsertResult(0, 10)
+
+
+@pytest.mark.parametrize("method", observations.UPSERT_METHODS)
+def test_upsert_panel_refuses_bad_rows_before_writing(session, method):
+    panel = pd.DataFrame(
+        {"unique_id": ["a", "a", "a"], "ds": pd.to_datetime(["2024-01-01"] * 2 + ["2024-01-02"])}
+    )
+    with pytest.raises(ValueError, match=r"1 duplicate .*2024-01-01T00:00:00\+00:00"):
+        observations.upsert_panel(session, panel.assign(y=[1.0, 2.0, 3.0]), method=method)
+    for bad in (float("nan"), float("inf"), None, "abc"):
+        distinct = panel.assign(ds=pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03"]))
+        with pytest.raises(ValueError, match="not a finite number; quarantine"):
+            observations.upsert_panel(session, distinct.assign(y=[1.0, bad, 3.0]), method=method)
+    assert observations.count_observations(session) == 0
+
+
+def test_upsert_panel_rejects_an_unknown_method(session):
+    with pytest.raises(ValueError, match="staged"):
+        observations.upsert_panel(session, _mixed_panel(), method="copy")
+
+
+def test_read_panel_filters_by_series_and_range_in_name_and_time_order(session):
+    """The same frame on both backends (PostgreSQL reads it through binary COPY)."""
+    panel = pd.DataFrame(
+        {
+            "unique_id": ["b", "b", "b", "a", "a", "c"],
+            "ds": pd.to_datetime(["2024-01-03", "2024-01-01", "2024-01-02"] * 2),
+            "y": [3.0, 1.0, 2.0, 13.0, 11.0, 7.0],
+        }
+    )
+    observations.upsert_panel(session, panel)
+    ids = [series.get_series_by_name(session, name).id for name in ("a", "b")]
+    got = observations.read_panel(
+        session, series_ids=ids, start=START + timedelta(days=1), before=START + timedelta(days=3)
+    )
+    expected = pd.DataFrame(
+        {
+            "unique_id": ["a", "b", "b"],
+            "ds": pd.to_datetime(["2024-01-03", "2024-01-02", "2024-01-03"]),
+            "y": [13.0, 2.0, 3.0],
+        }
+    )
+    pd.testing.assert_frame_equal(got, expected)
+    assert observations.read_panel(session, before=START).empty
