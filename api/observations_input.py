@@ -25,6 +25,7 @@ from core.db.types import as_utc
 __all__ = ["MAX_REPORTED_ERRORS", "UploadRow", "parse_csv", "store_rows"]
 
 MAX_REPORTED_ERRORS = 100
+MAX_SERIES_NAME = 255  # series.name is VARCHAR(255), as the JSON bodies' schema says
 CSV_COLUMNS = {"series": ("series", "unique_id"), "ts": ("ts", "ds"), "value": ("value", "y")}
 
 
@@ -81,6 +82,9 @@ def _parse_line(line: int, cells: list[str], columns: dict[str, int], problems: 
     bad = len(problems)
     if not series:
         problems.append(_problem(("file", line, "series"), "missing", "series name is empty"))
+    elif len(series) > MAX_SERIES_NAME:
+        message = f"series name is longer than {MAX_SERIES_NAME} characters"
+        problems.append(_problem(("file", line, "series"), "too_long", message))
     try:
         ts = datetime.fromisoformat(ts_text)
     except ValueError:

@@ -17,7 +17,7 @@ export interface paths {
          *     The forecasts are stored with the model name and version that made them. 503 when the
          *     model server is down; 422 when the model cannot use a series' history.
          */
-        post: operations["create_api_v1_forecasts_post"];
+        post: operations["forecasts-create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -32,7 +32,7 @@ export interface paths {
             cookie?: never;
         };
         /** Get One */
-        get: operations["get_one_api_v1_forecasts__forecast_id__get"];
+        get: operations["forecasts-get_one"];
         put?: never;
         post?: never;
         delete?: never;
@@ -52,7 +52,7 @@ export interface paths {
          * Who Am I
          * @description Who the sent key is: its id, name, scopes (given and implied) and when it was made.
          */
-        get: operations["who_am_i_api_v1_keys_me_get"];
+        get: operations["keys-who_am_i"];
         put?: never;
         post?: never;
         delete?: never;
@@ -72,7 +72,7 @@ export interface paths {
          * Registry View
          * @description Every version of the registered model with aliases, metrics and promotion decisions.
          */
-        get: operations["registry_view_api_v1_models_get"];
+        get: operations["models-registry_view"];
         put?: never;
         post?: never;
         delete?: never;
@@ -94,7 +94,7 @@ export interface paths {
          * Rollback
          * @description Give `champion` back to the version the current champion replaced (409 if none).
          */
-        post: operations["rollback_api_v1_models_rollback_post"];
+        post: operations["models-rollback"];
         delete?: never;
         options?: never;
         head?: never;
@@ -109,7 +109,7 @@ export interface paths {
             cookie?: never;
         };
         /** Get Version */
-        get: operations["get_version_api_v1_models__version__get"];
+        get: operations["models-get_version"];
         put?: never;
         post?: never;
         delete?: never;
@@ -129,7 +129,7 @@ export interface paths {
          * Model Accuracy
          * @description A version's live accuracy (all scored days, and day by day) against its backtest.
          */
-        get: operations["model_accuracy_api_v1_models__version__accuracy_get"];
+        get: operations["accuracy-model_accuracy"];
         put?: never;
         post?: never;
         delete?: never;
@@ -151,7 +151,7 @@ export interface paths {
          * Promote
          * @description Make `version` the champion; the replaced champion is remembered for rollback.
          */
-        post: operations["promote_api_v1_models__version__promote_post"];
+        post: operations["models-promote"];
         delete?: never;
         options?: never;
         head?: never;
@@ -175,7 +175,7 @@ export interface paths {
          *     non-finite value, bad timestamp, a (series, timestamp) key twice) rejects the whole
          *     request with a 422 listing the rows; unknown series answer 404 listing their rows.
          */
-        post: operations["upsert_api_v1_observations_post"];
+        post: operations["observations-upsert"];
         delete?: never;
         options?: never;
         head?: never;
@@ -196,7 +196,7 @@ export interface paths {
          * @description The same upsert from a CSV upload (`series,ts,value` or `unique_id,ds,y` columns);
          *     errors name the file line (the header is line 1).
          */
-        post: operations["upsert_csv_api_v1_observations_csv_post"];
+        post: operations["observations-upsert_csv"];
         delete?: never;
         options?: never;
         head?: never;
@@ -214,7 +214,7 @@ export interface paths {
          * Asset Health
          * @description Every asset with its last materialization and Dagster's health status.
          */
-        get: operations["asset_health_api_v1_pipeline_assets_get"];
+        get: operations["pipeline-asset_health"];
         put?: never;
         post?: never;
         delete?: never;
@@ -236,7 +236,7 @@ export interface paths {
          * Retrain
          * @description Launch the retraining job (train, backtest, register, package, roll out).
          */
-        post: operations["retrain_api_v1_pipeline_retrain_post"];
+        post: operations["pipeline-retrain"];
         delete?: never;
         options?: never;
         head?: never;
@@ -254,7 +254,7 @@ export interface paths {
          * Latest Runs
          * @description The newest Dagster runs first; `job` keeps one job's runs (none for an unknown job).
          */
-        get: operations["latest_runs_api_v1_pipeline_runs_get"];
+        get: operations["pipeline-latest_runs"];
         put?: never;
         post?: never;
         delete?: never;
@@ -274,7 +274,7 @@ export interface paths {
          * Schedules
          * @description The pipeline's schedules: cron, job, RUNNING or STOPPED, and the next tick.
          */
-        get: operations["schedules_api_v1_pipeline_schedules_get"];
+        get: operations["pipeline-schedules"];
         put?: never;
         post?: never;
         delete?: never;
@@ -294,13 +294,13 @@ export interface paths {
          * List All
          * @description Series ordered by name, one page at a time.
          */
-        get: operations["list_all_api_v1_series_get"];
+        get: operations["series-list_all"];
         put?: never;
         /**
          * Create
          * @description Create a series; a name already taken answers 409.
          */
-        post: operations["create_api_v1_series_post"];
+        post: operations["series-create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -315,14 +315,14 @@ export interface paths {
             cookie?: never;
         };
         /** Get One */
-        get: operations["get_one_api_v1_series__series_id__get"];
+        get: operations["series-get_one"];
         put?: never;
         post?: never;
         /**
          * Delete
          * @description Delete a series with its observations and forecasts (admin scope).
          */
-        delete: operations["delete_api_v1_series__series_id__delete"];
+        delete: operations["series-delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -340,7 +340,7 @@ export interface paths {
          * @description Per model version, how its forecasts of this series did, and each point against
          *     what happened.
          */
-        get: operations["series_accuracy_api_v1_series__series_id__accuracy_get"];
+        get: operations["accuracy-series_accuracy"];
         put?: never;
         post?: never;
         delete?: never;
@@ -360,7 +360,7 @@ export interface paths {
          * List For Series
          * @description Stored forecasts of one series, newest first.
          */
-        get: operations["list_for_series_api_v1_series__series_id__forecasts_get"];
+        get: operations["forecasts-list_for_series"];
         put?: never;
         post?: never;
         delete?: never;
@@ -381,7 +381,7 @@ export interface paths {
          * @description The newest stored forecast of one series (of one kind, or of any), straight from the
          *     database: no model call. 404 when the series has none.
          */
-        get: operations["latest_for_series_api_v1_series__series_id__forecasts_latest_get"];
+        get: operations["forecasts-latest_for_series"];
         put?: never;
         post?: never;
         delete?: never;
@@ -402,14 +402,14 @@ export interface paths {
          * @description Observations of one series in a time range, oldest first; a `start` after `end`
          *     answers 422.
          */
-        get: operations["list_range_api_v1_series__series_id__observations_get"];
+        get: operations["observations-list_range"];
         put?: never;
         /**
          * Upsert One Series
          * @description Insert or update rows of the series named by the path; a timestamp repeated in the
          *     body rejects the whole request with a 422 listing the rows.
          */
-        post: operations["upsert_one_series_api_v1_series__series_id__observations_post"];
+        post: operations["observations-upsert_one_series"];
         delete?: never;
         options?: never;
         head?: never;
@@ -427,7 +427,7 @@ export interface paths {
          * Health
          * @description Liveness: the process answers.
          */
-        get: operations["health_health_get"];
+        get: operations["health-health"];
         put?: never;
         post?: never;
         delete?: never;
@@ -447,7 +447,7 @@ export interface paths {
          * Metrics
          * @description Prometheus metrics of this API process.
          */
-        get: operations["metrics_metrics_get"];
+        get: operations["health-metrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -468,7 +468,7 @@ export interface paths {
          * @description Readiness: the database answers and the model server is ready (503 otherwise), and
          *     which model it serves.
          */
-        get: operations["ready_ready_get"];
+        get: operations["health-ready"];
         put?: never;
         post?: never;
         delete?: never;
@@ -596,8 +596,8 @@ export interface components {
             /** Materialization Status */
             materialization_status: string;
         };
-        /** Body_upsert_csv_api_v1_observations_csv_post */
-        Body_upsert_csv_api_v1_observations_csv_post: {
+        /** Body_observations-upsert_csv */
+        "Body_observations-upsert_csv": {
             /**
              * File
              * @description CSV with columns series,ts,value.
@@ -1189,7 +1189,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    create_api_v1_forecasts_post: {
+    "forecasts-create": {
         parameters: {
             query?: never;
             header?: never;
@@ -1247,6 +1247,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The request body is larger than the API's limit (setting `api_max_body_bytes`, 16 MiB by default); it is refused before it is read. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description The request is invalid; `details` says where and why. */
             422: {
                 headers: {
@@ -1276,7 +1285,7 @@ export interface operations {
             };
         };
     };
-    get_one_api_v1_forecasts__forecast_id__get: {
+    "forecasts-get_one": {
         parameters: {
             query?: never;
             header?: never;
@@ -1344,7 +1353,7 @@ export interface operations {
             };
         };
     };
-    who_am_i_api_v1_keys_me_get: {
+    "keys-who_am_i": {
         parameters: {
             query?: never;
             header?: never;
@@ -1400,7 +1409,7 @@ export interface operations {
             };
         };
     };
-    registry_view_api_v1_models_get: {
+    "models-registry_view": {
         parameters: {
             query?: never;
             header?: never;
@@ -1456,7 +1465,7 @@ export interface operations {
             };
         };
     };
-    rollback_api_v1_models_rollback_post: {
+    "models-rollback": {
         parameters: {
             query?: never;
             header?: never;
@@ -1521,7 +1530,7 @@ export interface operations {
             };
         };
     };
-    get_version_api_v1_models__version__get: {
+    "models-get_version": {
         parameters: {
             query?: never;
             header?: never;
@@ -1589,11 +1598,12 @@ export interface operations {
             };
         };
     };
-    model_accuracy_api_v1_models__version__accuracy_get: {
+    "accuracy-model_accuracy": {
         parameters: {
             query?: never;
             header?: never;
             path: {
+                /** @description Registered model version. */
                 version: string;
             };
             cookie?: never;
@@ -1656,7 +1666,7 @@ export interface operations {
             };
         };
     };
-    promote_api_v1_models__version__promote_post: {
+    "models-promote": {
         parameters: {
             query?: never;
             header?: never;
@@ -1724,7 +1734,7 @@ export interface operations {
             };
         };
     };
-    upsert_api_v1_observations_post: {
+    "observations-upsert": {
         parameters: {
             query?: never;
             header?: never;
@@ -1782,7 +1792,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The upload is too large. */
+            /** @description The request body is larger than the API's limit (setting `api_max_body_bytes`, 16 MiB by default); it is refused before it is read. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1811,7 +1821,7 @@ export interface operations {
             };
         };
     };
-    upsert_csv_api_v1_observations_csv_post: {
+    "observations-upsert_csv": {
         parameters: {
             query?: {
                 create_missing_series?: boolean;
@@ -1824,7 +1834,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "multipart/form-data": components["schemas"]["Body_upsert_csv_api_v1_observations_csv_post"];
+                "multipart/form-data": components["schemas"]["Body_observations-upsert_csv"];
             };
         };
         responses: {
@@ -1873,7 +1883,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The upload is too large. */
+            /** @description The request body is larger than the API's limit (setting `api_max_body_bytes`, 16 MiB by default); it is refused before it is read. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1902,7 +1912,7 @@ export interface operations {
             };
         };
     };
-    asset_health_api_v1_pipeline_assets_get: {
+    "pipeline-asset_health": {
         parameters: {
             query?: never;
             header?: never;
@@ -1976,7 +1986,7 @@ export interface operations {
             };
         };
     };
-    retrain_api_v1_pipeline_retrain_post: {
+    "pipeline-retrain": {
         parameters: {
             query?: never;
             header?: never;
@@ -2050,7 +2060,7 @@ export interface operations {
             };
         };
     };
-    latest_runs_api_v1_pipeline_runs_get: {
+    "pipeline-latest_runs": {
         parameters: {
             query?: {
                 limit?: number;
@@ -2128,7 +2138,7 @@ export interface operations {
             };
         };
     };
-    schedules_api_v1_pipeline_schedules_get: {
+    "pipeline-schedules": {
         parameters: {
             query?: never;
             header?: never;
@@ -2202,7 +2212,7 @@ export interface operations {
             };
         };
     };
-    list_all_api_v1_series_get: {
+    "series-list_all": {
         parameters: {
             query?: {
                 /** @description Case-insensitive part of the name. */
@@ -2263,7 +2273,7 @@ export interface operations {
             };
         };
     };
-    create_api_v1_series_post: {
+    "series-create": {
         parameters: {
             query?: never;
             header?: never;
@@ -2321,6 +2331,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The request body is larger than the API's limit (setting `api_max_body_bytes`, 16 MiB by default); it is refused before it is read. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description The request is invalid; `details` says where and why. */
             422: {
                 headers: {
@@ -2341,7 +2360,7 @@ export interface operations {
             };
         };
     };
-    get_one_api_v1_series__series_id__get: {
+    "series-get_one": {
         parameters: {
             query?: never;
             header?: never;
@@ -2409,7 +2428,7 @@ export interface operations {
             };
         };
     };
-    delete_api_v1_series__series_id__delete: {
+    "series-delete": {
         parameters: {
             query?: never;
             header?: never;
@@ -2475,7 +2494,7 @@ export interface operations {
             };
         };
     };
-    series_accuracy_api_v1_series__series_id__accuracy_get: {
+    "accuracy-series_accuracy": {
         parameters: {
             query?: {
                 /** @description Newest outcomes returned. */
@@ -2483,6 +2502,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description Record id. */
                 series_id: number;
             };
             cookie?: never;
@@ -2545,7 +2565,7 @@ export interface operations {
             };
         };
     };
-    list_for_series_api_v1_series__series_id__forecasts_get: {
+    "forecasts-list_for_series": {
         parameters: {
             query?: {
                 limit?: number;
@@ -2616,7 +2636,7 @@ export interface operations {
             };
         };
     };
-    latest_for_series_api_v1_series__series_id__forecasts_latest_get: {
+    "forecasts-latest_for_series": {
         parameters: {
             query?: {
                 /** @description batch: the latest batch forecast; request: the latest on request. */
@@ -2624,6 +2644,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description Record id. */
                 series_id: number;
             };
             cookie?: never;
@@ -2686,7 +2707,7 @@ export interface operations {
             };
         };
     };
-    list_range_api_v1_series__series_id__observations_get: {
+    "observations-list_range": {
         parameters: {
             query?: {
                 /** @description Inclusive start (RFC 3339 date-time). */
@@ -2761,7 +2782,7 @@ export interface operations {
             };
         };
     };
-    upsert_one_series_api_v1_series__series_id__observations_post: {
+    "observations-upsert_one_series": {
         parameters: {
             query?: never;
             header?: never;
@@ -2822,6 +2843,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The request body is larger than the API's limit (setting `api_max_body_bytes`, 16 MiB by default); it is refused before it is read. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description The request is invalid; `details` says where and why. */
             422: {
                 headers: {
@@ -2842,7 +2872,7 @@ export interface operations {
             };
         };
     };
-    health_health_get: {
+    "health-health": {
         parameters: {
             query?: never;
             header?: never;
@@ -2862,7 +2892,7 @@ export interface operations {
             };
         };
     };
-    metrics_metrics_get: {
+    "health-metrics": {
         parameters: {
             query?: never;
             header?: never;
@@ -2882,7 +2912,7 @@ export interface operations {
             };
         };
     };
-    ready_ready_get: {
+    "health-ready": {
         parameters: {
             query?: never;
             header?: never;

@@ -148,3 +148,14 @@ def test_upsert_to_one_series_and_list_a_time_range(client, headers):
         "/api/v1/series/424242/observations", json={"observations": rows}, headers=writer
     )
     assert missing.status_code == 404
+
+
+def test_a_csv_series_name_longer_than_the_column_is_422_naming_the_line(client, headers):
+    text = f"series,ts,value\nok,2024-01-01,1\n{'n' * 256},2024-01-01,2\n"
+    files = {"file": ("long.csv", text.encode(), "text/csv")}
+    response = client.post(
+        "/api/v1/observations/csv?create_missing_series=true", files=files, headers=headers("write")
+    )
+    assert response.status_code == 422, response.text
+    [problem] = response.json()["error"]["details"]["errors"]
+    assert problem["loc"] == ["file", 3, "series"] and problem["type"] == "too_long"
