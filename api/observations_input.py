@@ -103,12 +103,23 @@ def _parse_line(line: int, cells: list[str], columns: dict[str, int], problems: 
 
 
 def parse_csv(content: bytes, max_rows: int) -> list[UploadRow]:
-    """Rows of a `series,ts,value` (or `unique_id,ds,y`) CSV; line numbers count the header."""
+    """Rows of a `series,ts,value` (or `unique_id,ds,y`) CSV; line numbers count the header.
+    A file the csv module cannot read (a field over its size limit, a stray quote) is a 422
+    naming the line."""
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise ApiError(422, "invalid_csv", f"the CSV is not UTF-8 text: {error}") from error
-    reader = csv.reader(io.StringIO(text))
+    # newline="": lines end at \n, \r\n or a lone \r, as the csv module expects.
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        return _parse_rows(reader, max_rows)
+    except csv.Error as error:
+        message = f"the CSV cannot be read at line {reader.line_num}: {error}"
+        raise ApiError(422, "invalid_csv", message) from error
+
+
+def _parse_rows(reader: Any, max_rows: int) -> list[UploadRow]:
     header = next(reader, None)
     if not header:
         raise ApiError(422, "invalid_csv", "the CSV is empty; expected a header and rows")
