@@ -1,6 +1,6 @@
-"""Knobs of the REST API: rate limits and the Dagster URL come from the shared settings
-(`QUANTIS_API_RATE_LIMIT_*`, `QUANTIS_DAGSTER_URL`); the frontend folder from
-`QUANTIS_FRONTEND_DIR`. Tests pass an `ApiOptions` to `create_app` directly.
+"""Knobs of the REST API: rate limits, the body limit and the Dagster URL come from the shared
+settings (`QUANTIS_API_RATE_LIMIT_*`, `QUANTIS_API_MAX_BODY_BYTES`, `QUANTIS_DAGSTER_URL`);
+the frontend folder from `QUANTIS_FRONTEND_DIR`. Tests pass an `ApiOptions` to `create_app` directly.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 @dataclass(frozen=True)
 class ApiOptions:
-    """Rate limits, the Dagster webserver, forecast history length and the frontend folder."""
+    """Rate limits, body limit, Dagster webserver, forecast history length, frontend folder."""
 
     rate_limit_per_minute: float = 600.0
     rate_limit_burst: float = 100.0
@@ -31,6 +31,7 @@ class ApiOptions:
     retrain_job: str = job_names.RETRAIN
     history_points: int = 730
     endpoint_cache_s: float = 5.0
+    max_body_bytes: int = 16 * 1024 * 1024
     frontend_dir: Path = field(default_factory=lambda: REPO_ROOT / "frontend" / "dist")
 
     @classmethod
@@ -42,5 +43,6 @@ class ApiOptions:
             rate_limit_storage_url=settings.api_rate_limit_storage_url,
             rate_limit_namespace=settings.api_rate_limit_namespace,
             dagster_url=settings.dagster_url,
+            max_body_bytes=settings.api_max_body_bytes,
             frontend_dir=Path(os.environ.get("QUANTIS_FRONTEND_DIR") or defaults.frontend_dir),
         )

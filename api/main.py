@@ -11,15 +11,18 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
+from fastapi.routing import APIRoute
 
+from api.body_limit import BodyLimitMiddleware
 from api.config import ApiOptions
 from api.errors import install_error_handlers
 from api.logging import configure_logging
 from api.metrics import ApiMetrics
 from api.middleware import RequestContextMiddleware
 from api.model_server import ModelServerClient
+from api.openapi import install_openapi
 from api.operational_metrics import OperationalCollector
+from api.page import PageFallback
 from api.pipeline import DagsterClient
 from api.rate_limit import RateLimiter
 from api.routes import (
@@ -39,7 +42,13 @@ from core.db.engine import make_engine, make_session_factory
 from core.runtime import apply_offline_defaults
 from core.settings import Settings, get_settings
 
-__all__ = ["API_PREFIX", "build_state", "create_app"]
+__all__ = ["API_PREFIX", "build_state", "create_app", "operation_id"]
+
+
+def operation_id(route: APIRoute) -> str:
+    """`<tag>-<handler>` (e.g. `series-list_all`): stable, readable names for generated clients
+    (FastAPI's default spells out the path and method)."""
+    return f"{route.tags[0]}-{route.name}" if route.tags else route.name
 
 
 def build_state(settings: Settings, options: ApiOptions) -> ApiState:
@@ -85,11 +94,13 @@ def create_app(
         description="Time series, observations, forecasts, model registry and pipeline health. "
         "Send an API key as `Authorization: Bearer <key>` or `X-API-Key: <key>`.",
         lifespan=lifespan,
+        generate_unique_id_function=operation_id,
     )
     app.state.quantis = state
     state.metrics.watch(OperationalCollector(state))
     install_error_handlers(app)
-    app.add_middleware(RequestContextMiddleware, metrics=state.metrics)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=options.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware, metrics=state.metrics)  # outermost
     for module in (
         health,
         keys,
@@ -103,5 +114,6 @@ def create_app(
     ):
         app.include_router(module.router)
     if options.frontend_dir.is_dir():  # built by the frontend's `npm run build`
-        app.mount("/", StaticFiles(directory=options.frontend_dir, html=True), name="frontend")
+        app.router.routes.append(PageFallback(options.frontend_dir, list(app.router.routes)))
+    install_openapi(app)
     return app

@@ -29,6 +29,7 @@ from core.db.types import as_utc
 __all__ = ["MAX_REPORTED_ERRORS", "UploadRow", "parse_csv", "store_rows"]
 
 MAX_REPORTED_ERRORS = 100
+MAX_SERIES_NAME = 255  # series.name is VARCHAR(255), as the JSON bodies' schema says
 CSV_COLUMNS = {"series": ("series", "unique_id"), "ts": ("ts", "ds"), "value": ("value", "y")}
 
 
@@ -85,6 +86,9 @@ def _parse_line(line: int, cells: list[str], columns: dict[str, int], problems: 
     bad = len(problems)
     if not series:
         problems.append(_problem(("file", line, "series"), "missing", "series name is empty"))
+    elif len(series) > MAX_SERIES_NAME:
+        message = f"series name is longer than {MAX_SERIES_NAME} characters"
+        problems.append(_problem(("file", line, "series"), "too_long", message))
     try:
         ts = datetime.fromisoformat(ts_text)
     except ValueError:
@@ -103,12 +107,23 @@ def _parse_line(line: int, cells: list[str], columns: dict[str, int], problems: 
 
 
 def parse_csv(content: bytes, max_rows: int) -> list[UploadRow]:
-    """Rows of a `series,ts,value` (or `unique_id,ds,y`) CSV; line numbers count the header."""
+    """Rows of a `series,ts,value` (or `unique_id,ds,y`) CSV; line numbers count the header.
+    A file the csv module cannot read (a field over its size limit, a stray quote) is a 422
+    naming the line."""
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise ApiError(422, "invalid_csv", f"the CSV is not UTF-8 text: {error}") from error
-    reader = csv.reader(io.StringIO(text))
+    # newline="": lines end at \n, \r\n or a lone \r, as the csv module expects.
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        return _parse_rows(reader, max_rows)
+    except csv.Error as error:
+        message = f"the CSV cannot be read at line {reader.line_num}: {error}"
+        raise ApiError(422, "invalid_csv", message) from error
+
+
+def _parse_rows(reader: Any, max_rows: int) -> list[UploadRow]:
     header = next(reader, None)
     if not header:
         raise ApiError(422, "invalid_csv", "the CSV is empty; expected a header and rows")

@@ -242,6 +242,12 @@ class Settings(BaseSettings):
         "http://127.0.0.1:3000",
         description="Dagster webserver the API asks about runs and asks to launch retraining.",
     )
+    api_max_body_bytes: int = Field(
+        16 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body the API reads (bytes); a larger one is answered 413 "
+        "before it is read. The frontend's nginx, the Ingress and compose take the same value.",
+    )
     api_rate_limit_per_minute: float = Field(
         600.0, gt=0, description="Requests per minute one API key may make (sustained)."
     )
@@ -423,6 +429,12 @@ class Settings(BaseSettings):
             layers.append(YamlFileSource(settings_cls, config_dir() / f"{env_name}.yaml"))
         layers.append(YamlFileSource(settings_cls, config_dir() / "base.yaml"))
         return tuple(layers)
+
+    @property
+    def bentoml_home(self) -> Path:
+        """The BentoML store (BENTOML_HOME) under the home: where the pipeline builds its
+        Bentos and every `quantis` command looks for them."""
+        return self.home / "bentoml"
 
     def ensure_home(self) -> Settings:
         """Create the local folders these settings point at; URLs elsewhere are left alone."""

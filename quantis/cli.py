@@ -7,12 +7,15 @@ says what to run (`quantis.failures`), and a traceback only with `--debug`.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 
 from core.runtime import apply_offline_defaults
+from core.settings import get_settings
 
 apply_offline_defaults()
 
@@ -34,6 +37,17 @@ def main(
 ) -> None:
     """Quantis: time-series forecasting platform (Dagster + MLflow + BentoML + LightGBM)."""
     _options["debug"] = debug
+    _use_the_homes_bento_store()
+
+
+def _use_the_homes_bento_store() -> None:
+    """BentoML in this process and every process it starts (`bentoml serve`, the pipeline's
+    builds) uses the store under the home, never BentoML's default `~/bentoml`."""
+    try:
+        settings = get_settings()
+    except ValidationError:
+        return  # the command itself reports the settings' problem (see `quantis config show`)
+    os.environ["BENTOML_HOME"] = str(settings.bentoml_home)
 
 
 def _mount() -> None:

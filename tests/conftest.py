@@ -59,8 +59,14 @@ def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
     monkeypatch.setenv("QUANTIS_HOME", str(home))
     monkeypatch.setenv("QUANTIS_SECRETS_DIR", str(tmp_path / "no-secrets-mounted"))
     get_settings.cache_clear()
+    bentoml_home = os.environ.get("BENTOML_HOME")
     yield home
     get_settings.cache_clear()
+    # A `quantis` command run in-process points BentoML at its home (quantis.cli): undo it.
+    if bentoml_home is None:
+        os.environ.pop("BENTOML_HOME", None)
+    else:
+        os.environ["BENTOML_HOME"] = bentoml_home
 
 
 @pytest.fixture(autouse=True)

@@ -23,7 +23,7 @@ from api.schemas.accuracy import (
     SeriesAccuracy,
     SeriesVersionAccuracy,
 )
-from api.schemas.common import errors
+from api.schemas.common import ModelVersionId, RecordId, errors
 from core.db.repositories.live_accuracy import (
     accuracy_rows,
     daily_summaries,
@@ -51,7 +51,7 @@ def _backtest_mase(state, version: str) -> tuple[bool, float | None]:
 
 @router.get("/models/{version}/accuracy", response_model=ModelAccuracy, responses=errors(404))
 def model_accuracy(
-    version: str, state: StateDep, session: SessionDep, _caller: Reader
+    version: ModelVersionId, state: StateDep, session: SessionDep, _caller: Reader
 ) -> ModelAccuracy:
     """A version's live accuracy (all scored days, and day by day) against its backtest."""
     name = state.settings.registered_model_name
@@ -76,7 +76,7 @@ def model_accuracy(
 
 @router.get("/series/{series_id}/accuracy", response_model=SeriesAccuracy, responses=errors(404))
 def series_accuracy(
-    series_id: int,
+    series_id: RecordId,
     session: SessionDep,
     state: StateDep,
     _caller: Reader,

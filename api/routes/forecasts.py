@@ -61,7 +61,7 @@ def get_one(forecast_id: RecordId, session: SessionDep, _caller: Reader) -> Fore
     responses=errors(404),
 )
 def latest_for_series(
-    series_id: int,
+    series_id: RecordId,
     session: SessionDep,
     _caller: Reader,
     kind: Annotated[

@@ -7,22 +7,17 @@ pipeline's `deploy_champion` job rolls out whatever holds the alias.
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 
 from api.deps import Admin, Reader, SessionDep, StateDep
 from api.errors import ApiError
 from api.routes import API_PREFIX
-from api.schemas.common import Text, errors
+from api.schemas.common import ModelVersionId, errors
 from api.schemas.models import ModelVersionPublic, RegistryView
 from core.registry import CHALLENGER, CHAMPION, ModelRegistry, ModelVersionView, RegistryError
 
 __all__ = ["router"]
 
-ModelVersionId = Annotated[
-    Text, Path(min_length=1, max_length=64, description="Registered model version.")
-]
 router = APIRouter(prefix=f"{API_PREFIX}/models", tags=["models"])
 
 

@@ -30,7 +30,6 @@ from core.db.types import as_utc
 __all__ = ["router"]
 
 router = APIRouter(prefix=API_PREFIX, tags=["observations"])
-MAX_CSV_BYTES = 20 * 1024 * 1024
 MAX_LIST = 10_000
 
 
@@ -57,7 +56,7 @@ def _store(
     return summary
 
 
-@router.post("/observations", response_model=UpsertSummary, responses=errors(400, 404, 413))
+@router.post("/observations", response_model=UpsertSummary, responses=errors(400, 404))
 def upsert(body: ObservationsUpsert, session: SessionDep, caller: Writer) -> UpsertSummary:
     """Insert or update rows of one or many series, keyed by (series, timestamp).
 
@@ -81,7 +80,7 @@ def upsert(body: ObservationsUpsert, session: SessionDep, caller: Writer) -> Ups
     )
 
 
-@router.post("/observations/csv", response_model=UpsertSummary, responses=errors(400, 404, 413))
+@router.post("/observations/csv", response_model=UpsertSummary, responses=errors(400, 404))
 def upsert_csv(
     session: SessionDep,
     caller: Writer,
@@ -96,9 +95,7 @@ def upsert_csv(
 ) -> UpsertSummary:
     """The same upsert from a CSV upload (`series,ts,value` or `unique_id,ds,y` columns);
     errors name the file line (the header is line 1)."""
-    content = file.file.read(MAX_CSV_BYTES + 1)
-    if len(content) > MAX_CSV_BYTES:
-        raise ApiError(413, "payload_too_large", f"the CSV is larger than {MAX_CSV_BYTES} bytes")
+    content = file.file.read()  # bounded by the request-body limit (api.body_limit)
     rows = parse_csv(content, MAX_UPLOAD_ROWS)
     return _store(
         session,

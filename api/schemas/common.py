@@ -24,6 +24,7 @@ __all__ = [
     "ErrorBody",
     "ErrorInfo",
     "FreeForm",
+    "ModelVersionId",
     "Page",
     "QueryDateTime",
     "RecordId",
@@ -90,6 +91,10 @@ QueryDateTime = Annotated[
 ]
 # A record id in a path: 1 to the largest id a database holds.
 RecordId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID, description="Record id.")]
+# A registered model version in a path (MLflow numbers them; the text is bounded all the same).
+ModelVersionId = Annotated[
+    Text, Path(min_length=1, max_length=64, description="Registered model version.")
+]
 
 
 class ErrorInfo(BaseModel):
@@ -119,7 +124,8 @@ _DESCRIPTIONS = {
     403: "The API key lacks the scope this route needs.",
     404: "A record named in the request does not exist.",
     409: "The change conflicts with the current state.",
-    413: "The upload is too large.",
+    413: "The request body is larger than the API's limit (setting `api_max_body_bytes`, "
+    "16 MiB by default); it is refused before it is read.",
     422: "The request is invalid; `details` says where and why.",
     429: "Rate limit exceeded; see `Retry-After`.",
     502: "An upstream service answered with an error.",
@@ -132,6 +138,6 @@ ERRORS = {
 
 def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """The `responses=` entry documenting these error statuses (auth ones always included;
-    400 belongs to routes that take a body)."""
-    wanted = sorted({401, 403, 422, 429, *statuses})
+    400 belongs to routes that take a body, and so does 413: every body has the API's limit)."""
+    wanted = sorted({401, 403, 422, 429, *statuses, *({413} if 400 in statuses else ())})
     return {status: ERRORS[status] for status in wanted}

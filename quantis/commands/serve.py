@@ -43,13 +43,19 @@ def api_command(host: str, port: int, workers: int = 1) -> list[str]:
 
 
 def model_server_command(
-    host: str, port: int, model_dir: Path | None = None, bento: str | None = None
+    host: str,
+    port: int,
+    model_dir: Path | None = None,
+    bento: str | None = None,
+    *,
+    bentoml_home: Path,
 ) -> tuple[list[str], dict[str, str]]:
     """(argv, extra environment) of `bentoml serve` for a model directory, a built Bento, or
-    (neither) the service source with the newest model in the BentoML store."""
+    (neither) the service source with the newest model, from the BentoML store at
+    `bentoml_home` (the home's: where the pipeline builds its Bentos)."""
     if model_dir is not None and bento is not None:
         raise ValueError("give --model-dir or --bento, not both")
-    env = {"BENTOML_DO_NOT_TRACK": "true"}
+    env = {"BENTOML_DO_NOT_TRACK": "true", "BENTOML_HOME": str(bentoml_home)}
     if model_dir is not None:
         env["QUANTIS_MODEL_DIR"] = str(model_dir.resolve())
     target = bento or SERVICE
@@ -98,6 +104,7 @@ def model(
             port or settings.model_server_port,
             model_dir,
             bento,
+            bentoml_home=settings.bentoml_home,
         )
     except ValueError as error:
         typer.secho(str(error), err=True, fg="red")

@@ -94,7 +94,7 @@ def _model_server_start(settings: Settings):
                 server = start_model_server(
                     active.bento_tag,
                     model_tag=details["model_tag"],
-                    bentoml_home=settings.home / "bentoml",
+                    bentoml_home=settings.bentoml_home,
                     log_dir=settings.home / "logs",
                     host=settings.model_server_host,
                     preferred_port=details.get("port"),

@@ -2,7 +2,10 @@
 
 The API runs as a real uvicorn process on a scratch SQLite database (writes included), beside
 a real model server and a Dagster stand-in, with its rate limit raised far above what the
-run sends. Every operation, `--checks all`, a bounded and seeded run: zero failures.
+run sends, and with a page to serve: the static fallback is mounted as with a built page
+(a stand-in build: the mount, not the page's content, decides how API paths answer), so a
+method a path lacks must still be 405. Every operation, `--checks all`, a bounded and seeded
+run: zero failures.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import pytest
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
-MAX_EXAMPLES = 12  # per operation and phase
+MAX_EXAMPLES = 30  # per operation and phase
 SEED = 16
 
 
@@ -68,12 +71,22 @@ class FakeDagster:
         self.server.server_close()
 
 
+def _stand_in_page(folder: Path) -> Path:
+    """A built page's shape: index.html and a hashed asset under assets/."""
+    (folder / "assets").mkdir(parents=True)
+    (folder / "index.html").write_text('<div id="root"></div><script src="./assets/i.js"></script>')
+    (folder / "assets" / "i.js").write_text("")
+    return folder
+
+
 @pytest.fixture
-def running_api(scratch_database, api_process, model_server):
+def running_api(scratch_database, api_process, model_server, tmp_path):
     url, key = scratch_database("read", "write", "admin")
+    page = _stand_in_page(tmp_path / "dist")
     with FakeDagster() as dagster:
         base = api_process(
             {
+                "QUANTIS_FRONTEND_DIR": str(page),
                 "QUANTIS_DATABASE_URL": url,
                 "QUANTIS_MODEL_SERVER_URL": model_server.url,
                 "QUANTIS_DAGSTER_URL": dagster.url,

@@ -230,3 +230,43 @@ def test_kubernetes_manifests_agree_with_the_images_and_settings():
         config_maps = [o for o in objects if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "app-configmap"]
         for config_map in config_maps:
             assert _unknown(set(config_map.get("data", {}))) == set(), environment
+
+
+# --- the request-body limit (issue 27) -------------------------------------------------------
+# One value, the setting api_max_body_bytes: the API enforces it, the frontend's nginx
+# (client_max_body_size from ${QUANTIS_API_MAX_BODY_BYTES}), the Ingress (proxy-body-size) and
+# compose take it from the same variable.
+BODY_LIMIT = "QUANTIS_API_MAX_BODY_BYTES"
+BODY_LIMIT_DEFAULT = str(Settings.model_fields["api_max_body_bytes"].default)
+
+
+def test_the_frontends_nginx_takes_the_body_limit_from_the_setting():
+    template = (DOCKER_DIR / "frontend" / "nginx.conf").read_text()
+    assert re.findall(r"(?m)^\s*client_max_body_size\s+(\S+);", template) == [f"${{{BODY_LIMIT}}}"]
+    entrypoint = (DOCKER_DIR / "frontend" / "entrypoint.sh").read_text()
+    assert f"${{{BODY_LIMIT}}}" in re.search(r"envsubst '([^']*)'", entrypoint).group(1)
+    assert f': "${{{BODY_LIMIT}:={BODY_LIMIT_DEFAULT}}}"' in entrypoint
+    assert _dockerfile_env(DOCKER_DIR / "frontend" / "Dockerfile")[BODY_LIMIT] == BODY_LIMIT_DEFAULT
+
+
+def test_compose_gives_the_api_and_the_frontend_one_body_limit():
+    wanted = f"${{{BODY_LIMIT}:-{BODY_LIMIT_DEFAULT}}}"
+    environments = _compose_env()
+    assert environments["api"][BODY_LIMIT] == environments["frontend"][BODY_LIMIT] == wanted
+    example = (REPO_ROOT / ".env.example").read_text()
+    assert f"\n{BODY_LIMIT}={BODY_LIMIT_DEFAULT}\n" in example
+
+
+def test_kubernetes_gives_the_api_the_frontend_and_the_ingress_one_body_limit():
+    for environment, objects in _rendered_environments().items():
+        [config_map] = [o for o in objects if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "app-configmap"]
+        limit = config_map["data"][BODY_LIMIT]
+        assert limit == BODY_LIMIT_DEFAULT, environment
+        [ingress] = [o for o in objects if o["kind"] == "Ingress"]
+        assert ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-body-size"] == limit, environment
+        by_name = {o["metadata"]["name"]: o for o in objects if o["kind"] == "Deployment"}
+        [frontend] = by_name["frontend-deployment"]["spec"]["template"]["spec"]["containers"]
+        [reference] = [e["valueFrom"]["configMapKeyRef"] for e in frontend["env"] if e["name"] == BODY_LIMIT]
+        assert reference == {"name": "app-configmap", "key": BODY_LIMIT}, environment
+        [backend] = by_name["backend-deployment"]["spec"]["template"]["spec"]["containers"]
+        assert {"configMapRef": {"name": "app-configmap"}} in backend["envFrom"], environment

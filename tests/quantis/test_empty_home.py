@@ -3,6 +3,8 @@ ends with one line that says what to run; never a traceback. `--debug` shows the
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import typer
 
@@ -106,3 +108,10 @@ def test_debug_shows_the_traceback(capsys, tmp_path):
     url = f"postgresql+psycopg://postgres@127.0.0.1:5432/i16_never_created_{tmp_path.name[-6:]}"
     with pytest.raises(Exception, match="does not exist"):
         cli.run(["--debug", "apikey", "list", "--url", url])
+
+
+def test_every_command_points_bentoml_at_the_homes_store(capsys, isolated_settings, monkeypatch):
+    monkeypatch.setenv("BENTOML_HOME", "/somewhere/else")  # BentoML's default or a stray one
+    exit_code, output = _quantis(capsys, "status")
+    assert exit_code == 0, output
+    assert os.environ["BENTOML_HOME"] == str(isolated_settings / "bentoml")

@@ -25,7 +25,10 @@ LAUNCH = "import sys; from quantis.commands.serve import app; app(sys.argv[1:])"
 
 
 def test_model_server_command_for_a_model_dir_and_for_a_bento(tmp_path):
-    command, env = serve.model_server_command("0.0.0.0", 8123, model_dir=tmp_path)
+    store = tmp_path / "home" / "bentoml"
+    command, env = serve.model_server_command(
+        "0.0.0.0", 8123, model_dir=tmp_path, bentoml_home=store
+    )
     assert command[1:] == [
         "serve",
         "bentos.service:ModelServer",
@@ -35,10 +38,13 @@ def test_model_server_command_for_a_model_dir_and_for_a_bento(tmp_path):
         "8123",
     ]
     assert env["QUANTIS_MODEL_DIR"] == str(tmp_path.resolve())
-    command, env = serve.model_server_command("127.0.0.1", 8001, bento="quantis-model-server:abc")
+    command, env = serve.model_server_command(
+        "127.0.0.1", 8001, bento="quantis-model-server:abc", bentoml_home=store
+    )
     assert command[2] == "quantis-model-server:abc" and "QUANTIS_MODEL_DIR" not in env
+    assert env["BENTOML_HOME"] == str(store)  # the home's store, where the pipeline builds
     with pytest.raises(ValueError, match="not both"):
-        serve.model_server_command("h", 1, model_dir=tmp_path, bento="b")
+        serve.model_server_command("h", 1, model_dir=tmp_path, bento="b", bentoml_home=store)
 
 
 def test_model_dir_and_bento_together_are_refused(tmp_path):

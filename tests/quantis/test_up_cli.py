@@ -23,7 +23,14 @@ from typer.testing import CliRunner
 from core.db.engine import make_engine, session_scope
 from core.db.migrate import upgrade
 from core.db.tables import ModelDeployment
-from core.processes import free_port, is_alive
+from core.processes import (
+    free_port,
+    is_alive,
+    log_tail,
+    start_process,
+    stop_process_group,
+    wait_until_healthy,
+)
 from core.settings import get_settings
 from models.datasets import synthetic_panel
 from quantis.commands import up
@@ -84,6 +91,7 @@ def _in_a_terminal(*args: str, timeout_s: float = 900) -> tuple[int, list[str]]:
 
 def test_up_once_in_a_terminal_shows_progress_and_summary_only(monkeypatch):
     monkeypatch.setenv("QUANTIS_MODEL_SERVER_PORT", str(free_port()))
+    monkeypatch.delenv("BENTOML_HOME", raising=False)  # as a user has it: unset
     get_settings.cache_clear()
     settings = get_settings()
     landing = Path(settings.landing_url.removeprefix("file://"))
@@ -107,12 +115,30 @@ def test_up_once_in_a_terminal_shows_progress_and_summary_only(monkeypatch):
         [deployment] = session.scalars(select(ModelDeployment)).all()
     assert deployment.status == "active"
     assert not is_alive(deployment.details["pid"])  # --once stops the server it started
+    _serve_the_pipelines_bento(deployment.bento_tag, settings.home)
 
     again = CliRunner().invoke(_app(), ["--once", "--no-demo-data"])
     assert again.exit_code == 0, again.output
     assert "no new data since champion version 1" in again.output
     assert "trained_model: done" not in again.output
     assert "model_deployment: done" in again.output
+
+
+def _serve_the_pipelines_bento(bento_tag: str, home: Path) -> None:
+    """`quantis serve model --bento TAG`, the tag `up` deployed: found in the home's store."""
+    port = free_port()
+    process = start_process(
+        [str(Path(sys.executable).with_name("quantis")), "serve", "model", "--bento", bento_tag,
+         "--host", "127.0.0.1", "--port", str(port)],
+        home / "logs" / "serve-model.log",
+    )  # fmt: skip
+    try:
+        ready = wait_until_healthy(
+            f"http://127.0.0.1:{port}/readyz", timeout_s=120, pid=process.pid
+        )
+        assert ready, log_tail(process.log_path)
+    finally:
+        stop_process_group(process.pid)
 
 
 def test_local_stack_starts_the_uis_and_stops_them(isolated_settings):

@@ -35,6 +35,20 @@ describe("toFailure", () => {
     expect(describeLocation(failure.rows[0].loc)).toBe("horizon");
   });
 
+  it("shows the 413's own message (the API's or the proxy's) with what to do", () => {
+    const failure = toFailure(413, {
+      error: {
+        code: "payload_too_large",
+        message: "the request body is larger than the limit of 16777216 bytes",
+        details: null,
+      },
+    });
+    expect(describeFailure(failure)).toBe(
+      "The request body is larger than the limit of 16777216 bytes. " +
+        "Split the upload into smaller files and send each.",
+    );
+  });
+
   it("describes a non-JSON answer by its status", () => {
     expect(toFailure(502, "<html>").message).toMatch(/HTTP 502/);
   });

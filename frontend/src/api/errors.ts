@@ -25,6 +25,7 @@ export class ApiFailure extends Error {
 const ADVICE: Record<number, string> = {
   401: "Enter a valid API key on the Settings page.",
   403: "Ask an admin for a key with the scope this needs.",
+  413: "Split the upload into smaller files and send each.",
   429: "Too many requests with this key; wait a moment and try again.",
   503: "A service the API needs is unavailable; try again shortly (the Overview page shows which).",
 };

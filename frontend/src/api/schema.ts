@@ -12,7 +12,7 @@ export interface paths {
          * List All
          * @description Every dataset, by name.
          */
-        get: operations["list_all_api_v1_datasets_get"];
+        get: operations["datasets-list_all"];
         put?: never;
         /**
          * Create
@@ -20,7 +20,7 @@ export interface paths {
          *     not a pandas offset alias, value_min above value_max, a level given twice or a model
          *     override that names freq, season_length or horizon answer 422 saying which.
          */
-        post: operations["create_api_v1_datasets_post"];
+        post: operations["datasets-create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -35,7 +35,7 @@ export interface paths {
             cookie?: never;
         };
         /** Get One */
-        get: operations["get_one_api_v1_datasets__name__get"];
+        get: operations["datasets-get_one"];
         put?: never;
         post?: never;
         /**
@@ -43,7 +43,7 @@ export interface paths {
          * @description Delete a dataset with its series, observations, forecasts and quarantined rows (admin
          *     scope); nothing of another dataset is touched. `default` cannot be deleted (409).
          */
-        delete: operations["delete_api_v1_datasets__name__delete"];
+        delete: operations["datasets-delete"];
         options?: never;
         head?: never;
         /**
@@ -52,7 +52,7 @@ export interface paths {
          *     retrain rule, model overrides, batch forecasts, or a frequency not fixed yet. A fixed
          *     frequency answers 409 with the reason; values the dataset refuses (as on create) 422.
          */
-        patch: operations["update_api_v1_datasets__name__patch"];
+        patch: operations["datasets-update"];
         trace?: never;
     };
     "/api/v1/forecasts": {
@@ -72,7 +72,7 @@ export interface paths {
          *     model server is down; 422 when the model cannot use a series' history; 409 for series of
          *     a dataset other than `default` (only its champion is served yet).
          */
-        post: operations["create_api_v1_forecasts_post"];
+        post: operations["forecasts-create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -87,7 +87,7 @@ export interface paths {
             cookie?: never;
         };
         /** Get One */
-        get: operations["get_one_api_v1_forecasts__forecast_id__get"];
+        get: operations["forecasts-get_one"];
         put?: never;
         post?: never;
         delete?: never;
@@ -107,7 +107,7 @@ export interface paths {
          * Who Am I
          * @description Who the sent key is: its id, name, scopes (given and implied) and when it was made.
          */
-        get: operations["who_am_i_api_v1_keys_me_get"];
+        get: operations["keys-who_am_i"];
         put?: never;
         post?: never;
         delete?: never;
@@ -127,7 +127,7 @@ export interface paths {
          * Registry View
          * @description Every version of the registered model with aliases, metrics and promotion decisions.
          */
-        get: operations["registry_view_api_v1_models_get"];
+        get: operations["models-registry_view"];
         put?: never;
         post?: never;
         delete?: never;
@@ -149,7 +149,7 @@ export interface paths {
          * Rollback
          * @description Give `champion` back to the version the current champion replaced (409 if none).
          */
-        post: operations["rollback_api_v1_models_rollback_post"];
+        post: operations["models-rollback"];
         delete?: never;
         options?: never;
         head?: never;
@@ -164,7 +164,7 @@ export interface paths {
             cookie?: never;
         };
         /** Get Version */
-        get: operations["get_version_api_v1_models__version__get"];
+        get: operations["models-get_version"];
         put?: never;
         post?: never;
         delete?: never;
@@ -184,7 +184,7 @@ export interface paths {
          * Model Accuracy
          * @description A version's live accuracy (all scored days, and day by day) against its backtest.
          */
-        get: operations["model_accuracy_api_v1_models__version__accuracy_get"];
+        get: operations["accuracy-model_accuracy"];
         put?: never;
         post?: never;
         delete?: never;
@@ -206,7 +206,7 @@ export interface paths {
          * Promote
          * @description Make `version` the champion; the replaced champion is remembered for rollback.
          */
-        post: operations["promote_api_v1_models__version__promote_post"];
+        post: operations["models-promote"];
         delete?: never;
         options?: never;
         head?: never;
@@ -231,7 +231,7 @@ export interface paths {
          *     dataset's frequency grid) rejects the whole request with a 422 listing the rows; unknown
          *     series (of the dataset) and an unknown dataset answer 404.
          */
-        post: operations["upsert_api_v1_observations_post"];
+        post: operations["observations-upsert"];
         delete?: never;
         options?: never;
         head?: never;
@@ -252,7 +252,7 @@ export interface paths {
          * @description The same upsert from a CSV upload (`series,ts,value` or `unique_id,ds,y` columns);
          *     errors name the file line (the header is line 1).
          */
-        post: operations["upsert_csv_api_v1_observations_csv_post"];
+        post: operations["observations-upsert_csv"];
         delete?: never;
         options?: never;
         head?: never;
@@ -270,7 +270,7 @@ export interface paths {
          * Asset Health
          * @description Every asset with its last materialization and Dagster's health status.
          */
-        get: operations["asset_health_api_v1_pipeline_assets_get"];
+        get: operations["pipeline-asset_health"];
         put?: never;
         post?: never;
         delete?: never;
@@ -292,7 +292,7 @@ export interface paths {
          * Retrain
          * @description Launch the retraining job (train, backtest, register, package, roll out).
          */
-        post: operations["retrain_api_v1_pipeline_retrain_post"];
+        post: operations["pipeline-retrain"];
         delete?: never;
         options?: never;
         head?: never;
@@ -310,7 +310,7 @@ export interface paths {
          * Latest Runs
          * @description The newest Dagster runs first; `job` keeps one job's runs (none for an unknown job).
          */
-        get: operations["latest_runs_api_v1_pipeline_runs_get"];
+        get: operations["pipeline-latest_runs"];
         put?: never;
         post?: never;
         delete?: never;
@@ -330,7 +330,7 @@ export interface paths {
          * Schedules
          * @description The pipeline's schedules: cron, job, RUNNING or STOPPED, and the next tick.
          */
-        get: operations["schedules_api_v1_pipeline_schedules_get"];
+        get: operations["pipeline-schedules"];
         put?: never;
         post?: never;
         delete?: never;
@@ -351,14 +351,14 @@ export interface paths {
          * @description Series of one dataset ordered by name, one page at a time; an unknown dataset
          *     answers 404.
          */
-        get: operations["list_all_api_v1_series_get"];
+        get: operations["series-list_all"];
         put?: never;
         /**
          * Create
          * @description Create a series in a dataset (`default` unless named); a name already taken there
          *     answers 409, an unknown dataset 404.
          */
-        post: operations["create_api_v1_series_post"];
+        post: operations["series-create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -373,14 +373,14 @@ export interface paths {
             cookie?: never;
         };
         /** Get One */
-        get: operations["get_one_api_v1_series__series_id__get"];
+        get: operations["series-get_one"];
         put?: never;
         post?: never;
         /**
          * Delete
          * @description Delete a series with its observations and forecasts (admin scope).
          */
-        delete: operations["delete_api_v1_series__series_id__delete"];
+        delete: operations["series-delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -398,7 +398,7 @@ export interface paths {
          * @description Per model version, how its forecasts of this series did, and each point against
          *     what happened.
          */
-        get: operations["series_accuracy_api_v1_series__series_id__accuracy_get"];
+        get: operations["accuracy-series_accuracy"];
         put?: never;
         post?: never;
         delete?: never;
@@ -418,7 +418,7 @@ export interface paths {
          * List For Series
          * @description Stored forecasts of one series, newest first.
          */
-        get: operations["list_for_series_api_v1_series__series_id__forecasts_get"];
+        get: operations["forecasts-list_for_series"];
         put?: never;
         post?: never;
         delete?: never;
@@ -439,7 +439,7 @@ export interface paths {
          * @description The newest stored forecast of one series (of one kind, or of any), straight from the
          *     database: no model call. 404 when the series has none.
          */
-        get: operations["latest_for_series_api_v1_series__series_id__forecasts_latest_get"];
+        get: operations["forecasts-latest_for_series"];
         put?: never;
         post?: never;
         delete?: never;
@@ -460,7 +460,7 @@ export interface paths {
          * @description Observations of one series in a time range, oldest first; a `start` after `end`
          *     answers 422.
          */
-        get: operations["list_range_api_v1_series__series_id__observations_get"];
+        get: operations["observations-list_range"];
         put?: never;
         /**
          * Upsert One Series
@@ -468,7 +468,7 @@ export interface paths {
          *     body or off its dataset's frequency grid rejects the whole request with a 422 listing
          *     the rows.
          */
-        post: operations["upsert_one_series_api_v1_series__series_id__observations_post"];
+        post: operations["observations-upsert_one_series"];
         delete?: never;
         options?: never;
         head?: never;
@@ -486,7 +486,7 @@ export interface paths {
          * Health
          * @description Liveness: the process answers.
          */
-        get: operations["health_health_get"];
+        get: operations["health-health"];
         put?: never;
         post?: never;
         delete?: never;
@@ -506,7 +506,7 @@ export interface paths {
          * Metrics
          * @description Prometheus metrics of this API process.
          */
-        get: operations["metrics_metrics_get"];
+        get: operations["health-metrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -527,7 +527,7 @@ export interface paths {
          * @description Readiness: the database answers and the model server is ready (503 otherwise), and
          *     which model it serves.
          */
-        get: operations["ready_ready_get"];
+        get: operations["health-ready"];
         put?: never;
         post?: never;
         delete?: never;
@@ -655,8 +655,8 @@ export interface components {
             /** Materialization Status */
             materialization_status: string;
         };
-        /** Body_upsert_csv_api_v1_observations_csv_post */
-        Body_upsert_csv_api_v1_observations_csv_post: {
+        /** Body_observations-upsert_csv */
+        "Body_observations-upsert_csv": {
             /**
              * File
              * @description CSV with columns series,ts,value.
@@ -1469,7 +1469,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    list_all_api_v1_datasets_get: {
+    "datasets-list_all": {
         parameters: {
             query?: never;
             header?: never;
@@ -1525,7 +1525,7 @@ export interface operations {
             };
         };
     };
-    create_api_v1_datasets_post: {
+    "datasets-create": {
         parameters: {
             query?: never;
             header?: never;
@@ -1583,6 +1583,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The request body is larger than the API's limit (setting `api_max_body_bytes`, 16 MiB by default); it is refused before it is read. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description The request is invalid; `details` says where and why. */
             422: {
                 headers: {
@@ -1603,7 +1612,7 @@ export interface operations {
             };
         };
     };
-    get_one_api_v1_datasets__name__get: {
+    "datasets-get_one": {
         parameters: {
             query?: never;
             header?: never;
@@ -1671,7 +1680,7 @@ export interface operations {
             };
         };
     };
-    delete_api_v1_datasets__name__delete: {
+    "datasets-delete": {
         parameters: {
             query?: never;
             header?: never;
@@ -1746,7 +1755,7 @@ export interface operations {
             };
         };
     };
-    update_api_v1_datasets__name__patch: {
+    "datasets-update": {
         parameters: {
             query?: never;
             header?: never;
@@ -1816,6 +1825,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The request body is larger than the API's limit (setting `api_max_body_bytes`, 16 MiB by default); it is refused before it is read. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description The request is invalid; `details` says where and why. */
             422: {
                 headers: {
@@ -1836,7 +1854,7 @@ export interface operations {
             };
         };
     };
-    create_api_v1_forecasts_post: {
+    "forecasts-create": {
         parameters: {
             query?: never;
             header?: never;
@@ -1903,6 +1921,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The request body is larger than the API's limit (setting `api_max_body_bytes`, 16 MiB by default); it is refused before it is read. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description The request is invalid; `details` says where and why. */
             422: {
                 headers: {
@@ -1932,7 +1959,7 @@ export interface operations {
             };
         };
     };
-    get_one_api_v1_forecasts__forecast_id__get: {
+    "forecasts-get_one": {
         parameters: {
             query?: never;
             header?: never;
@@ -2000,7 +2027,7 @@ export interface operations {
             };
         };
     };
-    who_am_i_api_v1_keys_me_get: {
+    "keys-who_am_i": {
         parameters: {
             query?: never;
             header?: never;
@@ -2056,7 +2083,7 @@ export interface operations {
             };
         };
     };
-    registry_view_api_v1_models_get: {
+    "models-registry_view": {
         parameters: {
             query?: never;
             header?: never;
@@ -2112,7 +2139,7 @@ export interface operations {
             };
         };
     };
-    rollback_api_v1_models_rollback_post: {
+    "models-rollback": {
         parameters: {
             query?: never;
             header?: never;
@@ -2177,7 +2204,7 @@ export interface operations {
             };
         };
     };
-    get_version_api_v1_models__version__get: {
+    "models-get_version": {
         parameters: {
             query?: never;
             header?: never;
@@ -2245,11 +2272,12 @@ export interface operations {
             };
         };
     };
-    model_accuracy_api_v1_models__version__accuracy_get: {
+    "accuracy-model_accuracy": {
         parameters: {
             query?: never;
             header?: never;
             path: {
+                /** @description Registered model version. */
                 version: string;
             };
             cookie?: never;
@@ -2312,7 +2340,7 @@ export interface operations {
             };
         };
     };
-    promote_api_v1_models__version__promote_post: {
+    "models-promote": {
         parameters: {
             query?: never;
             header?: never;
@@ -2380,7 +2408,7 @@ export interface operations {
             };
         };
     };
-    upsert_api_v1_observations_post: {
+    "observations-upsert": {
         parameters: {
             query?: never;
             header?: never;
@@ -2438,7 +2466,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The upload is too large. */
+            /** @description The request body is larger than the API's limit (setting `api_max_body_bytes`, 16 MiB by default); it is refused before it is read. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2467,7 +2495,7 @@ export interface operations {
             };
         };
     };
-    upsert_csv_api_v1_observations_csv_post: {
+    "observations-upsert_csv": {
         parameters: {
             query?: {
                 create_missing_series?: boolean;
@@ -2482,7 +2510,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "multipart/form-data": components["schemas"]["Body_upsert_csv_api_v1_observations_csv_post"];
+                "multipart/form-data": components["schemas"]["Body_observations-upsert_csv"];
             };
         };
         responses: {
@@ -2531,7 +2559,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The upload is too large. */
+            /** @description The request body is larger than the API's limit (setting `api_max_body_bytes`, 16 MiB by default); it is refused before it is read. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2560,7 +2588,7 @@ export interface operations {
             };
         };
     };
-    asset_health_api_v1_pipeline_assets_get: {
+    "pipeline-asset_health": {
         parameters: {
             query?: never;
             header?: never;
@@ -2634,7 +2662,7 @@ export interface operations {
             };
         };
     };
-    retrain_api_v1_pipeline_retrain_post: {
+    "pipeline-retrain": {
         parameters: {
             query?: never;
             header?: never;
@@ -2708,7 +2736,7 @@ export interface operations {
             };
         };
     };
-    latest_runs_api_v1_pipeline_runs_get: {
+    "pipeline-latest_runs": {
         parameters: {
             query?: {
                 limit?: number;
@@ -2786,7 +2814,7 @@ export interface operations {
             };
         };
     };
-    schedules_api_v1_pipeline_schedules_get: {
+    "pipeline-schedules": {
         parameters: {
             query?: never;
             header?: never;
@@ -2860,7 +2888,7 @@ export interface operations {
             };
         };
     };
-    list_all_api_v1_series_get: {
+    "series-list_all": {
         parameters: {
             query?: {
                 /** @description Case-insensitive part of the name. */
@@ -2932,7 +2960,7 @@ export interface operations {
             };
         };
     };
-    create_api_v1_series_post: {
+    "series-create": {
         parameters: {
             query?: never;
             header?: never;
@@ -2999,6 +3027,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The request body is larger than the API's limit (setting `api_max_body_bytes`, 16 MiB by default); it is refused before it is read. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description The request is invalid; `details` says where and why. */
             422: {
                 headers: {
@@ -3019,7 +3056,7 @@ export interface operations {
             };
         };
     };
-    get_one_api_v1_series__series_id__get: {
+    "series-get_one": {
         parameters: {
             query?: never;
             header?: never;
@@ -3087,7 +3124,7 @@ export interface operations {
             };
         };
     };
-    delete_api_v1_series__series_id__delete: {
+    "series-delete": {
         parameters: {
             query?: never;
             header?: never;
@@ -3153,7 +3190,7 @@ export interface operations {
             };
         };
     };
-    series_accuracy_api_v1_series__series_id__accuracy_get: {
+    "accuracy-series_accuracy": {
         parameters: {
             query?: {
                 /** @description Newest outcomes returned. */
@@ -3161,6 +3198,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description Record id. */
                 series_id: number;
             };
             cookie?: never;
@@ -3223,7 +3261,7 @@ export interface operations {
             };
         };
     };
-    list_for_series_api_v1_series__series_id__forecasts_get: {
+    "forecasts-list_for_series": {
         parameters: {
             query?: {
                 limit?: number;
@@ -3294,7 +3332,7 @@ export interface operations {
             };
         };
     };
-    latest_for_series_api_v1_series__series_id__forecasts_latest_get: {
+    "forecasts-latest_for_series": {
         parameters: {
             query?: {
                 /** @description batch: the latest batch forecast; request: the latest on request. */
@@ -3302,6 +3340,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description Record id. */
                 series_id: number;
             };
             cookie?: never;
@@ -3364,7 +3403,7 @@ export interface operations {
             };
         };
     };
-    list_range_api_v1_series__series_id__observations_get: {
+    "observations-list_range": {
         parameters: {
             query?: {
                 /** @description Inclusive start (RFC 3339 date-time). */
@@ -3439,7 +3478,7 @@ export interface operations {
             };
         };
     };
-    upsert_one_series_api_v1_series__series_id__observations_post: {
+    "observations-upsert_one_series": {
         parameters: {
             query?: never;
             header?: never;
@@ -3500,6 +3539,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The request body is larger than the API's limit (setting `api_max_body_bytes`, 16 MiB by default); it is refused before it is read. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description The request is invalid; `details` says where and why. */
             422: {
                 headers: {
@@ -3520,7 +3568,7 @@ export interface operations {
             };
         };
     };
-    health_health_get: {
+    "health-health": {
         parameters: {
             query?: never;
             header?: never;
@@ -3540,7 +3588,7 @@ export interface operations {
             };
         };
     };
-    metrics_metrics_get: {
+    "health-metrics": {
         parameters: {
             query?: never;
             header?: never;
@@ -3560,7 +3608,7 @@ export interface operations {
             };
         };
     };
-    ready_ready_get: {
+    "health-ready": {
         parameters: {
             query?: never;
             header?: never;

@@ -256,7 +256,7 @@ def deploy_target_for(settings: Settings) -> DeployTarget:
             service_url=settings.model_server_url,
         )
     return LocalDeployTarget(
-        bentoml_home=str(settings.home / "bentoml"),
+        bentoml_home=str(settings.bentoml_home),
         log_dir=str(settings.home / "logs"),
         host=settings.model_server_host,
         preferred_port=settings.model_server_port,

@@ -148,3 +148,31 @@ def test_upsert_to_one_series_and_list_a_time_range(client, headers):
         "/api/v1/series/424242/observations", json={"observations": rows}, headers=writer
     )
     assert missing.status_code == 404
+
+
+def test_a_csv_series_name_longer_than_the_column_is_422_naming_the_line(client, headers):
+    text = f"series,ts,value\nok,2024-01-01,1\n{'n' * 256},2024-01-01,2\n"
+    files = {"file": ("long.csv", text.encode(), "text/csv")}
+    response = client.post(
+        "/api/v1/observations/csv?create_missing_series=true", files=files, headers=headers("write")
+    )
+    assert response.status_code == 422, response.text
+    [problem] = response.json()["error"]["details"]["errors"]
+    assert problem["loc"] == ["file", 3, "series"] and problem["type"] == "too_long"
+
+
+def test_a_csv_with_lone_carriage_returns_is_read_and_one_csv_cannot_read_is_422(client, headers):
+    writer = headers("write")
+    path = "/api/v1/observations/csv?create_missing_series=true"
+    old_mac = b"series,ts,value\rcr,2024-01-01,1\rcr,2024-01-02,2\r"
+    files = {"file": ("cr.csv", old_mac, "text/csv")}
+    stored = client.post(path, files=files, headers=writer)
+    assert stored.status_code == 200 and stored.json()["rows"] == 2, stored.text
+    for content in (b"series,ts,value\na\rb,2024-01-01,1\n", b"m\r\xc3\x8e\xc3\x90"):
+        answer = client.post(path, files={"file": ("x.csv", content, "text/csv")}, headers=writer)
+        assert answer.status_code == 422, (content, answer.text)
+    huge_field = b"series,ts,value\nh,2024-01-01," + b"1" * 200_000 + b"\n"
+    files = {"file": ("huge.csv", huge_field, "text/csv")}
+    unreadable = client.post(path, files=files, headers=writer)
+    assert unreadable.status_code == 422, unreadable.text
+    assert unreadable.json()["error"]["message"].startswith("the CSV cannot be read at line 2")

@@ -1,8 +1,9 @@
 """The frontend's nginx.conf under a real nginx (Debian's) in front of a real API.
 
-The template is rendered the way the image's entrypoint renders it (only ${QUANTIS_API_URL}
-and ${NGINX_PORT} are substituted), with the upstream pointed at a running API on loopback
-and nginx listening on a free loopback port. Only the image's absolute paths are moved into
+The template is rendered the way the image's entrypoint renders it (only ${QUANTIS_API_URL},
+${NGINX_PORT} and ${QUANTIS_API_MAX_BODY_BYTES} are substituted), with the upstream pointed at
+a running API on loopback and nginx listening on a free loopback port. The API and nginx share
+a small request-body limit (BODY_LIMIT), as a deployment gives both the same setting. Only the image's absolute paths are moved into
 a temporary folder: the page (/usr/share/nginx/quantis) and nginx's scratch (/tmp/nginx).
 """
 
@@ -22,6 +23,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from api.body_limit import too_large_message
 from core.processes import free_port, start_process, stop_process_group, wait_until_healthy
 from core.settings import load_settings
 
@@ -33,11 +35,15 @@ from browser_stack import RunningApi, SeededData, api_environment, seed_database
 from npm_project import FRONTEND_DIR, ensure_node_modules, run_npm  # noqa: E402
 
 pytestmark = pytest.mark.slow
+BODY_LIMIT = 65_536  # bytes: QUANTIS_API_MAX_BODY_BYTES of both the API and nginx here
 
 
-def render(template: str, api_url: str, listen: str, page: Path, scratch: Path) -> str:
-    """envsubst of exactly the two variables, then the image's paths moved to this run's."""
+def render(
+    template: str, api_url: str, listen: str, page: Path, scratch: Path, body_limit: int
+) -> str:
+    """envsubst of exactly the three variables, then the image's paths moved to this run's."""
     text = template.replace("${QUANTIS_API_URL}", api_url).replace("${NGINX_PORT}", listen)
+    text = text.replace("${QUANTIS_API_MAX_BODY_BYTES}", str(body_limit))
     assert "${" not in text, "the template uses a variable the entrypoint does not substitute"
     return text.replace("/usr/share/nginx/quantis", str(page)).replace("/tmp/nginx", str(scratch))
 
@@ -70,7 +76,9 @@ def api(
         mlflow_artifact_root=str(work / "mlflow-artifacts"),
     )
     seeded = seed_database(settings, n_series=4, length=60)
-    server = RunningApi(api_environment(settings, page_build, work / "no-secrets"), work).start()
+    environment = api_environment(settings, page_build, work / "no-secrets")
+    environment["QUANTIS_API_MAX_BODY_BYTES"] = str(BODY_LIMIT)
+    server = RunningApi(environment, work).start()
     yield server.url, seeded
     server.stop()
 
@@ -87,7 +95,7 @@ def proxy(api, page_build: Path) -> Iterator[Proxy]:
     port = free_port()
     template = (FRONTEND_DOCKER / "nginx.conf").read_text()
     config = scratch / "nginx.conf"
-    config.write_text(render(template, api_url, f"127.0.0.1:{port}", page, scratch))
+    config.write_text(render(template, api_url, f"127.0.0.1:{port}", page, scratch, BODY_LIMIT))
     shutil.copy(FRONTEND_DOCKER / "proxy_headers.conf", scratch / "proxy_headers.conf")
     for folder in (root, page, scratch):
         os.chmod(folder, 0o755)
@@ -195,3 +203,59 @@ def test_the_page_works_in_chromium_through_nginx(proxy: Proxy):
     answers = {path: status for path, status in result["apiAnswers"]}
     assert answers["/api/v1/series"] == 200 and answers["/api/v1/keys/me"] == 200, answers
     assert answers["/api/v1/series/1"] == 200, answers
+
+
+def _csv_body(size: int) -> tuple[bytes, str]:
+    """A multipart CSV upload whose whole body is `size` bytes, and its content type."""
+    boundary = "quantis-test-boundary"
+    head = (
+        f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.csv\"\r\n"
+        "Content-Type: text/csv\r\n\r\nseries,ts,value\n"
+    ).encode()
+    tail = f"\r\n--{boundary}--\r\n".encode()
+    row = b"s,2031-01-01,"
+    pad = size - len(head) - len(row) - len(b"1\n") - len(tail)
+    body = head + row + b"0" * pad + b"1\n" + tail
+    assert len(body) == size
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+def test_nginx_and_the_api_refuse_one_byte_over_the_same_limit_with_one_json_answer(proxy: Proxy):
+    headers = {"X-API-Key": proxy.seeded.admin_key}
+    wanted = {"code": "payload_too_large", "message": too_large_message(BODY_LIMIT), "details": None}
+    path = "/api/v1/observations/csv?create_missing_series=true"
+    for base in (proxy.url, proxy.api_url):
+        body, content_type = _csv_body(BODY_LIMIT)
+        under = httpx.post(base + path, content=body, headers={**headers, "Content-Type": content_type})
+        assert under.status_code == 200, (base, under.text)
+        body, content_type = _csv_body(BODY_LIMIT + 1)
+        over = httpx.post(base + path, content=body, headers={**headers, "Content-Type": content_type})
+        assert over.status_code == 413, (base, over.text)
+        assert over.headers["content-type"].startswith("application/json"), base
+        assert over.json() == {"error": wanted}, base
+
+
+def test_the_page_uploads_a_csv_at_the_limit_and_shows_the_413_one_byte_over(proxy: Proxy):
+    subprocess.run(["bash", str(REPO_ROOT / "scripts" / "ensure_browser.sh")], check=True)
+    completed = subprocess.run(
+        ["node", str(Path(__file__).with_name("nginx_upload.mjs"))],
+        cwd=FRONTEND_DIR,
+        env={
+            **os.environ,
+            "QUANTIS_NGINX_URL": proxy.url,
+            "QUANTIS_E2E_WRITE_KEY": proxy.seeded.admin_key,
+            "QUANTIS_E2E_SERIES": proxy.seeded.series_name,
+            "QUANTIS_BODY_LIMIT": str(BODY_LIMIT),
+        },
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    result = json.loads(completed.stdout.strip().splitlines()[-1])
+    under, over = result["under"], result["over"]
+    assert (under["bodyBytes"], over["bodyBytes"]) == (BODY_LIMIT, BODY_LIMIT + 1), result
+    assert under["status"] == 200 and "2 rows received" in under["shown"], result
+    assert over["status"] == 413, result
+    message = too_large_message(BODY_LIMIT)
+    assert message[0].upper() + message[1:] + "." in over["shown"], result
