@@ -14,9 +14,11 @@ __all__ = ["DatasetCreate", "DatasetName", "DatasetPublic", "DatasetUpdate"]
 
 DatasetName = Annotated[str, StringConstraints(pattern=NAME_PATTERN, max_length=63)]
 Level = Annotated[float, Field(gt=0, lt=100)]
-_Scalar = Text | int | float | bool | None
+# Forecaster settings are stored as JSON: integers within the 64-bit range.
+_Integer = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
+_Scalar = Text | _Integer | float | bool | None
 # Forecaster settings: scalars, lists of numbers (lags) or a mapping of scalars (lgb_params).
-OverrideValue = _Scalar | list[int | float] | dict[Annotated[Text, Field(max_length=255)], _Scalar]
+OverrideValue = _Scalar | list[_Integer | float] | dict[Annotated[Text, Field(max_length=255)], _Scalar]
 Overrides = dict[Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_]*$")], OverrideValue]
 _FIELDS = DatasetConfig.model_fields
 
