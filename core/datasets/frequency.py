@@ -106,7 +106,8 @@ def off_grid_positions(
 
 def _on_offset(index: pd.DatetimeIndex, offset: pd.DateOffset) -> np.ndarray:
     """`offset.is_on_offset` for every stamp at once: a zero-step offset rolls a stamp forward
-    to the grid, so the stamps it leaves alone are on it (60,000 stamps: ~0.01 s, not ~0.5)."""
+    to the grid, so the stamps it leaves alone are on it (one vectorized step instead of a
+    Python call per stamp: an upload of 100,000 rows is checked at once)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", pd.errors.PerformanceWarning)

@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.orm import Session
 
 from core.datasets import DEFAULT_DATASET
+from core.datasets.frequency import normalized_frequency
 from core.db.errors import DuplicateRecordError, RecordNotFoundError
 from core.db.repositories.datasets import default_dataset_id, record_dataset_frequency
 from core.db.repositories.pagination import DEFAULT_PAGE_SIZE, Page, paginate
@@ -147,9 +148,19 @@ def record_inferred_frequency(
             .execution_options(synchronize_session=False)
         )
         updated += result.rowcount or 0
-    if wanted:
+    if wanted and _dataset_may_take(frequency):
         record_dataset_frequency(session, dataset_id or default_dataset_id(session), frequency)
     return updated
+
+
+def _dataset_may_take(frequency: str) -> bool:
+    """Whether a dataset accepts `frequency` (an alias of a unit it knows); one it does not
+    leaves the dataset unfixed rather than failing the ingest that inferred it."""
+    try:
+        normalized_frequency(frequency)
+    except ValueError:
+        return False
+    return True
 
 
 def series_in_shard(

@@ -77,6 +77,10 @@ def test_inferring_a_series_frequency_fixes_the_datasets(session):
     assert datasets.find_dataset(session, "later").frequency == "QS-OCT"
     assert not datasets.record_dataset_frequency(session, later.id, "D")
     assert datasets.find_dataset(session, "later").frequency == "QS-OCT"
+    unusual = datasets.create_dataset(session, DatasetConfig(name="unusual"))
+    series.create_series(session, "b", dataset_id=unusual.id)
+    assert series.record_inferred_frequency(session, ["b"], "WOM-1MON", unusual.id) == 1
+    assert datasets.find_dataset(session, "unusual").frequency is None
 
 
 def test_apply_creates_updates_or_leaves_alone(session):
