@@ -24,6 +24,7 @@ from pathlib import Path
 
 __all__ = [
     "ManagedProcess",
+    "default_stop_signals",
     "descendants",
     "end_leftovers",
     "free_port",
@@ -74,8 +75,11 @@ def port_is_free(host: str, port: int) -> bool:
 _RESET_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
-def _default_stop_signals() -> None:
-    """Runs in the child between fork and exec; it takes no lock another thread could hold."""
+def default_stop_signals() -> None:
+    """SIGTERM and SIGINT at their defaults: the `preexec_fn` of every child process we start
+    (`subprocess.run(..., preexec_fn=default_stop_signals)`), so it can be stopped whatever its
+    parent ignores. Runs in the child between fork and exec; it takes no lock another thread
+    could hold."""
     for sig in _RESET_SIGNALS:
         signal.signal(sig, signal.SIG_DFL)
 
@@ -116,7 +120,7 @@ def start_process(
             env={**os.environ, **(env or {})},
             cwd=cwd,
             start_new_session=True,
-            preexec_fn=_default_stop_signals,
+            preexec_fn=default_stop_signals,
         )
     return ManagedProcess(pid=proc.pid, log_path=log_path, command=tuple(command))
 

@@ -115,3 +115,32 @@ def test_a_server_starts_with_default_stop_signals_though_its_parent_ignores_the
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["ignored []", "ended by 15"]
+
+
+_OUR_PACKAGES = ("api", "bentos", "core", "models", "orchestration", "quantis")
+_STARTS_A_PROCESS = {"run", "Popen", "call", "check_call", "check_output"}
+
+
+def test_every_child_process_is_started_with_default_stop_signals():
+    """Each `subprocess` call in our code passes `preexec_fn` (core.processes'
+    `default_stop_signals`): a child inherits an ignored SIGTERM or SIGINT through exec, and a
+    Dagster run inside a script's background job ignores both."""
+    import ast
+
+    calls, without = 0, []
+    for package in _OUR_PACKAGES:
+        for path in sorted((REPO_ROOT / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(), str(path))):
+                if not (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and isinstance(node.func.value, ast.Name)
+                    and node.func.value.id == "subprocess"
+                    and node.func.attr in _STARTS_A_PROCESS
+                ):
+                    continue
+                calls += 1
+                if "preexec_fn" not in {keyword.arg for keyword in node.keywords}:
+                    without.append(f"{path.relative_to(REPO_ROOT)}:{node.lineno}")
+    assert calls >= 5  # start_process, bentoml build, pg_dump/pg_restore, git
+    assert without == []
