@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from core.run_tags import dataset_tags
 from core.runtime import apply_offline_defaults
 from core.settings import Settings, get_settings
 from orchestration.defs import (
@@ -20,6 +21,7 @@ apply_offline_defaults()
 
 pipeline_job = dg.define_asset_job(
     "quantis_pipeline",
+    tags=dataset_tags(),  # one run per dataset at a time (core.run_tags)
     # Monitoring is partitioned by day and batch forecasts by series shard: each runs on a
     # job, sensor and schedule of its own.
     selection=dg.AssetSelection.all()

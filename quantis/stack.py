@@ -21,21 +21,31 @@ from core.processes import (
     stop_process_group,
     wait_until_healthy,
 )
+from core.run_tags import DATASET_TAG
 from core.settings import Settings
 
 __all__ = ["LocalStack", "StackError", "write_dagster_instance_config"]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
-DAGSTER_YAML = """\
-# Written by `quantis up`: the local Dagster instance (SQLite storage under this folder).
+_WRITTEN_BY_US = "# Written by `quantis up`"
+DAGSTER_YAML = f"""\
+{_WRITTEN_BY_US}: the local Dagster instance (SQLite storage under this folder).
+# Rewritten by each `quantis up` while this first line stays; remove it to keep your own.
 telemetry:
   enabled: false
 run_coordinator:
   module: dagster.core.run_coordinator
   class: QueuedRunCoordinator
-  config:
+# One run at a time, and one per dataset (the `{DATASET_TAG}` tag) wherever more are allowed.
+concurrency:
+  runs:
     max_concurrent_runs: 1
+    tag_concurrency_limits:
+      - key: {DATASET_TAG}
+        value:
+          applyLimitPerUniqueValue: true
+        limit: 1
 """
 
 
@@ -44,11 +54,15 @@ class StackError(RuntimeError):
 
 
 def write_dagster_instance_config(dagster_home: Path) -> Path:
-    """Create `dagster.yaml` in the Dagster home unless the user has their own."""
+    """Write `dagster.yaml` in the Dagster home unless the user has their own (one without
+    our first line): a file an older `quantis up` wrote is brought up to date."""
     dagster_home.mkdir(parents=True, exist_ok=True)
     path = dagster_home / "dagster.yaml"
-    if not path.exists():
-        path.write_text(DAGSTER_YAML)
+    found = path.read_text() if path.exists() else None
+    if found is None or (found.startswith(_WRITTEN_BY_US) and found != DAGSTER_YAML):
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(DAGSTER_YAML)
+        temporary.replace(path)
     return path
 
 

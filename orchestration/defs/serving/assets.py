@@ -4,6 +4,7 @@ from dataclasses import replace
 
 import dagster as dg
 
+from core.run_tags import dataset_tags
 from models.artifact import read_manifest, write_manifest
 from orchestration.contracts import BuiltBento, Rollout
 from orchestration.defs.serving.bento_build import (
@@ -105,6 +106,7 @@ def model_deployment(
 
 deploy_champion_job = dg.define_asset_job(
     "deploy_champion",
+    tags=dataset_tags(),  # one run per dataset at a time (core.run_tags)
     selection=dg.AssetSelection.assets("model_bento", "model_deployment"),
     description="Package and roll out whatever version holds the `champion` alias now "
     "(after a manual promote or rollback).",

@@ -3,11 +3,13 @@
 import dagster as dg
 
 from core.retrain_rule import retrain_decision
+from core.run_tags import dataset_tags
 
 __all__ = ["make_new_data_sensor", "retrain_job", "retrain_schedule"]
 
 retrain_job = dg.define_asset_job(
     "retrain",
+    tags=dataset_tags(),  # one run per dataset at a time (core.run_tags)
     selection=dg.AssetSelection.groups("training", "registry", "serving"),
     description="Train, backtest, register (and promote if better), package and roll out.",
 )
