@@ -126,6 +126,15 @@ def test_the_dagster_instance_reads_exactly_the_variables_compose_sets():
     assert read == compose_sets
 
 
+def test_the_dagster_instance_runs_one_pipeline_run_per_dataset():
+    from core.run_tags import dataset_concurrency_limit
+
+    instance = yaml.safe_load((DOCKER_DIR / "dagster" / "dagster.yaml").read_text())
+    assert instance["concurrency"]["runs"]["tag_concurrency_limits"] == [
+        dataset_concurrency_limit()
+    ]
+
+
 # --- ports ----------------------------------------------------------------------------------
 # (Dockerfile, EXPOSE, the variable the process reads its port from, the settings default)
 PORTS = [

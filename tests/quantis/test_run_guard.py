@@ -116,3 +116,18 @@ def test_pipeline_jobs_carry_the_dataset_tag():
     definitions = build_definitions(get_settings())
     for name in ("quantis_pipeline", "ingestion", "retrain", "deploy_champion"):
         assert definitions.resolve_job_def(name).tags[DATASET_TAG] == "default", name
+
+
+def test_the_local_instance_allows_one_run_per_dataset(tmp_path):
+    from core.run_tags import dataset_concurrency_limit
+
+    path = write_dagster_instance_config(tmp_path)
+    with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
+        queue = instance.get_concurrency_config().run_queue_config
+    assert queue.max_concurrent_runs == 1
+    assert queue.tag_concurrency_limits == [dataset_concurrency_limit()]
+    # A file an older `quantis up` wrote is brought up to date; one of the user's is kept.
+    path.write_text("# Written by `quantis up`: old\\ntelemetry:\\n  enabled: false\\n")
+    assert "tag_concurrency_limits" in write_dagster_instance_config(tmp_path).read_text()
+    path.write_text("telemetry:\\n  enabled: false\\n")
+    assert write_dagster_instance_config(tmp_path).read_text() == "telemetry:\\n  enabled: false\\n"
