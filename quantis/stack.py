@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from core.processes import (
     port_is_free,
     start_process,
     stop_process_group,
+    stop_process_groups,
     wait_until_healthy,
 )
 from core.run_tags import DATASET_TAG
@@ -27,6 +29,10 @@ from core.settings import Settings
 __all__ = ["LocalStack", "StackError", "write_dagster_instance_config"]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+# SIGTERM to SIGKILL when the stack stops: all servers at once, so a healthy stack is gone in
+# a few seconds and a hung one within 10 s, the grace supervisors (systemd, Kubernetes) allow.
+STOP_GRACE_S = 8.0
 
 _WRITTEN_BY_US = "# Written by `quantis up`"
 DAGSTER_YAML = f"""\
@@ -185,7 +191,9 @@ class LocalStack:
     def running(self) -> dict[str, bool]:
         return {name: is_alive(p.pid) for name, p in self.processes.items()}
 
-    def stop(self) -> None:
-        for process in reversed(list(self.processes.values())):
-            stop_process_group(process.pid)
+    def stop(self, *, also: Sequence[int | None] = ()) -> None:
+        """Stop every server, and the process groups `also` names (the model server), together
+        within `STOP_GRACE_S` (then SIGKILL)."""
+        pids = [process.pid for process in self.processes.values()]
+        stop_process_groups(pids + [pid for pid in also if pid], timeout_s=STOP_GRACE_S)
         self.processes.clear()

@@ -143,8 +143,7 @@ def _serve(console: Console, settings: Settings, *, dagster_port: int, mlflow_po
     except KeyboardInterrupt:
         console.print("Stopping ...")
     finally:
-        stack.stop()
-        stop_model_server(active_model_server(settings)[1])
+        stack.stop(also=[active_model_server(settings)[1]])  # every server at once
         remove_status_file(settings)
         console.print("Stopped every process `quantis up` started.")
 
