@@ -73,8 +73,11 @@ def create_app(
     configure_logging(settings.log_level)
     state = state or build_state(settings, options)
 
+    operational = OperationalCollector(state)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        operational.warm_up()  # MLflow's import starts now, off the first scrape's path
         yield
         state.close()
 
@@ -86,7 +89,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.quantis = state
-    state.metrics.watch(OperationalCollector(state))
+    state.metrics.watch(operational)
     install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware, metrics=state.metrics)
     for module in (health, keys, series, observations, forecasts, models, accuracy, pipeline):
