@@ -85,6 +85,9 @@ def host_network_override(ports: StackPorts, secrets: dict[str, str], work: Path
     prometheus_dir = work / "prometheus"
     prometheus_dir.mkdir(parents=True, exist_ok=True)
     (prometheus_dir / "prometheus.yml").write_text(yaml.safe_dump(prometheus_config(ports)))
+    # Prometheus runs as nobody: pytest's folders are the owner's alone (0700).
+    prometheus_dir.chmod(0o755)
+    (prometheus_dir / "prometheus.yml").chmod(0o644)
     loop = "127.0.0.1"
     db_url = f"postgresql+psycopg://quantis@{loop}:{ports.db}/quantis"
     s3_url = f"http://{loop}:{ports.s3}"
