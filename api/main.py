@@ -83,8 +83,11 @@ def create_app(
     configure_logging(settings.log_level)
     state = state or build_state(settings, options)
 
+    operational = OperationalCollector(state)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        operational.warm_up()  # MLflow's import starts now, off the first scrape's path
         yield
         state.close()
 
@@ -97,7 +100,7 @@ def create_app(
         generate_unique_id_function=operation_id,
     )
     app.state.quantis = state
-    state.metrics.watch(OperationalCollector(state))
+    state.metrics.watch(operational)
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=options.max_body_bytes)
     app.add_middleware(RequestContextMiddleware, metrics=state.metrics)  # outermost

@@ -5,6 +5,12 @@ accuracy), the MLflow registry (which version is champion, its backtest MASE) an
 (the latest runs). The registry and Dagster answers are cached for `cache_s`, so a scrape
 every 15 s costs them one call a minute; a source that cannot be read leaves its gauges out
 and sets `quantis_metrics_source_up{source=...}` to 0, never fails the scrape.
+
+The registry is read in a background thread, started with the app (`warm_up`) and again when
+its answer is older than `cache_s`; a scrape never waits for it. Its first read imports MLflow,
+about 7 s here: a scrape made before that read ends has no registry gauges and no
+`quantis_metrics_source_up{source="registry"}` sample (neither up nor down yet), rather than
+coming close to Prometheus' scrape timeout.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from core.db.tables import BackupRecord, Observation
 from core.db.types import as_utc, utc_now
 from core.mlflow_names import METRIC_BACKTEST_MASE
 
-__all__ = ["OPERATIONAL_METRICS", "OperationalCollector"]
+__all__ = ["OPERATIONAL_METRICS", "PENDING", "OperationalCollector"]
 
 logger = logging.getLogger(__name__)
 
@@ -74,11 +80,59 @@ class _Cached:
             return self._value
 
 
+# What a source read in the background holds before its first read has ended.
+PENDING = object()
+
+
+class _ReadInBackground:
+    """One value read in a thread of its own, again once it is older than `ttl_s`; `get()`
+    never waits: it returns the last value read (`PENDING` before the first read ends), or
+    raises the error of the last read when that failed (and a new read is started)."""
+
+    def __init__(self, read: Callable[[], Any], ttl_s: float, name: str) -> None:
+        self._read, self._ttl_s, self._name = read, ttl_s, name
+        self._value: Any = PENDING
+        self._error: Exception | None = None
+        self._at = -math.inf
+        self._reading: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def start(self) -> threading.Thread | None:
+        """Start a read unless one is running or the value is fresh; the running read."""
+        with self._lock:
+            fresh = self._error is None and time.monotonic() - self._at < self._ttl_s
+            if self._reading is None and not fresh:
+                self._reading = threading.Thread(target=self._refresh, name=self._name, daemon=True)
+                self._reading.start()
+            return self._reading
+
+    def _refresh(self) -> None:
+        try:
+            value, error = self._read(), None
+        except Exception as failure:  # reported by the next `get`
+            value, error = None, failure
+        with self._lock:
+            if error is None:
+                self._value, self._at = value, time.monotonic()
+            self._error, self._reading = error, None
+
+    def get(self) -> Any:
+        self.start()
+        with self._lock:
+            if self._error is not None:
+                raise self._error
+            return self._value
+
+
 class OperationalCollector(Collector):
     def __init__(self, state, cache_s: float = 60.0) -> None:
         self._state = state
-        self._champion = _Cached(self._read_champion, cache_s)
+        self._champion = _ReadInBackground(self._read_champion, cache_s, "metrics-registry")
         self._runs = _Cached(self._read_runs, cache_s)
+
+    def warm_up(self) -> threading.Thread | None:
+        """Start reading the registry now (the app's start-up), not at the first scrape."""
+        return self._champion.start()
 
     # -- sources ---------------------------------------------------------------------------
     def _read_champion(self) -> tuple[str, float | None] | None:
@@ -180,6 +234,8 @@ class OperationalCollector(Collector):
         except Exception as error:  # a source down must not fail the whole scrape
             logger.warning("metrics source %s unreadable: %s", source, type(error).__name__)
             up.add_metric([source], 0.0)
+            return None
+        if value is PENDING:  # its first read has not ended yet: neither up nor down
             return None
         up.add_metric([source], 1.0)
         return value

@@ -11,6 +11,8 @@ from typing import Any
 
 import httpx
 
+from core.run_tags import DEFAULT_DATASET, dataset_tags
+
 __all__ = [
     "ASSET_HEALTH_QUERY",
     "LATEST_RUNS_QUERY",
@@ -75,7 +77,9 @@ query Schedules($location: String!, $repository: String!) {
 """
 
 LAUNCH_RUN_MUTATION = """
-mutation LaunchRun($location: String!, $repository: String!, $job: String!) {
+mutation LaunchRun(
+  $location: String!, $repository: String!, $job: String!, $tags: [ExecutionTag!]
+) {
   launchRun(
     executionParams: {
       selector: {
@@ -84,6 +88,7 @@ mutation LaunchRun($location: String!, $repository: String!, $job: String!) {
         jobName: $job
       }
       runConfigData: {}
+      executionMetadata: { tags: $tags }
     }
   ) {
     __typename
@@ -214,10 +219,16 @@ class DagsterClient:
         return sorted(schedules, key=lambda schedule: schedule["name"])
 
     def launch_job(
-        self, job_name: str, location: str, repository: str = DEFAULT_REPOSITORY
+        self,
+        job_name: str,
+        location: str,
+        repository: str = DEFAULT_REPOSITORY,
+        dataset: str = DEFAULT_DATASET,
     ) -> dict[str, Any]:
-        """Launch `job_name` with its default config; the new run's id, job and status."""
-        variables = {"location": location, "repository": repository, "job": job_name}
+        """Launch `job_name` with its default config on `dataset` (its run tag: the queue runs
+        one run per dataset at a time); the new run's id, job and status."""
+        tags = [{"key": key, "value": value} for key, value in dataset_tags(dataset).items()]
+        variables = {"location": location, "repository": repository, "job": job_name, "tags": tags}
         result = self._execute(LAUNCH_RUN_MUTATION, variables)["launchRun"]
         if result["__typename"] != "LaunchRunSuccess":
             reason = result.get("message") or "; ".join(

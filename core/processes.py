@@ -24,6 +24,7 @@ from pathlib import Path
 
 __all__ = [
     "ManagedProcess",
+    "default_stop_signals",
     "descendants",
     "end_leftovers",
     "free_port",
@@ -33,6 +34,7 @@ __all__ = [
     "sigterm_kept",
     "start_process",
     "stop_process_group",
+    "stop_process_groups",
     "wait_until_healthy",
 ]
 
@@ -74,8 +76,11 @@ def port_is_free(host: str, port: int) -> bool:
 _RESET_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
-def _default_stop_signals() -> None:
-    """Runs in the child between fork and exec; it takes no lock another thread could hold."""
+def default_stop_signals() -> None:
+    """SIGTERM and SIGINT at their defaults: the `preexec_fn` of every child process we start
+    (`subprocess.run(..., preexec_fn=default_stop_signals)`), so it can be stopped whatever its
+    parent ignores. Runs in the child between fork and exec; it takes no lock another thread
+    could hold."""
     for sig in _RESET_SIGNALS:
         signal.signal(sig, signal.SIG_DFL)
 
@@ -116,7 +121,7 @@ def start_process(
             env={**os.environ, **(env or {})},
             cwd=cwd,
             start_new_session=True,
-            preexec_fn=_default_stop_signals,
+            preexec_fn=default_stop_signals,
         )
     return ManagedProcess(pid=proc.pid, log_path=log_path, command=tuple(command))
 
@@ -178,7 +183,15 @@ def _group_alive(pgid: int) -> bool:
 
 def stop_process_group(pid: int, *, timeout_s: float = 15.0) -> None:
     """SIGTERM the process group led by `pid`, then SIGKILL what is left after `timeout_s`;
-    then end what the group started in sessions of its own.
+    then end what the group started in sessions of its own (see `stop_process_groups`)."""
+    stop_process_groups([pid], timeout_s=timeout_s)
+
+
+def stop_process_groups(pids: Sequence[int], *, timeout_s: float = 15.0) -> None:
+    """Stop the process groups led by `pids` together: SIGTERM to every group at once, one
+    grace of `timeout_s` for all of them, SIGKILL to the groups still there; then end what they
+    started in sessions of their own. Stopping them one after another would add up their
+    shutdown times (and their graces, for one that hangs).
 
     The whole group is waited for, not only its leader: servers such as `bentoml serve` leave
     worker processes behind when only the parent is signalled. BentoML's workers also run in
@@ -186,25 +199,34 @@ def stop_process_group(pid: int, *, timeout_s: float = 15.0) -> None:
     on the port (SO_REUSEPORT), so a server started there next shares its connections with
     the orphan, which answers with the old model. They are ended too, and waited for.
     """
-    below = descendants(pid)
-    _stop_group(pid, timeout_s)
+    below = [child for pid in pids for child in descendants(pid)]
+    _stop_groups(list(pids), timeout_s)
     ended = end_leftovers(below)
     deadline = time.monotonic() + timeout_s
     while any(is_alive(child) for child in ended) and time.monotonic() < deadline:
         time.sleep(0.1)
 
 
-def _stop_group(pid: int, timeout_s: float) -> None:
+def _signal_group(pgid: int, sig: signal.Signals) -> bool:
+    """Send `sig` to the group; False when there is no such group (any more)."""
+    try:
+        os.killpg(pgid, sig)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
+def _stop_groups(pgids: list[int], timeout_s: float) -> None:
     for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(pid, sig)
-        except (ProcessLookupError, PermissionError):
-            return
+        running = [pgid for pgid in pgids if _signal_group(pgid, sig)]
         deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if not _group_alive(pid):
-                return
-            time.sleep(0.1)
+        while running and time.monotonic() < deadline:
+            running = [pgid for pgid in running if _group_alive(pgid)]
+            if running:
+                time.sleep(0.1)
+        if not running:
+            return
+        pgids = running
 
 
 def log_tail(log_path: Path, lines: int = 40) -> str:

@@ -7,9 +7,17 @@ A value the user set explicitly always wins.
 
 from __future__ import annotations
 
+import logging
 import os
+import sys
 
-__all__ = ["OFFLINE_DEFAULTS", "PERFORMANCE_DEFAULTS", "QUIET_DEFAULTS", "apply_offline_defaults"]
+__all__ = [
+    "OFFLINE_DEFAULTS",
+    "PERFORMANCE_DEFAULTS",
+    "QUIET_DEFAULTS",
+    "apply_offline_defaults",
+    "quiet_mlflow_logging",
+]
 
 OFFLINE_DEFAULTS = {
     "DAGSTER_DISABLE_TELEMETRY": "1",
@@ -35,3 +43,12 @@ def apply_offline_defaults() -> None:
     performance defaults."""
     for name, value in (OFFLINE_DEFAULTS | PERFORMANCE_DEFAULTS | QUIET_DEFAULTS).items():
         os.environ.setdefault(name, value)
+
+
+def quiet_mlflow_logging() -> None:
+    """MLflow logs INFO lines to stderr as it works (creating its tables on a store's first
+    use, among others): a command that prints its own answer keeps them off the terminal.
+    MLflow reads its level once, at import; a level the user set (MLFLOW_LOGGING_LEVEL) wins."""
+    os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
+    if "mlflow" in sys.modules:  # imported already: its logger has its level
+        logging.getLogger("mlflow").setLevel(os.environ["MLFLOW_LOGGING_LEVEL"].upper())

@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 import json
 import multiprocessing
+import signal
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -50,6 +51,21 @@ def _worker_context() -> multiprocessing.context.BaseContext:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([__name__])  # workers start with statsforecast imported
     return context
+
+
+def _worker_pool(jobs: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(
+        jobs, mp_context=_worker_context(), initializer=_default_stop_signals
+    )
+
+
+def _default_stop_signals() -> None:
+    """Each worker starts with SIGTERM and SIGINT at their defaults: the fork server hands on
+    the dispositions of the process that started it, and one inside a Dagster run started from
+    a script's background job ignores both, so the pool could not terminate a worker
+    (core.processes does the same for the servers; models imports nothing of ours)."""
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, signal.SIG_DFL)
 
 
 def _fitted_models(forecaster: StatisticalForecaster, panel: pd.DataFrame) -> tuple[list, list]:
@@ -124,7 +140,7 @@ class StatisticalForecaster:
         cuts = [*(starts[group[0]] for group in np.array_split(range(len(starts)), jobs)), len(ids)]
         parts = [panel.iloc[begin:end] for begin, end in itertools.pairwise(cuts)]
         blank = type(self)(self.freq, self.season_length, max_history=self.max_history)
-        with ProcessPoolExecutor(jobs, mp_context=_worker_context()) as pool:
+        with _worker_pool(jobs) as pool:
             results = list(pool.map(_fitted_models, [blank] * jobs, parts))
         return [u for uids, _ in results for u in uids], [m for _, ms in results for m in ms]
 

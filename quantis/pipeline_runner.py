@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 
 from core import job_names
 from core.processes import sigterm_kept
+from core.run_tags import dataset_tags
 from core.settings import REPO_ROOT, Settings
+from quantis.run_guard import INVOCATION_TAG
 
 __all__ = ["PipelineOutcome", "merge_outcomes", "run_pipeline"]
 
@@ -42,9 +44,6 @@ def merge_outcomes(first: PipelineOutcome, second: PipelineOutcome) -> PipelineO
         failures=first.failures + second.failures,
         metadata=first.metadata | second.metadata,
     )
-
-
-INVOCATION_TAG = "quantis/invocation"
 
 
 def _run_id_with_tag(instance, token: str) -> str | None:
@@ -123,6 +122,7 @@ def run_pipeline(
 
     write_dagster_instance_config(settings.dagster_home)
     token = str(uuid.uuid4())
+    tags = {INVOCATION_TAG: token, **dataset_tags()}
     stop = threading.Event()
     with DagsterInstance.get() as instance:
         watcher = threading.Thread(
@@ -131,7 +131,7 @@ def run_pipeline(
         watcher.start()
         try:
             with sigterm_kept():
-                result = _execute(settings, job_name, run_config, instance, {INVOCATION_TAG: token})
+                result = _execute(settings, job_name, run_config, instance, tags)
         finally:
             stop.set()
             watcher.join(timeout=30)

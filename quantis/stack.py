@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,23 +20,38 @@ from core.processes import (
     port_is_free,
     start_process,
     stop_process_group,
+    stop_process_groups,
     wait_until_healthy,
 )
+from core.run_tags import DATASET_TAG
 from core.settings import Settings
 
 __all__ = ["LocalStack", "StackError", "write_dagster_instance_config"]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
-DAGSTER_YAML = """\
-# Written by `quantis up`: the local Dagster instance (SQLite storage under this folder).
+# SIGTERM to SIGKILL when the stack stops: all servers at once, so a healthy stack is gone in
+# a few seconds and a hung one within 10 s, the grace supervisors (systemd, Kubernetes) allow.
+STOP_GRACE_S = 8.0
+
+_WRITTEN_BY_US = "# Written by `quantis up`"
+DAGSTER_YAML = f"""\
+{_WRITTEN_BY_US}: the local Dagster instance (SQLite storage under this folder).
+# Rewritten by each `quantis up` while this first line stays; remove it to keep your own.
 telemetry:
   enabled: false
 run_coordinator:
   module: dagster.core.run_coordinator
   class: QueuedRunCoordinator
-  config:
+# One run at a time, and one per dataset (the `{DATASET_TAG}` tag) wherever more are allowed.
+concurrency:
+  runs:
     max_concurrent_runs: 1
+    tag_concurrency_limits:
+      - key: {DATASET_TAG}
+        value:
+          applyLimitPerUniqueValue: true
+        limit: 1
 """
 
 
@@ -44,11 +60,15 @@ class StackError(RuntimeError):
 
 
 def write_dagster_instance_config(dagster_home: Path) -> Path:
-    """Create `dagster.yaml` in the Dagster home unless the user has their own."""
+    """Write `dagster.yaml` in the Dagster home unless the user has their own (one without
+    our first line): a file an older `quantis up` wrote is brought up to date."""
     dagster_home.mkdir(parents=True, exist_ok=True)
     path = dagster_home / "dagster.yaml"
-    if not path.exists():
-        path.write_text(DAGSTER_YAML)
+    found = path.read_text() if path.exists() else None
+    if found is None or (found.startswith(_WRITTEN_BY_US) and found != DAGSTER_YAML):
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(DAGSTER_YAML)
+        temporary.replace(path)
     return path
 
 
@@ -171,7 +191,9 @@ class LocalStack:
     def running(self) -> dict[str, bool]:
         return {name: is_alive(p.pid) for name, p in self.processes.items()}
 
-    def stop(self) -> None:
-        for process in reversed(list(self.processes.values())):
-            stop_process_group(process.pid)
+    def stop(self, *, also: Sequence[int | None] = ()) -> None:
+        """Stop every server, and the process groups `also` names (the model server), together
+        within `STOP_GRACE_S` (then SIGKILL)."""
+        pids = [process.pid for process in self.processes.values()]
+        stop_process_groups(pids + [pid for pid in also if pid], timeout_s=STOP_GRACE_S)
         self.processes.clear()

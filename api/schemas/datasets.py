@@ -18,7 +18,9 @@ Level = Annotated[float, Field(gt=0, lt=100)]
 _Integer = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
 _Scalar = Text | _Integer | float | bool | None
 # Forecaster settings: scalars, lists of numbers (lags) or a mapping of scalars (lgb_params).
-OverrideValue = _Scalar | list[_Integer | float] | dict[Annotated[Text, Field(max_length=255)], _Scalar]
+OverrideValue = (
+    _Scalar | list[_Integer | float] | dict[Annotated[Text, Field(max_length=255)], _Scalar]
+)
 Overrides = dict[Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_]*$")], OverrideValue]
 _FIELDS = DatasetConfig.model_fields
 

@@ -17,6 +17,7 @@ from sqlalchemy.engine import URL
 
 from core.backup.errors import BackupError
 from core.db.engine import make_engine, normalize_url
+from core.processes import default_stop_signals
 
 __all__ = [
     "create_database",
@@ -46,14 +47,19 @@ def _libpq(url: str | URL) -> tuple[str, dict[str, str]]:
 
 
 def _run(command: list[str], environment: dict[str, str], what: str) -> None:
-    finished = subprocess.run(command, env=environment, capture_output=True, text=True)
+    finished = subprocess.run(
+        command, env=environment, capture_output=True, text=True, preexec_fn=default_stop_signals
+    )
     if finished.returncode != 0:
         detail = (finished.stderr or finished.stdout).strip()
         raise BackupError(f"{what} failed (exit {finished.returncode}): {detail}")
 
 
 def tool_version(tool: str = "pg_dump") -> str:
-    return subprocess.run([tool, "--version"], capture_output=True, text=True).stdout.strip()
+    version = subprocess.run(
+        [tool, "--version"], capture_output=True, text=True, preexec_fn=default_stop_signals
+    )
+    return version.stdout.strip()
 
 
 def server_version(connection: Connection) -> str:

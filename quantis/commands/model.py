@@ -9,12 +9,19 @@ from rich.console import Console
 from rich.table import Table
 
 from core.registry import ModelRegistry, RegistryError
+from core.runtime import quiet_mlflow_logging
 from core.settings import get_settings
 
 __all__ = ["app"]
 
 app = typer.Typer(help="Registered model versions: list, promote, roll back.", no_args_is_help=True)
 console = Console()
+
+
+@app.callback()
+def _quiet() -> None:
+    """Registered model versions: list, promote, roll back."""
+    quiet_mlflow_logging()  # the table is the answer; MLflow's INFO lines are not
 
 
 def _registry() -> ModelRegistry:

@@ -31,6 +31,7 @@ from quantis.launch.startup import (
     stop_model_server,
 )
 from quantis.launch.supervisor import Started, Supervisor
+from quantis.run_guard import RunInProgressError, one_run_per_dataset
 from quantis.run_log import new_log_path, output_to_log
 
 __all__ = ["up"]
@@ -65,6 +66,17 @@ def up(
 
 
 def _run(console: Console, settings: Settings, *, once: bool, demo_data: bool, retrain: bool):
+    try:
+        with one_run_per_dataset(settings.dagster_home):
+            _run_pipeline(console, settings, once=once, demo_data=demo_data, retrain=retrain)
+    except RunInProgressError as error:
+        console.print(f"[red]Not running the pipeline:[/red] {error}", soft_wrap=True)
+        raise typer.Exit(code=1) from None
+
+
+def _run_pipeline(
+    console: Console, settings: Settings, *, once: bool, demo_data: bool, retrain: bool
+):
     prepare(settings, console.print, demo_data=demo_data)
     started = time.perf_counter()
     outcome = run_pipeline_once(
@@ -131,8 +143,7 @@ def _serve(console: Console, settings: Settings, *, dagster_port: int, mlflow_po
     except KeyboardInterrupt:
         console.print("Stopping ...")
     finally:
-        stack.stop()
-        stop_model_server(active_model_server(settings)[1])
+        stack.stop(also=[active_model_server(settings)[1]])  # every server at once
         remove_status_file(settings)
         console.print("Stopped every process `quantis up` started.")
 

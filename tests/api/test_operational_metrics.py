@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import math
+import threading
+import time
 from datetime import UTC, date, datetime
+from types import SimpleNamespace
 
 import pytest
+from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from served_model import register_champion
 
-from api.operational_metrics import OPERATIONAL_METRICS, OperationalCollector
+from api.main import create_app
+from api.operational_metrics import OPERATIONAL_METRICS, PENDING, OperationalCollector
 from core.backup import catalog
 from core.db.engine import make_engine, session_scope
 from core.db.repositories.backups import record_backup_finished, record_backup_started
@@ -38,7 +43,9 @@ def test_empty_platform_reports_no_backup_and_an_unreachable_dagster(client):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_gauges_follow_data_backups_drills_and_champion_accuracy(client, api_settings, tmp_path):
+def test_gauges_follow_data_backups_drills_and_champion_accuracy(
+    api_settings, api_options, tmp_path
+):
     registry = register_champion(
         api_settings.mlflow_tracking_uri,
         api_settings.registered_model_name,
@@ -56,7 +63,8 @@ def test_gauges_follow_data_backups_drills_and_champion_accuracy(client, api_set
     engine.dispose()
     catalog.record_drill(api_settings.database_url, "d1", "x", False, {"error": "test"})
 
-    samples = _samples(client.get("/metrics").text)
+    with TestClient(create_app(api_settings, api_options)) as client:  # reads the registry now
+        samples = _scrape_once_the_registry_is_read(client)
     assert 0 <= samples[("quantis_data_freshness_seconds", ())] < 60
     assert samples[("quantis_data_newest_observation_timestamp_seconds", ())] == (
         datetime(2026, 1, 1, tzinfo=UTC).timestamp()
@@ -69,6 +77,19 @@ def test_gauges_follow_data_backups_drills_and_champion_accuracy(client, api_set
     assert samples[("quantis_champion_live_coverage_ratio", level)] == 0.75
     exported = {name for name, _ in samples}
     assert exported <= set(OPERATIONAL_METRICS) | _request_metrics(exported)
+
+
+def _scrape_once_the_registry_is_read(client: TestClient) -> dict[tuple[str, tuple], float]:
+    """Scrapes until the registry's first read (begun at start-up) has ended."""
+    deadline = time.monotonic() + 120
+    while True:
+        samples = _samples(client.get("/metrics").text)
+        if REGISTRY_UP in samples or time.monotonic() > deadline:
+            return samples
+        time.sleep(0.2)
+
+
+REGISTRY_UP = ("quantis_metrics_source_up", (("source", "registry"),))
 
 
 def _request_metrics(names: set[str]) -> set[str]:
@@ -111,4 +132,57 @@ def test_cached_sources_are_read_once_per_interval():
         collector._runs.get()
     assert collector._runs.get() == []  # a failure is not cached: retried next scrape
     assert collector._runs.get() == []  # a success is, for cache_s
+    assert len(calls) == 2
+
+
+class _SlowRegistryState:
+    """A state whose registry takes as long as the test wants (MLflow's first import)."""
+
+    def __init__(self) -> None:
+        self.imported = threading.Event()
+        self.pipeline = SimpleNamespace(latest_runs=lambda limit: [])
+
+    def sessions(self):
+        raise RuntimeError("no database in this test")
+
+    def registry(self):
+        assert self.imported.wait(timeout=60)
+
+        class Registry:
+            @staticmethod
+            def champion():
+                return None  # no champion yet: the registry answered
+
+        return Registry()
+
+
+def test_a_scrape_never_waits_for_the_registry():
+    state = _SlowRegistryState()
+    collector = OperationalCollector(state, cache_s=3600)
+    reading = collector.warm_up()
+    assert reading is not None and reading.is_alive()
+    first = {s.labels.get("source"): s.value for f in collector.collect() for s in f.samples}
+    # Answered while the registry is still being read: the other sources, none for it.
+    assert first == {"database": 0.0, "dagster": 1.0}
+    assert collector._champion.get() is PENDING
+    state.imported.set()
+    reading.join(timeout=60)
+    after = {s.labels.get("source"): s.value for f in collector.collect() for s in f.samples}
+    assert after["registry"] == 1.0
+    assert collector.warm_up() is None  # fresh for cache_s: no second read
+
+
+def test_a_failed_registry_read_reports_the_source_down_and_is_read_again():
+    calls = []
+
+    class State(_SlowRegistryState):
+        def registry(self):
+            calls.append(1)
+            raise RuntimeError("mlflow unreachable")
+
+    collector = OperationalCollector(State(), cache_s=3600)
+    collector.warm_up().join(timeout=60)
+    samples = {s.labels.get("source"): s.value for f in collector.collect() for s in f.samples}
+    assert samples["registry"] == 0.0
+    collector._champion.start().join(timeout=60)  # the scrape started another read
     assert len(calls) == 2

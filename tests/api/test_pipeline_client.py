@@ -112,6 +112,7 @@ def test_launch_sends_the_job_and_location_and_returns_the_run():
         "location": "quantis",
         "repository": "__repository__",
         "job": "retrain",
+        "tags": [{"key": "quantis/dataset", "value": "default"}],  # one run per dataset
     }
 
 

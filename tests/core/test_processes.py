@@ -9,6 +9,7 @@ from core.processes import (
     port_is_free,
     start_process,
     stop_process_group,
+    stop_process_groups,
     wait_until_healthy,
 )
 from core.settings import REPO_ROOT
@@ -115,3 +116,66 @@ def test_a_server_starts_with_default_stop_signals_though_its_parent_ignores_the
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["ignored []", "ended by 15"]
+
+
+_OUR_PACKAGES = ("api", "bentos", "core", "models", "orchestration", "quantis")
+_STARTS_A_PROCESS = {"run", "Popen", "call", "check_call", "check_output"}
+
+
+def test_every_child_process_is_started_with_default_stop_signals():
+    """Each `subprocess` call in our code passes `preexec_fn` (core.processes'
+    `default_stop_signals`): a child inherits an ignored SIGTERM or SIGINT through exec, and a
+    Dagster run inside a script's background job ignores both."""
+    import ast
+
+    calls, without = 0, []
+    for package in _OUR_PACKAGES:
+        for path in sorted((REPO_ROOT / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(), str(path))):
+                if not (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and isinstance(node.func.value, ast.Name)
+                    and node.func.value.id == "subprocess"
+                    and node.func.attr in _STARTS_A_PROCESS
+                ):
+                    continue
+                calls += 1
+                if "preexec_fn" not in {keyword.arg for keyword in node.keywords}:
+                    without.append(f"{path.relative_to(REPO_ROOT)}:{node.lineno}")
+    assert calls >= 5  # start_process, bentoml build, pg_dump/pg_restore, git
+    assert without == []
+
+
+# A server that takes 1.5 s to shut down: it notes when SIGTERM came and when it exits.
+_SLOW_TO_STOP = """
+import pathlib, signal, sys, time
+out = pathlib.Path(sys.argv[1])
+def on_term(*_):
+    (out / "term").write_text(repr(time.time()))
+    time.sleep(1.5)
+    (out / "exit").write_text(repr(time.time()))
+    sys.exit(0)
+signal.signal(signal.SIGTERM, on_term)
+(out / "ready").write_text("")
+while True:
+    time.sleep(0.1)
+"""
+
+
+def test_servers_are_stopped_together_not_one_after_another(tmp_path):
+    folders = [tmp_path / f"server-{n}" for n in range(3)]
+    pids = []
+    for folder in folders:
+        folder.mkdir()
+        command = [sys.executable, "-c", _SLOW_TO_STOP, str(folder)]
+        pids.append(start_process(command, folder / "log", cwd=folder).pid)
+    deadline = time.monotonic() + 60
+    while not all((f / "ready").exists() for f in folders) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    stop_process_groups(pids, timeout_s=30)
+    assert not any(is_alive(pid) for pid in pids)
+    terms = [float((f / "term").read_text()) for f in folders]
+    exits = [float((f / "exit").read_text()) for f in folders]
+    # Every server heard SIGTERM before the first one had finished stopping.
+    assert max(terms) < min(exits), (terms, exits)

@@ -56,6 +56,12 @@ THIRD_PARTY = {
     "NVIDIA_VISIBLE_DEVICES": "nvidia container toolkit",
     "NVIDIA_DRIVER_CAPABILITIES": "nvidia container toolkit",
     "NGINX_PORT": "nginx image docs (templates); our entrypoint's listen address",
+    # Grafana's configuration by environment (GF_<SECTION>_<KEY>), and the .env secret that
+    # docker-compose.yml hands to it
+    "GF_SECURITY_ADMIN_USER": "grafana", "GF_SECURITY_ADMIN_PASSWORD": "grafana",
+    "GF_ANALYTICS_REPORTING_ENABLED": "grafana", "GF_ANALYTICS_CHECK_FOR_UPDATES": "grafana",
+    "GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES": "grafana", "GF_USERS_ALLOW_SIGN_UP": "grafana",
+    "GRAFANA_ADMIN_PASSWORD": "docker-compose.yml (.env): GF_SECURITY_ADMIN_PASSWORD",
 }  # fmt: skip
 # Variables of the CI workflow and the roll-out script that configure those, not a service.
 WORKFLOW_ONLY = {
@@ -124,6 +130,15 @@ def test_the_dagster_instance_reads_exactly_the_variables_compose_sets():
     read = set(re.findall(r"env: (DAGSTER_POSTGRES_[A-Z]+)", instance))
     compose_sets = {n for n in _compose_env()["dagster-code"] if n.startswith("DAGSTER_POSTGRES_")}
     assert read == compose_sets
+
+
+def test_the_dagster_instance_runs_one_pipeline_run_per_dataset():
+    from core.run_tags import dataset_concurrency_limit
+
+    instance = yaml.safe_load((DOCKER_DIR / "dagster" / "dagster.yaml").read_text())
+    assert instance["concurrency"]["runs"]["tag_concurrency_limits"] == [
+        dataset_concurrency_limit()
+    ]
 
 
 # --- ports ----------------------------------------------------------------------------------

@@ -115,3 +115,32 @@ def test_a_small_panel_is_estimated_in_this_process(monkeypatch):
     panel = synthetic_panel(baselines._MIN_SERIES_PER_JOB, 40, "MS", seed=3)
     ETSForecaster("MS", 12, n_jobs=2).fit(panel)
     assert _CountedPool.made == []  # workers would cost more than they save
+
+
+def test_workers_start_with_default_stop_signals_whatever_the_parent_ignores():
+    """A fit inside a Dagster run started from a script's background job: the process ignores
+    SIGINT and (Dagster copies it) SIGTERM; its workers must not, or the pool cannot end them."""
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    probe = (
+        "import signal\n"
+        "from models.baselines import _worker_pool\n"
+        "with _worker_pool(1) as pool:\n"
+        "    print([pool.submit(signal.getsignal, s).result().name\n"
+        "           for s in (signal.SIGTERM, signal.SIGINT)])\n"
+    )
+
+    def ignore_stop_signals() -> None:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, signal.SIG_IGN)
+
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True, text=True, timeout=120, preexec_fn=ignore_stop_signals,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['SIG_DFL', 'SIG_DFL']", done.stdout

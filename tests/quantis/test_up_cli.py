@@ -170,3 +170,57 @@ def test_local_stack_starts_the_uis_and_stops_them(isolated_settings):
     finally:
         stack.stop()
     assert not any(is_alive(pid) for pid in pids)
+
+
+_STOP_SIGNALS = {"SIGINT": signal.SIGINT, "SIGTERM": signal.SIGTERM}
+
+
+def _ignored_stop_signals(pid: int) -> set[str] | None:
+    """Which of SIGINT and SIGTERM the process ignores (None once it is gone)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    [mask] = [int(line.split()[1], 16) for line in status.splitlines() if line.startswith("SigIgn")]
+    return {name for name, sig in _STOP_SIGNALS.items() if mask & (1 << (sig - 1))}
+
+
+def test_up_once_started_with_sigint_ignored_starts_children_that_stop_on_sigterm(monkeypatch):
+    """`quantis up --once &` from a script: the shell starts it with SIGINT ignored and Dagster's
+    in-process run copies that to SIGTERM. What it starts (bentoml build, the model server and
+    its workers) must still start with both at their defaults."""
+    from core.processes import descendants
+
+    monkeypatch.setenv("QUANTIS_MODEL_SERVER_PORT", str(free_port()))
+    get_settings.cache_clear()
+    landing = Path(get_settings().landing_url.removeprefix("file://"))
+    landing.mkdir(parents=True)
+    synthetic_panel(6, 120, "D", seed=5).to_csv(landing / "daily.csv", index=False)
+
+    def as_a_background_job() -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("quantis")), "up", "--once", "--no-demo-data"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        start_new_session=True, preexec_fn=as_a_background_job,
+    )  # fmt: skip
+    seen: dict[int, tuple[str, set[str]]] = {}
+    deadline = time.monotonic() + 900
+    try:
+        while process.poll() is None and time.monotonic() < deadline:
+            for pid, command in descendants(process.pid):
+                ignored = _ignored_stop_signals(pid)
+                if ignored is not None and "bentoml" in command:
+                    seen.setdefault(pid, (command.replace("\0", " "), ignored))
+            time.sleep(0.1)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    output = process.communicate(timeout=60)[0].decode(errors="replace")
+    assert process.returncode == 0, output
+    assert _ignored_stop_signals(process.pid) is None
+    assert any(" serve " in command for command, _ in seen.values()), seen
+    assert any(" build " in command for command, _ in seen.values()), seen
+    ignoring = {pid: seen[pid] for pid in seen if seen[pid][1]}
+    assert ignoring == {}, ignoring

@@ -4,6 +4,7 @@ import dagster as dg
 
 from core import job_names
 from core.db.repositories.landing_files import is_known_key
+from core.run_tags import dataset_tags
 from orchestration.defs.ingestion.pickup import new_landing_keys
 from orchestration.resources import LandingArea, OperationalDatabase
 
@@ -11,6 +12,7 @@ __all__ = ["ingestion_job", "ingestion_schedule", "landing_file_sensor"]
 
 ingestion_job = dg.define_asset_job(
     job_names.INGESTION,
+    tags=dataset_tags(),  # one run per dataset at a time (core.run_tags)
     selection=dg.AssetSelection.assets("staged_observations", "observations"),
     description="Pick up new landing files, validate them and load them into the database.",
 )

@@ -5,6 +5,7 @@ from dataclasses import replace
 import dagster as dg
 
 from core import job_names
+from core.run_tags import dataset_tags
 from models.artifact import read_manifest, write_manifest
 from orchestration.contracts import BuiltBento, Rollout
 from orchestration.defs.serving.bento_build import (
@@ -106,6 +107,7 @@ def model_deployment(
 
 deploy_champion_job = dg.define_asset_job(
     job_names.DEPLOY_CHAMPION,
+    tags=dataset_tags(),  # one run per dataset at a time (core.run_tags)
     selection=dg.AssetSelection.assets("model_bento", "model_deployment"),
     description="Package and roll out whatever version holds the `champion` alias now "
     "(after a manual promote or rollback).",

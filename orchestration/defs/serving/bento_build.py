@@ -22,6 +22,7 @@ from pathlib import Path
 
 import yaml
 
+from core.processes import default_stop_signals
 from core.storage import ObjectStore
 
 __all__ = [
@@ -62,8 +63,9 @@ print(json.dumps({"tag": str(model.tag)}))
 
 def _run(command: list[str], env: dict[str, str], what: str) -> str:
     result = subprocess.run(
-        command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600
-    )
+        command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600,
+        preexec_fn=default_stop_signals,
+    )  # fmt: skip
     if result.returncode != 0:
         tail = "\n".join((result.stdout + result.stderr).splitlines()[-30:])
         raise BentoBuildError(f"{what} failed (exit {result.returncode}):\n{tail}")

@@ -4,11 +4,13 @@ import dagster as dg
 
 from core import job_names
 from core.retrain_rule import retrain_decision
+from core.run_tags import dataset_tags
 
 __all__ = ["make_new_data_sensor", "retrain_job", "retrain_schedule"]
 
 retrain_job = dg.define_asset_job(
     job_names.RETRAIN,
+    tags=dataset_tags(),  # one run per dataset at a time (core.run_tags)
     selection=dg.AssetSelection.groups("training", "registry", "serving"),
     description="Train, backtest, register (and promote if better), package and roll out.",
 )

@@ -3,7 +3,9 @@
 `host_network_override` writes the override file the tests add to the compose file: every
 service on the host network with its own free loopback port, so all traffic stays on
 127.0.0.1 (containers' bridge addresses are never a target here), and moto's S3 server in the
-place of MinIO (no Debian package, no registry). Everything else (images, commands, volumes,
+place of MinIO (no Debian package, no registry), and Prometheus scraping the API and the model
+server at their loopback ports (our prometheus.yml with those addresses; our rules as compose
+mounts them). Everything else (images, commands, volumes,
 healthchecks, depends_on) is the compose file's own. docker-compose itself merges the two
 (`config`); published ports are then dropped, since a host-network container publishes
 nothing (and docker-compose refuses the combination), and the stack runs from that result.
@@ -52,6 +54,7 @@ class StackPorts:
     model_server: int = field(default_factory=free_port)
     api: int = field(default_factory=free_port)
     frontend: int = field(default_factory=free_port)
+    prometheus: int = field(default_factory=free_port)
 
 
 def _python_check(url: str) -> list[str]:
@@ -60,8 +63,31 @@ def _python_check(url: str) -> list[str]:
     return ["CMD", "python", "-c", f"__import__('urllib.request').request.urlopen('{url}',timeout=4)"]
 
 
-def host_network_override(ports: StackPorts, secrets: dict[str, str]) -> dict:
-    """The override: host network, loopback ports, and the URLs that follow from them."""
+MONITORING = REPO_ROOT / "deploy" / "monitoring"
+PROMETHEUS_TEST_DIR = "/etc/prometheus/test"  # where the override mounts its config
+
+
+def prometheus_config(ports: StackPorts) -> dict:
+    """deploy/monitoring/prometheus.yml with the loopback addresses of the API and the model
+    server for their compose names, and its rules read where compose mounts them."""
+    config = yaml.safe_load((MONITORING / "prometheus.yml").read_text())
+    loopback = {"api:8000": ports.api, "model-server:8001": ports.model_server}
+    for job in config["scrape_configs"]:
+        for static in job["static_configs"]:
+            static["targets"] = [f"127.0.0.1:{loopback[t]}" for t in static["targets"]]
+    config["rule_files"] = [f"/etc/prometheus/quantis/{rules}" for rules in config["rule_files"]]
+    return config
+
+
+def host_network_override(ports: StackPorts, secrets: dict[str, str], work: Path) -> dict:
+    """The override: host network, loopback ports, and the URLs that follow from them;
+    Prometheus' config for them is written into `work/prometheus/`."""
+    prometheus_dir = work / "prometheus"
+    prometheus_dir.mkdir(parents=True, exist_ok=True)
+    (prometheus_dir / "prometheus.yml").write_text(yaml.safe_dump(prometheus_config(ports)))
+    # Prometheus runs as nobody: pytest's folders are the owner's alone (0700).
+    prometheus_dir.chmod(0o755)
+    (prometheus_dir / "prometheus.yml").chmod(0o644)
     loop = "127.0.0.1"
     db_url = f"postgresql+psycopg://quantis@{loop}:{ports.db}/quantis"
     s3_url = f"http://{loop}:{ports.s3}"
@@ -151,6 +177,16 @@ def host_network_override(ports: StackPorts, secrets: dict[str, str]) -> dict:
             "environment": {
                 "QUANTIS_API_URL": f"http://{loop}:{ports.api}",
                 "NGINX_PORT": f"{loop}:{ports.frontend}",
+            },
+        },
+        "prometheus": {
+            "command": [f"--config.file={PROMETHEUS_TEST_DIR}/prometheus.yml",
+                        "--storage.tsdb.path=/prometheus",
+                        f"--web.listen-address={loop}:{ports.prometheus}"],
+            "volumes": [f"{prometheus_dir}:{PROMETHEUS_TEST_DIR}:ro"],
+            "healthcheck": {
+                "test": ["CMD", "wget", "-q", "-O", "/dev/null",
+                         f"http://{loop}:{ports.prometheus}/-/ready"],
             },
         },
     }  # fmt: skip
@@ -322,5 +358,6 @@ class ComposeStack:
 
 
 def write_override(path: Path, ports: StackPorts, secrets: dict[str, str]) -> Path:
-    path.write_text(yaml.safe_dump(host_network_override(ports, secrets), sort_keys=False))
+    override = host_network_override(ports, secrets, path.parent)
+    path.write_text(yaml.safe_dump(override, sort_keys=False))
     return path

@@ -3,7 +3,7 @@
 No container registry is reachable here, so each base image a Dockerfile (or compose) names
 is built locally under exactly that name and tag: a `debootstrap --variant=minbase bookworm`
 root file system imported with `podman import`, plus what the official image adds (Python at
-/usr/local/bin, nginx, this machine's Node.js, PostgreSQL). podman's store keeps them between
+/usr/local/bin, nginx, this machine's Node.js, PostgreSQL, Prometheus). podman's store keeps them between
 runs; a stand-in is rebuilt only when its recipe (Containerfile and inputs) changes, which
 its `quantis.standin.recipe` label records.
 """
@@ -80,6 +80,10 @@ STANDINS: dict[str, StandIn] = {
     "docker.io/library/postgres:17.6-bookworm": StandIn(
         "postgres.Containerfile", files=("postgres-entrypoint.sh",)
     ),
+    # Debian's Prometheus (2.42 in bookworm) under the official image's name; Grafana has no
+    # Debian package and no build can be fetched here: compose's grafana is never started by
+    # the tests (deploy/README.md).
+    "docker.io/prom/prometheus:v3.5.0": StandIn("prometheus.Containerfile"),
 }
 
 _FROM = re.compile(r"^FROM\s+(?:--platform=\S+\s+)?(\S+)", re.IGNORECASE | re.MULTILINE)

@@ -16,6 +16,7 @@ SECRETS = {
     "QUANTIS_SECRET_KEY": "test-secret-key-0123456789",
     "QUANTIS_DATABASE_PASSWORD": "test-db-password",
     "MINIO_ROOT_PASSWORD": "test-minio-password",
+    "GRAFANA_ADMIN_PASSWORD": "test-grafana-password",
 }
 ONE_SHOT = {"minio-init", "migrate", "model-fetch"}
 
@@ -38,7 +39,7 @@ def resolved() -> dict:
 def test_the_compose_file_validates(resolved: dict):
     assert set(resolved["services"]) == {
         "db", "minio", "minio-init", "mlflow", "migrate", "dagster-code", "dagster-webserver",
-        "dagster-daemon", "model-fetch", "model-server", "api", "frontend",
+        "dagster-daemon", "model-fetch", "model-server", "api", "frontend", "prometheus", "grafana",
     }  # fmt: skip
 
 
@@ -67,6 +68,24 @@ def test_services_wait_for_what_they_need(resolved: dict):
     assert set(services["api"]["depends_on"]) == {"migrate", "mlflow"}
     assert set(services["model-server"]["depends_on"]) == {"model-fetch"}
     assert set(services["frontend"]["depends_on"]) == {"api"}
+    assert set(services["prometheus"]["depends_on"]) == {"api"}
+    assert set(services["grafana"]["depends_on"]) == {"prometheus"}
+
+
+def test_prometheus_and_grafana_read_our_monitoring_files(resolved: dict):
+    """Prometheus gets deploy/monitoring (its prometheus.yml reads rules/ beside it), Grafana
+    the provisioning folder and the dashboards where the provider looks for them."""
+    services = resolved["services"]
+    monitoring = str(REPO_ROOT / "deploy" / "monitoring")
+    prometheus = services["prometheus"]
+    assert f"{monitoring}:/etc/prometheus/quantis:ro" in prometheus["volumes"]
+    assert "--config.file=/etc/prometheus/quantis/prometheus.yml" in prometheus["command"]
+    provisioning = REPO_ROOT / "deploy/monitoring/grafana/provisioning"
+    provider = yaml.safe_load((provisioning / "dashboards/quantis.yml").read_text())["providers"][0]
+    assert set(services["grafana"]["volumes"]) >= {
+        f"{monitoring}/grafana/provisioning:/etc/grafana/provisioning:ro",
+        f"{monitoring}/grafana/dashboards:{provider['options']['path']}:ro",
+    }
 
 
 def test_published_ports_bind_to_loopback_and_the_frontend_is_3000(resolved: dict):

@@ -7,7 +7,10 @@ podman), every service on the host network with its own loopback port:
 3. the champion is rolled out as compose does it: model-fetch downloads it from MLflow into
    the model volume and the model server restarts on it;
 4. a forecast comes back through the frontend container's nginx /api proxy;
-5. the stack goes down with its volumes.
+5. Prometheus (our config and rules) scrapes the API and the model server;
+6. the stack goes down with its volumes.
+
+Grafana is the one service not started (no build of it can be fetched here).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 from compose_stack import ComposeStack, HealthTicker, StackPorts, write_override
 from podman import REPO_ROOT, Podman, PodmanService
 
@@ -29,8 +33,11 @@ pytestmark = [pytest.mark.podman, pytest.mark.slow]
 
 LONG_RUNNING = [
     "db", "minio", "mlflow", "dagster-code", "dagster-webserver", "dagster-daemon",
-    "model-server", "api", "frontend",
+    "model-server", "api", "frontend", "prometheus",
 ]  # fmt: skip
+# Not started here: Grafana has no Debian package and no build of it can be fetched (its
+# provisioning files are checked against Grafana's documented format instead).
+NOT_RUN = ["grafana"]
 ONE_SHOTS = ["minio-init", "migrate", "model-fetch"]
 PIPELINE_ASSETS = "*registered_model"  # ingest .. register (roll-out in compose: step 3)
 TIMINGS = REPO_ROOT / "test-artifacts" / "containers" / "stack.json"
@@ -66,7 +73,7 @@ def stack(
     try:
         with HealthTicker(podman, project):
             started = time.monotonic()
-            compose.compose("up", "--detach", "--no-build")
+            compose.compose("up", "--detach", "--no-build", *LONG_RUNNING, *ONE_SHOTS)
             compose.wait_until_healthy(LONG_RUNNING + ONE_SHOTS)
             seconds["stack up (all healthy)"] = time.monotonic() - started
             yield RunningStack(compose, ports, stack_secrets, seconds)
@@ -186,3 +193,30 @@ def test_the_override_points_every_address_at_loopback(stack: RunningStack):
     override = Path(stack.compose.override).read_text()
     hosts = set(re.findall(r"://(?:[^@/\s]*@)?([^:/\s]+)", override))
     assert hosts == {"127.0.0.1"}, hosts
+
+
+def _prometheus(stack: RunningStack, path: str) -> dict:
+    answer = httpx.get(f"{stack.url('prometheus')}/api/v1/{path}", timeout=10).json()
+    assert answer["status"] == "success", answer
+    return answer["data"]
+
+
+def test_prometheus_scrapes_the_api_and_the_model_server_with_our_rules(stack: RunningStack):
+    wanted = {
+        "quantis-api": f"127.0.0.1:{stack.ports.api}",
+        "quantis-model-server": f"127.0.0.1:{stack.ports.model_server}",
+    }
+    deadline = time.monotonic() + 120  # the first scrape comes within one 15 s interval
+    while True:
+        targets = _prometheus(stack, "targets")["activeTargets"]
+        health = {t["labels"]["job"]: (t["labels"]["instance"], t["health"]) for t in targets}
+        if all(h[1] == "up" for h in health.values()) or time.monotonic() > deadline:
+            break
+        time.sleep(3)
+    assert health == {job: (instance, "up") for job, instance in wanted.items()}, targets
+    loaded = {rule["name"] for g in _prometheus(stack, "rules")["groups"] for rule in g["rules"]}
+    ours = yaml.safe_load((REPO_ROOT / "deploy/monitoring/rules/quantis.rules.yml").read_text())
+    named = {r.get("alert") or r["record"] for g in ours["groups"] for r in g["rules"]}
+    assert loaded == named
+    up = _prometheus(stack, "query?query=up")["result"]
+    assert {sample["metric"]["job"] for sample in up if sample["value"][1] == "1"} == set(wanted)

@@ -46,6 +46,43 @@ _ENV = {
         },
     ]
 }
+# schema/charts/dagster/subschema/concurrency.py: Concurrency, ConcurrencyRuns,
+# TagConcurrencyLimit (templates/helpers/instance/_concurrency.tpl renders `runs` into
+# dagster.yaml's `concurrency.runs`, limits as they are).
+_TAG_CONCURRENCY_LIMIT = {
+    "type": "object",
+    "properties": {
+        "key": {"type": "string"},
+        "value": {"type": ["string", "object", "null"]},
+        "limit": {"type": "integer"},
+    },
+    "required": ["key", "limit"],
+    "additionalProperties": False,
+}
+_CONCURRENCY = {
+    "type": "object",
+    "properties": {
+        "enabled": {"type": "boolean"},
+        "pools": {
+            "type": "object",
+            "properties": {
+                "defaultLimit": {"type": ["integer", "null"]},
+                "granularity": {"type": ["string", "null"]},
+                "opGranularityRunBuffer": {"type": ["integer", "null"]},
+            },
+            "additionalProperties": False,
+        },
+        "runs": {
+            "type": "object",
+            "properties": {
+                "maxConcurrentRuns": {"type": ["integer", "null"]},
+                "tagConcurrencyLimits": {"type": "array", "items": _TAG_CONCURRENCY_LIMIT},
+            },
+            "additionalProperties": False,
+        },
+    },
+    "additionalProperties": False,
+}
 _IMAGE = {
     "type": "object",
     "properties": {
@@ -213,5 +250,6 @@ DAGSTER_CHART_SCHEMA: dict[str, Any] = _closed(
             }
         ),
         "telemetry": _closed({"enabled": {"type": "boolean"}}),
+        "concurrency": _CONCURRENCY,
     }
 )

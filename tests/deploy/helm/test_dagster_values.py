@@ -17,6 +17,7 @@ from manifests import KUBERNETES_DIR, REPO_ROOT, render
 from tfconfig import module
 
 from api.config import ApiOptions
+from core.run_tags import dataset_concurrency_limit
 from core.settings import Settings
 
 VALUES_FILE = REPO_ROOT / "deploy" / "helm" / "dagster-values.yaml"
@@ -137,3 +138,8 @@ def test_kubernetes_objects_inside_the_values_are_valid(values):
         k8s_snake_case_dict(client.V1ResourceRequirements, part["resources"])
     with pytest.raises(Exception, match="nodeSelektor"):
         k8s_snake_case_dict(client.V1PodSpec, {"containers": [], "nodeSelektor": {}})
+
+
+def test_the_run_queue_runs_one_pipeline_run_per_dataset(values):
+    assert values["concurrency"]["enabled"] is True
+    assert values["concurrency"]["runs"]["tagConcurrencyLimits"] == [dataset_concurrency_limit()]

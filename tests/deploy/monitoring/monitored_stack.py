@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -141,7 +142,17 @@ class MonitoredStack:
         )
         if forecast.status_code != 201:
             raise RuntimeError(f"the forecast failed: {forecast.status_code} {forecast.text}")
+        self._wait_for_the_registry_read()
         return self
+
+    def _wait_for_the_registry_read(self, timeout_s: float = 120.0) -> None:
+        """The API reads the registry in the background from its start; until that first read
+        ends, /metrics has no registry gauges (a scrape never waits for it)."""
+        deadline = time.monotonic() + timeout_s
+        while 'source="registry"' not in httpx.get(f"{self.api_url}/metrics", timeout=30).text:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the API did not read the registry in {timeout_s:.0f} s")
+            time.sleep(0.5)
 
     def stop(self) -> None:
         if self.api is not None:

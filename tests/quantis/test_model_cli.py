@@ -1,0 +1,33 @@
+"""`quantis model`: the terminal shows the answer, not MLflow's INFO lines."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+QUANTIS = str(Path(sys.executable).with_name("quantis"))
+
+
+def _model_list(home: Path, **env: str) -> list[str]:
+    environment = {k: v for k, v in os.environ.items() if k != "MLFLOW_LOGGING_LEVEL"}
+    done = subprocess.run(
+        [QUANTIS, "model", "list"],
+        env=environment | {"QUANTIS_HOME": str(home)} | env,
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return (done.stdout + done.stderr).splitlines()
+
+
+def test_the_first_model_list_prints_only_its_answer(isolated_settings):
+    # The first use creates MLflow's tables, which MLflow announces at INFO.
+    assert _model_list(isolated_settings) == [
+        "No versions of 'quantis-forecaster' yet: run `quantis up --once`."
+    ]
+
+
+def test_a_level_the_user_sets_wins(tmp_path):
+    lines = _model_list(tmp_path / "home", MLFLOW_LOGGING_LEVEL="INFO")
+    assert any("INFO mlflow" in line and "database tables" in line for line in lines), lines

@@ -1,0 +1,133 @@
+"""One pipeline run per dataset: `quantis up` refuses while a run for the dataset is in
+progress, whether another `quantis` process runs it or the Dagster queue does."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import dagster as dg
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from core.run_tags import DATASET_TAG, dataset_tags
+from core.settings import REPO_ROOT, get_settings
+from quantis.commands import up
+from quantis.run_guard import INVOCATION_TAG, RunInProgressError, one_run_per_dataset
+from quantis.stack import write_dagster_instance_config
+
+# Holds the slot of dataset "default" for 4 s once both processes stand at the start line.
+_CONTENDER = """
+import sys, time
+from pathlib import Path
+from quantis.run_guard import RunInProgressError, one_run_per_dataset
+home, start = Path(sys.argv[1]), float(sys.argv[2])
+time.sleep(max(0.0, start - time.time()))
+try:
+    with one_run_per_dataset(home, "default"):
+        print("ran", flush=True)
+        time.sleep(4)
+except RunInProgressError as error:
+    print("refused:", error, flush=True)
+"""
+
+
+def test_two_runs_started_together_one_runs_the_other_is_refused(tmp_path):
+    start = time.time() + 3  # both interpreters are up by then
+    contenders = [
+        subprocess.Popen(
+            [sys.executable, "-c", _CONTENDER, str(tmp_path), str(start)],
+            cwd=REPO_ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = sorted(process.communicate(timeout=120)[0].strip() for process in contenders)
+    assert outputs[0] == "ran", outputs
+    assert outputs[1].startswith("refused: A pipeline run for dataset 'default' is in progress"), (
+        outputs
+    )
+    assert "`quantis` pid" in outputs[1]  # it names who holds the slot
+
+
+def test_the_slot_is_free_again_after_a_run_and_per_dataset(tmp_path):
+    with (
+        one_run_per_dataset(tmp_path, "default"),
+        one_run_per_dataset(tmp_path, "other"),
+        pytest.raises(RunInProgressError, match="'other'"),
+        one_run_per_dataset(tmp_path, "other"),
+    ):
+        pass
+    with one_run_per_dataset(tmp_path, "default"):
+        pass
+
+
+@dg.asset
+def noop() -> None:
+    pass
+
+
+def _recorded_run(instance: dg.DagsterInstance, status: dg.DagsterRunStatus, tags: dict) -> str:
+    job = dg.define_asset_job("pipeline_like", tags=tags)
+    definitions = dg.Definitions(assets=[noop], jobs=[job])
+    run = instance.create_run_for_job(
+        definitions.resolve_job_def("pipeline_like"), tags=tags, status=status
+    )
+    return run.run_id
+
+
+def test_a_dagster_run_in_progress_of_the_dataset_refuses_quantis_up(tmp_path):
+    write_dagster_instance_config(tmp_path)
+    with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
+        # Runs of `quantis` itself are guarded by the lock, finished runs hold nothing, and
+        # another dataset is no hindrance: none of these refuses.
+        _recorded_run(
+            instance, dg.DagsterRunStatus.STARTED, {**dataset_tags(), INVOCATION_TAG: "x"}
+        )
+        _recorded_run(instance, dg.DagsterRunStatus.SUCCESS, dataset_tags())
+        _recorded_run(instance, dg.DagsterRunStatus.STARTED, dataset_tags("other"))
+        with one_run_per_dataset(tmp_path):
+            pass
+        launched = _recorded_run(instance, dg.DagsterRunStatus.STARTING, dataset_tags())
+    refused = pytest.raises(RunInProgressError, match=rf"in progress in Dagster: {launched[:8]} ")
+    with refused, one_run_per_dataset(tmp_path):
+        pass
+
+
+def test_quantis_up_refuses_with_a_clear_message_while_the_dataset_runs():
+    settings = get_settings().ensure_home()
+    app = typer.Typer()
+    app.command()(up.up)
+    with one_run_per_dataset(settings.dagster_home):
+        result = CliRunner().invoke(app, ["--once", "--no-demo-data"])
+    assert result.exit_code == 1, result.output
+    assert "Not running the pipeline" in result.output
+    assert "A pipeline run for dataset 'default' is in progress" in result.output
+    assert "Pipeline wall time" not in result.output  # nothing ran
+
+
+def test_pipeline_jobs_carry_the_dataset_tag():
+    from orchestration.definitions import build_definitions
+
+    definitions = build_definitions(get_settings())
+    for name in ("quantis_pipeline", "ingestion", "retrain", "deploy_champion"):
+        assert definitions.resolve_job_def(name).tags[DATASET_TAG] == "default", name
+
+
+def test_the_local_instance_allows_one_run_per_dataset(tmp_path):
+    from core.run_tags import dataset_concurrency_limit
+
+    path = write_dagster_instance_config(tmp_path)
+    with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
+        queue = instance.get_concurrency_config().run_queue_config
+    assert queue.max_concurrent_runs == 1
+    assert queue.tag_concurrency_limits == [dataset_concurrency_limit()]
+    # A file an older `quantis up` wrote is brought up to date; one of the user's is kept.
+    path.write_text("# Written by `quantis up`: old\\ntelemetry:\\n  enabled: false\\n")
+    assert "tag_concurrency_limits" in write_dagster_instance_config(tmp_path).read_text()
+    path.write_text("telemetry:\\n  enabled: false\\n")
+    assert write_dagster_instance_config(tmp_path).read_text() == "telemetry:\\n  enabled: false\\n"
