@@ -140,12 +140,20 @@ def _window(
     raise ValueError(f"no backtest window {window}")
 
 
+def _on_worker(member: StatisticalForecaster) -> StatisticalForecaster:
+    """A fresh copy that estimates in the worker's own process: the worker is the unit of
+    parallelism (and a Dask worker process may not start processes of its own)."""
+    fresh = copy.deepcopy(member)
+    fresh.n_jobs = 1
+    return fresh
+
+
 def _local_forecast(part: pd.DataFrame, member: StatisticalForecaster, h: int) -> pd.DataFrame:
-    return copy.deepcopy(member).fit(part).predict(h)
+    return _on_worker(member).fit(part).predict(h)
 
 
 def _fit_local(part: pd.DataFrame, member: StatisticalForecaster) -> StatisticalForecaster:
-    return copy.deepcopy(member).fit(part)
+    return _on_worker(member).fit(part)
 
 
 def _lightgbm_forecast(part: pd.DataFrame, model: LightGBMForecaster, h: int) -> pd.DataFrame:

@@ -20,6 +20,7 @@ from models.backtest import ForecastCache
 from models.baselines import SeasonalNaiveForecaster
 from models.config import default_config
 from models.evaluation import default_forecaster
+from orchestration.compute import TrainingCompute
 from orchestration.contracts import BacktestReport, PanelSnapshot, TrainedModel
 from orchestration.defs.ingestion.panel import read_panel_snapshot
 from orchestration.defs.training.comparison import (
@@ -30,6 +31,7 @@ from orchestration.defs.training.comparison import (
 )
 from orchestration.defs.training.config import BacktestConfig, TrainingConfig
 from orchestration.defs.training.lineage import code_version
+from orchestration.defs.training.on_cluster import fit_from_snapshot
 from orchestration.defs.training.placement import SPOT_RETRY_POLICY, training_op_tags
 from orchestration.resources import MLflowTracking, ObjectStorage, PipelinePolicy, StepScratch
 
@@ -84,6 +86,7 @@ def trained_model(
     mlflow_tracking: MLflowTracking,
     policy: PipelinePolicy,
     scratch: StepScratch,
+    compute: TrainingCompute,
 ) -> dg.Output[TrainedModel]:
     import mlflow
 
@@ -91,7 +94,6 @@ def trained_model(
 
     if not observations.training_series or observations.freq is None:
         raise dg.Failure("no series can be trained on; see the checks on `observations`")
-    panel = _training_panel(storage, observations.snapshot_key, observations.training_series)
     freq, season_length = observations.freq, observations.season_length
     horizon = config.horizon or default_horizon(season_length)
     base_lgb_params = default_config(freq, season_length, horizon).lgb_params
@@ -103,13 +105,23 @@ def trained_model(
         n_jobs=policy.train_jobs,
         **_overrides(config, device, base_lgb_params),
     )
-    context.log.info(
-        "Fitting %s on %d series, %d rows (freq %s, horizon %d)",
-        type(model).__name__, panel["unique_id"].nunique(), len(panel), freq, horizon,
-    )  # fmt: skip
     started = time.perf_counter()
     member_forecasts = ForecastCache()
-    model.fit(panel, forecast=member_forecasts)
+    with compute.client() as client:
+        if client is None:
+            panel = _training_panel(
+                storage, observations.snapshot_key, observations.training_series
+            )
+            n_series, n_rows = int(panel["unique_id"].nunique()), len(panel)
+            context.log.info(
+                "Fitting %s on %d series, %d rows (freq %s, horizon %d)",
+                type(model).__name__, n_series, n_rows, freq, horizon,
+            )  # fmt: skip
+            model.fit(panel, forecast=member_forecasts)
+        else:  # the panel stays on the workers (docs/compute.md)
+            n_series, n_rows = fit_from_snapshot(
+                model, compute, client, storage, observations, context.log
+            )
     fit_seconds = time.perf_counter() - started
     member_forecasts_key = _write_member_forecasts(
         storage.open(), member_forecasts, context.run.run_id
@@ -135,10 +147,10 @@ def trained_model(
                 TAG_DATASET_FINGERPRINT: observations.fingerprint,
                 TAG_CODE_VERSION: code_version(),
                 TAG_DAGSTER_RUN_ID: context.run.run_id,
-                TAG_SERIES: str(panel["unique_id"].nunique()),
+                TAG_SERIES: str(n_series),
             }
         )
-        mlflow.log_metrics({"fit_seconds": fit_seconds, "training_rows": float(len(panel))})
+        mlflow.log_metrics({"fit_seconds": fit_seconds, "training_rows": float(n_rows)})
         info = mlflow.pyfunc.log_model(
             name="model",
             python_model=QuantisPythonModel(),
@@ -161,8 +173,9 @@ def trained_model(
         metadata=trained.metadata()
         | {
             "model_class": type(model).__name__,
-            "series": int(panel["unique_id"].nunique()),
-            "rows": len(panel),
+            "series": n_series,
+            "rows": n_rows,
+            "compute": compute.mode,
             "fit_seconds": round(fit_seconds, 2),
             "members": ", ".join(getattr(model, "members_", ()) or ["lightgbm"]),
             "member_jobs": model.n_jobs,
