@@ -223,7 +223,7 @@ class Settings(BaseSettings):
         "8Gi", description="Memory request and limit of a Kubernetes Dask worker (and scheduler)."
     )
     compute_worker_image: str = Field(
-        "quantis-dagster:latest",
+        "quantis/dagster:latest",
         description="Image of the Kubernetes Dask scheduler and workers: the training image.",
     )
     compute_namespace: str = Field("quantis", description="Namespace of per-step DaskClusters.")

@@ -31,6 +31,7 @@ __all__ = [
 
 # The label the operator's pods carry, and the network policies select on.
 DASK_POD_LABEL = {"quantis.io/compute": "dask"}
+WORKER_PORT, NANNY_PORT = 8789, 8790  # a worker's own port and its nanny's
 
 
 def spot_pool_placement(
@@ -69,7 +70,11 @@ def dask_cluster_spec(
         image=image,
         n_workers=workers,
         resources={"requests": {"memory": memory}, "limits": {"memory": memory}},
-        worker_command=f"dask worker --nthreads {threads_per_worker} --memory-limit 0",
+        # fixed ports, so that the network policies can name them (deploy/kubernetes/base)
+        worker_command=(
+            f"dask worker --nthreads {threads_per_worker} --memory-limit 0 "
+            f"--worker-port {WORKER_PORT} --nanny-port {NANNY_PORT}"
+        ),
     )
     placement = spot_pool_placement(node_selector, gpu_toleration_key, gpu_limit)
     worker_pod = spec["spec"]["worker"]["spec"]
@@ -77,13 +82,18 @@ def dask_cluster_spec(
     if placement["tolerations"]:
         worker_pod["tolerations"] = placement["tolerations"]
     worker = worker_pod["containers"][0]
+    worker["ports"] += [
+        {"name": "tcp-worker", "containerPort": WORKER_PORT, "protocol": "TCP"},
+        {"name": "tcp-nanny", "containerPort": NANNY_PORT, "protocol": "TCP"},
+    ]
     worker["resources"] = {
         "requests": {"cpu": str(threads_per_worker), "memory": memory},
         "limits": {"memory": memory, **placement["gpu_limits"]},
     }
     for role in ("worker", "scheduler"):
         pod = spec["spec"][role]["spec"]
-        pod["serviceAccountName"] = "quantis-dask"
+        # quantis-dagster's IRSA role reads the snapshot from S3; no Kubernetes API token
+        pod["serviceAccountName"] = "quantis-dagster"
         pod["automountServiceAccountToken"] = False
         for container in pod["containers"]:
             container["envFrom"] = list(env_from)
@@ -121,7 +131,7 @@ class TrainingCompute(dg.ConfigurableResource):
     threads_per_worker: int = Field(default=1, description="Threads per worker.")
     lightgbm: str = Field(default="one_worker", description="one_worker or data_parallel.")
     worker_memory: str = Field(default="8Gi", description="Kubernetes worker memory.")
-    worker_image: str = Field(default="quantis-dagster:latest", description="Worker image.")
+    worker_image: str = Field(default="quantis/dagster:latest", description="Worker image.")
     namespace: str = Field(default="quantis", description="Namespace of per-step DaskClusters.")
     node_selector: dict[str, str] = Field(default_factory=dict, description="Worker nodes.")
     gpu_toleration_key: str = Field(default="nvidia.com/gpu", description="GPU taint key.")
