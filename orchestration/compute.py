@@ -70,6 +70,7 @@ def dask_cluster_spec(
         image=image,
         n_workers=workers,
         resources={"requests": {"memory": memory}, "limits": {"memory": memory}},
+        env={},  # the platform's settings come from envFrom below
         # fixed ports, so that the network policies can name them (deploy/kubernetes/base)
         worker_command=(
             f"dask worker --nthreads {threads_per_worker} --memory-limit 0 "
