@@ -13,10 +13,13 @@ from distributed import Client, LocalCluster
 
 import models
 from core.settings import load_settings
+from models.backtest import ForecastCache
+from models.baselines import SeasonalNaiveForecaster
 from models.datasets import synthetic_panel
 from orchestration.compute import TrainingCompute, dask_cluster_spec, read_snapshot_series
 from orchestration.contracts import PanelSnapshot
-from orchestration.defs.training.on_cluster import fit_from_snapshot
+from orchestration.defs.training.comparison import comparable_panel, compare_methods
+from orchestration.defs.training.on_cluster import compare_from_snapshot, fit_from_snapshot
 from orchestration.defs.training.placement import training_op_tags
 from orchestration.resources import ObjectStorage, build_resources
 
@@ -53,6 +56,8 @@ def test_a_worker_reads_only_its_series_of_the_snapshot_sorted(tmp_path):
 @pytest.mark.slow
 def test_a_local_cluster_fits_the_step_from_the_snapshot_as_in_process_and_closes(tmp_path):
     panel = synthetic_panel(8, 84, "MS", seed=2)
+    short = panel["unique_id"].isin(["s00002", "s00005"])
+    panel = panel[~short | (panel["ds"] >= panel["ds"].min() + pd.DateOffset(months=20))]
     storage, snapshot = _snapshot(tmp_path, panel)
     compute = TrainingCompute(mode="local_cluster", workers=2, threads_per_worker=1)
     with compute.client() as client:
@@ -62,8 +67,21 @@ def test_a_local_cluster_fits_the_step_from_the_snapshot_as_in_process_and_close
         series, rows = fit_from_snapshot(
             model, compute, client, storage, snapshot, logging.getLogger("test")
         )
+        makers = {"challenger": _model, "seasonal_naive": lambda: SeasonalNaiveForecaster("MS", 12)}
+        windows = {"h": 6, "n_windows": 2, "step": 6}
+        remote_scores, compared = compare_from_snapshot(
+            makers, compute, client, storage, snapshot.snapshot_key, snapshot.training_series,
+            **windows, min_train=60, season_length=12, progress=lambda _: None,
+        )  # fmt: skip
     assert client.status == "closed"
-    assert (series, rows) == (8, len(panel))
+    panel_compared = comparable_panel(panel, **windows, min_train=60)
+    assert compared == panel_compared["unique_id"].nunique() < 8  # two series too short
+    local_scores = compare_methods(
+        makers, panel_compared, **windows, season_length=12, cache=ForecastCache()
+    )
+    for name, scores in local_scores.items():
+        assert remote_scores[name] == pytest.approx(scores, rel=1e-9, abs=1e-9), name
+    assert (series, rows) == (8, len(panel))  # every series fitted, the short ones too
     expected = _model().fit(panel).predict(6, [80])
     got = model.predict(6, [80])
     np.testing.assert_allclose(got["yhat"], expected["yhat"], rtol=1e-9)

@@ -31,7 +31,7 @@ from orchestration.defs.training.comparison import (
 )
 from orchestration.defs.training.config import BacktestConfig, TrainingConfig
 from orchestration.defs.training.lineage import code_version
-from orchestration.defs.training.on_cluster import fit_from_snapshot
+from orchestration.defs.training.on_cluster import compare_from_snapshot, fit_from_snapshot
 from orchestration.defs.training.placement import SPOT_RETRY_POLICY, training_op_tags
 from orchestration.resources import MLflowTracking, ObjectStorage, PipelinePolicy, StepScratch
 
@@ -221,6 +221,7 @@ def backtest_report(
     mlflow_tracking: MLflowTracking,
     policy: PipelinePolicy,
     scratch: StepScratch,
+    compute: TrainingCompute,
 ) -> dg.Output[BacktestReport]:
     import mlflow
 
@@ -237,31 +238,39 @@ def backtest_report(
     if champion_make is not None:
         makers["champion"] = champion_make
     min_train = required_history(make() for make in makers.values())
-    panel = comparable_panel(
-        _training_panel(storage, trained_model.snapshot_key, observations.training_series),
-        h=h,
-        n_windows=config.n_windows,
-        step=step,
-        min_train=min_train,
-    )
-    if panel.empty:
-        raise dg.Failure(
-            f"no series is long enough for {config.n_windows} backtest window(s) of {h} steps"
-        )
-    cache = ForecastCache() if policy.backtest_reuse_fits else None
-    if cache is not None:
-        _read_member_forecasts(storage.open(), trained_model.member_forecasts_key, cache)
+    windows = {"h": h, "n_windows": config.n_windows, "step": step}
     started = time.perf_counter()
-    results = compare_methods(
-        makers,
-        panel,
-        h=h,
-        n_windows=config.n_windows,
-        step=step,
-        season_length=season_length,
-        cache=cache,
-        progress=context.log.info,
-    )
+    cache = None
+    with compute.client() as client:
+        if client is None:
+            panel = comparable_panel(
+                _training_panel(storage, trained_model.snapshot_key, observations.training_series),
+                **windows,
+                min_train=min_train,
+            )
+            if panel.empty:
+                raise dg.Failure(
+                    f"no series is long enough for {config.n_windows} backtest window(s) of "
+                    f"{h} steps"
+                )
+            cache = ForecastCache() if policy.backtest_reuse_fits else None
+            if cache is not None:
+                _read_member_forecasts(storage.open(), trained_model.member_forecasts_key, cache)
+            results = compare_methods(
+                makers,
+                panel,
+                **windows,
+                season_length=season_length,
+                cache=cache,
+                progress=context.log.info,
+            )
+            n_series = int(panel["unique_id"].nunique())
+        else:  # the panel stays on the workers (docs/compute.md)
+            results, n_series = compare_from_snapshot(
+                makers, compute, client, storage, trained_model.snapshot_key,
+                observations.training_series, **windows, min_train=min_train,
+                season_length=season_length, progress=context.log.info,
+            )  # fmt: skip
     backtest_seconds = time.perf_counter() - started
     if cache is not None:
         context.log.info(f"member fits: {cache.fits}, reused: {cache.reused}")
@@ -275,7 +284,7 @@ def backtest_report(
         results=results,
         champion_version=champion_version,
         n_windows=config.n_windows,
-        series=int(panel["unique_id"].nunique()),
+        series=n_series,
     )
     return dg.Output(
         report,
