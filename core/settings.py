@@ -205,6 +205,33 @@ class Settings(BaseSettings):
         "members' series with (ETS, Theta); 1: in the step's own process. Match it to the CPUs "
         "a training step gets (LightGBM's threads are `num_threads` in the model config).",
     )
+    # Where training and its backtests compute (docs/compute.md). A Dask scheduler address
+    # (tcp://host:8786, tls://...) connects to a running cluster.
+    compute: str = Field(
+        "in_process",
+        description="in_process (the step's own process), local_cluster (a Dask LocalCluster "
+        "started for the step), kubernetes (a DaskCluster per step through the dask-kubernetes "
+        "operator, workers on the training pod's node pool) or a Dask scheduler address.",
+    )
+    compute_workers: int = Field(
+        2, ge=1, description="Dask workers a cluster started for a step gets."
+    )
+    compute_threads_per_worker: int = Field(
+        1, ge=1, description="Threads per Dask worker (1: one partition at a time per worker)."
+    )
+    compute_worker_memory: str = Field(
+        "8Gi", description="Memory request and limit of a Kubernetes Dask worker (and scheduler)."
+    )
+    compute_worker_image: str = Field(
+        "quantis/dagster:latest",
+        description="Image of the Kubernetes Dask scheduler and workers: the training image.",
+    )
+    compute_namespace: str = Field("quantis", description="Namespace of per-step DaskClusters.")
+    compute_lightgbm: Literal["one_worker", "data_parallel"] = Field(
+        "one_worker",
+        description="On a cluster LightGBM trains on one worker from every part's feature rows "
+        "(the same trees as in one process) or data-parallel with lightgbm.dask.",
+    )
     promotion_margin: float = Field(
         0.0,
         ge=0.0,
@@ -356,6 +383,16 @@ class Settings(BaseSettings):
     stale_periods: int = Field(
         3, ge=1, description="Periods without a new observation after which a series is stale."
     )
+
+    @field_validator("compute")
+    @classmethod
+    def _check_compute(cls, value: str) -> str:
+        if value in ("in_process", "local_cluster", "kubernetes") or "://" in value:
+            return value
+        raise ValueError(
+            "compute must be in_process, local_cluster, kubernetes or a scheduler address "
+            f"(tcp://host:8786), got {value!r}"
+        )
 
     @field_validator("home", "dagster_home", "scratch_dir")
     @classmethod

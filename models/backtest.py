@@ -17,8 +17,10 @@ from models.validation import PanelProblem, PanelValidationError
 
 __all__ = [
     "ForecastCache",
+    "align_forecasts",
     "backtest",
     "calibration_subset",
+    "calibration_windows",
     "fit_and_forecast",
     "holdout",
     "split_windows",
@@ -61,6 +63,22 @@ def split_windows(
         yield window, train, test
 
 
+def calibration_windows(
+    lengths: pd.Series, *, h: int, max_windows: int, min_train: int
+) -> tuple[int, int]:
+    """(windows, points a series needs for them): the most windows (up to `max_windows`) that
+    any series allows, from each series' length (`lengths`, one entry per series). Raises when
+    no series can hold even one window."""
+    for n_windows in range(max(max_windows, 1), 0, -1):
+        needed = h * n_windows + min_train
+        if (lengths >= needed).any():
+            return n_windows, needed
+    raise ValueError(
+        f"no series has the {h + min_train} points needed to hold out {h} steps and keep "
+        f"{min_train} for training"
+    )
+
+
 def calibration_subset(
     df: pd.DataFrame, *, h: int, max_windows: int, min_train: int
 ) -> tuple[pd.DataFrame, int]:
@@ -71,14 +89,10 @@ def calibration_subset(
     can hold even one window.
     """
     lengths = df.groupby("unique_id", sort=False)["y"].size()
-    for n_windows in range(max(max_windows, 1), 0, -1):
-        eligible = lengths.index[lengths >= h * n_windows + min_train]
-        if len(eligible):
-            return df[df["unique_id"].isin(eligible)], n_windows
-    raise ValueError(
-        f"no series has the {h + min_train} points needed to hold out {h} steps and keep "
-        f"{min_train} for training"
+    n_windows, needed = calibration_windows(
+        lengths, h=h, max_windows=max_windows, min_train=min_train
     )
+    return df[df["unique_id"].isin(lengths.index[lengths >= needed])], n_windows
 
 
 def _training_key(train: pd.DataFrame) -> str:
@@ -196,7 +210,7 @@ class ForecastCache:
             )
 
 
-def _align(forecasts: pd.DataFrame, test: pd.DataFrame) -> pd.DataFrame:
+def align_forecasts(forecasts: pd.DataFrame, test: pd.DataFrame) -> pd.DataFrame:
     actuals = test[["unique_id", "ds", "cutoff", "y"]]
     aligned = actuals.merge(forecasts, on=["unique_id", "ds"], how="left", validate="one_to_one")
     if aligned["yhat"].isna().any():
@@ -234,7 +248,7 @@ def backtest(
         else:
             model.fit(train)
             forecasts = model.predict(h, levels=levels)
-        results.append(_align(forecasts, test).assign(window=window))
+        results.append(align_forecasts(forecasts, test).assign(window=window))
     columns = ["unique_id", "ds", "cutoff", "window", "y"]
     out = pd.concat(results, ignore_index=True)
     return out[columns + [c for c in out.columns if c not in columns]]

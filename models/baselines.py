@@ -120,6 +120,26 @@ class StatisticalForecaster:
         self.estimates_ = self._estimate(self.history_)
         return self
 
+    @classmethod
+    def merged(cls, parts: Sequence[StatisticalForecaster]) -> StatisticalForecaster:
+        """One model of the fitted models of disjoint parts of a panel (e.g. fitted on Dask
+        workers), in the parts' order: each series is estimated on its own, so it is the model
+        `fit` gives on the whole panel."""
+        if not parts:
+            raise ValueError("no fitted parts to merge")
+        first = parts[0]
+        model = type(first)(
+            first.freq, first.season_length, n_jobs=first.n_jobs, max_history=first.max_history
+        )
+        histories = [part._require_history() for part in parts]
+        model.history_ = pd.concat(histories, ignore_index=True)
+        for part in parts:
+            overlap = model.estimates_.keys() & part.estimates_.keys()
+            if overlap:
+                raise ValueError(f"series fitted in more than one part: {sorted(overlap)[:10]}")
+            model.estimates_.update(part.estimates_)
+        return model
+
     def _estimate(self, panel: pd.DataFrame) -> dict[str, _Estimate]:
         uids, models = self._fit_parts(panel)
         windows = {uid: (ds[0], values.copy()) for uid, ds, values in _series_slices(panel)}

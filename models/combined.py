@@ -149,23 +149,40 @@ class CombinedForecaster:
             windows.append(actual)
         return pd.concat(windows, ignore_index=True), subset
 
-    def _select(self, scored: pd.DataFrame, subset: pd.DataFrame) -> None:
-        """Keep the candidate with the lowest backtest MASE; calibrate its intervals."""
-        best_score, best = float("inf"), (LIGHTGBM,)
-        self.selection_scores_ = {}
+    def _candidate_mase(self, scored: pd.DataFrame, subset: pd.DataFrame) -> pd.DataFrame:
+        """Backtest MASE of every candidate (a column each, named `a+b`), one row per series
+        and window: per series, so that parts of a panel can be scored apart."""
+        columns = {}
         for candidate in self._candidates():
             forecasts = scored[["unique_id", "ds", "cutoff", "y"]].assign(
                 yhat=scored[list(candidate)].mean(axis=1)
             )
             metrics = per_series_metrics(forecasts, subset, season_length=self.config.season_length)
-            score = float(metrics["mase"].mean())
+            columns["+".join(candidate)] = metrics["mase"].to_numpy()
+        return pd.DataFrame(columns)
+
+    def _choose(self, candidate_mase: pd.DataFrame) -> None:
+        """Keep the candidate with the lowest mean backtest MASE (the first of equals)."""
+        best_score, best = float("inf"), (LIGHTGBM,)
+        self.selection_scores_ = {}
+        for candidate in self._candidates():
+            score = float(candidate_mase["+".join(candidate)].mean())
             self.selection_scores_["+".join(candidate)] = score
             if score < best_score:
                 best_score, best = score, candidate
         self.members_ = best
         logger.info("combined model members %s (backtest MASE %.4f)", best, best_score)
-        residuals = scored.assign(yhat=scored[list(best)].mean(axis=1))
-        self.intervals_ = ConformalIntervals.calibrate(residuals, subset, self.config.season_length)
+
+    def _residuals(self, scored: pd.DataFrame) -> pd.DataFrame:
+        """The backtest rows with the chosen members' average as `yhat`."""
+        return scored.assign(yhat=scored[list(self.members_)].mean(axis=1))
+
+    def _select(self, scored: pd.DataFrame, subset: pd.DataFrame) -> None:
+        """Keep the candidate with the lowest backtest MASE; calibrate its intervals."""
+        self._choose(self._candidate_mase(scored, subset))
+        self.intervals_ = ConformalIntervals.calibrate(
+            self._residuals(scored), subset, self.config.season_length
+        )
 
     def fit(
         self, df: pd.DataFrame, *, forecast: MemberForecast | None = None

@@ -25,7 +25,7 @@ from mlforecast.target_transforms import (
     GlobalSklearnTransformer,
     LocalStandardScaler,
 )
-from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.preprocessing import FunctionTransformer
 
 from models.backtest import backtest, calibration_subset
@@ -126,10 +126,14 @@ class LightGBMForecaster:
         )
 
     def _resolve_log_target(self, panel: pd.DataFrame) -> bool:
+        return self.log_target_for(has_negative=bool((panel["y"] < 0).any()))
+
+    def log_target_for(self, *, has_negative: bool) -> bool:
+        """Whether the model learns log1p(y), for a training panel with or without negative y."""
         mode = self.config.target_transform
-        if mode == "log1p" and (panel["y"] < 0).any():
+        if mode == "log1p" and has_negative:
             raise ValueError("target_transform='log1p' needs non-negative y; found negative values")
-        return mode == "log1p" or (mode == "auto" and bool((panel["y"] >= 0).all()))
+        return mode == "log1p" or (mode == "auto" and not has_negative)
 
     def fit(self, df: pd.DataFrame) -> LightGBMForecaster:
         """Validate the panel, calibrate intervals (if configured) and train on all of it."""
@@ -149,6 +153,50 @@ class LightGBMForecaster:
         self.scales_ = series_scales(panel, self.config.season_length)
         self.history_ = self._recent(panel)
         return self
+
+    def training_rows(
+        self, panel: pd.DataFrame, *, log_target: bool, device: str
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The float32 features and target that `fit` trains on, for a validated panel (or a
+        part of one holding whole series: the features of a series depend on it alone)."""
+        self.log_target_, self.device_ = log_target, device
+        self._mlf = self._build(log_target, device)
+        return self._training_matrix(panel)
+
+    def untrained_regressor(self, *, log_target: bool, device: str) -> BoosterRegressor:
+        """The regressor `fit` trains, before training (its parameters follow the config)."""
+        return clone(self._build(log_target, device).models["yhat"])
+
+    @classmethod
+    def assemble(
+        cls,
+        config: ForecasterConfig,
+        *,
+        log_target: bool,
+        device: str,
+        regressor: BoosterRegressor,
+        history: pd.DataFrame,
+        scales: pd.Series,
+    ) -> LightGBMForecaster:
+        """A fitted model from parts computed elsewhere (e.g. on Dask workers): the trained
+        regressor, the recent tail of every series (`_recent`) and the interval scales. It
+        forecasts as the model `fit` on the same panel would; no interval calibration."""
+        if config.interval_windows:
+            raise ValueError("an assembled model has no interval calibration; interval_windows=0")
+        model = cls(config)
+        model.log_target_, model.device_ = log_target, device
+        model._mlf = model._build(log_target, device)
+        # mlforecast forecasts from `new_df` (see `_forecast`) but wants its feature layout
+        # from a preprocess: the first series' tail is enough to set it.
+        first = history["unique_id"].iloc[0]
+        model._training_matrix(history[history["unique_id"] == first].reset_index(drop=True))
+        model._mlf.models_ = {"yhat": regressor}
+        model.history_, model.scales_ = history, scales
+        return model
+
+    def recent(self, panel: pd.DataFrame) -> pd.DataFrame:
+        """The tail of every series that the next forecast's features reach (`history_`)."""
+        return self._recent(panel)
 
     def _training_matrix(self, panel: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """Float32 features and target of the rows in each series' training window.

@@ -25,6 +25,7 @@ from core.db.engine import make_engine, session_scope
 from core.registry import ModelRegistry
 from core.settings import Settings
 from core.storage import ObjectStore, open_object_store
+from orchestration.compute import TrainingCompute
 
 __all__ = [
     "BackupVault",
@@ -265,6 +266,7 @@ def build_resources(settings: Settings) -> dict[str, Any]:
             root=str(settings.scratch_dir),
             isolate_process=settings.executor != "in_process",
         ),
+        "compute": TrainingCompute.from_settings(settings),
         "io_manager": io_manager_for(settings),
     }
 

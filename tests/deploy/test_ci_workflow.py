@@ -118,7 +118,12 @@ def test_staging_then_production_roll_out_with_the_script_that_undoes_failures()
     [promote] = [s for s in production["steps"] if s.get("name") == "promote the staging images"]
     assert promote["run"] == "scripts/deploy_release.sh --promote-only"
     script = (REPO_ROOT / "scripts" / "deploy_release.sh").read_text()
-    for command in ("kustomize edit set image", "kubectl apply -k", "rollout status", "rollout undo"):
+    for command in (
+        "kustomize edit set image",
+        "kubectl apply -k",
+        "rollout status",
+        "rollout undo",
+    ):
         assert command in script
 
 
@@ -126,7 +131,9 @@ def test_the_environments_match_the_deploy_roles_terraform_makes():
     for terraform_env, github_env in (("staging", "staging"), ("prod", "production")):
         main = (REPO_ROOT / "terraform" / "environments" / terraform_env / "main.tf").read_text()
         assert re.search(rf'github_environment\s*=\s*"{github_env}"', main), terraform_env
-        outputs = (REPO_ROOT / "terraform" / "environments" / terraform_env / "outputs.tf").read_text()
+        outputs = (
+            REPO_ROOT / "terraform" / "environments" / terraform_env / "outputs.tf"
+        ).read_text()
         assert 'output "github_deploy_role_arn"' in outputs
     prod = (REPO_ROOT / "terraform" / "environments" / "prod" / "main.tf").read_text()
     assert re.search(r'ecr_promotion_source_prefix\s*=\s*"quantis-staging"', prod)

@@ -24,7 +24,13 @@ COMPOSE = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
 WORKFLOW = yaml.safe_load((REPO_ROOT / ".github" / "workflows" / "ci.yml").read_text())
 
 # The image names of the naming contract: local names and ECR repository suffixes.
-IMAGE_NAMES = {"quantis/api", "quantis/frontend", "quantis/model-server", "quantis/dagster", "quantis/mlflow"}
+IMAGE_NAMES = {
+    "quantis/api",
+    "quantis/frontend",
+    "quantis/model-server",
+    "quantis/dagster",
+    "quantis/mlflow",
+}
 
 THIRD_PARTY = {
     # the official PostgreSQL image's entrypoint
@@ -102,7 +108,9 @@ def _unknown(names: set[str]) -> set[str]:
     return {n for n in names if n not in SETTINGS_VARIABLES and n not in THIRD_PARTY}
 
 
-@pytest.mark.parametrize("dockerfile", sorted(DOCKER_DIR.glob("*/Dockerfile")), ids=lambda p: p.parent.name)
+@pytest.mark.parametrize(
+    "dockerfile", sorted(DOCKER_DIR.glob("*/Dockerfile")), ids=lambda p: p.parent.name
+)
 def test_dockerfile_variables_are_settings_or_documented(dockerfile: Path):
     assert _unknown(set(_dockerfile_env(dockerfile))) == set()
 
@@ -116,7 +124,9 @@ def test_env_example_names_settings_and_covers_every_interpolation():
     example = (REPO_ROOT / ".env.example").read_text()
     listed = set(re.findall(r"(?m)^([A-Z_][A-Z0-9_]*)=", example))
     assert _unknown(listed) == set()
-    interpolated = set(re.findall(r"\$\{([A-Z_][A-Z0-9_]*)", (REPO_ROOT / "docker-compose.yml").read_text()))
+    interpolated = set(
+        re.findall(r"\$\{([A-Z_][A-Z0-9_]*)", (REPO_ROOT / "docker-compose.yml").read_text())
+    )
     assert interpolated - listed == set(), "interpolated in compose but missing from .env.example"
     assert listed - interpolated == set(), "listed in .env.example but compose never reads it"
 
@@ -173,7 +183,11 @@ def test_published_ports_target_the_exposed_ones():
 
 # --- image names ----------------------------------------------------------------------------
 def test_compose_runs_our_images_by_their_contract_names():
-    ours = {s["image"].split(":")[0] for s in COMPOSE["services"].values() if s["image"].startswith("quantis/")}
+    ours = {
+        s["image"].split(":")[0]
+        for s in COMPOSE["services"].values()
+        if s["image"].startswith("quantis/")
+    }
     assert ours == IMAGE_NAMES
 
 
@@ -181,12 +195,15 @@ def test_the_workflow_builds_and_pushes_every_image():
     for job in ("images", "push"):
         matrix = WORKFLOW["jobs"][job]["strategy"]["matrix"]["include"]
         assert {entry["image"] for entry in matrix} == IMAGE_NAMES, job
-        assert sorted(e["suffix"] for e in matrix if e["image"] == "quantis/model-server") == ["", "-gpu"]
+        assert sorted(e["suffix"] for e in matrix if e["image"] == "quantis/model-server") == [
+            "",
+            "-gpu",
+        ]
 
 
 def test_terraform_creates_a_repository_per_image():
     variables = (REPO_ROOT / "terraform" / "modules" / "storage" / "variables.tf").read_text()
-    block = variables[variables.index('variable "ecr_repositories"'):]
+    block = variables[variables.index('variable "ecr_repositories"') :]
     default = re.search(r"default\s*=\s*\[([^\]]*)\]", block).group(1)
     assert set(re.findall(r'"([^"]+)"', default)) == IMAGE_NAMES
 
@@ -211,7 +228,11 @@ def _containers(objects: list[dict]) -> list[dict]:
     found = []
     for item in objects:
         spec = item.get("spec", {})
-        pod = spec.get("template", {}).get("spec") or spec.get("jobTemplate", {}).get("spec", {}).get("template", {}).get("spec") or {}
+        pod = (
+            spec.get("template", {}).get("spec")
+            or spec.get("jobTemplate", {}).get("spec", {}).get("template", {}).get("spec")
+            or {}
+        )
         found += pod.get("containers", []) + pod.get("initContainers", [])
     return found
 
@@ -242,7 +263,11 @@ def test_kubernetes_manifests_agree_with_the_images_and_settings():
             for compose_repository, compose_tag in compose_tags.items():
                 if compose_repository.removeprefix("docker.io/library/") == short:
                     assert tag == compose_tag, f"{environment}: {container['image']} vs compose"
-        config_maps = [o for o in objects if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "app-configmap"]
+        config_maps = [
+            o
+            for o in objects
+            if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "app-configmap"
+        ]
         for config_map in config_maps:
             assert _unknown(set(config_map.get("data", {}))) == set(), environment
 

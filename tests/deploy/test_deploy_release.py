@@ -16,7 +16,13 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = REPO_ROOT / "scripts" / "deploy_release.sh"
-IMAGES = ["quantis/api", "quantis/frontend", "quantis/model-server", "quantis/dagster", "quantis/mlflow"]
+IMAGES = [
+    "quantis/api",
+    "quantis/frontend",
+    "quantis/model-server",
+    "quantis/dagster",
+    "quantis/mlflow",
+]
 DEPLOYMENTS = ["backend-deployment", "frontend-deployment", "model-deployment"]
 
 FAKE = r"""#!/usr/bin/env bash
@@ -120,7 +126,8 @@ def test_the_dagster_code_location_rolls_out_through_the_chart_atomically(tmp_pa
     assert (
         "dagster-user-deployments.deployments[0].image.tag=abc123" in upgrade
         and "dagster-user-deployments.deployments[0].image.repository="
-        "123.dkr.ecr.us-east-1.amazonaws.com/quantis-staging/quantis/dagster" in upgrade
+        "123.dkr.ecr.us-east-1.amazonaws.com/quantis-staging/quantis/dagster"
+        in upgrade
     )
 
 

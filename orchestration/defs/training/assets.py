@@ -20,6 +20,7 @@ from models.backtest import ForecastCache
 from models.baselines import SeasonalNaiveForecaster
 from models.config import default_config
 from models.evaluation import default_forecaster
+from orchestration.compute import TrainingCompute
 from orchestration.contracts import BacktestReport, PanelSnapshot, TrainedModel
 from orchestration.defs.ingestion.panel import read_panel_snapshot
 from orchestration.defs.training.comparison import (
@@ -30,6 +31,7 @@ from orchestration.defs.training.comparison import (
 )
 from orchestration.defs.training.config import BacktestConfig, TrainingConfig
 from orchestration.defs.training.lineage import code_version
+from orchestration.defs.training.on_cluster import compare_from_snapshot, fit_from_snapshot
 from orchestration.defs.training.placement import SPOT_RETRY_POLICY
 from orchestration.resources import MLflowTracking, ObjectStorage, PipelinePolicy, StepScratch
 
@@ -84,6 +86,7 @@ def _fit_and_log(
     mlflow_tracking: MLflowTracking,
     policy: PipelinePolicy,
     scratch: StepScratch,
+    compute: TrainingCompute,
 ) -> dg.Output[TrainedModel]:
     import mlflow
 
@@ -91,7 +94,6 @@ def _fit_and_log(
 
     if not observations.training_series or observations.freq is None:
         raise dg.Failure("no series can be trained on; see the checks on `observations`")
-    panel = _training_panel(storage, observations.snapshot_key, observations.training_series)
     freq, season_length = observations.freq, observations.season_length
     horizon = config.horizon or default_horizon(season_length)
     base_lgb_params = default_config(freq, season_length, horizon).lgb_params
@@ -103,13 +105,23 @@ def _fit_and_log(
         n_jobs=policy.train_jobs,
         **_overrides(config, device, base_lgb_params),
     )
-    context.log.info(
-        "Fitting %s on %d series, %d rows (freq %s, horizon %d)",
-        type(model).__name__, panel["unique_id"].nunique(), len(panel), freq, horizon,
-    )  # fmt: skip
     started = time.perf_counter()
     member_forecasts = ForecastCache()
-    model.fit(panel, forecast=member_forecasts)
+    with compute.client() as client:
+        if client is None:
+            panel = _training_panel(
+                storage, observations.snapshot_key, observations.training_series
+            )
+            n_series, n_rows = int(panel["unique_id"].nunique()), len(panel)
+            context.log.info(
+                "Fitting %s on %d series, %d rows (freq %s, horizon %d)",
+                type(model).__name__, n_series, n_rows, freq, horizon,
+            )  # fmt: skip
+            model.fit(panel, forecast=member_forecasts)
+        else:  # the panel stays on the workers (docs/compute.md)
+            n_series, n_rows = fit_from_snapshot(
+                model, compute, client, storage, observations, context.log
+            )
     fit_seconds = time.perf_counter() - started
     member_forecasts_key = _write_member_forecasts(
         storage.open(), member_forecasts, context.run.run_id
@@ -135,10 +147,10 @@ def _fit_and_log(
                 TAG_DATASET_FINGERPRINT: observations.fingerprint,
                 TAG_CODE_VERSION: code_version(),
                 TAG_DAGSTER_RUN_ID: context.run.run_id,
-                TAG_SERIES: str(panel["unique_id"].nunique()),
+                TAG_SERIES: str(n_series),
             }
         )
-        mlflow.log_metrics({"fit_seconds": fit_seconds, "training_rows": float(len(panel))})
+        mlflow.log_metrics({"fit_seconds": fit_seconds, "training_rows": float(n_rows)})
         info = mlflow.pyfunc.log_model(
             name="model",
             python_model=QuantisPythonModel(),
@@ -161,8 +173,9 @@ def _fit_and_log(
         metadata=trained.metadata()
         | {
             "model_class": type(model).__name__,
-            "series": int(panel["unique_id"].nunique()),
-            "rows": len(panel),
+            "series": n_series,
+            "rows": n_rows,
+            "compute": compute.mode,
             "fit_seconds": round(fit_seconds, 2),
             "members": ", ".join(getattr(model, "members_", ()) or ["lightgbm"]),
             "member_jobs": model.n_jobs,
@@ -208,6 +221,7 @@ def backtest_report(
     mlflow_tracking: MLflowTracking,
     policy: PipelinePolicy,
     scratch: StepScratch,
+    compute: TrainingCompute,
 ) -> dg.Output[BacktestReport]:
     import mlflow
 
@@ -224,31 +238,39 @@ def backtest_report(
     if champion_make is not None:
         makers["champion"] = champion_make
     min_train = required_history(make() for make in makers.values())
-    panel = comparable_panel(
-        _training_panel(storage, trained_model.snapshot_key, observations.training_series),
-        h=h,
-        n_windows=config.n_windows,
-        step=step,
-        min_train=min_train,
-    )
-    if panel.empty:
-        raise dg.Failure(
-            f"no series is long enough for {config.n_windows} backtest window(s) of {h} steps"
-        )
-    cache = ForecastCache() if policy.backtest_reuse_fits else None
-    if cache is not None:
-        _read_member_forecasts(storage.open(), trained_model.member_forecasts_key, cache)
+    windows = {"h": h, "n_windows": config.n_windows, "step": step}
     started = time.perf_counter()
-    results = compare_methods(
-        makers,
-        panel,
-        h=h,
-        n_windows=config.n_windows,
-        step=step,
-        season_length=season_length,
-        cache=cache,
-        progress=context.log.info,
-    )
+    cache = None
+    with compute.client() as client:
+        if client is None:
+            panel = comparable_panel(
+                _training_panel(storage, trained_model.snapshot_key, observations.training_series),
+                **windows,
+                min_train=min_train,
+            )
+            if panel.empty:
+                raise dg.Failure(
+                    f"no series is long enough for {config.n_windows} backtest window(s) of "
+                    f"{h} steps"
+                )
+            cache = ForecastCache() if policy.backtest_reuse_fits else None
+            if cache is not None:
+                _read_member_forecasts(storage.open(), trained_model.member_forecasts_key, cache)
+            results = compare_methods(
+                makers,
+                panel,
+                **windows,
+                season_length=season_length,
+                cache=cache,
+                progress=context.log.info,
+            )
+            n_series = int(panel["unique_id"].nunique())
+        else:  # the panel stays on the workers (docs/compute.md)
+            results, n_series = compare_from_snapshot(
+                makers, compute, client, storage, trained_model.snapshot_key,
+                observations.training_series, **windows, min_train=min_train,
+                season_length=season_length, progress=context.log.info,
+            )  # fmt: skip
     backtest_seconds = time.perf_counter() - started
     if cache is not None:
         context.log.info(f"member fits: {cache.fits}, reused: {cache.reused}")
@@ -262,7 +284,7 @@ def backtest_report(
         results=results,
         champion_version=champion_version,
         n_windows=config.n_windows,
-        series=int(panel["unique_id"].nunique()),
+        series=n_series,
     )
     return dg.Output(
         report,

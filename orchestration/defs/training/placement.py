@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dagster as dg
 
+from orchestration.compute import spot_pool_placement
+
 __all__ = ["SPOT_RETRY_POLICY", "training_op_tags"]
 
 # A spot preemption kills the step's pod; the step is retried on a fresh node instead of
@@ -22,13 +24,12 @@ def training_op_tags(
     node_selector: dict[str, str], gpu_toleration_key: str, gpu_limit: int
 ) -> dict[str, object]:
     """Op tags that put the training pod on the GPU node pool with `gpu_limit` GPUs."""
+    placement = spot_pool_placement(node_selector, gpu_toleration_key, gpu_limit)
     resources: dict[str, dict[str, str]] = {"requests": {"cpu": "2", "memory": "8Gi"}}
-    pod_spec: dict[str, object] = {"node_selector": dict(node_selector)}
-    if gpu_limit > 0:
-        resources["limits"] = {"nvidia.com/gpu": str(gpu_limit)}
-        pod_spec["tolerations"] = [
-            {"key": gpu_toleration_key, "operator": "Exists", "effect": "NoSchedule"}
-        ]
+    pod_spec: dict[str, object] = {"node_selector": placement["node_selector"]}
+    if placement["gpu_limits"]:
+        resources["limits"] = placement["gpu_limits"]
+        pod_spec["tolerations"] = placement["tolerations"]
     return {
         "dagster-k8s/config": {
             "container_config": {"resources": resources},

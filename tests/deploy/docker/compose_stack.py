@@ -60,7 +60,12 @@ class StackPorts:
 def _python_check(url: str) -> list[str]:
     """A healthcheck GET. No spaces in any argument: podman 4.3's Docker API splits a
     healthcheck's arguments at spaces (the compose file's own checks follow the same rule)."""
-    return ["CMD", "python", "-c", f"__import__('urllib.request').request.urlopen('{url}',timeout=4)"]
+    return [
+        "CMD",
+        "python",
+        "-c",
+        f"__import__('urllib.request').request.urlopen('{url}',timeout=4)",
+    ]
 
 
 MONITORING = REPO_ROOT / "deploy" / "monitoring"

@@ -35,7 +35,9 @@ class BuiltImages:
 
 @pytest.fixture(scope="session")
 def podman() -> Podman:
-    missing = [tool for tool in ("podman", "docker-compose", "debootstrap") if not shutil.which(tool)]
+    missing = [
+        tool for tool in ("podman", "docker-compose", "debootstrap") if not shutil.which(tool)
+    ]
     if missing:
         pytest.fail(
             f"{', '.join(missing)} missing: run scripts/ensure_container_tools.sh (as root)",
@@ -51,5 +53,7 @@ def built_images(podman: Podman, tmp_path_factory: pytest.TempPathFactory) -> Bu
     seconds[MOTO_IMAGE] = build_moto_image(podman, work, MOTO_IMAGE)
     sizes = {spec.reference: podman.image_size(spec.reference) for spec in IMAGES}
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    (ARTIFACTS / "images.json").write_text(json.dumps({"seconds": seconds, "bytes": sizes}, indent=2))
+    (ARTIFACTS / "images.json").write_text(
+        json.dumps({"seconds": seconds, "bytes": sizes}, indent=2)
+    )
     return BuiltImages(seconds, sizes)

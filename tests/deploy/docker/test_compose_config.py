@@ -22,7 +22,9 @@ ONE_SHOT = {"minio-init", "migrate", "model-fetch"}
 
 
 def _config(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if k not in SECRETS and not k.startswith("QUANTIS_")}
+    clean = {
+        k: v for k, v in os.environ.items() if k not in SECRETS and not k.startswith("QUANTIS_")
+    }
     return subprocess.run(
         ["docker-compose", "--file", str(COMPOSE_FILE), "config"],
         cwd=REPO_ROOT, env={**clean, **env}, capture_output=True, text=True, timeout=60,
@@ -63,7 +65,9 @@ def test_services_wait_for_what_they_need(resolved: dict):
     services = resolved["services"]
     for name, service in services.items():
         for dependency, rule in service.get("depends_on", {}).items():
-            wanted = "service_completed_successfully" if dependency in ONE_SHOT else "service_healthy"
+            wanted = (
+                "service_completed_successfully" if dependency in ONE_SHOT else "service_healthy"
+            )
             assert rule["condition"] == wanted, f"{name} -> {dependency}"
     assert set(services["api"]["depends_on"]) == {"migrate", "mlflow"}
     assert set(services["model-server"]["depends_on"]) == {"model-fetch"}
@@ -90,7 +94,9 @@ def test_prometheus_and_grafana_read_our_monitoring_files(resolved: dict):
 
 def test_published_ports_bind_to_loopback_and_the_frontend_is_3000(resolved: dict):
     published = {
-        name: service["ports"] for name, service in resolved["services"].items() if "ports" in service
+        name: service["ports"]
+        for name, service in resolved["services"].items()
+        if "ports" in service
     }
     for name, ports in published.items():
         for port in ports:

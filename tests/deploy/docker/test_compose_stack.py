@@ -136,13 +136,17 @@ def champion(stack: RunningStack) -> Champion:
 def test_every_service_is_healthy_and_one_shots_succeeded(stack: RunningStack):
     states = stack.compose.states()
     for service in LONG_RUNNING:
-        assert (states[service].get("Health") or states[service]["Healthcheck"])["Status"] == "healthy"
+        assert (states[service].get("Health") or states[service]["Healthcheck"])[
+            "Status"
+        ] == "healthy"
     for service in ONE_SHOTS:
         assert (states[service]["Status"], states[service]["ExitCode"]) == ("exited", 0)
     assert httpx.get(f"{stack.url('frontend')}/health").json()["status"] == "ok"
 
 
-def test_the_pipeline_used_the_stacks_postgres_mlflow_and_s3(stack: RunningStack, champion: Champion):
+def test_the_pipeline_used_the_stacks_postgres_mlflow_and_s3(
+    stack: RunningStack, champion: Champion
+):
     runs = stack.compose.exec(
         "dagster-code", "python", "-c",
         "from dagster import DagsterInstance; i = DagsterInstance.get(); "

@@ -67,7 +67,14 @@ def test_api_and_dagster_share_their_first_stages_verbatim():
 @pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda p: p.parent.name)
 def test_nothing_of_this_sandbox_is_in_a_dockerfile(dockerfile):
     text = dockerfile.read_text().lower()
-    for word in ("podman", "stand-in", "standin", "ca-certificates.crt", "native-tls", "localhost/"):
+    for word in (
+        "podman",
+        "stand-in",
+        "standin",
+        "ca-certificates.crt",
+        "native-tls",
+        "localhost/",
+    ):
         assert word not in text, f"{dockerfile.parent.name} mentions {word!r}"
 
 

@@ -45,7 +45,9 @@ def test_image_runs_unprivileged_with_its_port_healthcheck_and_labels(built_imag
     assert labels["org.opencontainers.image.licenses"] == "Apache-2.0"
 
 
-@pytest.mark.parametrize("reference", sorted({s.reference for s in IMAGES if s.name != "quantis/frontend"}))
+@pytest.mark.parametrize(
+    "reference", sorted({s.reference for s in IMAGES if s.name != "quantis/frontend"})
+)
 def test_runtime_images_carry_no_compiler_and_no_uv(built_images, podman, reference):
     found = podman.run(
         "run", "--rm", "--entrypoint", "sh", reference, "-c",
@@ -136,7 +138,9 @@ def test_the_frontend_image_serves_the_page_and_proxies_to_its_upstream(built_im
             "localhost/quantis/frontend:latest",
         )  # fmt: skip
         url = f"http://127.0.0.1:{port}"
-        assert wait_until_healthy(f"{url}/nginx-health", timeout_s=60), podman.run("logs", name).stderr
+        assert wait_until_healthy(f"{url}/nginx-health", timeout_s=60), podman.run(
+            "logs", name
+        ).stderr
         page = httpx.get(url)
         assert page.status_code == 200 and 'id="root"' in page.text
         assert page.headers["cache-control"] == "no-cache"

@@ -105,8 +105,8 @@ def proxy(api, page_build: Path) -> Iterator[Proxy]:
     url = f"http://127.0.0.1:{port}"
     try:
         assert wait_until_healthy(f"{url}/nginx-health", timeout_s=20, pid=process.pid), (
-            (root / "nginx.log").read_text()
-        )
+            root / "nginx.log"
+        ).read_text()
         yield Proxy(url, api_url, seeded, page)
     finally:
         stop_process_group(process.pid)
@@ -121,7 +121,7 @@ def _hashed_assets(page: Path) -> list[str]:
 def test_index_is_never_cached_and_hashed_assets_are_cached_for_a_year(proxy: Proxy):
     for path in ("/", "/index.html"):
         response = httpx.get(proxy.url + path)
-        assert response.status_code == 200 and "<div id=\"root\">" in response.text
+        assert response.status_code == 200 and '<div id="root">' in response.text
         assert response.headers["cache-control"] == "no-cache"
     for asset in _hashed_assets(proxy.page):
         response = httpx.get(f"{proxy.url}/{asset}")

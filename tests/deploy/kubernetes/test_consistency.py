@@ -225,7 +225,9 @@ def test_each_quantis_container_builds_its_settings_from_what_it_mounts(
     for mount in container["volumeMounts"]:
         secret = volumes[mount["name"]].get("secret")
         if secret and mount["mountPath"] == "/run/secrets/quantis":  # core's default folder
-            keys = [i["key"] for i in secret.get("items", [])] or sorted(_secret_keys()[secret["secretName"]])
+            keys = [i["key"] for i in secret.get("items", [])] or sorted(
+                _secret_keys()[secret["secretName"]]
+            )
             for key in keys:
                 (secrets_dir / key).write_text(STRONG)
     monkeypatch.setenv("QUANTIS_SECRETS_DIR", str(secrets_dir))

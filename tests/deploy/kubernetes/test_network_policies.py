@@ -17,6 +17,8 @@ from manifests import ENVIRONMENTS, render
 from network_policy import Endpoint, PolicySet
 from tfconfig import module_input
 
+from orchestration.compute import dask_cluster_spec
+
 PUBLIC_S3 = "52.216.8.1"  # an address of s3.us-east-1.amazonaws.com
 
 
@@ -62,8 +64,28 @@ def _dagster_pods() -> list[Endpoint]:
     ]  # fmt: skip
 
 
+def _dask_pods() -> list[Endpoint]:
+    """A training step's Dask cluster as the operator makes it from orchestration/compute.py's
+    DaskCluster (labels from its metadata, plus the operator's own)."""
+    spec = dask_cluster_spec(
+        "quantis-train-x", image="i", workers=2, threads_per_worker=1, memory="1Gi",
+        node_selector={}, gpu_toleration_key="nvidia.com/gpu", gpu_limit=0,
+    )  # fmt: skip
+    pods = []
+    for role in ("scheduler", "worker"):
+        labels = spec["metadata"]["labels"] | {
+            "dask.org/cluster-name": "quantis-train-x", "dask.org/component": role,
+        }  # fmt: skip
+        [container] = spec["spec"][role]["spec"]["containers"]
+        ports = {p["name"]: (p["containerPort"], p["protocol"]) for p in container["ports"]}
+        pods.append(Endpoint(f"dask-{role}", "quantis", labels, ports=ports))
+    return pods
+
+
 def _outside(environment: str) -> list[Endpoint]:
     return [
+        Endpoint("dask-operator", "dask-operator",
+                 {"app.kubernetes.io/name": "dask-kubernetes-operator"}),
         Endpoint("ingress-nginx", "ingress-nginx", {"app.kubernetes.io/name": "ingress-nginx"}),
         Endpoint("prometheus", "monitoring", {"app.kubernetes.io/name": "prometheus"}),
         Endpoint("kube-dns", "kube-system", {"k8s-app": "kube-dns"},
@@ -80,8 +102,10 @@ def _outside(environment: str) -> list[Endpoint]:
 
 
 DAGSTER = ("dagster-webserver", "dagster-daemon", "dagster-user-code", "dagster-step")
+DASK = ("dask-scheduler", "dask-worker")
 DNS_CLIENTS = (
     "frontend", "backend", "model-server", "mlflow", "database", "database-backup", *DAGSTER,
+    *DASK,
 )  # fmt: skip
 
 
@@ -102,7 +126,13 @@ def _call_paths(environment: str) -> set[tuple[str, str, int, str]]:
             (dagster, database, 5432), (dagster, "mlflow", 5000), (dagster, "s3", 443),
             (dagster, "model-server", 8001), (dagster, "kubernetes-api", 443),
             (dagster, "dagster-webserver", 3000), (dagster, "dagster-user-code", 3030),
+            (dagster, "dask-scheduler", 8786), (dagster, "dask-worker", 8789),
         }  # fmt: skip
+    paths |= {
+        ("dask-worker", "dask-scheduler", 8786), ("dask-worker", "s3", 443),
+        ("dask-scheduler", "dask-worker", 8789), ("dask-scheduler", "dask-worker", 8790),
+        ("dask-operator", "dask-scheduler", 8786), ("dask-operator", "dask-scheduler", 8787),
+    }  # fmt: skip
     if environment == "dev":
         paths |= {("database", "s3", 443), ("database-backup", "database", 5432)}
     with_protocol = {(source, target, port, "TCP") for source, target, port in paths}
@@ -113,7 +143,7 @@ def _call_paths(environment: str) -> set[tuple[str, str, int, str]]:
 
 
 def _endpoints(environment: str) -> list[Endpoint]:
-    return _pods(environment) + _dagster_pods() + _outside(environment)
+    return _pods(environment) + _dagster_pods() + _dask_pods() + _outside(environment)
 
 
 def _policies(environment: str) -> PolicySet:
@@ -122,7 +152,7 @@ def _policies(environment: str) -> PolicySet:
         ns["metadata"]["name"]: dict(ns["metadata"].get("labels", {}))
         for ns in rendered.of_kind("Namespace")
     }
-    for other in ("ingress-nginx", "monitoring", "kube-system", "tenant"):
+    for other in ("ingress-nginx", "monitoring", "kube-system", "tenant", "dask-operator"):
         namespaces[other] = {}
     return PolicySet(rendered.of_kind("NetworkPolicy"), namespaces)
 
@@ -145,7 +175,7 @@ def test_exactly_the_call_paths_are_open(environment):
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_every_quantis_pod_is_isolated_both_ways(environment):
     policies = _policies(environment)
-    for pod in _pods(environment):
+    for pod in _pods(environment) + _dask_pods():
         for direction in ("Ingress", "Egress"):
             assert policies._selecting(pod, direction), f"{pod.name} is not isolated ({direction})"
 

@@ -24,9 +24,7 @@ def metric_names(expr: str) -> set[str]:
     text = re.sub(r'"(?:[^"\\]|\\.)*"', '""', expr)
     text = re.sub(r"\{[^}]*\}", " ", text)
     text = re.sub(r"\[[^\]]*\]", " ", text)
-    text = re.sub(
-        r"\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", " ", text
-    )
+    text = re.sub(r"\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", " ", text)
     names = set()
     for match in _IDENTIFIER.finditer(text):
         name, before = match.group(0), text[: match.start()]
@@ -39,7 +37,11 @@ def metric_names(expr: str) -> set[str]:
 
 
 def _rules(rules_file: Path) -> list[dict]:
-    return [rule for group in yaml.safe_load(rules_file.read_text())["groups"] for rule in group["rules"]]
+    return [
+        rule
+        for group in yaml.safe_load(rules_file.read_text())["groups"]
+        for rule in group["rules"]
+    ]
 
 
 def rule_exprs(rules_file: Path) -> dict[str, str]:

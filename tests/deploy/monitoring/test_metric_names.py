@@ -20,7 +20,7 @@ def test_scanner_finds_metrics_and_skips_the_rest():
     expr = (
         'histogram_quantile(0.99, sum by (job, le) (rate(a_bucket{job="x", le=~"1|2"}[5m])))'
         " / ignoring(version) group_left b > 2e3 and on(job) c:rec:ratio"
-        ' or time() - d_seconds offset 5m > bool 1'
+        " or time() - d_seconds offset 5m > bool 1"
     )
     assert metric_names(expr) == {"a_bucket", "b", "c:rec:ratio", "d_seconds"}
 
@@ -40,7 +40,9 @@ def exported(monitored_stack) -> set[str]:
 
 
 def _unknown(exprs: dict[str, str], known: set[str]) -> dict[str, set[str]]:
-    return {where: names - known for where, e in exprs.items() if (names := metric_names(e)) - known}
+    return {
+        where: names - known for where, e in exprs.items() if (names := metric_names(e)) - known
+    }
 
 
 def test_rules_read_only_exported_or_recorded_metrics(exported):

@@ -1,0 +1,123 @@
+"""The default model on a Dask LocalCluster gives what it gives in one process.
+
+Tolerances: with LightGBM trained on one worker the features, the trees and every statistical
+member are computed from the same numbers as in one process, so forecasts agree to 1e-9
+relative (only the order of float sums, e.g. a mean over series, may differ). With
+`lightgbm.dask` (data-parallel) LightGBM bins each feature from one worker's rows: the trees
+differ a little, and the scores are compared to 5% relative.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from distributed import Client, LocalCluster
+
+import models
+from models.backtest import ForecastCache, backtest
+from models.baselines import SeasonalNaiveForecaster
+from models.cluster import (
+    SeriesPartitions,
+    backtest_on_cluster,
+    fit_combined_on_cluster,
+)
+from models.combined import CombinedForecaster
+from models.datasets import synthetic_panel
+from models.metrics import aggregate_metrics, per_series_metrics
+
+pytestmark = pytest.mark.slow  # two worker processes compile statsforecast (numba) once each
+
+EXACT = {"rtol": 1e-9, "atol": 1e-9}
+APPROX = {"rel": 1e-9, "abs": 1e-9}
+LEVELS = (80, 95)
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    )
+    with Client(cluster) as connected:
+        yield connected
+    cluster.close()
+
+
+@pytest.fixture(scope="module")
+def panel() -> pd.DataFrame:
+    return synthetic_panel(9, 84, "MS", seed=5)
+
+
+def _model() -> CombinedForecaster:
+    return models.default_forecaster("MS", 12, 6, num_boost_round=30)
+
+
+def test_fit_on_a_local_cluster_equals_the_fit_in_one_process(client, panel):
+    local = _model().fit(panel)
+    parts = SeriesPartitions.scatter(client, panel, n_parts=3)
+    remote = fit_combined_on_cluster(_model(), parts)
+
+    assert remote.members_ == local.members_
+    assert remote.selection_scores_ == pytest.approx(local.selection_scores_, **APPROX)
+    np.testing.assert_array_equal(remote.intervals_.steps, local.intervals_.steps)
+    np.testing.assert_allclose(remote.intervals_.scores, local.intervals_.scores, **EXACT)
+    expected, got = local.predict(6, LEVELS), remote.predict(6, LEVELS)
+    pd.testing.assert_frame_equal(got[["unique_id", "ds"]], expected[["unique_id", "ds"]])
+    for column in expected.columns.drop(["unique_id", "ds"]):
+        np.testing.assert_allclose(got[column], expected[column], **EXACT)
+
+
+def test_fitted_on_a_cluster_it_saves_and_serves_as_in_one_process(client, panel, tmp_path):
+    remote = fit_combined_on_cluster(_model(), SeriesPartitions.scatter(client, panel, 2))
+    remote.save(tmp_path / "model")
+    restored = CombinedForecaster.load(tmp_path / "model")
+    history = panel[panel["unique_id"] == "s00002"]
+    np.testing.assert_allclose(
+        restored.predict(6, history=history)["yhat"],
+        _model().fit(panel).predict(6, history=history)["yhat"],
+        **EXACT,
+    )
+
+
+def test_backtest_scores_on_a_cluster_equal_those_in_one_process(client, panel):
+    makers = {
+        "challenger": _model,
+        "seasonal_naive": lambda: SeasonalNaiveForecaster("MS", 12),
+    }
+    cache = ForecastCache()  # as the pipeline's backtest: the same scores as refitting
+    local = {
+        name: aggregate_metrics(
+            per_series_metrics(
+                backtest(make, panel, h=6, n_windows=2, step=6, levels=LEVELS, cache=cache),
+                panel,
+                season_length=12,
+                levels=LEVELS,
+            )
+        )
+        for name, make in makers.items()
+    }
+    parts = SeriesPartitions.scatter(client, panel, n_parts=2)
+    for name, make in makers.items():
+        remote = backtest_on_cluster(
+            make, parts, h=6, n_windows=2, step=6, season_length=12, levels=LEVELS
+        )
+        assert remote == pytest.approx(local[name], **APPROX), name
+
+
+def test_data_parallel_lightgbm_scores_close_to_one_process(client, panel):
+    train = panel.groupby("unique_id").head(78)
+    test = panel.groupby("unique_id").tail(6)
+    scores = {}
+    for way in ("one_worker", "data_parallel"):
+        parts = SeriesPartitions.scatter(client, train, n_parts=2)
+        model = fit_combined_on_cluster(_model(), parts, lightgbm=way)
+        forecasts = test.merge(model.predict(6), on=["unique_id", "ds"])
+        scores[way] = aggregate_metrics(per_series_metrics(forecasts, train, season_length=12))
+    assert scores["data_parallel"]["mase"] == pytest.approx(scores["one_worker"]["mase"], rel=0.05)
+
+
+def test_a_bad_part_fails_the_fit_with_the_validation_error(client, panel):
+    broken = panel.copy()
+    broken.loc[broken.index[3], "ds"] += pd.Timedelta(days=3)  # off the monthly grid
+    with pytest.raises(models.PanelValidationError):
+        fit_combined_on_cluster(_model(), SeriesPartitions.scatter(client, broken, 2))
