@@ -38,6 +38,25 @@ def test_jobs_schedules_and_sensors_are_defined():
     assert isinstance(defs.resources["deploy_target"], dg.ConfigurableResource)
 
 
+def test_every_domain_builds_its_definitions_and_definitions_merges_them_all():
+    from orchestration import definitions
+
+    domains = sorted(p.parent.name for p in (REPO / "orchestration" / "defs").glob("*/__init__.py"))
+    merged = sorted(module.__name__.split(".")[2] for module in definitions.DOMAINS)
+    assert merged == domains
+    settings = get_settings()
+    for module in definitions.DOMAINS:
+        assert isinstance(module.build(settings), dg.Definitions), module.__name__
+
+
+def test_every_job_is_named_in_core_job_names_and_every_name_is_a_job():
+    from core import job_names
+
+    names = {getattr(job_names, constant) for constant in job_names.__all__}
+    jobs = {job.name for job in build_definitions(get_settings()).resolve_all_job_defs()}
+    assert jobs - {"__ASSET_JOB"} == names
+
+
 @pytest.mark.parametrize("executor", ["in_process", "multiprocess", "k8s"])
 def test_the_executor_setting_chooses_how_steps_run(executor):
     from core.settings import load_settings
