@@ -186,9 +186,13 @@ def _ignored_stop_signals(pid: int) -> set[str] | None:
 
 
 def test_up_once_started_with_sigint_ignored_starts_children_that_stop_on_sigterm(monkeypatch):
-    """`quantis up --once &` from a script: the shell starts it with SIGINT ignored and Dagster's
-    in-process run copies that to SIGTERM. What it starts (bentoml build, the model server and
-    its workers) must still start with both at their defaults."""
+    """`quantis up --once &` from a script: the shell starts it with SIGINT ignored. What it
+    starts (bentoml build, the model server and its workers) must start with SIGINT and SIGTERM
+    at their defaults. These children start inside Dagster runs, while Dagster's own handlers
+    are installed, so they get defaults at exec even without our resets (this passed with the
+    resets taken out of bento_build too); the processes the bug reached are those started after
+    a run, with SIGTERM left ignored: test_processes' and test_pipeline_runner's tests cover
+    those, and this one guards the whole `--once` path against a child started otherwise."""
     from core.processes import descendants
 
     monkeypatch.setenv("QUANTIS_MODEL_SERVER_PORT", str(free_port()))
