@@ -89,6 +89,9 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         operational.warm_up()  # MLflow's import starts now, off the first scrape's path
         yield
+        # A registry read still in flight uses the state closed below, and MLflow's table
+        # creation on it runs Alembic, whose context is one per process: let it end first.
+        operational.settle(timeout_s=30.0)
         state.close()
 
     app = FastAPI(

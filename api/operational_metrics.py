@@ -116,6 +116,13 @@ class _ReadInBackground:
                 self._value, self._at = value, time.monotonic()
             self._error, self._reading = error, None
 
+    def settle(self, timeout_s: float) -> None:
+        """Wait (at most `timeout_s`) for a read in flight to end."""
+        with self._lock:
+            reading = self._reading
+        if reading is not None:
+            reading.join(timeout_s)
+
     def get(self) -> Any:
         self.start()
         with self._lock:
@@ -133,6 +140,10 @@ class OperationalCollector(Collector):
     def warm_up(self) -> threading.Thread | None:
         """Start reading the registry now (the app's start-up), not at the first scrape."""
         return self._champion.start()
+
+    def settle(self, timeout_s: float) -> None:
+        """Wait (at most `timeout_s`) for a background registry read in flight to end."""
+        self._champion.settle(timeout_s)
 
     # -- sources ---------------------------------------------------------------------------
     def _read_champion(self) -> tuple[str, float | None] | None:

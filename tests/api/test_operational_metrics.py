@@ -184,5 +184,19 @@ def test_a_failed_registry_read_reports_the_source_down_and_is_read_again():
     collector.warm_up().join(timeout=60)
     samples = {s.labels.get("source"): s.value for f in collector.collect() for s in f.samples}
     assert samples["registry"] == 0.0
-    collector._champion.start().join(timeout=60)  # the scrape started another read
+    collector.settle(timeout_s=60)  # the scrape started another read: let it end
     assert len(calls) == 2
+
+
+def test_settle_waits_for_a_registry_read_in_flight():
+    # The app's shutdown settles before it closes the state the read uses (and before
+    # another migration in the process could share Alembic's context with MLflow's).
+    state = _SlowRegistryState()
+    collector = OperationalCollector(state, cache_s=3600)
+    reading = collector.warm_up()
+    collector.settle(timeout_s=0.05)
+    assert reading.is_alive()  # bounded: it gave up after its timeout
+    threading.Timer(0.2, state.imported.set).start()
+    collector.settle(timeout_s=60)
+    assert not reading.is_alive()
+    assert collector.warm_up() is None  # the read ended and its value is fresh

@@ -56,9 +56,10 @@ def _included(relative: str) -> bool:
 
 def _bento_files() -> list[Path]:
     """bentos/ and models/, plus every module of ours they import (core's settings)."""
+    excluded = {REPO_ROOT / pattern.lstrip("/") for pattern in BENTOFILE.get("exclude", [])}
     files = [
         *sorted((REPO_ROOT / "bentos").glob("*.py")),
-        *sorted(REPO_ROOT.glob("models/**/*.py")),
+        *sorted(set(REPO_ROOT.glob("models/**/*.py")) - excluded),
     ]
     seen = set(files)
     for path in files:  # grows while it is walked: the closure of our own imports
