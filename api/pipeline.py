@@ -11,6 +11,9 @@ from typing import Any
 
 import httpx
 
+from core.datasets import DEFAULT_DATASET
+from core.run_tags import DATASET_TAG
+
 __all__ = [
     "ASSET_HEALTH_QUERY",
     "LATEST_RUNS_QUERY",
@@ -75,7 +78,9 @@ query Schedules($location: String!, $repository: String!) {
 """
 
 LAUNCH_RUN_MUTATION = """
-mutation LaunchRun($location: String!, $repository: String!, $job: String!) {
+mutation LaunchRun(
+  $location: String!, $repository: String!, $job: String!, $tags: [ExecutionTag!]
+) {
   launchRun(
     executionParams: {
       selector: {
@@ -84,6 +89,7 @@ mutation LaunchRun($location: String!, $repository: String!, $job: String!) {
         jobName: $job
       }
       runConfigData: {}
+      executionMetadata: { tags: $tags }
     }
   ) {
     __typename
@@ -100,6 +106,8 @@ mutation LaunchRun($location: String!, $repository: String!, $job: String!) {
 
 # A `Definitions` object is served as a repository under this name.
 DEFAULT_REPOSITORY = "__repository__"
+# The run tag that names a partitioned run's partition (Dagster's own).
+PARTITION_TAG = "dagster/partition"
 
 
 class PipelineUnavailableError(RuntimeError):
@@ -214,10 +222,24 @@ class DagsterClient:
         return sorted(schedules, key=lambda schedule: schedule["name"])
 
     def launch_job(
-        self, job_name: str, location: str, repository: str = DEFAULT_REPOSITORY
+        self,
+        job_name: str,
+        location: str,
+        repository: str = DEFAULT_REPOSITORY,
+        dataset: str = DEFAULT_DATASET,
     ) -> dict[str, Any]:
-        """Launch `job_name` with its default config; the new run's id, job and status."""
-        variables = {"location": location, "repository": repository, "job": job_name}
+        """Launch `job_name` with its default config on `dataset`'s partition (the pipeline
+        jobs are partitioned by dataset); the new run's id, job and status."""
+        tags = [
+            {"key": PARTITION_TAG, "value": dataset},
+            {"key": DATASET_TAG, "value": dataset},
+        ]
+        variables = {
+            "location": location,
+            "repository": repository,
+            "job": job_name,
+            "tags": tags,
+        }
         result = self._execute(LAUNCH_RUN_MUTATION, variables)["launchRun"]
         if result["__typename"] != "LaunchRunSuccess":
             reason = result.get("message") or "; ".join(

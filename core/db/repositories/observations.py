@@ -30,6 +30,7 @@ __all__ = [
     "PANEL_COLUMNS",
     "UpsertResult",
     "count_observations",
+    "first_observation_times",
     "latest_observation_times",
     "read_observations",
     "read_panel",
@@ -141,13 +142,19 @@ def upsert_panel(
     create_missing_series: bool = True,
     frequency: str | None = None,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
+    dataset_id: int | None = None,
 ) -> UpsertResult:
-    """Upsert a long-format frame (`unique_id`, `ds`, `y`), creating unknown series if asked."""
+    """Upsert a long-format frame (`unique_id`, `ds`, `y`) into the series of a dataset (None:
+    `default`), creating unknown series there if asked."""
     missing = [column for column in PANEL_COLUMNS if column not in panel.columns]
     if missing:
         raise ValueError(f"panel lacks column(s) {', '.join(missing)}; expected {PANEL_COLUMNS}")
     ids = series_ids_by_name(
-        session, panel["unique_id"].astype(str).unique(), create_missing_series, frequency
+        session,
+        panel["unique_id"].astype(str).unique(),
+        create_missing_series,
+        frequency,
+        dataset_id=dataset_id,
     )
     timestamps = pd.to_datetime(panel["ds"])
     rows = zip(panel["unique_id"].astype(str).map(ids), timestamps, panel["y"], strict=True)
@@ -328,6 +335,18 @@ def read_panel(
     if before is not None:
         query = query.where(Observation.ts < as_utc(before))
     return _panel_frame(session.execute(query.order_by(Series.name, Observation.ts)).all())
+
+
+def first_observation_times(session: Session, dataset_id: int | None = None) -> dict[str, datetime]:
+    """Per series name of a dataset (None: `default`): its oldest stored timestamp, in UTC (the
+    anchor of a fixed-step frequency grid)."""
+    query = (
+        select(Series.name, func.min(Observation.ts))
+        .join(Series, Series.id == Observation.series_id)
+        .where(in_dataset(dataset_id))
+        .group_by(Series.name)
+    )
+    return {name: as_utc(ts) for name, ts in session.execute(query)}
 
 
 def latest_observation_times(
