@@ -105,6 +105,8 @@ mutation LaunchRun(
 
 # A `Definitions` object is served as a repository under this name.
 DEFAULT_REPOSITORY = "__repository__"
+# The run tag that names a partitioned run's partition (Dagster's own).
+PARTITION_TAG = "dagster/partition"
 
 
 class PipelineUnavailableError(RuntimeError):
@@ -225,9 +227,13 @@ class DagsterClient:
         repository: str = DEFAULT_REPOSITORY,
         dataset: str = DEFAULT_DATASET,
     ) -> dict[str, Any]:
-        """Launch `job_name` with its default config on `dataset` (its run tag: the queue runs
-        one run per dataset at a time); the new run's id, job and status."""
-        tags = [{"key": key, "value": value} for key, value in dataset_tags(dataset).items()]
+        """Launch `job_name` with its default config on `dataset`'s partition (the pipeline
+        jobs are partitioned by dataset; the dataset's run tag lets the queue run one run per
+        dataset at a time); the new run's id, job and status."""
+        tags = [
+            {"key": PARTITION_TAG, "value": dataset},
+            *({"key": key, "value": value} for key, value in dataset_tags(dataset).items()),
+        ]
         variables = {"location": location, "repository": repository, "job": job_name, "tags": tags}
         result = self._execute(LAUNCH_RUN_MUTATION, variables)["launchRun"]
         if result["__typename"] != "LaunchRunSuccess":

@@ -5,6 +5,8 @@ API all read these names; a name written under one spelling and read under anoth
 fail silently, so nobody spells them out elsewhere.
 """
 
+from core.datasets.config import DEFAULT_DATASET
+
 __all__ = [
     "CHALLENGER",
     "CHAMPION",
@@ -12,6 +14,7 @@ __all__ = [
     "METRIC_LIVE_PREFIX",
     "TAG_CODE_VERSION",
     "TAG_DAGSTER_RUN_ID",
+    "TAG_DATASET",
     "TAG_DATASET_FINGERPRINT",
     "TAG_DECISION",
     "TAG_MLFLOW_RUN_ID",
@@ -21,6 +24,7 @@ __all__ = [
     "TAG_PROMOTION",
     "TAG_ROLLED_BACK_AT",
     "TAG_SERIES",
+    "registered_model_name",
 ]
 
 # Registered-model aliases: `champion` serves; `challenger` is the newest candidate.
@@ -33,6 +37,8 @@ TAG_CODE_VERSION = "quantis.code_version"
 TAG_DAGSTER_RUN_ID = "quantis.dagster_run_id"
 TAG_SERIES = "quantis.series"
 TAG_MLFLOW_RUN_ID = "quantis.mlflow_run_id"
+# The dataset (its name) a training run and a model version belong to.
+TAG_DATASET = "quantis.dataset"
 
 # Promotion bookkeeping on model versions (and `promoted` / `kept` on the training run).
 TAG_PROMOTION = "quantis.promotion"
@@ -47,3 +53,11 @@ TAG_ROLLED_BACK_AT = "quantis.rolled_back_at"
 # scored day (`live_mase`, `live_smape`, `live_bias`, `live_coverage_80`, ...).
 METRIC_BACKTEST_MASE = "backtest_mase"
 METRIC_LIVE_PREFIX = "live_"
+
+
+def registered_model_name(base: str, dataset: str) -> str:
+    """The registered model of `dataset`: one per dataset, each with its own `champion` and
+    `challenger`. The `default` dataset keeps the installation's name (`base`, the
+    `registered_model_name` setting), so an existing installation's champion stays champion;
+    another dataset's is `<base>-<dataset>` (dataset names are slugs, valid in MLflow)."""
+    return base if dataset == DEFAULT_DATASET else f"{base}-{dataset}"

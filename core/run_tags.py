@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.datasets.config import DEFAULT_DATASET
+
 __all__ = ["DATASET_TAG", "DEFAULT_DATASET", "dataset_concurrency_limit", "dataset_tags"]
 
 DATASET_TAG = "quantis/dataset"
-DEFAULT_DATASET = "default"  # the one dataset until datasets become partitions
 
 
 def dataset_tags(dataset: str = DEFAULT_DATASET) -> dict[str, str]:

@@ -3,13 +3,11 @@
 import dagster as dg
 
 from core import job_names
-from core.run_tags import dataset_tags
 
 __all__ = ["pipeline_job"]
 
 pipeline_job = dg.define_asset_job(
     job_names.PIPELINE,
-    tags=dataset_tags(),  # one run per dataset at a time (core.run_tags)
     # Monitoring is partitioned by day and batch forecasts by series shard: each runs on a
     # job, sensor and schedule of its own.
     selection=dg.AssetSelection.all() - dg.AssetSelection.groups("monitoring", "forecasting"),

@@ -21,7 +21,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from core.backup import BackupSources, RetentionPolicy
+from core.datasets import DEFAULT_DATASET
 from core.db.engine import make_engine, session_scope
+from core.mlflow_names import registered_model_name
 from core.registry import ModelRegistry
 from core.settings import Settings
 from core.storage import ObjectStore, open_object_store
@@ -114,8 +116,13 @@ class MLflowTracking(dg.ConfigurableResource):
             location = Path(location).resolve().as_uri()
         return mlflow.create_experiment(self.experiment_name, artifact_location=location)
 
-    def registry(self) -> ModelRegistry:
-        return ModelRegistry(self.tracking_uri, self.model_name)
+    def dataset_model_name(self, dataset: str = DEFAULT_DATASET) -> str:
+        """The registered model of `dataset` (`model_name` itself for `default`)."""
+        return registered_model_name(self.model_name, dataset)
+
+    def registry(self, dataset: str = DEFAULT_DATASET) -> ModelRegistry:
+        """The registry of `dataset`'s registered model, with its own champion/challenger."""
+        return ModelRegistry(self.tracking_uri, self.dataset_model_name(dataset))
 
     def download_model(self, model_uri: str, into: Path) -> Path:
         """The Quantis model directory of `model_uri` (`models:/...`, `runs:/...`), downloaded
@@ -130,24 +137,19 @@ class MLflowTracking(dg.ConfigurableResource):
             mlflow.artifacts.download_artifacts(model_uri, dst_path=str(into))
         return next(into.rglob(MANIFEST_NAME)).parent
 
-    def model_version_dir(self, version: str, scratch: Path) -> Path:
-        """The model directory of registered `version`, downloaded into `scratch`."""
-        return self.download_model(
-            f"models:/{self.model_name}/{version}", scratch / "registered" / version
-        )
+    def model_version_dir(
+        self, version: str, scratch: Path, dataset: str = DEFAULT_DATASET
+    ) -> Path:
+        """The model directory of `dataset`'s registered `version`, downloaded into `scratch`."""
+        name = self.dataset_model_name(dataset)
+        return self.download_model(f"models:/{name}/{version}", scratch / "registered" / version)
 
 
 class PipelinePolicy(dg.ConfigurableResource):
-    """Thresholds and choices of the pipeline that an operator sets per deployment."""
+    """Choices of the pipeline that an operator sets per deployment, for every dataset alike.
+    What differs per dataset (thresholds, bounds, horizon, levels) is the dataset's
+    configuration, read by the step from the database (`orchestration.datasets`)."""
 
-    max_bad_row_share: float = Field(
-        description="Share of bad rows in a batch above which the run stops before training."
-    )
-    value_min: float | None = Field(default=None, description="Lowest plausible value.")
-    value_max: float | None = Field(default=None, description="Highest plausible value.")
-    min_history: int = Field(
-        default=0, description="Fewest observations a series needs to be trained on; 0 = auto."
-    )
     promotion_margin: float = Field(
         description="Relative MASE improvement a challenger needs to be promoted."
     )
@@ -253,10 +255,6 @@ def build_resources(settings: Settings) -> dict[str, Any]:
             s3_endpoint_url=s3,
         ),
         "policy": PipelinePolicy(
-            max_bad_row_share=settings.max_bad_row_share,
-            value_min=settings.value_min,
-            value_max=settings.value_max,
-            min_history=settings.min_history,
             promotion_margin=settings.promotion_margin,
             train_device=settings.train_device,
             train_jobs=settings.train_jobs,

@@ -13,12 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from core import job_names
+from core.datasets import DEFAULT_DATASET
 from core.processes import sigterm_kept
 from core.run_tags import dataset_tags
 from core.settings import REPO_ROOT, Settings
 from quantis.run_guard import INVOCATION_TAG
 
-__all__ = ["PipelineOutcome", "merge_outcomes", "run_pipeline"]
+__all__ = ["PipelineOutcome", "dataset_names", "merge_outcomes", "run_pipeline"]
 
 STEP_OUTCOMES = {"STEP_SUCCESS": "done", "STEP_SKIPPED": "skipped", "STEP_FAILURE": "FAILED"}
 STEP_EVENTS = ("STEP_START", "STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED", "STEP_UP_FOR_RETRY")
@@ -32,6 +33,7 @@ class PipelineOutcome:
     step_outcomes: dict[str, str] = field(default_factory=dict)  # step -> done/skipped/FAILED
     failures: list[str] = field(default_factory=list)
     metadata: dict[str, dict[str, object]] = field(default_factory=dict)
+    dataset: str = DEFAULT_DATASET
 
 
 def merge_outcomes(first: PipelineOutcome, second: PipelineOutcome) -> PipelineOutcome:
@@ -43,6 +45,7 @@ def merge_outcomes(first: PipelineOutcome, second: PipelineOutcome) -> PipelineO
         step_outcomes=first.step_outcomes | second.step_outcomes,
         failures=first.failures + second.failures,
         metadata=first.metadata | second.metadata,
+        dataset=first.dataset,
     )
 
 
@@ -76,10 +79,32 @@ def _watch(instance, token: str, on_event: Callable[[str, str], None], stop: thr
         stop.wait(0.5)
 
 
-def _execute(settings: Settings, job_name: str, run_config: dict | None, instance, tags: dict):
-    """Run the job with the executor the settings choose. The in-process executor runs the
-    definitions built from `settings`; every other executor starts step processes (or pods)
-    that load the code location themselves, so they see the settings of the environment."""
+def dataset_names(settings: Settings) -> list[str]:
+    """Every dataset's name, `default` first (the pipeline runs each in turn)."""
+    from core.db.engine import make_engine, session_scope
+    from core.db.repositories.datasets import list_datasets
+
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(engine) as session:
+            names = [dataset.name for dataset in list_datasets(session)]
+    finally:
+        engine.dispose()
+    return sorted(names, key=lambda name: (name != DEFAULT_DATASET, name))
+
+
+def _execute(
+    settings: Settings,
+    job_name: str,
+    run_config: dict | None,
+    instance,
+    tags: dict,
+    dataset: str,
+):
+    """Run the job on `dataset`'s partition with the executor the settings choose. The
+    in-process executor runs the definitions built from `settings`; every other executor
+    starts step processes (or pods) that load the code location themselves, so they see the
+    settings of the environment."""
     from dagster import execute_job
 
     from orchestration.definitions import build_definitions
@@ -87,7 +112,11 @@ def _execute(settings: Settings, job_name: str, run_config: dict | None, instanc
     if settings.executor == "in_process":
         job = build_definitions(settings).resolve_job_def(job_name)
         return job.execute_in_process(
-            run_config=run_config, instance=instance, tags=tags, raise_on_error=False
+            run_config=run_config,
+            instance=instance,
+            tags=tags,
+            partition_key=dataset,
+            raise_on_error=False,
         )
     # A job that step processes can rebuild from its module (Dagster has no public name for
     # this; `dagster job execute -m orchestration.definitions` does the same).
@@ -102,7 +131,7 @@ def _execute(settings: Settings, job_name: str, run_config: dict | None, instanc
         repository.get_reconstructable_job(job_name),
         instance=instance,
         run_config=run_config,
-        tags=tags,
+        tags=tags | {"dagster/partition": dataset},
         raise_on_error=False,
     )
 
@@ -113,30 +142,35 @@ def run_pipeline(
     job_name: str = job_names.PIPELINE,
     run_config: dict | None = None,
     on_event: Callable[[str, str], None] = lambda kind, step: None,
+    dataset: str = DEFAULT_DATASET,
 ) -> PipelineOutcome:
-    """Execute `job_name` once; `on_event(kind, step)` hears every step start/end."""
+    """Execute `job_name` once on `dataset`'s partition; `on_event(kind, step)` hears every
+    step start/end. The `datasets` partitions are made equal to the datasets table first (the
+    landing sensor does the same while the daemon runs)."""
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
     from dagster import DagsterInstance
 
+    from core.datasets.partitions import sync_dataset_partitions
     from quantis.stack import write_dagster_instance_config
 
     write_dagster_instance_config(settings.dagster_home)
     token = str(uuid.uuid4())
-    tags = {INVOCATION_TAG: token, **dataset_tags()}
     stop = threading.Event()
     with DagsterInstance.get() as instance:
+        sync_dataset_partitions(instance, dataset_names(settings))
         watcher = threading.Thread(
             target=_watch, args=(instance, token, on_event, stop), daemon=True
         )
         watcher.start()
         try:
             with sigterm_kept():
-                result = _execute(settings, job_name, run_config, instance, tags)
+                tags = {INVOCATION_TAG: token, **dataset_tags(dataset)}
+                result = _execute(settings, job_name, run_config, instance, tags, dataset)
         finally:
             stop.set()
             watcher.join(timeout=30)
         run_id = result.run_id
-        outcome = PipelineOutcome(run_id=run_id, success=result.success)
+        outcome = PipelineOutcome(run_id=run_id, success=result.success, dataset=dataset)
         started: dict[str, float] = {}
         for record in instance.all_logs(run_id):
             event = record.dagster_event

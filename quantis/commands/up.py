@@ -19,7 +19,7 @@ import typer
 from rich.console import Console
 
 from core.settings import Settings, get_settings
-from quantis.launch.decision import run_pipeline_once
+from quantis.launch.decision import run_every_dataset
 from quantis.launch.progress import outcome_table, run_with_progress
 from quantis.launch.services import remove_status_file, supervise, write_status_file
 from quantis.launch.startup import (
@@ -79,23 +79,26 @@ def _run_pipeline(
 ):
     prepare(settings, console.print, demo_data=demo_data)
     started = time.perf_counter()
-    outcome = run_pipeline_once(
+    outcomes = run_every_dataset(
         settings,
-        lambda job: run_with_progress(settings, console, job),
+        lambda job, dataset: run_with_progress(settings, console, job, dataset),
         console.print,
         retrain=retrain,
     )
-    console.print(outcome_table(outcome))
+    for outcome in outcomes.values():
+        console.print(outcome_table(outcome))
     console.print(f"Pipeline wall time: {time.perf_counter() - started:.1f}s")
-    if not outcome.success:
+    failed = {name: outcome for name, outcome in outcomes.items() if not outcome.success}
+    for name, outcome in failed.items():
         for failure in outcome.failures:
-            console.print(f"[red]FAILED[/red] {failure.splitlines()[0]}")
-        if once:
-            stop_model_server(active_model_server(settings)[1])
-            raise typer.Exit(code=1)
-    decision = outcome.metadata.get("registered_model", {})
-    if decision:
-        console.print(f"Promotion: {decision.get('decision')}")
+            console.print(f"[red]FAILED[/red] {name}: {failure.splitlines()[0]}")
+    if failed and once:
+        stop_model_server(active_model_server(settings)[1])
+        raise typer.Exit(code=1)
+    for name, outcome in outcomes.items():
+        decision = outcome.metadata.get("registered_model", {})
+        if decision:
+            console.print(f"Promotion: {name}: {decision.get('decision')}")
     if once:
         stop_model_server(active_model_server(settings)[1])
         console.print("Done (--once): stopped the model server the pipeline started.")

@@ -1,30 +1,44 @@
-"""Which jobs one `quantis up` runs: the whole pipeline without a champion; otherwise
-ingestion first, then retraining or only packaging and rolling out the champion, by the
-rule the `retrain_on_new_data` sensor follows too (`core.retrain_rule`)."""
+"""Which jobs one `quantis up` runs, for each dataset: the whole pipeline while the dataset
+has no champion; otherwise ingestion first, then retraining or only packaging and rolling out
+the champion, by the rule the `retrain_on_new_data` sensor follows too (`core.retrain_rule`),
+with the dataset's own new-data share."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from core import job_names
+from core.datasets import DEFAULT_DATASET
 from core.retrain_rule import ChampionData, retrain_decision
 from core.settings import Settings
-from quantis.pipeline_runner import PipelineOutcome, merge_outcomes
+from quantis.pipeline_runner import PipelineOutcome, dataset_names, merge_outcomes
 
-__all__ = ["champion_data", "run_pipeline_once"]
+__all__ = ["champion_data", "run_every_dataset", "run_pipeline_once"]
 
 
-def champion_data(settings: Settings) -> ChampionData | None:
-    """Version and training-data fingerprint of the current champion, if there is one."""
-    from core.mlflow_names import TAG_DATASET_FINGERPRINT
+def champion_data(settings: Settings, dataset: str = DEFAULT_DATASET) -> ChampionData | None:
+    """Version and training-data fingerprint of the dataset's champion, if it has one."""
+    from core.mlflow_names import TAG_DATASET_FINGERPRINT, registered_model_name
     from core.registry import ModelRegistry
 
     champion = ModelRegistry(
-        settings.mlflow_tracking_uri, settings.registered_model_name
+        settings.mlflow_tracking_uri, registered_model_name(settings.registered_model_name, dataset)
     ).champion()
     if champion is None:
         return None
     return ChampionData(champion.version, champion.tags.get(TAG_DATASET_FINGERPRINT, ""))
+
+
+def _new_data_share(settings: Settings, dataset: str) -> float:
+    from core.db.engine import make_engine, session_scope
+    from core.db.repositories.datasets import dataset_config, find_dataset
+
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(engine) as session:
+            return dataset_config(find_dataset(session, dataset)).retrain_new_data_share
+    finally:
+        engine.dispose()
 
 
 def run_pipeline_once(
@@ -33,9 +47,11 @@ def run_pipeline_once(
     say: Callable[[str], None],
     *,
     retrain: bool,
+    dataset: str = DEFAULT_DATASET,
 ) -> PipelineOutcome:
-    """Run the jobs this state of data and registry calls for; `run_job(name)` runs one."""
-    champion = champion_data(settings)
+    """Run the jobs this state of the dataset's data and registry calls for; `run_job(name)`
+    runs one on the dataset."""
+    champion = champion_data(settings, dataset)
     if champion is None:
         return run_job(job_names.PIPELINE)
     ingestion = run_job(job_names.INGESTION)
@@ -44,16 +60,37 @@ def run_pipeline_once(
     observations = ingestion.metadata.get("observations", {})
     decision = retrain_decision(
         new_row_share=float(observations.get("new_row_share", 0.0)),
-        min_new_share=settings.retrain_new_data_share,
+        min_new_share=_new_data_share(settings, dataset),
         data_fingerprint=observations.get("fingerprint"),
         champion=champion,
         forced=retrain,
     )
     if decision.retrain:
-        say(f"Retraining: {decision.reason}.")
+        say(f"{dataset}: retraining: {decision.reason}.")
         return merge_outcomes(ingestion, run_job(job_names.RETRAIN))
     say(
-        f"Not retraining ({decision.reason}): packaging and rolling out champion version "
-        f"{champion.version} (--retrain forces retraining)."
+        f"{dataset}: not retraining ({decision.reason}): packaging and rolling out champion "
+        f"version {champion.version} (--retrain forces retraining)."
     )
     return merge_outcomes(ingestion, run_job(job_names.DEPLOY_CHAMPION))
+
+
+def run_every_dataset(
+    settings: Settings,
+    run_job: Callable[[str, str], PipelineOutcome],
+    say: Callable[[str], None],
+    *,
+    retrain: bool,
+) -> dict[str, PipelineOutcome]:
+    """`run_pipeline_once` for every dataset, `default` first; `run_job(name, dataset)` runs
+    one job on one dataset. A failed dataset does not stop the others."""
+    return {
+        dataset: run_pipeline_once(
+            settings,
+            lambda job, dataset=dataset: run_job(job, dataset),
+            say,
+            retrain=retrain,
+            dataset=dataset,
+        )
+        for dataset in dataset_names(settings)
+    }

@@ -10,6 +10,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from core import job_names
+from core.datasets import DEFAULT_DATASET
 from core.settings import Settings
 from quantis.pipeline_runner import STEP_OUTCOMES, PipelineOutcome, run_pipeline
 
@@ -25,7 +26,10 @@ def job_steps(settings: Settings, job_name: str) -> list[str]:
 
 
 def run_with_progress(
-    settings: Settings, console: Console, job_name: str = job_names.PIPELINE
+    settings: Settings,
+    console: Console,
+    job_name: str = job_names.PIPELINE,
+    dataset: str = DEFAULT_DATASET,
 ) -> PipelineOutcome:
     columns = (
         SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
@@ -34,7 +38,8 @@ def run_with_progress(
     with Progress(
         *columns, console=console, redirect_stdout=False, redirect_stderr=False
     ) as progress:
-        task = progress.add_task(f"starting {job_name}", total=len(job_steps(settings, job_name)))
+        total = len(job_steps(settings, job_name))
+        task = progress.add_task(f"starting {job_name} ({dataset})", total=total)
 
         started: dict[str, float] = {}
 
@@ -47,13 +52,13 @@ def run_with_progress(
                 seconds = time.monotonic() - started.get(step, time.monotonic())
                 progress.console.print(f"  {step}: {STEP_OUTCOMES[kind]} ({seconds:.1f}s)")
 
-        outcome = run_pipeline(settings, job_name=job_name, on_event=on_event)
-        progress.update(task, description=f"{job_name} finished")
+        outcome = run_pipeline(settings, job_name=job_name, on_event=on_event, dataset=dataset)
+        progress.update(task, description=f"{job_name} ({dataset}) finished")
     return outcome
 
 
 def outcome_table(outcome: PipelineOutcome) -> Table:
-    table = Table(title=f"Pipeline run(s) {outcome.run_id}")
+    table = Table(title=f"Pipeline run(s) {outcome.run_id} (dataset {outcome.dataset})")
     table.add_column("step")
     table.add_column("outcome")
     table.add_column("seconds", justify="right")

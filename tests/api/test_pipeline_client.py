@@ -103,7 +103,7 @@ def test_asset_health_lists_every_asset_with_its_group():
     assert assets["trained_model"]["health"] == "UNKNOWN"
 
 
-def test_launch_sends_the_job_and_location_and_returns_the_run():
+def test_launch_sends_the_job_location_and_dataset_partition_and_returns_the_run():
     seen: list[dict] = []
     transport = recorded_transport({"LaunchRun": "launch_ok"}, seen)
     launched = DagsterClient("http://dagster", transport=transport).launch_job("retrain", "quantis")
@@ -112,7 +112,10 @@ def test_launch_sends_the_job_and_location_and_returns_the_run():
         "location": "quantis",
         "repository": "__repository__",
         "job": "retrain",
-        "tags": [{"key": "quantis/dataset", "value": "default"}],  # one run per dataset
+        "tags": [
+            {"key": "dagster/partition", "value": "default"},
+            {"key": "quantis/dataset", "value": "default"},
+        ],
     }
 
 

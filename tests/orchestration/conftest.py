@@ -10,10 +10,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from core.datasets import DEFAULT_DATASET
+from core.datasets.partitions import sync_dataset_partitions
 from core.db.engine import make_engine, session_scope
 from core.db.migrate import upgrade
+from core.db.repositories.datasets import list_datasets
 from core.db.tables import ModelDeployment
 from core.processes import stop_process_group
+from core.run_tags import DATASET_TAG
 from core.settings import Settings, get_settings
 
 # Every asset of the `quantis_pipeline` job, upstream first.
@@ -104,12 +108,28 @@ def run_job(pipeline_settings: Settings):
     defs = build_definitions(pipeline_settings)
     instance = dg.DagsterInstance.ephemeral()
 
-    def run(job_name: str = "quantis_pipeline", run_config: dict | None = None):
+    def run(
+        job_name: str = "quantis_pipeline",
+        run_config: dict | None = None,
+        dataset: str = DEFAULT_DATASET,
+    ):
+        sync_dataset_partitions(instance, dataset_names_of(pipeline_settings))
         job = defs.resolve_job_def(job_name)
         return job.execute_in_process(
             run_config=FAST_RUN_CONFIG if run_config is None else run_config,
             instance=instance,
+            partition_key=dataset,
+            tags={DATASET_TAG: dataset},
             raise_on_error=False,
         )
 
+    run.instance = instance
     return run
+
+
+def dataset_names_of(settings: Settings) -> list[str]:
+    engine = make_engine(settings.database_url)
+    with session_scope(engine) as session:
+        names = [dataset.name for dataset in list_datasets(session)]
+    engine.dispose()
+    return names

@@ -18,7 +18,7 @@ from models.baselines import SeasonalNaiveForecaster
 from models.datasets import synthetic_panel
 from orchestration.compute import TrainingCompute, dask_cluster_spec, read_snapshot_series
 from orchestration.contracts import PanelSnapshot
-from orchestration.defs.training.comparison import comparable_panel, compare_methods
+from orchestration.defs.training.comparison import LEVELS, comparable_panel, compare_methods
 from orchestration.defs.training.on_cluster import compare_from_snapshot, fit_from_snapshot
 from orchestration.defs.training.placement import training_op_tags
 from orchestration.resources import ObjectStorage, build_resources
@@ -71,7 +71,7 @@ def test_a_local_cluster_fits_the_step_from_the_snapshot_as_in_process_and_close
         windows = {"h": 6, "n_windows": 2, "step": 6}
         remote_scores, compared = compare_from_snapshot(
             makers, compute, client, storage, snapshot.snapshot_key, snapshot.training_series,
-            **windows, min_train=60, season_length=12, progress=lambda _: None,
+            **windows, min_train=60, season_length=12, levels=LEVELS, progress=lambda _: None,
         )  # fmt: skip
     assert client.status == "closed"
     panel_compared = comparable_panel(panel, **windows, min_train=60)

@@ -188,11 +188,13 @@ def _step_records(run_id: str) -> tuple[dict[str, int], dict[str, tuple[int, str
 
 
 def _handoffs(s3_endpoint: str) -> dict[str, object]:
-    """What each asset handed on, as the S3 IO manager stored it."""
+    """What each asset handed on for the `default` dataset's partition, as the S3 IO manager
+    stored it (`<asset>/<partition key>`)."""
     s3 = boto3.client("s3", endpoint_url=s3_endpoint, **_boto_credentials())
     found = {}
     for step in PIPELINE_STEPS:
-        body = s3.get_object(Bucket=BUCKET, Key=f"objects/dagster-io/{step}")["Body"].read()
+        key = f"objects/dagster-io/{step}/default"
+        body = s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
         found[step] = pickle.load(io.BytesIO(body))
     return found
 

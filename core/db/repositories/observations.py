@@ -42,6 +42,7 @@ __all__ = [
     "UPSERT_METHODS",
     "UpsertResult",
     "count_observations",
+    "first_observation_times",
     "latest_observation_times",
     "read_observations",
     "read_panel",
@@ -157,8 +158,10 @@ def upsert_panel(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     *,
     method: str = "staged",
+    dataset_id: int | None = None,
 ) -> UpsertResult:
-    """Upsert a long-format frame (`unique_id`, `ds`, `y`), creating unknown series if asked.
+    """Upsert a long-format frame (`unique_id`, `ds`, `y`) into the series of a dataset (None:
+    `default`), creating unknown series there if asked.
 
     The rows are checked as `upsert_observations` checks them (a non-finite value or a
     (series, timestamp) repeated in the frame raises `ValueError` before anything is
@@ -175,24 +178,34 @@ def upsert_panel(
         raise ValueError(f"panel lacks column(s) {', '.join(missing)}; expected {PANEL_COLUMNS}")
     if method == "rows":
         ids = series_ids_by_name(
-            session, panel["unique_id"].astype(str).unique(), create_missing_series, frequency
+            session,
+            panel["unique_id"].astype(str).unique(),
+            create_missing_series,
+            frequency,
+            dataset_id=dataset_id,
         )
         timestamps = pd.to_datetime(panel["ds"])
         rows = zip(panel["unique_id"].astype(str).map(ids), timestamps, panel["y"], strict=True)
         return upsert_observations(session, rows, chunk_size)
-    columns = _checked_columns(session, panel, create_missing_series, frequency)
+    columns = _checked_columns(session, panel, create_missing_series, frequency, dataset_id)
     result = staged_upsert(session, *columns)
     session.expire_all()
     return result
 
 
 def _checked_columns(
-    session: Session, panel: pd.DataFrame, create_missing_series: bool, frequency: str | None
+    session: Session,
+    panel: pd.DataFrame,
+    create_missing_series: bool,
+    frequency: str | None,
+    dataset_id: int | None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(series ids, naive UTC datetime64[ns], float values) of the panel's rows, checked as
     `_normalized_row` and `_reject_duplicate_keys` check them, a column at a time."""
     codes, names = pd.factorize(panel["unique_id"].astype(str))
-    ids = series_ids_by_name(session, names, create_missing_series, frequency)
+    ids = series_ids_by_name(
+        session, names, create_missing_series, frequency, dataset_id=dataset_id
+    )
     series_id = np.array([ids[name] for name in names], dtype=np.int64)[codes]
     stamps = pd.to_datetime(panel["ds"])
     if isinstance(stamps.dtype, pd.DatetimeTZDtype):
@@ -496,6 +509,18 @@ def read_panel(
     if copied:
         return _named_panel(session, copy_columns(session, query, _COPIED_COLUMNS))
     return _panel_frame(session.execute(query).all())
+
+
+def first_observation_times(session: Session, dataset_id: int | None = None) -> dict[str, datetime]:
+    """Per series name of a dataset (None: `default`): its oldest stored timestamp, in UTC (the
+    anchor of a fixed-step frequency grid)."""
+    query = (
+        select(Series.name, func.min(Observation.ts))
+        .join(Series, Series.id == Observation.series_id)
+        .where(in_dataset(dataset_id))
+        .group_by(Series.name)
+    )
+    return {name: as_utc(ts) for name, ts in session.execute(query)}
 
 
 def latest_observation_times(

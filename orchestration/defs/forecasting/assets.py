@@ -12,6 +12,7 @@ import pandas as pd
 from pydantic import Field
 from sqlalchemy.orm import Session
 
+from core.datasets import DEFAULT_DATASET
 from core.db.repositories.forecasts import NewForecast, save_forecasts_bulk
 from core.db.repositories.observations import read_recent_panel
 from core.db.repositories.series import series_in_shard
@@ -152,6 +153,13 @@ def make_batch_forecasts(shards: int) -> dg.AssetsDefinition:
     @dg.asset(
         group_name="forecasting",
         partitions_def=shard_partitions(shards),
+        # The roll-out it forecasts with is the `default` dataset's, the one served
+        # (docs/datasets.md): every shard reads that partition of `model_deployment`.
+        ins={
+            "model_deployment": dg.AssetIn(
+                partition_mapping=dg.SpecificPartitionsPartitionMapping([DEFAULT_DATASET])
+            )
+        },
         description="A forecast of every series of one shard by the model just rolled out, "
         "at the API's default horizon and levels, stored in the operational DB in bulk "
         "(COPY on PostgreSQL) with the model version and each series' data cut-off.",

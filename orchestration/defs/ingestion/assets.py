@@ -6,11 +6,16 @@ import dagster as dg
 import pandas as pd
 
 from core.db.repositories.landing_files import mark_files_loaded
-from core.db.repositories.observations import read_panel, upsert_panel
+from core.db.repositories.observations import first_observation_times, read_panel, upsert_panel
 from core.db.repositories.quarantine import quarantine_frame
 from core.db.repositories.series import record_inferred_frequency
 from orchestration.contracts import PanelSnapshot, StagedBatch
-from orchestration.defs.ingestion.expectations import run_observation_suite
+from orchestration.datasets import dataset_names, dataset_partitions, dataset_scope
+from orchestration.defs.ingestion.expectations import (
+    FREQUENCY_GRID,
+    frequency_grid_outcome,
+    run_observation_suite,
+)
 from orchestration.defs.ingestion.panel import (
     PANEL_CHECKS,
     panel_fingerprint,
@@ -36,6 +41,7 @@ BATCH_CHECKS = {
     "value_numeric": "Every value is a number.",
     "value_in_bounds": "Every value is finite and within the configured bounds.",
     "no_duplicate_timestamps": "No (series, timestamp) appears twice in the batch.",
+    FREQUENCY_GRID: "Every timestamp is on the dataset's frequency grid.",
 }
 
 
@@ -47,9 +53,11 @@ def _parquet_bytes(frame: pd.DataFrame) -> bytes:
 
 @dg.asset(
     group_name="ingestion",
-    description="New landing files, parsed and validated with Great Expectations; bad rows "
-    "quarantined, good rows staged in object storage.",
+    description="The dataset's new landing files (`<landing>/<dataset>/`; the landing root for "
+    "`default`), parsed and validated with Great Expectations and the dataset's frequency "
+    "grid; bad rows quarantined, good rows staged in object storage.",
     dagster_type=StagedBatch,
+    partitions_def=dataset_partitions,
     check_specs=[
         dg.AssetCheckSpec(name, asset="staged_observations", blocking=True, description=text)
         for name, text in BATCH_CHECKS.items()
@@ -64,8 +72,11 @@ def staged_observations(
     scratch: StepScratch,  # the step works in a folder of its own (see StepScratch)
 ):
     run_id = context.run.run_id
+    dataset = dataset_scope(context, database)
+    rules = dataset.config
+    known = dataset_names(database)
     with database.session() as session:
-        picked = pick_up_new_files(session, landing.open())
+        picked = pick_up_new_files(session, landing.open(), dataset.name, known)
     batch = picked.batch
     for key, reason in picked.quarantined_files:
         context.log.warning("Quarantined unreadable file %s: %s", key, reason)
@@ -75,8 +86,11 @@ def staged_observations(
         outcomes = []
     else:
         outcomes = run_observation_suite(
-            batch, value_min=policy.value_min, value_max=policy.value_max
+            batch, value_min=rules.value_min, value_max=rules.value_max
         )
+        with database.session() as session:
+            anchors = first_observation_times(session, dataset.id)
+        outcomes.append(frequency_grid_outcome(batch, rules.frequency, anchors))
         good, bad = split_batch(batch, outcomes)
     with database.session() as session:
         for source, rows in bad.groupby("source_file", sort=False):
@@ -85,11 +99,12 @@ def staged_observations(
                 rows.assign(ds=rows["ds_raw"], y=rows["y_raw"]),
                 source=str(source),
                 run_id=run_id,
+                dataset_id=dataset.id,
             )
-    staging_key = f"staging/{run_id}.parquet"
+    staging_key = f"staging/{dataset.name}/{run_id}.parquet"
     storage.open().put_bytes(staging_key, _parquet_bytes(good[["unique_id", "ds", "y"]]))
     share = len(bad) / len(batch) if len(batch) else 0.0
-    too_many = share > policy.max_bad_row_share
+    too_many = share > rules.max_bad_row_share
     staged = StagedBatch(
         staging_key=staging_key,
         files=tuple(picked.files),
@@ -105,7 +120,8 @@ def staged_observations(
             "files_read": len(picked.files),
             "files_quarantined": len(picked.quarantined_files),
             "bad_row_share": float(share),
-            "max_bad_row_share": policy.max_bad_row_share,
+            "max_bad_row_share": rules.max_bad_row_share,
+            "dataset": dataset.name,
         },
     )
     by_name = {o.name: o for o in outcomes}
@@ -120,16 +136,18 @@ def staged_observations(
                 "checked_rows": len(batch),
                 "failed_rows": failed,
                 "bad_row_share_of_batch": float(share),
-                "max_bad_row_share": policy.max_bad_row_share,
+                "max_bad_row_share": rules.max_bad_row_share,
             },
         )
 
 
 @dg.asset(
     group_name="ingestion",
-    description="Good staged rows upserted into the operational DB (idempotent on series + "
-    "timestamp) and the curated panel snapshot written to object storage as Parquet.",
+    description="Good staged rows upserted into the dataset's series in the operational DB "
+    "(idempotent on series + timestamp) and the dataset's curated panel snapshot written to "
+    "object storage as Parquet.",
     dagster_type=PanelSnapshot,
+    partitions_def=dataset_partitions,
     check_specs=[
         dg.AssetCheckSpec(name, asset="observations", blocking=True, description=text)
         for name, text in PANEL_CHECKS.items()
@@ -144,20 +162,31 @@ def observations(
     scratch: StepScratch,  # the step works in a folder of its own (see StepScratch)
 ):
     store = storage.open()
+    dataset = dataset_scope(context, database)
+    rules = dataset.config
     staged = pd.read_parquet(io.BytesIO(store.get_bytes(staged_observations.staging_key)))
     with database.session() as session:
-        result = upsert_panel(session, staged) if len(staged) else None
+        result = (
+            upsert_panel(session, staged, frequency=rules.frequency, dataset_id=dataset.id)
+            if len(staged)
+            else None
+        )
         mark_files_loaded(session, list(staged_observations.files), run_id=context.run.run_id)
     with database.session() as session:
-        panel = read_panel(session)
-    screening = screen_series(panel, min_history=policy.min_history)
+        panel = read_panel(session, dataset_id=dataset.id)
+    screening = screen_series(
+        panel,
+        min_history=rules.min_history,
+        frequency=rules.frequency,
+        season_length=rules.season_length,
+    )
     if screening.freq and len(panel):
         # What ingestion inferred is what the series page shows (not "not set"); only the
         # series that are regular at that frequency get it, and a set frequency is kept.
         irregular = set(screening.excluded.get("regular_frequency", []))
         regular = [name for name in panel["unique_id"].unique() if name not in irregular]
         with database.session() as session:
-            record_inferred_frequency(session, regular, screening.freq)
+            record_inferred_frequency(session, regular, screening.freq, dataset_id=dataset.id)
     snapshot_key = write_panel_snapshot(store, panel, run_id=context.run.run_id)
     inserted = result.inserted if result else 0
     snapshot = PanelSnapshot(
@@ -180,6 +209,7 @@ def observations(
             "training_series_count": len(screening.training_series),
             "frequency": screening.freq or "",
             "snapshot": store.uri(snapshot_key),
+            "dataset": dataset.name,
         },
     )
-    yield from screening.check_results(policy.max_bad_row_share)
+    yield from screening.check_results(rules.max_bad_row_share)

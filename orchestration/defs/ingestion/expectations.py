@@ -7,10 +7,20 @@ expectation that failed, and a Dagster asset check can report counts per expecta
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import pandas as pd
 
-__all__ = ["ExpectationOutcome", "run_observation_suite"]
+from core.datasets.frequency import off_grid_positions
+
+__all__ = [
+    "FREQUENCY_GRID",
+    "ExpectationOutcome",
+    "frequency_grid_outcome",
+    "run_observation_suite",
+]
+
+FREQUENCY_GRID = "on_frequency_grid"
 
 _FINITE_LIMIT = 1e300  # |y| above this is treated as infinite
 
@@ -107,3 +117,27 @@ def run_observation_suite(
             )
         )
     return outcomes
+
+
+def frequency_grid_outcome(
+    batch: pd.DataFrame, frequency: str | None, anchors: dict[str, datetime]
+) -> ExpectationOutcome:
+    """Rows of `batch` whose timestamp is off the dataset's `frequency` grid (the grid the API
+    door enforces, `core.datasets.frequency`); fixed steps count from each series' first
+    stored point (`anchors`), else its earliest row here. Nothing fails while the dataset's
+    frequency is not fixed (its first ingest fixes it), nor a row without a series or time."""
+    description = f"every timestamp is on the dataset's frequency grid ({frequency or 'not fixed'})"
+    failed: list[int] = []
+    if frequency is not None and len(batch):
+        frame = batch[["unique_id", "ds"]].reset_index(drop=True)
+        frame = frame[frame["unique_id"].notna() & frame["ds"].notna()]
+        for name, rows in frame.groupby("unique_id", sort=False):
+            positions = off_grid_positions(list(rows["ds"]), frequency, anchors.get(name))
+            failed.extend(int(rows.index[p]) for p in positions)
+    return ExpectationOutcome(
+        name=FREQUENCY_GRID,
+        description=description,
+        success=not failed,
+        checked_rows=len(batch),
+        failed_rows=frozenset(failed),
+    )

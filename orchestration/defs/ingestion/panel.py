@@ -88,22 +88,29 @@ class SeriesScreening:
             )
 
 
-def screen_series(panel: pd.DataFrame, min_history: int = 0) -> SeriesScreening:
-    """Find the panel's frequency and the series that are regular and long enough.
+def screen_series(
+    panel: pd.DataFrame,
+    min_history: int = 0,
+    *,
+    frequency: str | None = None,
+    season_length: int | None = None,
+) -> SeriesScreening:
+    """Find the panel's frequency (the dataset's `frequency` when it is fixed, else inferred)
+    and the series that are regular and long enough.
 
-    `min_history=0` means two seasons plus one point.
+    `min_history=0` means two seasons plus one point; `season_length` None: the frequency's.
     """
     all_series = sorted(panel["unique_id"].unique().tolist()) if len(panel) else []
     if not all_series:
         return SeriesScreening(None, None, 0, [])
     try:
-        freq = infer_freq(panel)
+        freq = frequency or infer_freq(panel)
     except PanelValidationError as exc:
         return SeriesScreening(
             None, None, len(all_series), [], {"regular_frequency": all_series},
             {"regular_frequency": [str(exc)]},
         )  # fmt: skip
-    season_length = season_length_for(freq)
+    season_length = season_length or season_length_for(freq)
     needed = min_history or 2 * season_length + 1
     excluded: dict[str, list[str]] = {}
     messages: dict[str, list[str]] = {}

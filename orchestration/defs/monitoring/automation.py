@@ -11,8 +11,10 @@ from datetime import timedelta
 import dagster as dg
 
 from core import job_names
+from core.datasets import DEFAULT_DATASET
 from core.db.repositories.live_accuracy import daily_summaries
 from core.mlflow_names import METRIC_BACKTEST_MASE
+from core.run_tags import DATASET_TAG
 from orchestration.defs.monitoring.checks import degraded_streak
 from orchestration.defs.monitoring.policy import MonitoringPolicy
 from orchestration.resources import MLflowTracking, OperationalDatabase
@@ -77,9 +79,12 @@ def degraded_accuracy_sensor(
             f"({len(daily)} scored, backtest MASE {backtest})"
         )
     last_day = daily[-1]["day"].isoformat()
+    # Monitoring watches the served champion: the `default` dataset's (docs/datasets.md).
     return dg.RunRequest(
         run_key=f"degraded:{champion.version}:{last_day}",
+        partition_key=DEFAULT_DATASET,
         tags={
+            DATASET_TAG: DEFAULT_DATASET,
             "quantis/trigger": "degraded_accuracy",
             "quantis/champion": champion.version,
             "quantis/live_mase": f"{daily[-1]['mase']:.4f}",

@@ -2,9 +2,15 @@
 
 import dagster as dg
 
-from core.mlflow_names import TAG_DATASET_FINGERPRINT, TAG_MLFLOW_RUN_ID, TAG_PROMOTION
+from core.mlflow_names import (
+    TAG_DATASET,
+    TAG_DATASET_FINGERPRINT,
+    TAG_MLFLOW_RUN_ID,
+    TAG_PROMOTION,
+)
 from core.promotion import decide_promotion
 from orchestration.contracts import BacktestReport, RegistrationDecision, TrainedModel
+from orchestration.datasets import dataset_partitions
 from orchestration.resources import MLflowTracking, PipelinePolicy, StepScratch
 
 __all__ = ["registered_model"]
@@ -12,8 +18,11 @@ __all__ = ["registered_model"]
 
 @dg.asset(
     group_name="registry",
-    description="The trained model registered in MLflow with alias `challenger`, promoted to "
-    "`champion` only when it beats the champion and seasonal naive on backtest MASE.",
+    description="The trained model registered as a version of the dataset's registered model "
+    "(`default`: the `registered_model_name` setting; another: `<name>-<dataset>`) with alias "
+    "`challenger`, promoted to that model's `champion` only when it beats its champion and "
+    "seasonal naive on backtest MASE.",
+    partitions_def=dataset_partitions,
 )
 def registered_model(
     context: dg.AssetExecutionContext,
@@ -33,10 +42,12 @@ def registered_model(
         naive_mase=results["seasonal_naive"]["mase"],
         margin=policy.promotion_margin,
     )
-    registry = mlflow_tracking.registry()
+    dataset = context.partition_key
+    registry = mlflow_tracking.registry(dataset)
     version = registry.register(
         trained_model.model_uri,
         tags={
+            TAG_DATASET: dataset,
             TAG_DATASET_FINGERPRINT: trained_model.fingerprint,
             TAG_MLFLOW_RUN_ID: trained_model.run_id,
         },
@@ -53,7 +64,10 @@ def registered_model(
     )
     if decision.promote:
         registry.promote(version.version, by="pipeline")
-    context.log.info("Promotion decision for version %s: %s", version.version, decision.reason)
+    context.log.info(
+        "Promotion decision for version %s of %s: %s",
+        version.version, registry.model_name, decision.reason,
+    )  # fmt: skip
     champion_now = registry.champion()
     registration = RegistrationDecision(
         version=version.version,
@@ -70,5 +84,6 @@ def registered_model(
             "champion_mase": decision.champion_mase,
             "seasonal_naive_mase": decision.naive_mase,
             "margin": decision.margin,
+            "registered_model": registry.model_name,
         },
     )

@@ -5,9 +5,10 @@ from dataclasses import replace
 import dagster as dg
 
 from core import job_names
-from core.run_tags import dataset_tags
+from core.datasets import DEFAULT_DATASET
 from models.artifact import read_manifest, write_manifest
 from orchestration.contracts import BuiltBento, Rollout
+from orchestration.datasets import dataset_partitions
 from orchestration.defs.serving.bento_build import (
     BentoCatalog,
     build_model_bento,
@@ -18,6 +19,11 @@ from orchestration.resources import MLflowTracking, ObjectStorage, OperationalDa
 
 __all__ = ["deploy_champion_job", "model_bento", "model_deployment"]
 
+NOT_SERVED = (
+    "dataset %r: its champion is registered but not served; the model server serves the "
+    "`default` dataset's champion only (docs/datasets.md)"
+)
+
 
 @dg.asset(
     group_name="serving",
@@ -25,13 +31,21 @@ __all__ = ["deploy_champion_job", "model_bento", "model_deployment"]
     "exported to the object store.",
     # After the registration, but reading the registry rather than its output.
     deps=["registered_model"],
+    partitions_def=dataset_partitions,
+    # Only the `default` dataset's champion is served: another dataset's run ends at its
+    # registry (no materialization here, and the roll-out step is skipped).
+    output_required=False,
+    dagster_type=BuiltBento,
 )
 def model_bento(
     context: dg.AssetExecutionContext,
     mlflow_tracking: MLflowTracking,
     storage: ObjectStorage,
     scratch: StepScratch,
-) -> dg.Output[BuiltBento]:
+):
+    if context.partition_key != DEFAULT_DATASET:
+        context.log.info(NOT_SERVED, context.partition_key)
+        return
     # The registry, not the upstream output, says what serves: a manual promote or rollback
     # between runs is honoured by the next deploy.
     champion = mlflow_tracking.registry().champion()
@@ -69,13 +83,15 @@ def model_bento(
         bento_key=bento_key,
         reused=found is not None,
     )
-    return dg.Output(bento, metadata=bento.metadata())
+    yield dg.Output(bento, metadata=bento.metadata())
 
 
 @dg.asset(
     group_name="serving",
     description="The champion's Bento rolled out to the deploy target (local process or "
-    "Kubernetes Deployment); the active deployment record tells the API where it serves.",
+    "Kubernetes Deployment); the active deployment record tells the API where it serves. "
+    "The `default` dataset's only, for now.",
+    partitions_def=dataset_partitions,
 )
 def model_deployment(
     context: dg.AssetExecutionContext,
@@ -107,7 +123,6 @@ def model_deployment(
 
 deploy_champion_job = dg.define_asset_job(
     job_names.DEPLOY_CHAMPION,
-    tags=dataset_tags(),  # one run per dataset at a time (core.run_tags)
     selection=dg.AssetSelection.assets("model_bento", "model_deployment"),
     description="Package and roll out whatever version holds the `champion` alias now "
     "(after a manual promote or rollback).",

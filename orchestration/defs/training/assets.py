@@ -12,6 +12,7 @@ from core.mlflow_names import (
     METRIC_BACKTEST_MASE,
     TAG_CODE_VERSION,
     TAG_DAGSTER_RUN_ID,
+    TAG_DATASET,
     TAG_DATASET_FINGERPRINT,
     TAG_SERIES,
 )
@@ -22,6 +23,7 @@ from models.config import default_config
 from models.evaluation import default_forecaster
 from orchestration.compute import TrainingCompute
 from orchestration.contracts import BacktestReport, PanelSnapshot, TrainedModel
+from orchestration.datasets import dataset_partitions, dataset_scope
 from orchestration.defs.ingestion.panel import read_panel_snapshot
 from orchestration.defs.training.comparison import (
     comparable_panel,
@@ -33,7 +35,13 @@ from orchestration.defs.training.config import BacktestConfig, TrainingConfig
 from orchestration.defs.training.lineage import code_version
 from orchestration.defs.training.on_cluster import compare_from_snapshot, fit_from_snapshot
 from orchestration.defs.training.placement import SPOT_RETRY_POLICY
-from orchestration.resources import MLflowTracking, ObjectStorage, PipelinePolicy, StepScratch
+from orchestration.resources import (
+    MLflowTracking,
+    ObjectStorage,
+    OperationalDatabase,
+    PipelinePolicy,
+    StepScratch,
+)
 
 __all__ = ["backtest_report", "default_horizon", "make_trained_model"]
 
@@ -70,9 +78,11 @@ def make_trained_model(op_tags: Mapping[str, object]) -> dg.AssetsDefinition:
     return dg.asset(
         name="trained_model",
         group_name="training",
-        description="The global LightGBM model (combined with ETS/Theta when its backtest says "
-        "so), fitted on every trainable series and logged to MLflow with params, metrics, "
-        "dataset fingerprint, code version and the model artifact.",
+        description="The dataset's global LightGBM model (combined with ETS/Theta when its "
+        "backtest says so), fitted on every trainable series of the dataset with its horizon "
+        "and model overrides, and logged to MLflow with params, metrics, dataset name and "
+        "fingerprint, code version and the model artifact.",
+        partitions_def=dataset_partitions,
         op_tags=dict(op_tags),
         retry_policy=SPOT_RETRY_POLICY,
     )(_fit_and_log)
@@ -87,6 +97,7 @@ def _fit_and_log(
     policy: PipelinePolicy,
     scratch: StepScratch,
     compute: TrainingCompute,
+    database: OperationalDatabase,
 ) -> dg.Output[TrainedModel]:
     import mlflow
 
@@ -94,16 +105,19 @@ def _fit_and_log(
 
     if not observations.training_series or observations.freq is None:
         raise dg.Failure("no series can be trained on; see the checks on `observations`")
+    dataset = dataset_scope(context, database)
     freq, season_length = observations.freq, observations.season_length
-    horizon = config.horizon or default_horizon(season_length)
-    base_lgb_params = default_config(freq, season_length, horizon).lgb_params
+    # The launchpad's horizon, else the dataset's (declared, else its frequency's default).
+    horizon = config.horizon or dataset.config.effective_horizon
+    overrides = dict(dataset.config.model_overrides)
+    base_lgb_params = default_config(freq, season_length, horizon, **overrides).lgb_params
     device = config.device or policy.train_device
     model = default_forecaster(
         freq,
         season_length,
         horizon,
         n_jobs=policy.train_jobs,
-        **_overrides(config, device, base_lgb_params),
+        **(overrides | _overrides(config, device, base_lgb_params)),
     )
     started = time.perf_counter()
     member_forecasts = ForecastCache()
@@ -114,8 +128,8 @@ def _fit_and_log(
             )
             n_series, n_rows = int(panel["unique_id"].nunique()), len(panel)
             context.log.info(
-                "Fitting %s on %d series, %d rows (freq %s, horizon %d)",
-                type(model).__name__, n_series, n_rows, freq, horizon,
+                "Fitting %s on %d series of %s, %d rows (freq %s, horizon %d)",
+                type(model).__name__, n_series, dataset.name, n_rows, freq, horizon,
             )  # fmt: skip
             model.fit(panel, forecast=member_forecasts)
         else:  # the panel stays on the workers (docs/compute.md)
@@ -133,17 +147,19 @@ def _fit_and_log(
         freq=freq,
         season_length=season_length,
         horizon=horizon,
-        name=mlflow_tracking.model_name,
-        extra={"fingerprint": observations.fingerprint},
+        name=mlflow_tracking.dataset_model_name(dataset.name),
+        extra={"fingerprint": observations.fingerprint, "dataset": dataset.name},
     )
     save_model_dir(model, run_dir, manifest)
 
     experiment_id = mlflow_tracking.experiment_id()
-    with mlflow.start_run(experiment_id=experiment_id, run_name=f"train-{context.run.run_id[:8]}"):
+    run_name = f"train-{dataset.name}-{context.run.run_id[:8]}"
+    with mlflow.start_run(experiment_id=experiment_id, run_name=run_name):
         params = {k: str(v)[:500] for k, v in model.config.to_dict().items()}
         mlflow.log_params(params | {"model_class": type(model).__name__})
         mlflow.set_tags(
             {
+                TAG_DATASET: dataset.name,
                 TAG_DATASET_FINGERPRINT: observations.fingerprint,
                 TAG_CODE_VERSION: code_version(),
                 TAG_DAGSTER_RUN_ID: context.run.run_id,
@@ -197,20 +213,25 @@ def _read_member_forecasts(store, key: str | None, cache: ForecastCache) -> None
         cache.add_local(pd.read_parquet(io.BytesIO(store.get_bytes(key))))
 
 
-def _champion_maker(mlflow_tracking: MLflowTracking, scratch: StepScratch, n_jobs: int):
-    """A fresh copy of the current champion's configuration, or None without a champion."""
-    champion = mlflow_tracking.registry().champion()
+def _champion_maker(
+    mlflow_tracking: MLflowTracking, scratch: StepScratch, n_jobs: int, dataset: str
+):
+    """A fresh copy of the dataset's current champion's configuration, or None without one."""
+    champion = mlflow_tracking.registry(dataset).champion()
     if champion is None:
         return None, None
-    model, _ = load_model_dir(mlflow_tracking.model_version_dir(champion.version, scratch.path))
+    model, _ = load_model_dir(
+        mlflow_tracking.model_version_dir(champion.version, scratch.path, dataset)
+    )
     return (lambda: fresh_copy(model, n_jobs=n_jobs)), champion.version
 
 
 @dg.asset(
     group_name="training",
-    description="Rolling-origin backtest of the new model, the current champion and seasonal "
-    "naive on the same windows: MASE, sMAPE, RMSSE and interval coverage, logged to the "
-    "training's MLflow run.",
+    description="Rolling-origin backtest of the new model, the dataset's current champion and "
+    "seasonal naive on the same windows: MASE, sMAPE, RMSSE and coverage of the dataset's "
+    "interval levels, logged to the training's MLflow run.",
+    partitions_def=dataset_partitions,
 )
 def backtest_report(
     context: dg.AssetExecutionContext,
@@ -222,8 +243,12 @@ def backtest_report(
     policy: PipelinePolicy,
     scratch: StepScratch,
     compute: TrainingCompute,
+    database: OperationalDatabase,
 ) -> dg.Output[BacktestReport]:
     import mlflow
+
+    dataset = dataset_scope(context, database)
+    levels = dataset.config.levels
 
     challenger, manifest = load_model_dir(
         mlflow_tracking.download_model(trained_model.model_uri, scratch.path / "challenger")
@@ -234,7 +259,9 @@ def backtest_report(
         "challenger": lambda: fresh_copy(challenger, n_jobs=policy.train_jobs),
         "seasonal_naive": lambda: SeasonalNaiveForecaster(manifest.freq, season_length),
     }
-    champion_make, champion_version = _champion_maker(mlflow_tracking, scratch, policy.train_jobs)
+    champion_make, champion_version = _champion_maker(
+        mlflow_tracking, scratch, policy.train_jobs, dataset.name
+    )
     if champion_make is not None:
         makers["champion"] = champion_make
     min_train = required_history(make() for make in makers.values())
@@ -261,6 +288,7 @@ def backtest_report(
                 panel,
                 **windows,
                 season_length=season_length,
+                levels=levels,
                 cache=cache,
                 progress=context.log.info,
             )
@@ -269,7 +297,7 @@ def backtest_report(
             results, n_series = compare_from_snapshot(
                 makers, compute, client, storage, trained_model.snapshot_key,
                 observations.training_series, **windows, min_train=min_train,
-                season_length=season_length, progress=context.log.info,
+                season_length=season_length, levels=levels, progress=context.log.info,
             )  # fmt: skip
     backtest_seconds = time.perf_counter() - started
     if cache is not None:
@@ -290,7 +318,7 @@ def backtest_report(
         report,
         metadata=report.metadata()
         | {
-            "comparison": dg.MetadataValue.md(markdown_table(results)),
+            "comparison": dg.MetadataValue.md(markdown_table(results, levels)),
             "challenger_mase": results["challenger"]["mase"],
             "seasonal_naive_mase": results["seasonal_naive"]["mase"],
             "champion_mase": results["champion"]["mase"] if "champion" in results else None,

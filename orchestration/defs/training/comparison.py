@@ -12,7 +12,12 @@ from models.metrics import aggregate_metrics, per_series_metrics
 
 __all__ = ["comparable_panel", "compare_methods", "markdown_table", "required_history"]
 
-LEVELS = (80, 95)
+LEVELS = (80, 95)  # a dataset's default interval levels (`core.datasets`)
+
+
+def level_labels(levels) -> tuple:
+    """Levels as the forecasts' column names spell them: 80, not 80.0."""
+    return tuple(int(level) if float(level).is_integer() else float(level) for level in levels)
 
 
 def required_history(models: Iterable[Any]) -> int:
@@ -39,30 +44,33 @@ def compare_methods(
     n_windows: int,
     step: int,
     season_length: int,
+    levels=LEVELS,
     cache: ForecastCache | None = None,
     progress: Callable[[str], None] = lambda _: None,
 ) -> dict[str, dict[str, float]]:
-    """Aggregated metrics (mase, smape, rmsse, coverage_80, coverage_95) per method.
+    """Aggregated metrics (mase, smape, rmsse, coverage_<level> for each of `levels`) per
+    method.
 
     With `cache`, models built from members fit each member once per distinct training frame,
     across every window, their own selection backtests and every method (see
     `models.backtest.ForecastCache`); the scores are those of refitting at every window.
     """
+    levels = level_labels(levels)
     results = {}
     for name, make in makers.items():
         progress(f"backtesting {name} over {n_windows} window(s) of {h} steps")
         forecasts = backtest(
-            make, panel, h=h, n_windows=n_windows, step=step, levels=LEVELS, cache=cache
+            make, panel, h=h, n_windows=n_windows, step=step, levels=levels, cache=cache
         )
         per_series = per_series_metrics(
-            forecasts, panel, season_length=season_length, levels=LEVELS
+            forecasts, panel, season_length=season_length, levels=levels
         )
         results[name] = aggregate_metrics(per_series)
     return results
 
 
-def markdown_table(results: dict[str, dict[str, float]]) -> str:
-    columns = ["mase", "smape", "rmsse", "coverage_80", "coverage_95"]
+def markdown_table(results: dict[str, dict[str, float]], levels=LEVELS) -> str:
+    columns = ["mase", "smape", "rmsse", *(f"coverage_{lv}" for lv in level_labels(levels))]
     lines = [
         "| method | " + " | ".join(columns) + " |",
         "|---" * (len(columns) + 1) + "|",

@@ -5,7 +5,7 @@ import dagster as dg
 from core.settings import Settings
 from orchestration.defs.training.assets import backtest_report, make_trained_model
 from orchestration.defs.training.automation import (
-    make_new_data_sensor,
+    new_data_sensor,
     retrain_job,
     retrain_schedule,
 )
@@ -16,7 +16,7 @@ __all__ = ["build"]
 
 def build(settings: Settings) -> dg.Definitions:
     """Training's assets (the training step placed by the settings' node pool and GPUs),
-    the retrain job, its weekly schedule and the new-data sensor with the settings' share."""
+    the retrain job, its weekly schedule and the new-data sensor (each dataset's share)."""
     op_tags = training_op_tags(
         settings.train_node_selector,
         settings.train_gpu_toleration_key,
@@ -26,5 +26,5 @@ def build(settings: Settings) -> dg.Definitions:
         assets=[make_trained_model(op_tags), backtest_report],
         jobs=[retrain_job],
         schedules=[retrain_schedule],
-        sensors=[make_new_data_sensor(settings.retrain_new_data_share)],
+        sensors=[new_data_sensor],
     )

@@ -11,7 +11,7 @@ from models.cluster import backtest_on_cluster, fit_combined_on_cluster
 from models.combined import CombinedForecaster
 from orchestration.compute import TrainingCompute
 from orchestration.contracts import PanelSnapshot
-from orchestration.defs.training.comparison import LEVELS, comparable_panel
+from orchestration.defs.training.comparison import comparable_panel
 from orchestration.resources import ObjectStorage
 
 __all__ = ["compare_from_snapshot", "fit_from_snapshot"]
@@ -60,6 +60,7 @@ def compare_from_snapshot(
     step: int,
     min_train: int,
     season_length: int,
+    levels: Sequence[float],
     progress: Callable[[str], None],
 ) -> tuple[dict[str, dict[str, float]], int]:
     """`compare_methods` on the comparable series of the snapshot, each worker reading and
@@ -81,7 +82,7 @@ def compare_from_snapshot(
         progress(f"backtesting {name} over {n_windows} window(s) of {h} steps on the cluster")
         results[name] = backtest_on_cluster(
             make, comparable, h=h, n_windows=n_windows, step=step,
-            season_length=season_length, levels=LEVELS, lightgbm=compute.lightgbm,
+            season_length=season_length, levels=levels, lightgbm=compute.lightgbm,
         )  # fmt: skip
     parts.release()
     return results, n_series

@@ -8,6 +8,8 @@ import pytest
 from moto import mock_aws
 from sqlalchemy import func, select
 
+from core.datasets import DEFAULT_DATASET
+from core.datasets.partitions import DATASET_PARTITIONS
 from core.db.engine import make_engine, session_scope
 from core.db.migrate import upgrade
 from core.db.tables import Observation
@@ -43,8 +45,10 @@ def test_files_under_an_s3_prefix_are_ingested_once(s3_settings):
     assert "io_manager" in defs.resources  # outputs go to S3 when the object store is S3
     job = defs.resolve_job_def("ingestion")
     instance = dg.DagsterInstance.ephemeral()
-    assert job.execute_in_process(instance=instance).success
-    assert job.execute_in_process(instance=instance).success  # nothing new the second time
+    instance.add_dynamic_partitions(DATASET_PARTITIONS, [DEFAULT_DATASET])
+    assert job.execute_in_process(instance=instance, partition_key=DEFAULT_DATASET).success
+    # Nothing new the second time.
+    assert job.execute_in_process(instance=instance, partition_key=DEFAULT_DATASET).success
     with session_scope(make_engine(settings.database_url)) as session:
         assert session.scalar(select(func.count()).select_from(Observation)) == len(panel)
     snapshots = s3.list_objects_v2(Bucket="quantis-objects", Prefix="quantis/panels/")

@@ -47,13 +47,13 @@ def _register(tracking, challenger: float, champion: float | None, champion_vers
     if champion is not None:
         results["champion"] = {"mase": champion}
     output = registered_model(
-        context=dg.build_asset_context(),
+        context=dg.build_asset_context(partition_key="default"),
         trained_model=_trained(tracking),
         backtest_report=BacktestReport(
             run_id="r", results=results, champion_version=champion_version, n_windows=2, series=3
         ),
         mlflow_tracking=tracking,
-        policy=PipelinePolicy(max_bad_row_share=0.05, promotion_margin=0.0, train_device="cpu"),
+        policy=PipelinePolicy(promotion_margin=0.0, train_device="cpu"),
         scratch=StepScratch(root="unused"),
     )
     return output.value, output.metadata
@@ -91,7 +91,7 @@ def test_registration_uses_our_tracking_store_not_the_process_default(tracking, 
     trained = _trained(tracking)
     mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'elsewhere.db'}")
     output = registered_model(
-        context=dg.build_asset_context(),
+        context=dg.build_asset_context(partition_key="default"),
         trained_model=trained,
         backtest_report=BacktestReport(
             run_id="r",
@@ -101,7 +101,7 @@ def test_registration_uses_our_tracking_store_not_the_process_default(tracking, 
             series=3,
         ),
         mlflow_tracking=tracking,
-        policy=PipelinePolicy(max_bad_row_share=0.05, promotion_margin=0.0, train_device="cpu"),
+        policy=PipelinePolicy(promotion_margin=0.0, train_device="cpu"),
         scratch=StepScratch(root="unused"),
     )
     assert output.value.version == "1" and output.value.promoted

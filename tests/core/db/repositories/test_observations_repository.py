@@ -228,6 +228,28 @@ def test_upsert_panel_creates_series_and_is_idempotent(session):
     pd.testing.assert_frame_equal(round_trip, panel, check_dtype=False)
 
 
+def test_upsert_panel_into_a_dataset_and_its_first_times(session):
+    from core.datasets import DatasetConfig
+    from core.db.repositories.datasets import create_dataset
+
+    monthly = create_dataset(session, DatasetConfig(name="monthly", frequency="MS"))
+    panel = pd.DataFrame(
+        {
+            "unique_id": ["a", "a"],
+            "ds": pd.to_datetime(["2024-02-01", "2024-03-01"]),
+            "y": [1.0, 2.0],
+        }
+    )
+    observations.upsert_panel(session, panel, dataset_id=monthly.id)
+    observations.upsert_panel(session, panel.assign(ds=pd.to_datetime(["2023-01-05"] * 2)).head(1))
+    session.commit()
+    assert observations.first_observation_times(session, monthly.id) == {
+        "a": datetime(2024, 2, 1, tzinfo=UTC)
+    }
+    assert observations.first_observation_times(session) == {"a": datetime(2023, 1, 5, tzinfo=UTC)}
+    assert series.get_series_by_name(session, "a", monthly.id).dataset_id == monthly.id
+
+
 def test_upsert_panel_names_missing_columns(session):
     with pytest.raises(ValueError, match="y"):
         observations.upsert_panel(session, pd.DataFrame({"unique_id": ["a"], "ds": [START]}))
