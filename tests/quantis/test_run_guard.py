@@ -110,12 +110,16 @@ def test_quantis_up_refuses_with_a_clear_message_while_the_dataset_runs():
     assert "Pipeline wall time" not in result.output  # nothing ran
 
 
-def test_pipeline_jobs_carry_the_dataset_tag():
+def test_pipeline_jobs_leave_the_dataset_tag_to_each_run():
+    # The jobs are partitioned by dataset: a tag fixed on the job would name `default` on
+    # every other dataset's runs, so each run request and launch sets its own.
     from orchestration.definitions import build_definitions
 
     definitions = build_definitions(get_settings())
     for name in ("quantis_pipeline", "ingestion", "retrain", "deploy_champion"):
-        assert definitions.resolve_job_def(name).tags[DATASET_TAG] == "default", name
+        job = definitions.resolve_job_def(name)
+        assert DATASET_TAG not in job.tags, name
+        assert job.partitions_def is not None and job.partitions_def.name == "datasets", name
 
 
 def test_the_local_instance_allows_one_run_per_dataset(tmp_path):
