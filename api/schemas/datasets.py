@@ -32,7 +32,8 @@ def _described(name: str) -> str:
 class _Settings(BaseModel):
     """The fields a dataset may be given, as `core.datasets.DatasetConfig` checks them."""
 
-    model_config = ConfigDict(extra="forbid")
+    # Strict: a JSON `true` is no number (lax mode would read it as 1.0), a float no count.
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     frequency: Annotated[Text, Field(max_length=32)] | None = Field(
         None, description=_described("frequency")
@@ -83,7 +84,7 @@ class DatasetUpdate(BaseModel):
     """The fields to change; those left out keep their values. A dataset's name cannot
     change, nor its frequency once fixed (409 with the reason)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     frequency: Annotated[Text, Field(max_length=32)] | None = Field(
         None, description="Fixes a frequency not fixed yet; a fixed one cannot change."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from api.schemas.common import FreeForm, Text, UtcDateTime
 from core.datasets.config import NAME_PATTERN
@@ -12,11 +12,20 @@ from core.datasets.config import NAME_PATTERN
 __all__ = ["SeriesCreate", "SeriesPublic"]
 
 
+def _not_blank(name: str) -> str:
+    # The repository refuses what `str.strip` empties (control separators such as \x1e too).
+    if not name.strip():
+        raise ValueError("a series name needs a character that is not white space")
+    return name
+
+
 class SeriesCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Text = Field(
-        min_length=1, max_length=255, description="Series name, unique in its dataset."
+    name: Annotated[Text, AfterValidator(_not_blank)] = Field(
+        min_length=1,
+        max_length=255,
+        description="Series name, unique in its dataset; not only white space.",
     )
     frequency: Text | None = Field(
         None, max_length=32, description="Pandas frequency alias, e.g. `D`, `MS`."

@@ -1349,7 +1349,7 @@ export interface components {
             };
             /**
              * Name
-             * @description Series name, unique in its dataset.
+             * @description Series name, unique in its dataset; not only white space.
              */
             name: string;
         };

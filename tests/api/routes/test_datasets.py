@@ -173,3 +173,12 @@ def test_forecasts_of_a_dataset_not_served_yet_are_refused(client, headers):
     assert refused.status_code == 409, refused.text
     assert refused.json()["error"]["code"] == "dataset_not_served"
     assert f"{shop['id']} (daily)" in refused.json()["error"]["message"]
+
+
+def test_a_boolean_is_no_number_for_a_dataset(client, headers):
+    # Lax validation read `true` as 1.0 (the contract test's finding): refused now.
+    body = {"name": "strict-numbers", "value_min": True}
+    response = client.post("/api/v1/datasets", json=body, headers=headers("admin"))
+    assert response.status_code == 422, response.text
+    body = {"name": "strict-numbers", "value_min": 1, "levels": [80, 95.5]}
+    assert client.post("/api/v1/datasets", json=body, headers=headers("admin")).status_code == 201

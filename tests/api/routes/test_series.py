@@ -125,3 +125,10 @@ def test_405_lists_every_method_of_the_path(client):
 def test_returned_timestamps_carry_their_zone(client, headers):
     created = client.post("/api/v1/series", json={"name": "zoned"}, headers=headers("write"))
     assert created.json()["created_at"].endswith(("Z", "+00:00")), created.text
+
+
+def test_a_name_of_white_space_alone_is_a_422_not_a_500(client, headers):
+    # "\x1e" (a record separator) is white space to str.strip: found by the contract test.
+    for name in (" ", "\x1e", "\t\n"):
+        response = client.post("/api/v1/series", json={"name": name}, headers=headers("write"))
+        assert response.status_code == 422, (name, response.text)
