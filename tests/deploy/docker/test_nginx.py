@@ -9,6 +9,7 @@ a temporary folder: the page (/usr/share/nginx/quantis) and nginx's scratch (/tm
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -141,15 +142,15 @@ def test_text_assets_are_gzipped(proxy: Proxy):
 
 def test_the_api_its_probes_and_metrics_come_through_the_proxy(proxy: Proxy):
     key = {"X-API-Key": proxy.seeded.read_key}
-    series = httpx.get(f"{proxy.url}/api/v1/series", headers=key)
-    direct = httpx.get(f"{proxy.api_url}/api/v1/series", headers=key)
+    # Generous timeouts: each answer is checked, not its speed (a busy CI machine).
+    get = functools.partial(httpx.get, timeout=60)
+    series = get(f"{proxy.url}/api/v1/series", headers=key)
+    direct = get(f"{proxy.api_url}/api/v1/series", headers=key)
     assert series.status_code == 200 and series.json() == direct.json()
-    assert httpx.get(f"{proxy.url}/api/v1/series").status_code == 401  # auth is the API's
-    assert httpx.get(f"{proxy.url}/health").json() == httpx.get(f"{proxy.api_url}/health").json()
-    assert httpx.get(f"{proxy.url}/ready").status_code in (200, 503)
-    # The first scrape opens the MLflow registry (imported on first use): 7 s here, over
-    # httpx's 5 s default.
-    assert "quantis_" in httpx.get(f"{proxy.url}/metrics", timeout=60).text
+    assert get(f"{proxy.url}/api/v1/series").status_code == 401  # auth is the API's
+    assert get(f"{proxy.url}/health").json() == get(f"{proxy.api_url}/health").json()
+    assert get(f"{proxy.url}/ready").status_code in (200, 503)
+    assert "quantis_" in get(f"{proxy.url}/metrics").text
     # Proxied answers keep the API's own caching headers: nginx adds none.
     assert series.headers.get("cache-control") == direct.headers.get("cache-control")
 
