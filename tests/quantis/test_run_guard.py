@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 
 import dagster as dg
 import pytest
@@ -18,27 +17,35 @@ from quantis.commands import up
 from quantis.run_guard import INVOCATION_TAG, RunInProgressError, one_run_per_dataset
 from quantis.stack import write_dagster_instance_config
 
-# Holds the slot of dataset "default" for 4 s once both processes stand at the start line.
+# Both contenders import, then wait at a start line (two ready files); the one that gets the
+# slot of dataset "default" holds it until the other has been refused (a release file), so
+# the outcome does not depend on how fast a busy machine starts interpreters.
 _CONTENDER = """
-import sys, time
+import os, sys, time
 from pathlib import Path
 from quantis.run_guard import RunInProgressError, one_run_per_dataset
-home, start = Path(sys.argv[1]), float(sys.argv[2])
-time.sleep(max(0.0, start - time.time()))
+home, line = Path(sys.argv[1]), Path(sys.argv[2])
+(line / f"ready-{os.getpid()}").touch()
+deadline = time.time() + 120
+while len(list(line.glob("ready-*"))) < 2 and time.time() < deadline:
+    time.sleep(0.01)
 try:
     with one_run_per_dataset(home, "default"):
         print("ran", flush=True)
-        time.sleep(4)
+        while not (line / "released").exists() and time.time() < deadline:
+            time.sleep(0.05)
 except RunInProgressError as error:
     print("refused:", error, flush=True)
+    (line / "released").touch()
 """
 
 
 def test_two_runs_started_together_one_runs_the_other_is_refused(tmp_path):
-    start = time.time() + 3  # both interpreters are up by then
+    line = tmp_path / "start-line"
+    line.mkdir()
     contenders = [
         subprocess.Popen(
-            [sys.executable, "-c", _CONTENDER, str(tmp_path), str(start)],
+            [sys.executable, "-c", _CONTENDER, str(tmp_path), str(line)],
             cwd=REPO_ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
