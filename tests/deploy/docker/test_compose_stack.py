@@ -63,6 +63,7 @@ def stack(
         "QUANTIS_SECRET_KEY": secrets.token_hex(24),
         "QUANTIS_DATABASE_PASSWORD": secrets.token_hex(12),
         "MINIO_ROOT_PASSWORD": secrets.token_hex(12),
+        "GRAFANA_ADMIN_PASSWORD": secrets.token_hex(12),  # compose refuses to start without
     }
     ports = StackPorts()
     override = write_override(work / "docker-compose.host-network.yml", ports, stack_secrets)
