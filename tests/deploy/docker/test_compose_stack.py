@@ -117,9 +117,18 @@ def champion(stack: RunningStack) -> Champion:
     _s3(stack).put_object(Bucket="quantis", Key="landing/panel.csv", Body=buffer.getvalue())
 
     started = time.monotonic()
+    # The pipeline assets are partitioned by dataset: the `default` partition is added to the
+    # container's instance (the landing sensor or `quantis up` would), then materialized.
+    stack.compose.exec(
+        "dagster-code", "python", "-c",
+        "import dagster as dg; "
+        "dg.DagsterInstance.get().add_dynamic_partitions('datasets', ['default'])",
+        timeout_s=300,
+    )  # fmt: skip
     stack.compose.exec(
         "dagster-code", "dagster", "asset", "materialize",
         "--module-name", "orchestration.definitions", "--select", PIPELINE_ASSETS,
+        "--partition", "default",
         timeout_s=1500,
     )  # fmt: skip
     stack.seconds["pipeline in the dagster container"] = time.monotonic() - started
