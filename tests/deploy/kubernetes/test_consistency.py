@@ -19,6 +19,7 @@ from pydantic import SecretStr
 from tfconfig import environment as terraform_environment
 from tfconfig import module, module_input
 
+from core.run_tags import DATASET_TAG
 from core.settings import ENV_PREFIX, Settings, load_settings
 from orchestration.defs.serving import targets
 
@@ -289,10 +290,15 @@ def test_every_environment_sets_a_tag_for_each_image_of_the_base():
         assert {i["name"] for i in kustomization["images"]} == base, environment
 
 
+# Run tag keys share the `quantis/` prefix (core/run_tags.py) and are no image names.
+RUN_TAG_KEYS = {DATASET_TAG}
+
+
 def _quantis_images(text: str) -> set[str]:
     """Image repositories named in a file: `quantis/<name>` where it starts a word, so the
-    bucket prefixes (`s3://quantis/objects`) and paths (`/var/lib/quantis/models`) are not."""
-    return set(re.findall(r"(?<![\w/.:-])quantis/[a-z][a-z0-9-]*", text))
+    bucket prefixes (`s3://quantis/objects`) and paths (`/var/lib/quantis/models`) are not,
+    nor the run tag keys (the Helm values' run concurrency limits name one)."""
+    return set(re.findall(r"(?<![\w/.:-])quantis/[a-z][a-z0-9-]*", text)) - RUN_TAG_KEYS
 
 
 # The containers issue writes compose and the CI workflow; each is checked once it exists.
