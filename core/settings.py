@@ -254,9 +254,10 @@ class Settings(BaseSettings):
         5000, ge=1, description="Forecast rows per executemany batch where COPY is not used."
     )
     batch_forecast_after_rollout: bool = Field(
-        False,
-        description="Start the batch forecasts of every shard after each new roll-out "
-        "(the sensor's default status).",
+        True,
+        description="Start the batch forecasts of a dataset's shards after each roll-out of "
+        "its champion (the sensor's default status; each dataset can also turn it off with "
+        "its batch_forecasts_after_rollout).",
     )
     batch_forecast_cron: str = Field(
         "0 2 * * *",

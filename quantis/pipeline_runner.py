@@ -99,9 +99,10 @@ def _execute(
     run_config: dict | None,
     instance,
     tags: dict,
-    dataset: str,
+    partition,
 ):
-    """Run the job on `dataset`'s partition with the executor the settings choose. The
+    """Run the job on `partition` (a dataset, or a MultiPartitionKey of the dataset x shard
+    jobs) with the executor the settings choose. The
     in-process executor runs the definitions built from `settings`; every other executor
     starts step processes (or pods) that load the code location themselves, so they see the
     settings of the environment."""
@@ -115,7 +116,7 @@ def _execute(
             run_config=run_config,
             instance=instance,
             tags=tags,
-            partition_key=dataset,
+            partition_key=partition,
             raise_on_error=False,
         )
     # A job that step processes can rebuild from its module (Dagster has no public name for
@@ -131,9 +132,21 @@ def _execute(
         repository.get_reconstructable_job(job_name),
         instance=instance,
         run_config=run_config,
-        tags=tags | {"dagster/partition": dataset},
+        tags=tags | _partition_tags(partition),
         raise_on_error=False,
     )
+
+
+def _partition_tags(partition) -> dict[str, str]:
+    """The tags Dagster marks a partition's run with (one more per dimension of a multi-
+    dimensional key)."""
+    from dagster import MultiPartitionKey
+
+    tags = {"dagster/partition": str(partition)}
+    if isinstance(partition, MultiPartitionKey):
+        for dimension, key in partition.keys_by_dimension.items():
+            tags[f"dagster/partition/{dimension}"] = key
+    return tags
 
 
 def run_pipeline(
@@ -143,9 +156,10 @@ def run_pipeline(
     run_config: dict | None = None,
     on_event: Callable[[str, str], None] = lambda kind, step: None,
     dataset: str = DEFAULT_DATASET,
+    partition=None,
 ) -> PipelineOutcome:
-    """Execute `job_name` once on `dataset`'s partition; `on_event(kind, step)` hears every
-    step start/end. The `datasets` partitions are made equal to the datasets table first (the
+    """Execute `job_name` once on `dataset`'s partition (or on `partition`, a key of a job
+    partitioned by more than the dataset); `on_event(kind, step)` hears every step start/end. The `datasets` partitions are made equal to the datasets table first (the
     landing sensor does the same while the daemon runs)."""
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
     from dagster import DagsterInstance
@@ -165,7 +179,9 @@ def run_pipeline(
         try:
             with sigterm_kept():
                 tags = {INVOCATION_TAG: token, **dataset_tags(dataset)}
-                result = _execute(settings, job_name, run_config, instance, tags, dataset)
+                result = _execute(
+                    settings, job_name, run_config, instance, tags, partition or dataset
+                )
         finally:
             stop.set()
             watcher.join(timeout=30)

@@ -81,7 +81,9 @@ def _run_pipeline(
     started = time.perf_counter()
     outcomes = run_every_dataset(
         settings,
-        lambda job, dataset: run_with_progress(settings, console, job, dataset),
+        lambda job, dataset, partition=None: run_with_progress(
+            settings, console, job, dataset, partition
+        ),
         console.print,
         retrain=retrain,
     )

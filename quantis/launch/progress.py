@@ -30,6 +30,7 @@ def run_with_progress(
     console: Console,
     job_name: str = job_names.PIPELINE,
     dataset: str = DEFAULT_DATASET,
+    partition=None,
 ) -> PipelineOutcome:
     columns = (
         SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
@@ -39,7 +40,8 @@ def run_with_progress(
         *columns, console=console, redirect_stdout=False, redirect_stderr=False
     ) as progress:
         total = len(job_steps(settings, job_name))
-        task = progress.add_task(f"starting {job_name} ({dataset})", total=total)
+        shown = partition or dataset
+        task = progress.add_task(f"starting {job_name} ({shown})", total=total)
 
         started: dict[str, float] = {}
 
@@ -52,8 +54,10 @@ def run_with_progress(
                 seconds = time.monotonic() - started.get(step, time.monotonic())
                 progress.console.print(f"  {step}: {STEP_OUTCOMES[kind]} ({seconds:.1f}s)")
 
-        outcome = run_pipeline(settings, job_name=job_name, on_event=on_event, dataset=dataset)
-        progress.update(task, description=f"{job_name} ({dataset}) finished")
+        outcome = run_pipeline(
+            settings, job_name=job_name, on_event=on_event, dataset=dataset, partition=partition
+        )
+        progress.update(task, description=f"{job_name} ({shown}) finished")
     return outcome
 
 

@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 
 from core.db.engine import make_engine, session_scope
 from core.db.migrate import upgrade
-from core.db.tables import ModelDeployment
+from core.db.tables import Forecast, ModelDeployment
 from core.processes import (
     free_port,
     is_alive,
@@ -103,7 +103,7 @@ def test_up_once_in_a_terminal_shows_progress_and_summary_only(monkeypatch):
     assert code == 0, shown
     assert len(lines) <= MAX_TERMINAL_LINES, shown
     assert not any("DEBUG" in line for line in lines), shown
-    for step in ("staged_observations", "trained_model", "model_deployment"):
+    for step in ("staged_observations", "trained_model", "model_deployment", "batch_forecasts"):
         assert re.search(rf"{step}: done \(\d+\.\d+s\)", shown), shown
     assert "Promotion:" in shown and "Pipeline run(s)" in shown
     [log_line] = [line for line in lines if line.startswith("Event logs: ")]
@@ -113,6 +113,9 @@ def test_up_once_in_a_terminal_shows_progress_and_summary_only(monkeypatch):
 
     with session_scope(make_engine(settings.database_url)) as session:
         [deployment] = session.scalars(select(ModelDeployment)).all()
+        # after the roll-out, every series has its stored batch forecast (on by default)
+        batch = session.scalars(select(Forecast).where(Forecast.kind == "batch")).all()
+    assert len({forecast.series_id for forecast in batch}) == len(batch) == 6
     assert deployment.status == "active"
     assert not is_alive(deployment.details["pid"])  # --once stops the server it started
     _serve_the_pipelines_bento(deployment.bento_tag, settings.home)

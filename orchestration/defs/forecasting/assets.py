@@ -1,7 +1,8 @@
 """Batch forecasts: after a roll-out (or nightly), a forecast for every series, stored in bulk.
 
-One partition per series shard: on Kubernetes each shard's run gets its own pod (the
-k8s_job_executor), and re-running one shard is one click on its partition.
+One partition per dataset x series shard: each dataset's shards forecast with that dataset's
+rolled-out champion, at its horizon and interval levels; on Kubernetes each shard's run gets
+its own pod (the k8s_job_executor), and re-running one shard is one click on its partition.
 """
 
 import time
@@ -12,19 +13,24 @@ import pandas as pd
 from pydantic import Field
 from sqlalchemy.orm import Session
 
-from core.datasets import DEFAULT_DATASET
+from core.db.repositories.datasets import dataset_config, find_dataset
 from core.db.repositories.forecasts import NewForecast, save_forecasts_bulk
 from core.db.repositories.observations import read_recent_panel
 from core.db.repositories.series import series_in_shard
 from models.artifact import load_model_dir
 from models.metrics import interval_columns
 from orchestration.contracts import Rollout
-from orchestration.defs.forecasting.sharding import shard_of, shard_partitions
+from orchestration.defs.forecasting.sharding import (
+    DATASET_DIMENSION,
+    batch_partitions,
+    dataset_and_shard,
+)
 from orchestration.resources import MLflowTracking, OperationalDatabase, StepScratch
 
 __all__ = [
     "BatchForecastPolicy",
     "ShardOutcome",
+    "ShardPlan",
     "batch_forecast_points",
     "forecast_shard",
     "make_batch_forecasts",
@@ -32,19 +38,43 @@ __all__ = [
 
 
 class BatchForecastPolicy(dg.ConfigurableResource):
-    """What a batch forecast is: the API's defaults, so the stored forecast is what a
-    request without options would get."""
+    """How batch forecasts read and write (the horizon and levels are each dataset's own)."""
 
-    horizon: int = Field(description="Steps ahead (the API's default horizon).")
-    levels: list[int] = Field(default=[80, 95], description="Interval levels in percent.")
     history_points: int = Field(
         default=730, description="Observations per series the model forecasts from."
     )
     write_batch: int = Field(default=5000, description="Rows per executemany batch.")
 
 
+@dataclass(frozen=True)
+class ShardPlan:
+    """One shard's forecast: which series (the dataset's), how far ahead, which levels."""
+
+    dataset_id: int | None
+    horizon: int
+    levels: list[float]
+    history_points: int = 730
+    write_batch: int = 5000
+
+    @classmethod
+    def for_dataset(
+        cls, session: Session, dataset: str, policy: BatchForecastPolicy
+    ) -> "ShardPlan":
+        """The dataset's horizon and levels, as stored now (a deleted dataset is an error
+        naming the known ones)."""
+        found = find_dataset(session, dataset)
+        config = dataset_config(found)
+        return cls(
+            dataset_id=found.id,
+            horizon=config.effective_horizon,
+            levels=[int(level) if float(level).is_integer() else level for level in config.levels],
+            history_points=policy.history_points,
+            write_batch=policy.write_batch,
+        )
+
+
 def batch_forecast_points(
-    forecasts: pd.DataFrame, levels: list[int]
+    forecasts: pd.DataFrame, levels: list[float]
 ) -> dict[str, list[dict[str, object]]]:
     """Series name -> its points (`ds`, `yhat`, `lo`/`hi` per level) from a model's frame."""
     columns = {level: interval_columns(level) for level in levels}
@@ -60,8 +90,8 @@ def batch_forecast_points(
             {
                 "ds": ds[row],
                 "yhat": float(yhat[row]),
-                "lo": {str(level): float(lo[row]) for level, (lo, _) in bounds.items()},
-                "hi": {str(level): float(hi[row]) for level, (_, hi) in bounds.items()},
+                "lo": {f"{level:g}": float(lo[row]) for level, (lo, _) in bounds.items()},
+                "hi": {f"{level:g}": float(hi[row]) for level, (_, hi) in bounds.items()},
             }
         )
     return points
@@ -95,17 +125,17 @@ def forecast_shard(
     *,
     shard: int,
     shards: int,
-    policy: BatchForecastPolicy,
+    plan: ShardPlan,
     model_name: str,
     model_version: str,
     request_id: str,
 ) -> ShardOutcome:
-    """The batch asset's work for one shard: read the history, forecast, store in bulk (the
-    forecasts are committed together, or not at all)."""
+    """The batch asset's work for one shard of one dataset's series: read the history,
+    forecast, store in bulk (the forecasts are committed together, or not at all)."""
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    names = series_in_shard(session, shard, shards)
-    panel = read_recent_panel(session, policy.history_points, names) if names else None
+    names = series_in_shard(session, shard, shards, plan.dataset_id)
+    panel = read_recent_panel(session, plan.history_points, names) if names else None
     session.commit()  # end the read transaction before the (long) predict
     timings["read_history_s"] = time.perf_counter() - started
     if not names or panel is None or panel.empty:
@@ -121,48 +151,50 @@ def forecast_shard(
     history = model.validate_history(usable, copy=False)
     del usable
     cutoffs = history.groupby("unique_id", sort=False)["ds"].max()
-    predicted = model.predict_validated(policy.horizon, history, policy.levels)
+    predicted = model.predict_validated(plan.horizon, history, plan.levels)
     timings["predict_s"] = time.perf_counter() - started
     del history  # not needed past here
 
     started = time.perf_counter()
-    points = batch_forecast_points(predicted, policy.levels)
+    points = batch_forecast_points(predicted, plan.levels)
     rows = (
         NewForecast(
             series_id=names[name],
             request_id=request_id,
             model_name=model_name,
             model_version=model_version,
-            horizon=policy.horizon,
-            levels=policy.levels,
+            horizon=plan.horizon,
+            levels=plan.levels,
             points=series_points,
             kind="batch",
             data_cutoff=cutoffs[name].to_pydatetime(),
         )
         for name, series_points in points.items()
     )
-    written = save_forecasts_bulk(session, rows, batch_size=policy.write_batch)
+    written = save_forecasts_bulk(session, rows, batch_size=plan.write_batch)
     session.commit()
     timings["store_s"] = time.perf_counter() - started
     return ShardOutcome(len(names), written, skipped, timings)
 
 
 def make_batch_forecasts(shards: int) -> dg.AssetsDefinition:
-    """The `batch_forecasts` asset over `shards` static series shards."""
+    """The `batch_forecasts` asset over every dataset x `shards` static series shards."""
 
     @dg.asset(
         group_name="forecasting",
-        partitions_def=shard_partitions(shards),
-        # The roll-out it forecasts with is the `default` dataset's, the one served
-        # (docs/datasets.md): every shard reads that partition of `model_deployment`.
+        partitions_def=batch_partitions(shards),
+        # Each shard forecasts with its own dataset's roll-out.
         ins={
             "model_deployment": dg.AssetIn(
-                partition_mapping=dg.SpecificPartitionsPartitionMapping([DEFAULT_DATASET])
+                partition_mapping=dg.MultiToSingleDimensionPartitionMapping(
+                    partition_dimension_name=DATASET_DIMENSION
+                )
             )
         },
-        description="A forecast of every series of one shard by the model just rolled out, "
-        "at the API's default horizon and levels, stored in the operational DB in bulk "
-        "(COPY on PostgreSQL) with the model version and each series' data cut-off.",
+        description="A forecast of every series of one dataset's shard by the dataset's model "
+        "just rolled out, at the dataset's horizon and interval levels, stored in the "
+        "operational DB in bulk (COPY on PostgreSQL) with the model version and each series' "
+        "data cut-off.",
     )
     def batch_forecasts(
         context: dg.AssetExecutionContext,
@@ -172,10 +204,15 @@ def make_batch_forecasts(shards: int) -> dg.AssetsDefinition:
         batch_policy: BatchForecastPolicy,
         scratch: StepScratch,
     ) -> dg.MaterializeResult:
-        shard, count = shard_of(context.partition_key)
+        dataset, shard, count = dataset_and_shard(context.partition_key)
+        with database.session() as session:
+            plan = ShardPlan.for_dataset(session, dataset, batch_policy)
         timings: dict[str, float] = {}
         started = time.perf_counter()
-        model_dir = mlflow_tracking.model_version_dir(model_deployment.model_version, scratch.path)
+        model_name = mlflow_tracking.dataset_model_name(dataset)
+        model_dir = mlflow_tracking.model_version_dir(
+            model_deployment.model_version, scratch.path, dataset
+        )
         model, _ = load_model_dir(model_dir)
         timings["load_model_s"] = time.perf_counter() - started
 
@@ -185,8 +222,8 @@ def make_batch_forecasts(shards: int) -> dg.AssetsDefinition:
                 model,
                 shard=shard,
                 shards=count,
-                policy=batch_policy,
-                model_name=mlflow_tracking.model_name,
+                plan=plan,
+                model_name=model_name,
                 model_version=model_deployment.model_version,
                 request_id=f"batch:{context.run.run_id}",
             )
@@ -197,11 +234,12 @@ def make_batch_forecasts(shards: int) -> dg.AssetsDefinition:
             context.log.warning(f"{len(skipped)} series got no batch forecast: {shown}")
         return dg.MaterializeResult(
             metadata={
+                "dataset": dataset,
                 "shard": f"{shard} of {count}",
                 "model_version": model_deployment.model_version,
                 "series": names,
                 "forecasts": written,
-                "points": written * batch_policy.horizon,
+                "points": written * plan.horizon,
                 "skipped": len(skipped),
                 "skipped_series": dg.MetadataValue.json(dict(list(skipped.items())[:100])),
                 **{name: round(value, 3) for name, value in timings.items()},

@@ -10,8 +10,8 @@ __all__ = ["build"]
 
 
 def build(settings: Settings) -> dg.Definitions:
-    """The batch-forecast asset over the settings' shard count, its job, the after-roll-out
-    sensor and the nightly schedule, and the policy (the API's default horizon)."""
+    """The batch-forecast asset over every dataset x the settings' shard count, its job, the
+    after-roll-out sensor and the nightly schedule, and how shards read and write."""
     shards = settings.batch_forecast_shards
     job, sensor, schedule = make_batch_automation(
         shards,
@@ -19,9 +19,7 @@ def build(settings: Settings) -> dg.Definitions:
         nightly=settings.batch_forecast_nightly,
         cron=settings.batch_forecast_cron,
     )
-    policy = BatchForecastPolicy(
-        horizon=settings.forecast_default_horizon, write_batch=settings.batch_forecast_write_batch
-    )
+    policy = BatchForecastPolicy(write_batch=settings.batch_forecast_write_batch)
     return dg.Definitions(
         assets=[make_batch_forecasts(shards)],
         jobs=[job],

@@ -1,10 +1,27 @@
-"""Series shards: the static partitions of `batch_forecasts`, one per slice of the series."""
+"""The partitions of `batch_forecasts`: dataset x series shard. The dataset dimension is the
+pipeline's dynamic `datasets` partitions; the shard dimension is static, one key per slice of
+a dataset's series."""
 
 from __future__ import annotations
 
 import dagster as dg
 
-__all__ = ["shard_keys", "shard_of", "shard_partitions"]
+from orchestration.datasets import dataset_partitions
+
+__all__ = [
+    "DATASET_DIMENSION",
+    "SHARD_DIMENSION",
+    "batch_key",
+    "batch_keys",
+    "batch_partitions",
+    "dataset_and_shard",
+    "shard_keys",
+    "shard_of",
+    "shard_partitions",
+]
+
+DATASET_DIMENSION = "dataset"
+SHARD_DIMENSION = "shard"
 
 
 def shard_keys(shards: int) -> list[str]:
@@ -31,3 +48,38 @@ def shard_of(key: str) -> tuple[int, int]:
 
 def shard_partitions(shards: int) -> dg.StaticPartitionsDefinition:
     return dg.StaticPartitionsDefinition(shard_keys(shards))
+
+
+def batch_partitions(shards: int) -> dg.MultiPartitionsDefinition:
+    """Dataset x shard: a new dataset gets its shards without a code change."""
+    return dg.MultiPartitionsDefinition(
+        {DATASET_DIMENSION: dataset_partitions, SHARD_DIMENSION: shard_partitions(shards)}
+    )
+
+
+def batch_key(dataset: str, shard_key: str) -> dg.MultiPartitionKey:
+    return dg.MultiPartitionKey({DATASET_DIMENSION: dataset, SHARD_DIMENSION: shard_key})
+
+
+def batch_keys(dataset: str, shards: int) -> list[dg.MultiPartitionKey]:
+    """Every shard of one dataset."""
+    return [batch_key(dataset, key) for key in shard_keys(shards)]
+
+
+def dataset_and_shard(key: dg.MultiPartitionKey | str) -> tuple[str, int, int]:
+    """(dataset, shard index, shard count) of a batch partition key (a `MultiPartitionKey`,
+    or its string `<dataset>|<shard key>`: the dimensions in name order)."""
+    if isinstance(key, dg.MultiPartitionKey):
+        dataset, shard_key = (
+            key.keys_by_dimension[DATASET_DIMENSION],
+            key.keys_by_dimension[SHARD_DIMENSION],
+        )
+    else:
+        parts = str(key).split("|")
+        if len(parts) != 2:
+            raise ValueError(
+                f"not a dataset x shard key: {key!r} (expected '<dataset>|shard-<i>-of-<n>')"
+            )
+        dataset, shard_key = parts
+    shard, shards = shard_of(shard_key)
+    return dataset, shard, shards

@@ -1,4 +1,6 @@
-"""batch_forecasts: every series of a shard forecast by the rolled-out model, stored in bulk."""
+"""batch_forecasts: every series of a dataset's shard forecast by the dataset's rolled-out
+model, at the dataset's horizon and levels, stored in bulk; the after-roll-out sensor asks for
+the shards of each dataset rolled out, and `quantis up` runs them itself."""
 
 from __future__ import annotations
 
@@ -11,19 +13,33 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
+from core.datasets import DatasetConfig
+from core.datasets.partitions import DATASET_PARTITIONS
 from core.db.engine import make_engine, session_scope
-from core.db.repositories import forecasts, observations, series
+from core.db.repositories import datasets, forecasts, observations, series
 from core.db.tables import Forecast
 from models.artifact import load_model_dir
 from orchestration.contracts import Rollout
 from orchestration.definitions import build_definitions
 from orchestration.defs.forecasting import assets
-from orchestration.defs.forecasting.assets import BatchForecastPolicy, make_batch_forecasts
-from orchestration.defs.forecasting.sharding import shard_keys, shard_of
+from orchestration.defs.forecasting.assets import (
+    BatchForecastPolicy,
+    ShardPlan,
+    make_batch_forecasts,
+)
+from orchestration.defs.forecasting.automation import rollouts_after
+from orchestration.defs.forecasting.sharding import (
+    batch_key,
+    batch_keys,
+    dataset_and_shard,
+    shard_keys,
+    shard_of,
+)
 from orchestration.resources import MLflowTracking, OperationalDatabase, StepScratch
 from tests.bentos.served_model import MODEL_VERSION, tiny_panel
 
-HORIZON = 5
+HORIZON = 5  # the `default` dataset's
+OTHER_HORIZON = 3  # the `other` dataset's
 
 
 class _RegisteredModel(MLflowTracking):
@@ -31,7 +47,7 @@ class _RegisteredModel(MLflowTracking):
 
     model_dir: str
 
-    def model_version_dir(self, version: str, scratch: Path) -> Path:
+    def model_version_dir(self, version: str, scratch: Path, dataset: str = "default") -> Path:
         return Path(self.model_dir)
 
 
@@ -50,18 +66,30 @@ class _RolledOut(dg.IOManager):
 
 @pytest.fixture
 def database(db_url) -> str:
+    """`default` (horizon 5): seven series, one too short, one without observations; `other`
+    (horizon 3, one level): two series named like two of default's."""
     panel = tiny_panel(n_series=7, length=60)
     short = tiny_panel(n_series=1, length=3, seed=9).assign(unique_id="too-short")
     with session_scope(make_engine(db_url)) as session:
+        datasets.update_dataset(session, "default", {"horizon": HORIZON})
+        other = datasets.create_dataset(
+            session, DatasetConfig(name="other", horizon=OTHER_HORIZON, levels=(90,))
+        )
         observations.upsert_panel(session, pd.concat([panel, short]))
+        observations.upsert_panel(
+            session, tiny_panel(n_series=2, length=60, seed=4), dataset_id=other.id
+        )
         series.create_series(session, "no-observations")
     return db_url
 
 
-def _materialize(db_url: str, model_dir: Path, tmp_path: Path, shards: int, key: str):
+def _materialize(db_url: str, model_dir: Path, tmp_path: Path, shards: int, key):
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(DATASET_PARTITIONS, ["default", "other"])
     return dg.materialize(
         [make_batch_forecasts(shards), dg.SourceAsset("model_deployment")],
         partition_key=key,
+        instance=instance,
         resources={
             "database": OperationalDatabase(url=db_url),
             "mlflow_tracking": _RegisteredModel(
@@ -70,21 +98,30 @@ def _materialize(db_url: str, model_dir: Path, tmp_path: Path, shards: int, key:
                 model_name="quantis-forecaster",
                 model_dir=str(model_dir),
             ),
-            "batch_policy": BatchForecastPolicy(horizon=HORIZON, write_batch=2),
+            "batch_policy": BatchForecastPolicy(write_batch=2),
             "scratch": StepScratch(root=str(tmp_path / "steps")),
             "io_manager": _RolledOut(),
         },
     )
 
 
+def _dataset_id(database: str, name: str) -> int:
+    with session_scope(make_engine(database)) as session:
+        return datasets.find_dataset(session, name).id
+
+
 def test_every_series_of_every_shard_gets_one_stored_forecast(database, tiny_model_dir, tmp_path):
     shards = 3
-    for key in shard_keys(shards):
+    for key in batch_keys("default", shards):
         result = _materialize(database, tiny_model_dir, tmp_path, shards, key)
         assert result.success
+    default_id = _dataset_id(database, "default")
     with session_scope(make_engine(database)) as session:
         stored = session.scalars(select(Forecast)).all()
-        by_name = {s.id: s.name for s in series.list_series(session, limit=100).items}
+        listed = series.list_series(session, limit=100, dataset_id=default_id).items
+        by_name = {s.id: s.name for s in listed}
+        # only the default dataset's series: `other`'s were not forecast by default's shards
+        assert {f.series_id for f in stored} <= set(by_name)
         names = sorted(by_name[f.series_id] for f in stored)
         # every series with enough history once; the two others named, not dropped
         assert names == sorted(set(by_name.values()) - {"too-short", "no-observations"})
@@ -101,7 +138,7 @@ def test_every_series_of_every_shard_gets_one_stored_forecast(database, tiny_mod
 
 
 def test_stored_points_are_the_models_forecast(database, tiny_model_dir, tmp_path):
-    key = shard_keys(1)[0]
+    [key] = batch_keys("default", 1)
     assert _materialize(database, tiny_model_dir, tmp_path, 1, key).success
     model, _ = load_model_dir(tiny_model_dir)
     with session_scope(make_engine(database)) as session:
@@ -113,29 +150,122 @@ def test_stored_points_are_the_models_forecast(database, tiny_model_dir, tmp_pat
     assert [p["hi"]["95"] for p in latest.payload] == pytest.approx(expected["yhat_hi_95"].tolist())
 
 
+def test_a_dataset_forecasts_its_own_series_at_its_own_horizon_and_levels(
+    database, tiny_model_dir, tmp_path
+):
+    [key] = batch_keys("other", 1)
+    result = _materialize(database, tiny_model_dir, tmp_path, 1, key)
+    assert result.success
+    other_id = _dataset_id(database, "other")
+    with session_scope(make_engine(database)) as session:
+        stored = session.scalars(select(Forecast)).all()
+        mine = {s.id for s in series.list_series(session, limit=100, dataset_id=other_id).items}
+        assert len(stored) == 2 and {f.series_id for f in stored} == mine
+        assert {f.horizon for f in stored} == {OTHER_HORIZON}
+        assert {f.model_name for f in stored} == {"quantis-forecaster-other"}
+        assert all(set(point["lo"]) == {"90"} for f in stored for point in f.payload)
+        assert all(len(f.payload) == OTHER_HORIZON for f in stored)
+
+
 def test_a_shard_key_names_its_index_and_count():
     assert shard_keys(2) == ["shard-0-of-2", "shard-1-of-2"]
     assert shard_of("shard-1-of-2") == (1, 2)
     for bad in ("shard-2-of-2", "shard-x-of-2", "1"):
         with pytest.raises(ValueError, match="shard"):
             shard_of(bad)
+    assert dataset_and_shard(batch_key("weekly", "shard-1-of-2")) == ("weekly", 1, 2)
+    assert dataset_and_shard("weekly|shard-1-of-2") == ("weekly", 1, 2)
+    with pytest.raises(ValueError, match="dataset x shard"):
+        dataset_and_shard("shard-1-of-2")
 
 
-def test_sensor_and_schedule_ask_for_every_shard_and_are_off_by_default(pipeline_settings):
-    settings = pipeline_settings.model_copy(update={"batch_forecast_shards": 3})
+def _rollout(instance: dg.DagsterInstance, dataset: str, tmp_path: Path) -> None:
+    """A stored materialization of `model_deployment`'s `dataset` partition."""
+
+    @dg.asset(
+        name="model_deployment",
+        partitions_def=dg.DynamicPartitionsDefinition(name=DATASET_PARTITIONS),
+    )
+    def rolled_out():
+        return None
+
+    result = dg.materialize(
+        [rolled_out], instance=instance, partition_key=dataset,
+        resources={"io_manager": dg.FilesystemIOManager(base_dir=str(tmp_path / "io"))},
+    )  # fmt: skip
+    assert result.success
+
+
+def test_sensor_asks_for_the_shards_of_each_dataset_rolled_out_since_its_last_tick(
+    pipeline_settings, tmp_path
+):
+    settings = pipeline_settings.model_copy(update={"batch_forecast_shards": 2})
     definitions = build_definitions(settings)
     sensor = definitions.get_sensor_def("batch_forecasts_after_rollout")
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING  # on by default
+    engine = make_engine(settings.database_url)
+    with session_scope(engine) as session:
+        datasets.ensure_default_dataset(session)
+        datasets.create_dataset(session, DatasetConfig(name="weekly"))
+        datasets.create_dataset(
+            session, DatasetConfig(name="quiet", batch_forecasts_after_rollout=False)
+        )
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(DATASET_PARTITIONS, ["default", "weekly", "quiet"])
+    _rollout(instance, "default", tmp_path)  # before the sensor's first tick
+
+    def tick(cursor):
+        # the daemon evaluates a tick with the instance's dynamic partitions at hand
+        with (
+            dg.partition_loading_context(dynamic_partitions_store=instance),
+            dg.build_sensor_context(
+                instance=instance,
+                cursor=cursor,
+                definitions=definitions,
+                resources={"database": OperationalDatabase(url=settings.database_url)},
+            ) as context,
+        ):
+            result = sensor.evaluate_tick(context)
+        return result
+
+    first = tick(None)  # starts after what was rolled out before it ran
+    assert first.run_requests == [] and first.cursor
+    assert rollouts_after(instance, first.cursor)[0] == []
+    for dataset in ("weekly", "quiet", "default"):  # three roll-outs between two ticks
+        _rollout(instance, dataset, tmp_path)
+    second = tick(first.cursor)
+    asked = [(r.partition_key, r.tags["quantis/dataset"]) for r in second.run_requests]
+    assert asked == [
+        (batch_key("weekly", "shard-0-of-2"), "weekly"),
+        (batch_key("weekly", "shard-1-of-2"), "weekly"),
+        (batch_key("default", "shard-0-of-2"), "default"),
+        (batch_key("default", "shard-1-of-2"), "default"),
+    ]  # `quiet` turned batch forecasts after roll-out off
+    third = tick(second.cursor)
+    assert third.run_requests == [] and "no new roll-out" in third.skip_message
+
+
+def test_schedule_asks_for_every_shard_of_every_dataset_and_is_off_by_default(pipeline_settings):
+    settings = pipeline_settings.model_copy(update={"batch_forecast_shards": 3})
+    definitions = build_definitions(settings)
     schedule = definitions.get_schedule_def("batch_forecasts_nightly")
-    assert sensor.default_status == dg.DefaultSensorStatus.STOPPED
     assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(DATASET_PARTITIONS, ["default", "weekly"])
     with dg.build_schedule_context(
+        instance=instance,
         scheduled_execution_time=pd.Timestamp("2026-12-01"),
         repository_def=definitions.get_repository_def(),
     ) as ctx:
         requests = schedule.evaluate_tick(ctx).run_requests
-    assert [r.partition_key for r in requests] == shard_keys(3)
+    assert [r.partition_key for r in requests] == [
+        *batch_keys("default", 3),
+        *batch_keys("weekly", 3),
+    ]
     job = definitions.resolve_job_def("batch_forecast_job")
-    assert job.partitions_def.get_partition_keys() == shard_keys(3)
+    assert set(job.partitions_def.get_partition_keys(dynamic_partitions_store=instance)) == set(
+        batch_keys("default", 3) + batch_keys("weekly", 3)
+    )
     # the pipeline job leaves the partitioned asset to its own job
     pipeline = definitions.resolve_job_def("quantis_pipeline")
     assert "batch_forecasts" not in {
@@ -151,7 +281,7 @@ def _forecast_one_shard(database: str, model) -> assets.ShardOutcome:
             model,
             shard=0,
             shards=1,
-            policy=BatchForecastPolicy(horizon=HORIZON),
+            plan=ShardPlan.for_dataset(session, "default", BatchForecastPolicy()),
             model_name="quantis-forecaster",
             model_version=MODEL_VERSION,
             request_id="batch:test",
