@@ -95,6 +95,14 @@ class ModelRegistry:
             return False
         return True
 
+    def delete(self) -> bool:
+        """Delete the registered model with its versions and aliases (their runs and
+        artifacts stay in the experiment); False when there was none."""
+        if not self.exists():
+            return False
+        self.client.delete_registered_model(self.model_name)
+        return True
+
     def version(self, version: str | int) -> ModelVersionView:
         from mlflow.exceptions import MlflowException
 

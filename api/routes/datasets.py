@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Path, status
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from api.deps import Admin, Reader, SessionDep
+from api.deps import Admin, Reader, SessionDep, StateDep
 from api.errors import ApiError
 from api.routes import API_PREFIX
 from api.schemas.common import errors
 from api.schemas.datasets import DatasetCreate, DatasetName, DatasetPublic, DatasetUpdate
 from core.datasets import DatasetChangeRefused, DatasetConfig
+from core.datasets.removal import outside_database, remove_outside_database
 from core.db.repositories.datasets import (
     create_dataset,
     dataset_config,
@@ -26,6 +28,8 @@ from core.db.repositories.datasets import (
 from core.db.tables import Dataset
 
 __all__ = ["router"]
+
+_log = logging.getLogger(__name__)
 
 router = APIRouter(prefix=f"{API_PREFIX}/datasets", tags=["datasets"])
 NameInPath = Annotated[DatasetName, Path(description="The dataset's name.")]
@@ -107,10 +111,19 @@ def update(
 
 
 @router.delete("/{name}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(404, 409))
-def delete(name: NameInPath, session: SessionDep, caller: Admin) -> None:
-    """Delete a dataset with its series, observations, forecasts and quarantined rows (admin
-    scope); nothing of another dataset is touched. `default` cannot be deleted (409)."""
+def delete(name: NameInPath, session: SessionDep, state: StateDep, caller: Admin) -> None:
+    """Delete a dataset with its series, observations, forecasts and quarantined rows, its
+    landing files and its MLflow registered model (admin scope); nothing of another dataset is
+    touched. `default` cannot be deleted (409). What could not be removed outside the database
+    (a store or MLflow that failed) is named in the audit log's entry and the API's log."""
     contents = delete_dataset(session, name)
     details = {"series": contents.series, "observations": contents.observations}
     caller.audit(session, "dataset.delete", f"dataset:{name}", details)
     session.commit()
+    landing, registry = outside_database(state.settings, name)
+    removed = remove_outside_database(name, landing=landing, registry=registry)
+    outside = {"removed": removed.summary(), "problems": removed.problems}
+    caller.audit(session, "dataset.delete.outside", f"dataset:{name}", outside)
+    session.commit()
+    for problem in removed.problems:
+        _log.warning("dataset %s deleted, but: %s", name, problem)

@@ -11,7 +11,20 @@ from collections.abc import Collection
 
 from core.datasets.config import DEFAULT_DATASET
 
-__all__ = ["landing_dataset", "unknown_prefix_reason"]
+__all__ = [
+    "QUARANTINE_PREFIX",
+    "dataset_landing_prefixes",
+    "landing_dataset",
+    "unknown_prefix_reason",
+]
+
+QUARANTINE_PREFIX = "_quarantine/"  # quarantined files keep their key below it
+
+
+def dataset_landing_prefixes(dataset: str) -> tuple[str, str]:
+    """Where `dataset`'s files lie in the landing area: its prefix, and the same below the
+    quarantine. (`default`'s files directly in the landing root are not under these.)"""
+    return f"{dataset}/", f"{QUARANTINE_PREFIX}{dataset}/"
 
 
 def landing_dataset(key: str, datasets: Collection[str]) -> str | None:

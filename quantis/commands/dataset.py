@@ -19,7 +19,9 @@ from rich.table import Table
 
 from core.config_sources import config_dir
 from core.datasets import DatasetChangeRefused, DatasetConfig
+from core.datasets.config import DEFAULT_DATASET
 from core.datasets.declared import DatasetFileError, declared_datasets, default_datasets_file
+from core.datasets.removal import dataset_landing_keys, outside_database, remove_outside_database
 from core.db.engine import make_engine, session_scope
 from core.db.errors import DuplicateRecordError, InvalidStateError, RecordNotFoundError
 from core.db.repositories.audit import append_audit
@@ -298,15 +300,26 @@ def delete(
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
     url: UrlOption = None,
 ) -> None:
-    """Delete a dataset with its series, observations, forecasts and quarantined rows (asks
-    first; nothing of another dataset is touched). `default` cannot be deleted."""
+    """Delete a dataset with its series, observations, forecasts and quarantined rows, its
+    landing files and its MLflow registered model (asks first; nothing of another dataset is
+    touched). `default` cannot be deleted."""
+    settings = get_settings()
     engine = _engine(url)
     try:
         with session_scope(engine) as session:
             contents = dataset_contents(session, _found(session, name).id)
+        if name == DEFAULT_DATASET:  # refused below, before anything outside is looked at
+            landing, registry, files = None, None, []
+        else:
+            landing, registry = outside_database(settings, name)
+            files = dataset_landing_keys(landing, name)
         if not yes:
+            also = f", {len(files)} landing file(s)"
+            if registry is not None and registry.exists():
+                also += f", registered model {registry.model_name!r}"
             typer.confirm(
-                f"Delete dataset {name!r} and all it holds ({_holds(contents)})?", abort=True
+                f"Delete dataset {name!r} and all it holds ({_holds(contents)}{also})?",
+                abort=True,
             )
         with session_scope(engine) as session:
             deleted = delete_dataset(session, name)
@@ -315,7 +328,13 @@ def delete(
         raise UserError(str(error)) from error
     finally:
         engine.dispose()
-    console.print(f"Deleted dataset {name!r} ({_holds(deleted)}).")
+    removed = remove_outside_database(name, landing=landing, registry=registry)
+    console.print(f"Deleted dataset {name!r} ({_holds(deleted)}; {removed.summary()}).")
+    if removed.problems:
+        raise UserError(
+            "the dataset's rows are deleted, but not everything outside the database:\n  "
+            + "\n  ".join(removed.problems)
+        )
 
 
 def apply_declared(session, path: Path) -> dict[str, str]:

@@ -8,9 +8,12 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from core.datasets.removal import outside_database
 from core.db.engine import make_engine, session_scope
 from core.db.repositories import datasets, observations, series
 from core.db.repositories.audit import list_audit
+from core.db.repositories.landing_files import is_known_file, record_landing_file
+from core.settings import get_settings
 from quantis.cli import run
 from quantis.commands import dataset
 from quantis.failures import UserError
@@ -96,15 +99,38 @@ def test_delete_asks_then_removes_only_that_dataset(cli, db_url):
             observations.upsert_observations(
                 session, [(one.id, datetime(2024, 1, 1, tzinfo=UTC), 1.0)]
             )
+        for key in ("doomed/a.csv", "default/b.csv"):
+            record_landing_file(
+                session, key=key, sha256="0" * 64, size_bytes=1, status="loaded", rows=1
+            )
+    settings = get_settings()
+    landing, registry = outside_database(settings, "doomed")
+    theirs = ["doomed/a.csv", "_quarantine/doomed/bad.csv", "_quarantine/doomed/bad.csv.reason.txt"]
+    others = ["default/b.csv", "root.csv", "doomed-too/c.csv", "_quarantine/default/d.csv"]
+    for key in theirs + others:
+        landing.put_bytes(key, b"unique_id,ds,y\n")
+    registry.client.create_registered_model(registry.model_name)
+    _, default_registry = outside_database(settings, "default")
+    default_registry.client.create_registered_model(default_registry.model_name)
+
     declined = _run(cli, db_url, "delete", "doomed", input="n\n")
     assert declined.exit_code == 1 and "1 series, 1 observations" in declined.output
-    assert _config(db_url, "doomed").frequency == "D"
-    assert _run(cli, db_url, "delete", "doomed", "--yes").exit_code == 0
+    assert "3 landing file(s)" in declined.output and "quantis-forecaster-doomed" in declined.output
+    assert _config(db_url, "doomed").frequency == "D" and registry.exists()
+    assert sorted(landing.list()) == sorted(theirs + others)
+    deleted = _run(cli, db_url, "delete", "doomed", "--yes")
+    assert deleted.exit_code == 0, deleted.output
+    assert "3 landing file(s), registered model 'quantis-forecaster-doomed'" in deleted.output
     with session_scope(engine) as session:
         assert datasets.get_dataset(session, "doomed") is None
         kept = series.get_series_by_name(session, "s")
         assert observations.count_observations(session, kept.id) == 1
+        # a file landed again for a dataset made anew under the name is new to it
+        assert not is_known_file(session, "doomed/a.csv", "0" * 64)
+        assert is_known_file(session, "default/b.csv", "0" * 64)
     engine.dispose()
+    assert sorted(landing.list()) == sorted(others)  # nothing of another dataset
+    assert not registry.exists() and default_registry.exists()
     refused = _run(cli, db_url, "delete", "default", "--yes")
     assert refused.exit_code == 1 and "cannot be deleted" in str(refused.exception)
 

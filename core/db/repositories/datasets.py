@@ -15,8 +15,9 @@ from core.datasets import (
     DatasetConfig,
     changes_refused,
 )
+from core.datasets.landing import dataset_landing_prefixes
 from core.db.errors import DuplicateRecordError, InvalidStateError, RecordNotFoundError
-from core.db.tables import Dataset, Forecast, Observation, QuarantinedRow, Series
+from core.db.tables import Dataset, Forecast, LandingFile, Observation, QuarantinedRow, Series
 from core.db.types import utc_now
 
 __all__ = [
@@ -189,5 +190,11 @@ def delete_dataset(session: Session, name: str) -> DatasetContents:
     dataset = find_dataset(session, name)
     contents = dataset_contents(session, dataset.id)
     session.execute(delete(Dataset).where(Dataset.id == dataset.id))
+    # the records of its landing files go too: the same file landed again for a dataset
+    # created anew under this name is new to it
+    for prefix in dataset_landing_prefixes(name):
+        session.execute(
+            delete(LandingFile).where(LandingFile.key.startswith(prefix, autoescape=True))
+        )
     session.expire_all()
     return contents

@@ -9,7 +9,7 @@ from pathlib import PurePosixPath
 import pandas as pd
 
 from core.datasets import DEFAULT_DATASET
-from core.datasets.landing import landing_dataset, unknown_prefix_reason
+from core.datasets.landing import QUARANTINE_PREFIX, landing_dataset, unknown_prefix_reason
 from core.db.repositories.landing_files import is_known_file, record_landing_file
 from core.storage import ObjectStore
 from orchestration.defs.ingestion.landing import (
@@ -27,8 +27,6 @@ __all__ = [
     "pick_up_new_files",
     "quarantine_file",
 ]
-
-QUARANTINE_PREFIX = "_quarantine/"
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from core.datasets.removal import outside_database
 from core.db.engine import make_engine, session_scope
 from core.db.repositories import observations, series
 from core.db.repositories.datasets import find_dataset
@@ -66,8 +67,13 @@ def test_delete_removes_one_dataset_and_refuses_default(client, headers, api_set
     for dataset in ("doomed", None):
         body = {"observations": rows, "create_missing_series": True, "dataset": dataset}
         assert client.post("/api/v1/observations", json=body, headers=admin).status_code == 200
+    landing, registry = outside_database(api_settings, "doomed")
+    landing.put_bytes("doomed/a.csv", b"unique_id,ds,y\n")
+    landing.put_bytes("default/b.csv", b"unique_id,ds,y\n")
+    registry.client.create_registered_model(registry.model_name)
     assert client.delete("/api/v1/datasets/doomed", headers=headers("write")).status_code == 403
     assert client.delete("/api/v1/datasets/doomed", headers=admin).status_code == 204
+    assert landing.list() == ["default/b.csv"] and not registry.exists()
     assert client.get("/api/v1/datasets/doomed", headers=admin).status_code == 404
     kept = client.get("/api/v1/series?name=s", headers=admin).json()
     assert kept["total"] == 1
