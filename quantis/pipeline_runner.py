@@ -19,7 +19,7 @@ from core.run_tags import dataset_tags
 from core.settings import REPO_ROOT, Settings
 from quantis.run_guard import INVOCATION_TAG
 
-__all__ = ["PipelineOutcome", "dataset_names", "merge_outcomes", "run_pipeline"]
+__all__ = ["PipelineOutcome", "dataset_names", "failed_check", "merge_outcomes", "run_pipeline"]
 
 STEP_OUTCOMES = {"STEP_SUCCESS": "done", "STEP_SKIPPED": "skipped", "STEP_FAILURE": "FAILED"}
 STEP_EVENTS = ("STEP_START", "STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED", "STEP_UP_FOR_RETRY")
@@ -34,6 +34,7 @@ class PipelineOutcome:
     failures: list[str] = field(default_factory=list)
     metadata: dict[str, dict[str, object]] = field(default_factory=dict)
     dataset: str = DEFAULT_DATASET
+    failed_checks: list[str] = field(default_factory=list)  # what each one found
 
 
 def merge_outcomes(first: PipelineOutcome, second: PipelineOutcome) -> PipelineOutcome:
@@ -46,6 +47,7 @@ def merge_outcomes(first: PipelineOutcome, second: PipelineOutcome) -> PipelineO
         failures=first.failures + second.failures,
         metadata=first.metadata | second.metadata,
         dataset=first.dataset,
+        failed_checks=first.failed_checks + second.failed_checks,
     )
 
 
@@ -202,12 +204,36 @@ def run_pipeline(
             if kind == "STEP_FAILURE":
                 error = event.event_specific_data.error
                 outcome.failures.append(f"{step}: {_root_cause(error)}")
+            if kind == "ASSET_CHECK_EVALUATION":
+                found = failed_check(event.event_specific_data)
+                if found:
+                    outcome.failed_checks.append(found)
             if kind == "ASSET_MATERIALIZATION":
                 materialization = event.event_specific_data.materialization
                 outcome.metadata[materialization.asset_key.to_user_string()] = {
                     key: value.value for key, value in materialization.metadata.items()
                 }
     return outcome
+
+
+# What a check's metadata says of what it found, in the order shown.
+_CHECK_FINDINGS = ("failed_series", "failed_rows", "examples", "detail")
+
+
+def failed_check(evaluation) -> str | None:
+    """One line for a check that did not pass (None for one that did): asset, check,
+    severity and what it found (series or rows it failed, examples, detail)."""
+    if evaluation.passed:
+        return None
+    severity = getattr(evaluation.severity, "value", str(evaluation.severity))
+    metadata = {key: getattr(value, "value", value) for key, value in evaluation.metadata.items()}
+    found = [
+        f"{key.replace('_', ' ')}: {metadata[key]}"
+        for key in _CHECK_FINDINGS
+        if metadata.get(key) not in (None, "", 0)
+    ]
+    line = f"{evaluation.asset_key.to_user_string()} {evaluation.check_name} ({severity})"
+    return f"{line}: {'; '.join(found)}" if found else line
 
 
 def _root_cause(error) -> str:

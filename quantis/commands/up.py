@@ -90,6 +90,9 @@ def _run_pipeline(
     for outcome in outcomes.values():
         console.print(outcome_table(outcome))
     console.print(f"Pipeline wall time: {time.perf_counter() - started:.1f}s")
+    for name, outcome in outcomes.items():
+        for check in outcome.failed_checks:  # the series a check excluded are not forecast
+            console.print(f"[yellow]Check did not pass[/yellow] {name}: {check}", soft_wrap=True)
     failed = {name: outcome for name, outcome in outcomes.items() if not outcome.success}
     for name, outcome in failed.items():
         for failure in outcome.failures:

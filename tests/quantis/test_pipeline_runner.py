@@ -9,7 +9,7 @@ import sys
 import dagster as dg
 
 from core.settings import REPO_ROOT
-from quantis.pipeline_runner import _root_cause
+from quantis.pipeline_runner import _root_cause, failed_check
 
 
 class BrokenStore(RuntimeError):
@@ -33,6 +33,38 @@ def test_a_step_failure_reports_what_the_asset_raised():
 
 def test_no_error_info_reads_failed():
     assert _root_cause(None) == "failed"
+
+
+@dg.asset(
+    check_specs=[
+        dg.AssetCheckSpec("regular_frequency", asset="panel"),
+        dg.AssetCheckSpec("enough_history", asset="panel"),
+    ]
+)
+def panel():
+    yield dg.Output(None)
+    yield dg.AssetCheckResult(
+        check_name="regular_frequency",
+        passed=False,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"checked_series": 7, "failed_series": 1, "examples": "web-9", "detail": ""},
+    )
+    yield dg.AssetCheckResult(check_name="enough_history", passed=True)
+
+
+def test_a_check_that_did_not_pass_says_what_it_excluded():
+    """`quantis up` shows each check that did not pass with the series it excluded (a
+    series left out of training was otherwise seen only in the Dagster UI)."""
+    result = dg.materialize([panel])
+    evaluations = [
+        e.event_specific_data
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    ]
+    assert [failed_check(e) for e in evaluations] == [
+        "panel regular_frequency (WARN): failed series: 1; examples: web-9",
+        None,
+    ]
 
 
 _BACKGROUND_RUN = """
