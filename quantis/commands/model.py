@@ -1,4 +1,5 @@
-"""`quantis model`: the registry view, manual promotion and rollback."""
+"""`quantis model`: the registry view, manual promotion and rollback, of one dataset's
+registered model (`--dataset`, `default` unless named)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,16 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from core.datasets import DEFAULT_DATASET
+from core.db.engine import make_engine, session_scope
+from core.db.errors import RecordNotFoundError
+from core.db.repositories.datasets import find_dataset
+from core.mlflow_names import registered_model_name
 from core.registry import ModelRegistry, RegistryError
 from core.runtime import quiet_mlflow_logging
 from core.settings import get_settings
+from quantis.database import ready_database
+from quantis.failures import UserError
 
 __all__ = ["app"]
 
@@ -24,15 +32,32 @@ def _quiet() -> None:
     quiet_mlflow_logging()  # the table is the answer; MLflow's INFO lines are not
 
 
-def _registry() -> ModelRegistry:
+DatasetOption = Annotated[
+    str, typer.Option("--dataset", "-d", help="The dataset whose registered model it is.")
+]
+
+
+def _registry(dataset: str) -> ModelRegistry:
+    """The registry of `dataset`'s registered model; an unknown dataset is an error naming
+    the known ones (`default` always is one)."""
     settings = get_settings()
-    return ModelRegistry(settings.mlflow_tracking_uri, settings.registered_model_name)
+    if dataset != DEFAULT_DATASET:
+        engine = make_engine(ready_database(settings.database_url))
+        try:
+            with session_scope(engine) as session:
+                find_dataset(session, dataset)
+        except RecordNotFoundError as error:
+            raise UserError(str(error)) from error
+        finally:
+            engine.dispose()
+    name = registered_model_name(settings.registered_model_name, dataset)
+    return ModelRegistry(settings.mlflow_tracking_uri, name)
 
 
 @app.command("list")
-def list_versions() -> None:
-    """Every version of the registered model with its aliases and backtest MASE."""
-    registry = _registry()
+def list_versions(dataset: DatasetOption = DEFAULT_DATASET) -> None:
+    """Every version of the dataset's registered model with its aliases and backtest MASE."""
+    registry = _registry(dataset)
     versions = registry.versions()
     if not versions:
         console.print(f"No versions of {registry.model_name!r} yet: run `quantis up --once`.")
@@ -56,10 +81,12 @@ def list_versions() -> None:
 @app.command()
 def promote(
     version: Annotated[str, typer.Argument(help="Model version to make champion.")],
+    dataset: DatasetOption = DEFAULT_DATASET,
 ) -> None:
-    """Make VERSION the champion (the current champion is remembered for rollback)."""
+    """Make VERSION the dataset's champion (the current champion is remembered for
+    rollback)."""
     try:
-        promoted = _registry().promote(version, by="cli")
+        promoted = _registry(dataset).promote(version, by="cli")
     except RegistryError as error:
         typer.secho(str(error), err=True, fg="red")
         raise typer.Exit(code=1) from error
@@ -67,10 +94,10 @@ def promote(
 
 
 @app.command()
-def rollback() -> None:
-    """Give the champion alias back to the version the current champion replaced."""
+def rollback(dataset: DatasetOption = DEFAULT_DATASET) -> None:
+    """Give the dataset's champion alias back to the version the current champion replaced."""
     try:
-        restored = _registry().rollback(by="cli")
+        restored = _registry(dataset).rollback(by="cli")
     except RegistryError as error:
         typer.secho(str(error), err=True, fg="red")
         raise typer.Exit(code=1) from error
