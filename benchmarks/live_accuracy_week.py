@@ -102,7 +102,9 @@ def simulate_week(settings, days: int) -> list[str]:
 
     from models.datasets import load_tourism
     from orchestration.definitions import build_definitions
-    from quantis.demo_data import DEMO_DATASET
+    from quantis.demo_data import DEMO_DATASETS
+
+    DEMO_DATASET = DEMO_DATASETS[0].group  # the default dataset's Tourism group
     from quantis.pipeline_runner import run_pipeline
 
     _, test = load_tourism(DEMO_DATASET)

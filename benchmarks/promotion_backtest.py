@@ -71,7 +71,9 @@ def main() -> None:
         compare_methods,
         required_history,
     )
-    from quantis.demo_data import DEMO_DATASET
+    from quantis.demo_data import DEMO_DATASETS
+
+    DEMO_DATASET = DEMO_DATASETS[0].group  # the default dataset's Tourism group
 
     machine = machine_info()
     train, _ = load_tourism(DEMO_DATASET)

@@ -24,13 +24,14 @@ def prepare(settings: Settings, say: Callable[[str], None], *, demo_data: bool) 
     """Home folder, database schema and (when the landing area is empty) the demo data."""
     from core.datasets import default_dataset_config
     from core.db.migrate import upgrade
-    from quantis.demo_data import DEMO_DATASET, seed_landing_with_tourism
+    from quantis.demo_data import DEMO_DATASETS, seed_landing_with_tourism
 
     settings.ensure_home()
     upgrade(settings.database_url, default_dataset=default_dataset_config(settings))
     _apply_declared_datasets(settings, say)
     if demo_data and seed_landing_with_tourism(settings):
-        say(f"Seeded the landing area with the Tourism {DEMO_DATASET} data set.")
+        shown = ", ".join(f"{demo.name} (Tourism {demo.group})" for demo in DEMO_DATASETS)
+        say(f"Seeded the landing area with the demo datasets: {shown}.")
     elif not _has_data(settings):
         raise UserError(
             f"no data: the landing area {settings.landing_url} has no files and the database "
