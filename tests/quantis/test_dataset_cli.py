@@ -168,6 +168,14 @@ def test_quantis_up_applies_the_declared_datasets(tmp_path, monkeypatch):
     prepare(settings, said.append, demo_data=True)
     assert any("Dataset revenue: created" in line for line in said), said
     assert _config(settings.database_url, "revenue").effective_season_length == 12
+    # the demo's two datasets of two frequencies, each file under its dataset's prefix
+    assert any(
+        "default (Tourism quarterly), tourism-monthly (Tourism monthly)" in line for line in said
+    )
+    monthly = _config(settings.database_url, "tourism-monthly")
+    assert (monthly.frequency, monthly.effective_horizon) == ("MS", 24)
+    landing, _ = outside_database(settings, "tourism-monthly")
+    assert landing.list() == ["tourism-monthly/tourism_monthly.csv", "tourism_quarterly.csv"]
     (config / "datasets.yaml").write_text("datasets:\n  - name: revenue\n    frequency: D\n")
     with pytest.raises(UserError, match="nothing applied"):
         prepare(settings, said.append, demo_data=True)
