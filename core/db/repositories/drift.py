@@ -10,6 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from core.db.repositories.series import in_dataset
 from core.db.tables import Series, SeriesDrift
 
 __all__ = ["DriftRow", "latest_drift", "replace_drift_day"]
@@ -31,9 +32,17 @@ def _finite(value: float | None) -> float | None:
     return None if value is None or math.isnan(value) else float(value)
 
 
-def replace_drift_day(session: Session, partition_day: date, rows: Sequence[DriftRow]) -> int:
-    """Store `rows` as the whole drift answer of `partition_day`."""
-    session.execute(delete(SeriesDrift).where(SeriesDrift.partition_day == partition_day))
+def replace_drift_day(
+    session: Session, partition_day: date, rows: Sequence[DriftRow], dataset_id: int | None = None
+) -> int:
+    """Store `rows` as the whole drift answer of `partition_day` for the dataset's series
+    (None: `default`); another dataset's rows of the day stay."""
+    theirs = select(Series.id).where(in_dataset(dataset_id))
+    session.execute(
+        delete(SeriesDrift).where(
+            SeriesDrift.partition_day == partition_day, SeriesDrift.series_id.in_(theirs)
+        )
+    )
     for row in rows:
         session.add(
             SeriesDrift(

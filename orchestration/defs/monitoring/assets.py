@@ -1,8 +1,10 @@
 """Monitoring assets: live accuracy of the stored forecasts, and drift of the series.
 
-Both are partitioned by day: partition D scores the actuals timestamped on D (for monthly
-data only the first of the month has any), so a backfill over a range is a click in the UI.
-A partition's rows are replaced as a whole, so re-running one gives one answer.
+Both are partitioned by dataset x day: partition (A, D) scores the actuals of dataset A's
+series timestamped on D (for monthly data only the first of the month has any) against the
+forecasts of A's registered model, so a backfill of one dataset over a range is a click in the
+UI. A partition's rows are replaced as a whole (another dataset's rows of the day stay), so
+re-running one gives one answer.
 """
 
 from collections import defaultdict
@@ -10,8 +12,10 @@ from datetime import date
 
 import dagster as dg
 
+from core.db.repositories.datasets import find_dataset
 from core.db.repositories.drift import replace_drift_day
 from core.db.repositories.live_accuracy import accuracy_rows, replace_day, summarize_rows
+from orchestration.datasets import dataset_partitions
 from orchestration.defs.monitoring.checks import accuracy_verdicts, coverage_verdicts
 from orchestration.defs.monitoring.mlflow_metrics import (
     backtest_mases,
@@ -22,14 +26,31 @@ from orchestration.defs.monitoring.policy import MonitoringPolicy
 from orchestration.defs.monitoring.scoring import drift_rows, score_day
 from orchestration.resources import MLflowTracking, OperationalDatabase, StepScratch
 
-__all__ = ["ACCURACY_CHECK", "COVERAGE_CHECK", "make_monitoring_assets", "monitoring_days"]
+__all__ = [
+    "ACCURACY_CHECK",
+    "COVERAGE_CHECK",
+    "DATASET_DIMENSION",
+    "DAY_DIMENSION",
+    "make_monitoring_assets",
+    "monitoring_days",
+    "monitoring_key",
+    "monitoring_partitions",
+]
 
 ACCURACY_CHECK = "live_mase_within_backtest"
 COVERAGE_CHECK = "interval_coverage_near_nominal"
+DATASET_DIMENSION = "dataset"
+DAY_DIMENSION = "day"
 
 
-def _day(context: dg.AssetExecutionContext) -> date:
-    return date.fromisoformat(context.partition_key)
+def monitoring_key(dataset: str, day: date | str) -> dg.MultiPartitionKey:
+    day = day if isinstance(day, str) else day.isoformat()
+    return dg.MultiPartitionKey({DATASET_DIMENSION: dataset, DAY_DIMENSION: day})
+
+
+def _dataset_and_day(context: dg.AssetExecutionContext) -> tuple[str, date]:
+    keys = context.partition_key.keys_by_dimension
+    return keys[DATASET_DIMENSION], date.fromisoformat(keys[DAY_DIMENSION])
 
 
 def _version_table(summaries: dict[str, dict], backtests: dict[str, dict]) -> str:
@@ -89,14 +110,22 @@ def monitoring_days(start: date) -> dg.DailyPartitionsDefinition:
     return dg.DailyPartitionsDefinition(start_date=start.isoformat())
 
 
+def monitoring_partitions(start: date) -> dg.MultiPartitionsDefinition:
+    """Every dataset x the days from `start`: a new dataset is monitored without a code change."""
+    return dg.MultiPartitionsDefinition(
+        {DATASET_DIMENSION: dataset_partitions, DAY_DIMENSION: monitoring_days(start)}
+    )
+
+
 def make_monitoring_assets(days: dg.PartitionsDefinition) -> list[dg.AssetsDefinition]:
-    """`live_accuracy` (with its two checks) and `series_drift`, partitioned by `days`."""
+    """`live_accuracy` (with its two checks) and `series_drift`, partitioned by `days` (the
+    `monitoring_partitions`)."""
     live_accuracy = dg.asset(
         name="live_accuracy",
         group_name="monitoring",
         partitions_def=days,
-        description="Stored forecasts against the actuals timestamped on the partition's day, "
-        "per model version and series: MASE (scaled as in the backtest), sMAPE, bias, coverage "
+        description="A dataset's stored forecasts against the actuals timestamped on the "
+        "partition's day, per model version and series: MASE (scaled as in the backtest), sMAPE, bias, coverage "
         "per level. Stored in the operational DB and logged to each version's MLflow run.",
         check_specs=[
             dg.AssetCheckSpec(
@@ -116,7 +145,7 @@ def make_monitoring_assets(days: dg.PartitionsDefinition) -> list[dg.AssetsDefin
         name="series_drift",
         group_name="monitoring",
         partitions_def=days,
-        description="Per series, as of the partition's day: level shift and spread ratio of the "
+        description="Per series of the dataset, as of the partition's day: level shift and spread ratio of the "
         "recent window against the history before it (models.drift), and staleness.",
     )(_measure_drift)
     return [live_accuracy, series_drift]
@@ -129,16 +158,18 @@ def _score_live_accuracy(
     monitoring_policy: MonitoringPolicy,
     scratch: StepScratch,
 ) -> dg.MaterializeResult:
-    day, model_name = _day(context), mlflow_tracking.model_name
+    dataset, day = _dataset_and_day(context)
+    model_name = mlflow_tracking.dataset_model_name(dataset)
     with database.session() as session:
-        score = score_day(session, day, model_name)
+        dataset_id = find_dataset(session, dataset).id
+        score = score_day(session, day, model_name, dataset_id)
         replace_day(session, day, model_name, score.rows)
         by_version = defaultdict(list)
         for row, name in accuracy_rows(session, model_name=model_name, since=day):
             if row.partition_day == day:
                 by_version[row.model_version].append((row, name))
         summaries = {version: summarize_rows(rows) for version, rows in by_version.items()}
-    registry = mlflow_tracking.registry()
+    registry = mlflow_tracking.registry(dataset)
     backtests = backtest_mases(registry, summaries)
     for version, summary in summaries.items():
         run_id = backtests[version]["run_id"]
@@ -147,10 +178,11 @@ def _score_live_accuracy(
         else:
             context.log.warning("version %s is not in the registry; no MLflow metrics", version)
     context.log.info(
-        "%s: %d points scored, %d pending, %d version(s)",
-        day, score.scored_points, score.pending_points, len(summaries),
+        "%s %s: %d points scored, %d pending, %d version(s)",
+        dataset, day, score.scored_points, score.pending_points, len(summaries),
     )  # fmt: skip
     metadata = {
+        "dataset": dataset,
         "scored_points": score.scored_points,
         "pending_points": score.pending_points,
         "series": len({row.series_id for row in score.rows}),
@@ -168,22 +200,25 @@ def _measure_drift(
     monitoring_policy: MonitoringPolicy,
     scratch: StepScratch,
 ) -> dg.MaterializeResult:
-    day, policy = _day(context), monitoring_policy
+    (dataset, day), policy = _dataset_and_day(context), monitoring_policy
     with database.session() as session:
+        dataset_id = find_dataset(session, dataset).id
         rows = drift_rows(
             session,
             day,
+            dataset_id=dataset_id,
             window=policy.drift_window,
             reference_windows=policy.drift_reference_windows,
             level_threshold=policy.drift_level_threshold,
             spread_threshold=policy.drift_spread_threshold,
             stale_periods=policy.stale_periods,
         )
-        replace_drift_day(session, day, rows)
+        replace_drift_day(session, day, rows, dataset_id)
     drifted = sorted(r.series_id for r in rows if r.drifted)
     stale = sorted(r.series_id for r in rows if r.stale)
     return dg.MaterializeResult(
         metadata={
+            "dataset": dataset,
             "series": len(rows),
             "drifted": len(drifted),
             "stale": len(stale),

@@ -3,7 +3,7 @@
 import dagster as dg
 
 from core.settings import Settings
-from orchestration.defs.monitoring.assets import make_monitoring_assets, monitoring_days
+from orchestration.defs.monitoring.assets import make_monitoring_assets, monitoring_partitions
 from orchestration.defs.monitoring.automation import (
     degraded_accuracy_sensor,
     make_monitoring_schedule,
@@ -15,9 +15,10 @@ __all__ = ["build"]
 
 
 def build(settings: Settings) -> dg.Definitions:
-    """Monitoring's assets and job over the days from `monitoring_start_date`, the daily
-    schedule over `monitoring_lookback_days`, the degraded-accuracy sensor, and its policy."""
-    days = monitoring_days(settings.monitoring_start_date)
+    """Monitoring's assets and job over every dataset x the days from `monitoring_start_date`,
+    the daily schedule over `monitoring_lookback_days`, the degraded-accuracy sensor, and its
+    policy."""
+    days = monitoring_partitions(settings.monitoring_start_date)
     job = monitoring_job_for(days)
     return dg.Definitions(
         assets=make_monitoring_assets(days),

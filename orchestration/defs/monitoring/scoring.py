@@ -62,11 +62,15 @@ def _points_frame(points: Sequence[ForecastPoint], levels: Sequence[int]) -> pd.
     return pd.DataFrame.from_records(records)
 
 
-def _frequencies(session: Session, history: pd.DataFrame) -> dict[str, str]:
+def _frequencies(
+    session: Session, history: pd.DataFrame, dataset_id: int | None = None
+) -> dict[str, str]:
     """Each series' frequency: the one recorded on the series, else the panel's, inferred
     from the history as ingestion infers it (ingestion does not write it on the series)."""
     names = set(history["unique_id"])
-    query = select(Series.name, Series.frequency).where(Series.name.in_(names), in_dataset())
+    query = select(Series.name, Series.frequency).where(
+        Series.name.in_(names), in_dataset(dataset_id)
+    )
     recorded = {name: freq for name, freq in session.execute(query) if freq}
     unknown = history[~history["unique_id"].isin(recorded)]
     if unknown.empty:
@@ -99,8 +103,11 @@ def _to_row(record: dict, ids: dict[str, int], levels: Sequence[int]) -> Accurac
     )
 
 
-def score_day(session: Session, day: date, model_name: str) -> DayScore:
-    """Live accuracy of every version's forecasts for the actuals timestamped on `day`."""
+def score_day(
+    session: Session, day: date, model_name: str, dataset_id: int | None = None
+) -> DayScore:
+    """Live accuracy of every version of `model_name` (a dataset's registered model) for the
+    actuals of the dataset's series (None: `default`) timestamped on `day`."""
     start, before = day_bounds(day)
     points = forecast_points(session, start=start, before=before, model_name=model_name)
     if not points:
@@ -108,9 +115,11 @@ def score_day(session: Session, day: date, model_name: str) -> DayScore:
     levels = tuple(sorted({int(level) for p in points for level in p.lo}))
     ids = {p.series_name: p.series_id for p in points}
     frame = _points_frame(points, levels)
-    history = read_panel(session, series_ids=set(ids.values()), before=before)
+    history = read_panel(
+        session, series_ids=set(ids.values()), before=before, dataset_id=dataset_id
+    )
     actuals = history[history["ds"] >= _naive(start)]
-    frequencies = _frequencies(session, history)
+    frequencies = _frequencies(session, history, dataset_id)
     rows: list[AccuracyRow] = []
     by_season = pd.Series({n: season_length_for(f) for n, f in frequencies.items()})
     for season_length, names in by_season.groupby(by_season).groups.items():
@@ -132,14 +141,16 @@ def drift_rows(
     level_threshold: float,
     spread_threshold: float,
     stale_periods: int,
+    dataset_id: int | None = None,
 ) -> list[DriftRow]:
-    """Drift and staleness of every series with observations before the end of `day`."""
+    """Drift and staleness of every series of the dataset (None: `default`) with
+    observations before the end of `day`."""
     start, before = day_bounds(day)
-    panel = read_panel(session, before=before)
+    panel = read_panel(session, before=before, dataset_id=dataset_id)
     if panel.empty:
         return []
-    frequencies = _frequencies(session, panel)
-    ids = dict(session.execute(select(Series.name, Series.id).where(in_dataset())).all())
+    frequencies = _frequencies(session, panel, dataset_id)
+    ids = dict(session.execute(select(Series.name, Series.id).where(in_dataset(dataset_id))).all())
     frequency_of = panel["unique_id"].map(frequencies)
     rows = []
     for freq, part in panel.groupby(frequency_of):

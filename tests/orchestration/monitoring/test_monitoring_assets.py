@@ -1,4 +1,5 @@
-"""The monitoring assets on a seeded database and registry whose answers are known by hand."""
+"""The monitoring assets on a seeded database and registry whose answers are known by hand;
+partitioned by dataset x day, one dataset's scoring and drift leave another's alone."""
 
 from __future__ import annotations
 
@@ -9,13 +10,16 @@ import pandas as pd
 import pytest
 from served_model import register_champion
 
+from core.datasets import DatasetConfig
+from core.datasets.partitions import DATASET_PARTITIONS
 from core.db.engine import make_engine, session_scope
-from core.db.repositories import drift, live_accuracy
+from core.db.repositories import datasets, drift, live_accuracy
 from core.db.repositories.forecasts import save_forecast
 from core.db.repositories.observations import upsert_panel
 from core.db.repositories.series import get_series_by_name
 from core.settings import load_settings
 from orchestration.definitions import build_definitions
+from orchestration.defs.monitoring.assets import monitoring_key
 
 DAY0 = datetime(2026, 1, 1, tzinfo=UTC)
 BACKTEST_MASE = 0.8
@@ -64,9 +68,16 @@ def seeded(pipeline_settings, tmp_path):
     return pipeline_settings, registry
 
 
-def _materialize(defs, instance, day: str):
+def _instance(*names: str) -> dg.DagsterInstance:
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(DATASET_PARTITIONS, list(names or ["default"]))
+    return instance
+
+
+def _materialize(defs, instance, day: str, dataset: str = "default"):
     job = defs.resolve_job_def("monitoring")
-    result = job.execute_in_process(instance=instance, partition_key=day, raise_on_error=False)
+    key = monitoring_key(dataset, day)
+    result = job.execute_in_process(instance=instance, partition_key=key, raise_on_error=False)
     assert result.success, [e.message for e in result.all_events if e.is_failure]
     return result
 
@@ -81,7 +92,7 @@ def _checks(result) -> dict[str, bool]:
 
 def test_live_accuracy_checks_and_mlflow_metrics_by_hand(seeded):
     settings, registry = seeded
-    defs, instance = build_definitions(settings), dg.DagsterInstance.ephemeral()
+    defs, instance = build_definitions(settings), _instance()
     day7 = _materialize(defs, instance, "2026-01-07")
     # Day 7: |7 - 6| / 1 = 1.0 <= 1.5 x 0.8; 7 inside [5, 8]: coverage 1.0, 0.2 from 0.8.
     assert _checks(day7) == {
@@ -114,7 +125,7 @@ def test_live_accuracy_checks_and_mlflow_metrics_by_hand(seeded):
 
 def test_drift_and_stale_series(seeded):
     settings, _ = seeded
-    defs, instance = build_definitions(settings), dg.DagsterInstance.ephemeral()
+    defs, instance = build_definitions(settings), _instance()
     _materialize(defs, instance, "2026-01-08")
     engine = make_engine(settings.database_url)
     with session_scope(engine) as session:
@@ -126,24 +137,61 @@ def test_drift_and_stale_series(seeded):
     assert not found["a"].stale and found["a"].level_shift is None  # 8 points < 7 + 2
 
 
-def _sensor_result(settings, days: int):
+def _sensor_result(instance, days: int):
     defs = build_definitions(load_settings(retrain_degraded_days=days))
     sensor = defs.get_sensor_def("retrain_on_degraded_accuracy")
     assert sensor.default_status == dg.DefaultSensorStatus.STOPPED
-    with dg.build_sensor_context(resources=defs.resources) as context:
+    with dg.build_sensor_context(instance=instance, resources=defs.resources) as context:
         return sensor(context)
 
 
-def test_sensor_asks_for_a_retrain_after_enough_degraded_days(seeded):
+def test_sensor_asks_for_a_retrain_of_the_degraded_dataset_alone(seeded):
     settings, _ = seeded
-    defs, instance = build_definitions(settings), dg.DagsterInstance.ephemeral()
+    with session_scope(make_engine(settings.database_url)) as session:
+        datasets.create_dataset(session, DatasetConfig(name="calm"))  # no champion: not asked
+    defs, instance = build_definitions(settings), _instance("default", "calm")
     for day in ("2026-01-07", "2026-01-08"):
         _materialize(defs, instance, day)
-    one_day = _sensor_result(settings, 1)
-    assert isinstance(one_day, dg.RunRequest)
-    assert one_day.run_key == "degraded:1:2026-01-08"
+    [one_day] = _sensor_result(instance, 1)
+    assert one_day.run_key == "degraded:default:1:2026-01-08"
+    assert one_day.partition_key == "default" and one_day.tags["quantis/dataset"] == "default"
     assert one_day.tags["quantis/live_mase"] == "2.0000"
-    assert isinstance(_sensor_result(settings, 2), dg.SkipReason)  # day 7 was within bounds
+    two_days = _sensor_result(instance, 2)  # day 7 was within bounds
+    assert isinstance(two_days, dg.SkipReason) and "calm: no champion" in two_days.skip_message
+
+
+def test_one_datasets_day_leaves_anothers_alone(seeded):
+    """`other` has a series named like default's `a`, with forecasts of its own registered
+    model: scoring and drift of (other, day 8) neither read nor replace default's rows."""
+    settings, _ = seeded
+    engine = make_engine(settings.database_url)
+    with session_scope(engine) as session:
+        other = datasets.create_dataset(session, DatasetConfig(name="other"))
+        panel = pd.DataFrame({"unique_id": "a", "ds": _days(8), "y": [*range(100, 107), 110.0]})
+        upsert_panel(session, panel, dataset_id=other.id)
+        theirs = get_series_by_name(session, "a", dataset_id=other.id).id
+        save_forecast(
+            session, request_id="o1", series_id=theirs,
+            model_name=f"{settings.registered_model_name}-other", model_version="3",
+            horizon=1, levels=[80],
+            points=[{"ds": DAY0 + timedelta(days=7), "yhat": 107.0, "lo": {80: 99.0},
+                     "hi": {80: 103.0}}],
+        )  # fmt: skip
+    defs, instance = build_definitions(settings), _instance("default", "other")
+    _materialize(defs, instance, "2026-01-08")
+    _materialize(defs, instance, "2026-01-08", dataset="other")
+    with session_scope(engine) as session:
+        scored = {
+            (row.model_name, row.model_version): row.mase
+            for row, _ in live_accuracy.accuracy_rows(session)
+        }
+        drifted = [row.series_id for row, _ in drift.latest_drift(session)]
+    engine.dispose()
+    assert scored == {
+        (settings.registered_model_name, "1"): pytest.approx(2.0),  # default's, unchanged
+        (f"{settings.registered_model_name}-other", "3"): pytest.approx(3.0),  # |110-107| / 1
+    }
+    assert theirs in drifted and len(drifted) == 4  # default's three and other's `a`
 
 
 def test_both_retrain_sensors_start_off_and_the_pipeline_leaves_monitoring_out():
