@@ -13,12 +13,15 @@ from api.errors import ApiError
 from api.pipeline import PipelineError, PipelineUnavailableError
 from api.routes import API_PREFIX
 from api.schemas.common import Text, errors
+from api.schemas.datasets import DatasetName
 from api.schemas.pipeline import (
     AssetHealthPublic,
     PipelineRun,
     PipelineSchedule,
     RetrainLaunched,
 )
+from api.visibility import visible_dataset
+from core.datasets import DEFAULT_DATASET
 
 __all__ = ["router"]
 
@@ -67,14 +70,27 @@ def schedules(state: StateDep, _caller: Reader) -> list[PipelineSchedule]:
     "/retrain",
     response_model=RetrainLaunched,
     status_code=status.HTTP_202_ACCEPTED,
-    responses=errors(502, 503),
+    responses=errors(404, 502, 503),
 )
-def retrain(state: StateDep, session: SessionDep, caller: Admin) -> RetrainLaunched:
-    """Launch the retraining job (train, backtest, register, package, roll out)."""
+def retrain(
+    state: StateDep,
+    session: SessionDep,
+    caller: Admin,
+    dataset: Annotated[
+        DatasetName, Query(description="The dataset whose partition is retrained.")
+    ] = DEFAULT_DATASET,
+) -> RetrainLaunched:
+    """Launch the retraining job (train, backtest, register, package, roll out) on one
+    dataset's partition (`default` unless named); a dataset that does not exist answers 404."""
+    name = visible_dataset(session, caller, dataset).name
+    session.commit()  # end the read transaction before the call to Dagster
     options = state.options
     launched = _ask_dagster(
-        lambda: state.pipeline.launch_job(options.retrain_job, options.dagster_location)
+        lambda: state.pipeline.launch_job(
+            options.retrain_job, options.dagster_location, dataset=name
+        )
     )
+    launched = {**launched, "dataset": name}
     caller.audit(session, "pipeline.retrain", f"dagster:{launched['run_id']}", launched)
     session.commit()
     return RetrainLaunched(**launched)
