@@ -22,6 +22,7 @@ from api.schemas.pipeline import (
 )
 from api.visibility import visible_dataset
 from core.datasets import DEFAULT_DATASET
+from core.run_tags import DATASET_TAG
 
 __all__ = ["router"]
 
@@ -41,16 +42,22 @@ def _ask_dagster(call: Callable[[], T]) -> T:
 @router.get("/runs", response_model=list[PipelineRun], responses=errors(502, 503))
 def latest_runs(
     state: StateDep,
-    _caller: Reader,
+    caller: Reader,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     job: Annotated[
         Text | None,
         Query(min_length=1, max_length=255, description="Only runs of this Dagster job."),
     ] = None,
 ) -> list[PipelineRun]:
-    """The newest Dagster runs first; `job` keeps one job's runs (none for an unknown job)."""
+    """The newest Dagster runs first; `job` keeps one job's runs (none for an unknown job).
+    A key limited to datasets gets no run of another dataset (by its `quantis/dataset` tag),
+    so it may get fewer than `limit`."""
     runs = _ask_dagster(lambda: state.pipeline.latest_runs(limit, job))
-    return [PipelineRun(**run) for run in runs]
+    return [
+        PipelineRun(**run)
+        for run in runs
+        if DATASET_TAG not in run["tags"] or caller.sees(run["tags"][DATASET_TAG])
+    ]
 
 
 @router.get("/assets", response_model=list[AssetHealthPublic], responses=errors(502, 503))

@@ -13,6 +13,7 @@ from api.main import build_state, create_app
 from api.pipeline import DagsterClient
 from core.db.engine import make_engine, session_scope
 from core.db.repositories.audit import list_audit
+from core.db.tables import Dataset
 
 RECORDED = json.loads((Path(__file__).parents[1] / "recorded" / "dagster_graphql.json").read_text())
 ANSWERS = {
@@ -63,6 +64,35 @@ def test_runs_filtered_by_job_and_an_unknown_job_is_an_empty_list(dagster_client
     unknown = dagster_client.get("/api/v1/pipeline/runs?job=no_such_job", headers=reader)
     assert unknown.status_code == 200 and unknown.json() == []
     assert dagster_client.get("/api/v1/pipeline/runs?job=", headers=reader).status_code == 422
+
+
+def test_a_key_limited_to_datasets_gets_no_run_of_another(api_settings, api_options, api_key):
+    answer = RECORDED["runs"]
+    (recorded,) = answer["data"]["runsOrError"]["results"]
+    runs = [
+        {**recorded, "runId": run_id, "tags": recorded["tags"] + tags}
+        for run_id, tags in [
+            ("web-run", [{"key": "quantis/dataset", "value": "web"}]),
+            ("default-run", [{"key": "quantis/dataset", "value": "default"}]),
+            ("backup-run", []),  # no dataset's
+        ]
+    ]
+    document = {"data": {"runsOrError": {**answer["data"]["runsOrError"], "results": runs}}}
+    state = build_state(api_settings, api_options)
+    state.pipeline = DagsterClient(
+        "http://dagster",
+        transport=httpx.MockTransport(lambda r: httpx.Response(200, json=document)),
+    )
+    engine = make_engine(api_settings.database_url)
+    with session_scope(engine) as session:
+        session.add(Dataset(name="web", config={}))
+    engine.dispose()
+    limited = {"X-API-Key": api_key("read", datasets=["web"])}
+    with TestClient(create_app(api_settings, api_options, state=state)) as client:
+        seen = client.get("/api/v1/pipeline/runs", headers=limited).json()
+        everything = client.get("/api/v1/pipeline/runs", headers={"X-API-Key": api_key("read")})
+    assert [run["run_id"] for run in seen] == ["web-run", "backup-run"]
+    assert len(everything.json()) == 3
 
 
 def test_schedules_from_dagster_need_read(dagster_client, headers):
