@@ -2,7 +2,8 @@
 
 Scopes nest: `admin` may do what `write` may, and `write` what `read` may. A key is sent as
 `Authorization: Bearer <key>` or `X-API-Key: <key>`. Each key's requests are rate limited
-(`api.rate_limit`); over the limit the answer is 429 with `Retry-After`.
+(`api.rate_limit`); over the limit the answer is 429 with `Retry-After`. A key may be limited
+to datasets (`api.visibility` hides the others).
 """
 
 from __future__ import annotations
@@ -41,6 +42,17 @@ class Caller:
     name: str
     scopes: tuple[str, ...]
     request_id: str
+    # the names of the datasets the key is limited to; None: every dataset
+    datasets: tuple[str, ...] | None = None
+
+    @property
+    def limited(self) -> bool:
+        """Whether the key sees only some datasets (an admin key always sees every one)."""
+        return self.datasets is not None and not grants(self.scopes, "admin")
+
+    def sees(self, dataset: str) -> bool:
+        """Whether the key may see the dataset of that name (and what it holds)."""
+        return not self.limited or dataset in (self.datasets or ())
 
     @property
     def actor(self) -> str:

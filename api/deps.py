@@ -85,7 +85,8 @@ def _authenticate(
     if state.key_touch_due(key.id):
         with state.sessions.begin() as touch:
             touch_api_key(touch, key.id)
-    return Caller(key.id, key.name, tuple(key.scopes), request_id)
+    limit = tuple(key.datasets) if key.datasets is not None else None
+    return Caller(key.id, key.name, tuple(key.scopes), request_id, datasets=limit)
 
 
 def require(scope: str | None):

@@ -1,7 +1,9 @@
 """Live accuracy: `/api/v1/models/{version}/accuracy` and `/api/v1/series/{id}/accuracy`.
 
 The figures are what the monitoring asset stored (`live_accuracy` table); the API only reads
-and combines them. A version's backtest MASE comes from its MLflow training run.
+and combines them. A version's backtest MASE comes from its MLflow training run. The versions
+are the `default` dataset's registered model's: a key limited to datasets without `default`
+gets 404 for them, and for series of datasets it may not see.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from api.schemas.accuracy import (
     SeriesVersionAccuracy,
 )
 from api.schemas.common import ModelVersionId, RecordId, errors
+from core.datasets import DEFAULT_DATASET
 from core.db.repositories.live_accuracy import (
     accuracy_rows,
     daily_summaries,
@@ -51,9 +54,11 @@ def _backtest_mase(state, version: str) -> tuple[bool, float | None]:
 
 @router.get("/models/{version}/accuracy", response_model=ModelAccuracy, responses=errors(404))
 def model_accuracy(
-    version: ModelVersionId, state: StateDep, session: SessionDep, _caller: Reader
+    version: ModelVersionId, state: StateDep, session: SessionDep, caller: Reader
 ) -> ModelAccuracy:
     """A version's live accuracy (all scored days, and day by day) against its backtest."""
+    if not caller.sees(DEFAULT_DATASET):  # the versions are the default dataset's model's
+        raise ApiError(404, "not_found", f"model version {version!r} is unknown")
     name = state.settings.registered_model_name
     summary = version_summary(session, version, model_name=name)
     known, backtest = _backtest_mase(state, version)
@@ -79,12 +84,12 @@ def series_accuracy(
     series_id: RecordId,
     session: SessionDep,
     state: StateDep,
-    _caller: Reader,
+    caller: Reader,
     limit: Annotated[int, Query(ge=1, le=1000, description="Newest outcomes returned.")] = 200,
 ) -> SeriesAccuracy:
     """Per model version, how its forecasts of this series did, and each point against
     what happened."""
-    series = find_series(session, series_id)
+    series = find_series(session, caller, series_id)
     name = state.settings.registered_model_name
     rows = accuracy_rows(session, model_name=name, series_id=series.id)
     versions = [

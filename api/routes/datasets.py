@@ -1,4 +1,6 @@
-"""`/api/v1/datasets`: list and show (read), create, update and delete (admin)."""
+"""`/api/v1/datasets`: list and show (read), create, update and delete (admin).
+
+A key limited to datasets lists and shows only those; the others answer 404."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from api.errors import ApiError
 from api.routes import API_PREFIX
 from api.schemas.common import errors
 from api.schemas.datasets import DatasetCreate, DatasetName, DatasetPublic, DatasetUpdate
+from api.visibility import visible_dataset, visible_datasets
 from core.datasets import DatasetChangeRefused, DatasetConfig
 from core.datasets.removal import outside_database, remove_outside_database
 from core.db.repositories.datasets import (
@@ -22,7 +25,6 @@ from core.db.repositories.datasets import (
     dataset_contents,
     delete_dataset,
     find_dataset,
-    list_datasets,
     update_dataset,
 )
 from core.db.tables import Dataset
@@ -60,14 +62,14 @@ def _invalid(error: ValidationError) -> ApiError:
 
 
 @router.get("", response_model=list[DatasetPublic], responses=errors())
-def list_all(session: SessionDep, _caller: Reader) -> list[DatasetPublic]:
-    """Every dataset, by name."""
-    return [_public(session, dataset) for dataset in list_datasets(session)]
+def list_all(session: SessionDep, caller: Reader) -> list[DatasetPublic]:
+    """Every dataset the key may see, by name."""
+    return [_public(session, dataset) for dataset in visible_datasets(session, caller)]
 
 
 @router.get("/{name}", response_model=DatasetPublic, responses=errors(404))
-def get_one(name: NameInPath, session: SessionDep, _caller: Reader) -> DatasetPublic:
-    return _public(session, find_dataset(session, name))
+def get_one(name: NameInPath, session: SessionDep, caller: Reader) -> DatasetPublic:
+    return _public(session, visible_dataset(session, caller, name))
 
 
 @router.post(

@@ -1,4 +1,6 @@
-"""Forecasts: request (history from the database -> model server -> stored), read back."""
+"""Forecasts: request (history from the database -> model server -> stored), read back.
+
+A key limited to datasets forecasts and reads only their series' forecasts (others: 404)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from api.routes import API_PREFIX
 from api.routes.series import find_series
 from api.schemas.common import MAX_RECORD_ID, Page, RecordId, errors
 from api.schemas.forecasts import ForecastBatch, ForecastCreate, ForecastPublic
+from api.visibility import check_series_visible, hidden_series
 from core.db.repositories.forecasts import get_forecast, latest_forecast, list_forecasts
 from core.db.repositories.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
@@ -36,6 +39,7 @@ def create(
     model server is down; 422 when the model cannot use a series' history; 409 for series of
     a dataset other than `default` (only its champion is served yet).
     """
+    check_series_visible(session, caller, body.series_ids)
     return run_forecast(
         session,
         state.model_server,
@@ -48,9 +52,9 @@ def create(
 
 
 @router.get("/forecasts/{forecast_id}", response_model=ForecastPublic, responses=errors(404))
-def get_one(forecast_id: RecordId, session: SessionDep, _caller: Reader) -> ForecastPublic:
+def get_one(forecast_id: RecordId, session: SessionDep, caller: Reader) -> ForecastPublic:
     forecast = get_forecast(session, forecast_id)
-    if forecast is None:
+    if forecast is None or hidden_series(session, caller, [forecast.series_id]):
         raise ApiError(404, "not_found", f"forecast id {forecast_id} does not exist")
     return forecast_public(forecast)
 
@@ -63,7 +67,7 @@ def get_one(forecast_id: RecordId, session: SessionDep, _caller: Reader) -> Fore
 def latest_for_series(
     series_id: RecordId,
     session: SessionDep,
-    _caller: Reader,
+    caller: Reader,
     kind: Annotated[
         Literal["request", "batch"] | None,
         Query(description="batch: the latest batch forecast; request: the latest on request."),
@@ -71,7 +75,7 @@ def latest_for_series(
 ) -> ForecastPublic:
     """The newest stored forecast of one series (of one kind, or of any), straight from the
     database: no model call. 404 when the series has none."""
-    find_series(session, series_id)
+    find_series(session, caller, series_id)
     forecast = latest_forecast(session, series_id, kind=kind)
     if forecast is None:
         what = f"{kind} forecast" if kind else "forecast"
@@ -87,12 +91,12 @@ def latest_for_series(
 def list_for_series(
     series_id: RecordId,
     session: SessionDep,
-    _caller: Reader,
+    caller: Reader,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
     offset: Annotated[int, Query(ge=0, le=MAX_RECORD_ID)] = 0,
 ) -> Page[ForecastPublic]:
     """Stored forecasts of one series, newest first."""
-    find_series(session, series_id)
+    find_series(session, caller, series_id)
     page = list_forecasts(session, series_id=series_id, limit=limit, offset=offset)
     items = [forecast_public(f) for f in page.items]
     return Page(items=items, total=page.total, limit=limit, offset=offset)

@@ -19,7 +19,8 @@ router = APIRouter(prefix=f"{API_PREFIX}/keys", tags=["keys"])
 
 @router.get("/me", response_model=ApiKeyIdentity, responses=errors())
 def who_am_i(session: SessionDep, caller: Authenticated) -> ApiKeyIdentity:
-    """Who the sent key is: its id, name, scopes (given and implied) and when it was made."""
+    """Who the sent key is: its id, name, scopes (given and implied), the datasets it is
+    limited to, and when it was made."""
     key = session.get(ApiKey, caller.key_id)
     if key is None:  # revoked and deleted between authentication and this read
         raise ApiError(
@@ -34,6 +35,7 @@ def who_am_i(session: SessionDep, caller: Authenticated) -> ApiKeyIdentity:
         prefix=key.prefix,
         scopes=list(key.scopes),
         granted=[scope for scope in SCOPES if grants(key.scopes, scope)],
+        datasets=list(key.datasets) if key.datasets is not None else None,
         created_at=key.created_at,
         last_used_at=key.last_used_at,
     )

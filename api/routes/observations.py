@@ -1,4 +1,6 @@
-"""Observations: idempotent bulk upsert (JSON or CSV), all or nothing; list by time range."""
+"""Observations: idempotent bulk upsert (JSON or CSV), all or nothing; list by time range.
+
+A key limited to datasets reads and writes only their series (`api.visibility`)."""
 
 from __future__ import annotations
 
@@ -23,6 +25,8 @@ from api.schemas.observations import (
     SeriesObservationsUpsert,
     UpsertSummary,
 )
+from api.visibility import visible_dataset
+from core.datasets import DEFAULT_DATASET
 from core.db.repositories.observations import read_observations
 from core.db.tables import Dataset
 from core.db.types import as_utc
@@ -43,6 +47,7 @@ def _store(
     frequency: str | None = None,
     dataset: str | None = None,
 ) -> UpsertSummary:
+    visible_dataset(session, caller, dataset or DEFAULT_DATASET)  # 404 for one it may not see
     result, created = store_rows(
         session, rows, create_missing=create_missing, frequency=frequency, dataset=dataset
     )
@@ -117,7 +122,7 @@ def upsert_one_series(
     """Insert or update rows of the series named by the path; a timestamp repeated in the
     body or off its dataset's frequency grid rejects the whole request with a 422 listing
     the rows."""
-    series = find_series(session, series_id)
+    series = find_series(session, caller, series_id)
     rows = [
         UploadRow(("body", "observations", i), series.name, o.ts, o.value)
         for i, o in enumerate(body.observations)
@@ -132,7 +137,7 @@ def upsert_one_series(
 def list_range(
     series_id: RecordId,
     session: SessionDep,
-    _caller: Reader,
+    caller: Reader,
     start: Annotated[
         QueryDateTime | None, Query(description="Inclusive start (RFC 3339 date-time).")
     ] = None,
@@ -144,7 +149,7 @@ def list_range(
 ) -> ObservationList:
     """Observations of one series in a time range, oldest first; a `start` after `end`
     answers 422."""
-    find_series(session, series_id)
+    find_series(session, caller, series_id)
     start = as_utc(start) if start is not None else None
     end = as_utc(end) if end is not None else None
     if start is not None and end is not None and start > end:

@@ -13,12 +13,16 @@ from api.errors import ApiError
 from api.pipeline import PipelineError, PipelineUnavailableError
 from api.routes import API_PREFIX
 from api.schemas.common import Text, errors
+from api.schemas.datasets import DatasetName
 from api.schemas.pipeline import (
     AssetHealthPublic,
     PipelineRun,
     PipelineSchedule,
     RetrainLaunched,
 )
+from api.visibility import visible_dataset
+from core.datasets import DEFAULT_DATASET
+from core.run_tags import DATASET_TAG
 
 __all__ = ["router"]
 
@@ -38,16 +42,22 @@ def _ask_dagster(call: Callable[[], T]) -> T:
 @router.get("/runs", response_model=list[PipelineRun], responses=errors(502, 503))
 def latest_runs(
     state: StateDep,
-    _caller: Reader,
+    caller: Reader,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     job: Annotated[
         Text | None,
         Query(min_length=1, max_length=255, description="Only runs of this Dagster job."),
     ] = None,
 ) -> list[PipelineRun]:
-    """The newest Dagster runs first; `job` keeps one job's runs (none for an unknown job)."""
+    """The newest Dagster runs first; `job` keeps one job's runs (none for an unknown job).
+    A key limited to datasets gets no run of another dataset (by its `quantis/dataset` tag),
+    so it may get fewer than `limit`."""
     runs = _ask_dagster(lambda: state.pipeline.latest_runs(limit, job))
-    return [PipelineRun(**run) for run in runs]
+    return [
+        PipelineRun(**run)
+        for run in runs
+        if DATASET_TAG not in run["tags"] or caller.sees(run["tags"][DATASET_TAG])
+    ]
 
 
 @router.get("/assets", response_model=list[AssetHealthPublic], responses=errors(502, 503))
@@ -67,14 +77,27 @@ def schedules(state: StateDep, _caller: Reader) -> list[PipelineSchedule]:
     "/retrain",
     response_model=RetrainLaunched,
     status_code=status.HTTP_202_ACCEPTED,
-    responses=errors(502, 503),
+    responses=errors(404, 502, 503),
 )
-def retrain(state: StateDep, session: SessionDep, caller: Admin) -> RetrainLaunched:
-    """Launch the retraining job (train, backtest, register, package, roll out)."""
+def retrain(
+    state: StateDep,
+    session: SessionDep,
+    caller: Admin,
+    dataset: Annotated[
+        DatasetName, Query(description="The dataset whose partition is retrained.")
+    ] = DEFAULT_DATASET,
+) -> RetrainLaunched:
+    """Launch the retraining job (train, backtest, register, package, roll out) on one
+    dataset's partition (`default` unless named); a dataset that does not exist answers 404."""
+    name = visible_dataset(session, caller, dataset).name
+    session.commit()  # end the read transaction before the call to Dagster
     options = state.options
     launched = _ask_dagster(
-        lambda: state.pipeline.launch_job(options.retrain_job, options.dagster_location)
+        lambda: state.pipeline.launch_job(
+            options.retrain_job, options.dagster_location, dataset=name
+        )
     )
+    launched = {**launched, "dataset": name}
     caller.audit(session, "pipeline.retrain", f"dagster:{launched['run_id']}", launched)
     session.commit()
     return RetrainLaunched(**launched)

@@ -18,6 +18,10 @@ class ApiKeyIdentity(BaseModel):
         description="What the key may do: its scopes and the ones they imply "
         "(`admin` implies `write`, `write` implies `read`), in the order read, write, admin."
     )
+    datasets: list[str] | None = Field(
+        description="The datasets the key is limited to (it sees nothing of the others); "
+        "null: every dataset."
+    )
     created_at: UtcDateTime
     last_used_at: UtcDateTime | None = Field(
         description="Recorded at most once a minute, so it may lag the current request."

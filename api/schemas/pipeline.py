@@ -44,3 +44,4 @@ class RetrainLaunched(BaseModel):
     run_id: str
     job_name: str
     status: str
+    dataset: str = Field(description="The dataset whose partition the run works on.")

@@ -39,10 +39,9 @@ class SeriesCreate(BaseModel):
 
 
 class SeriesPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
     id: int
     dataset_id: int = Field(description="Id of the series' dataset.")
+    dataset: str = Field(description="Name of the series' dataset.")
     name: str
     frequency: str | None
     meta: dict[str, Any]

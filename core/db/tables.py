@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from core.datasets.config import DEFAULT_DATASET
-from core.db.types import BigIntId, JsonDocument, UTCDateTime, utc_now
+from core.db.types import BigIntId, JsonDocument, NullableJsonDocument, UTCDateTime, utc_now
 
 __all__ = [
     "BACKUP_STATUSES",
@@ -204,7 +204,11 @@ class ModelDeployment(Base):
 
 
 class ApiKey(Base):
-    """An API key; only an HMAC of the key is stored, the prefix finds the candidate row."""
+    """An API key; only an HMAC of the key is stored, the prefix finds the candidate row.
+
+    `datasets` limits what the key may see to the datasets of those names (NULL: every
+    dataset); a name, not an id, so the limit outlives a dataset deleted and created again
+    and never widens by a cascade."""
 
     __tablename__ = "api_keys"
 
@@ -213,6 +217,7 @@ class ApiKey(Base):
     prefix: Mapped[str] = mapped_column(String(32), unique=True)
     hash: Mapped[str] = mapped_column(String(128))
     scopes: Mapped[list[str]] = mapped_column(JsonDocument, default=list)
+    datasets: Mapped[list[str] | None] = mapped_column(NullableJsonDocument, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

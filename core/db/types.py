@@ -10,11 +10,14 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["BigIntId", "JsonDocument", "UTCDateTime", "as_utc", "utc_now"]
+__all__ = ["BigIntId", "JsonDocument", "NullableJsonDocument", "UTCDateTime", "as_utc", "utc_now"]
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY, so big ids are plain integers there.
 BigIntId = BigInteger().with_variant(Integer(), "sqlite")
 JsonDocument = JSON().with_variant(JSONB(), "postgresql")
+# A document that may be absent: Python None is SQL NULL (not the JSON `null`), so
+# `IS NULL` finds it on both backends.
+NullableJsonDocument = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
 
 def utc_now() -> datetime:

@@ -48,12 +48,26 @@ def create(
         list[str],
         typer.Option("--scope", help=f"Repeatable: {', '.join(SCOPES)} (admin implies write)."),
     ],
+    dataset: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--dataset",
+            help="Repeatable: the key sees only these datasets (others answer 404 as if they "
+            "did not exist). Left out: every dataset. Not with --scope admin.",
+        ),
+    ] = None,
     url: UrlOption = None,
 ) -> None:
     """Create a key and print it once: it cannot be shown again."""
     unknown = sorted(set(scope) - set(SCOPES))
-    if unknown or not name.strip():
-        problem = f"unknown scope(s) {unknown}; use {list(SCOPES)}" if unknown else "empty name"
+    problem = None
+    if unknown:
+        problem = f"unknown scope(s) {unknown}; use {list(SCOPES)}"
+    elif not name.strip():
+        problem = "empty name"
+    elif dataset and "admin" in scope:
+        problem = "an admin key sees every dataset: --dataset cannot be used with --scope admin"
+    if problem:
         typer.secho(problem, err=True, fg="red")
         raise typer.Exit(code=2)
     settings = get_settings()
@@ -61,17 +75,25 @@ def create(
     try:
         with session_scope(engine) as session:
             key, plaintext = create_api_key(
-                session, name=name, scopes=scope, secret_key=settings.secret_key.get_secret_value()
+                session,
+                name=name,
+                scopes=scope,
+                secret_key=settings.secret_key.get_secret_value(),
+                datasets=dataset or None,
             )
-            details = {"name": name, "scopes": key.scopes}
+            details = {"name": name, "scopes": key.scopes, "datasets": key.datasets}
             append_audit(
                 session, actor=_actor(), action="apikey.create", target=f"apikey:{key.id}",
                 details=details,
             )  # fmt: skip
-            key_id, scopes = key.id, key.scopes
+            key_id, scopes, limit = key.id, key.scopes, key.datasets
+    except RecordNotFoundError as error:  # a --dataset that does not exist
+        typer.secho(str(error), err=True, fg="red")
+        raise typer.Exit(code=1) from error
     finally:
         engine.dispose()
-    console.print(f"Created API key {key_id} ({name}, scopes {', '.join(scopes)}).")
+    seen = f"datasets {', '.join(limit)}" if limit is not None else "every dataset"
+    console.print(f"Created API key {key_id} ({name}, scopes {', '.join(scopes)}, {seen}).")
     console.print("Store it now; it will not be shown again:")
     typer.echo(plaintext)
 
@@ -81,17 +103,20 @@ def list_keys(
     include_revoked: Annotated[bool, typer.Option(help="Show revoked keys too.")] = False,
     url: UrlOption = None,
 ) -> None:
-    """Keys with their scopes and last use (never the key itself)."""
+    """Keys with their scopes, dataset limit and last use (never the key itself)."""
     engine = _engine(url)
     try:
         with session_scope(engine) as session:
             keys = list_api_keys(session, include_revoked=include_revoked)
             table = Table(title="API keys")
-            for column in ("id", "name", "prefix", "scopes", "created", "last used", "revoked"):
+            columns = ("id", "name", "prefix", "scopes", "datasets", "created", "last used",
+                       "revoked")  # fmt: skip
+            for column in columns:
                 table.add_column(column)
             for key in keys:
                 table.add_row(
                     str(key.id), key.name, key.prefix, ", ".join(key.scopes),
+                    ", ".join(key.datasets) if key.datasets is not None else "(all)",
                     f"{key.created_at:%Y-%m-%d %H:%M}",
                     f"{key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "",
                     f"{key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "",

@@ -3,7 +3,7 @@
 - `model_server` (session): `bentoml serve bentos.service:ModelServer` with a tiny model.
 - `api_settings`: settings on `db_url` pointing at that model server.
 - `client`: a `TestClient` of `create_app(api_settings, options)`.
-- `api_key(*scopes)`: creates a key in the database and returns its plaintext.
+- `api_key(*scopes, datasets=None)`: creates a key in the database and returns its plaintext.
 """
 
 from __future__ import annotations
@@ -50,13 +50,16 @@ def client(api_settings: Settings, api_options: ApiOptions) -> Iterator[TestClie
 
 @pytest.fixture
 def api_key(api_settings: Settings) -> Callable[..., str]:
-    """`api_key("read", "write")` -> the plaintext of a new key with those scopes."""
+    """`api_key("read", "write")` -> the plaintext of a new key with those scopes
+    (`datasets=[...]`: limited to those datasets)."""
     engine = make_engine(api_settings.database_url)
     secret = api_settings.secret_key.get_secret_value()
 
-    def make(*scopes: str, name: str = "test") -> str:
+    def make(*scopes: str, name: str = "test", datasets: list[str] | None = None) -> str:
         with session_scope(engine) as session:
-            _key, plaintext = create_api_key(session, name=name, scopes=scopes, secret_key=secret)
+            _key, plaintext = create_api_key(
+                session, name=name, scopes=scopes, secret_key=secret, datasets=datasets
+            )
         return plaintext
 
     yield make

@@ -53,3 +53,42 @@ def test_unknown_scopes_and_ids_are_refused(cli, db_url):
     assert bad.exit_code == 2 and "unknown scope" in bad.output
     missing = _run(cli, "revoke", "4242", "--url", db_url)
     assert missing.exit_code == 1 and "4242" in missing.output
+
+
+def test_create_limits_a_key_to_datasets_and_list_shows_the_limit(cli, db_url):
+    from core.datasets import DatasetConfig
+    from core.db.repositories.datasets import create_dataset
+
+    engine = make_engine(db_url)
+    with session_scope(engine) as session:
+        create_dataset(session, DatasetConfig(name="web-traffic"))
+    created = _run(
+        cli, "create", "--name", "web", "--scope", "read", "--dataset", "web-traffic",
+        "--dataset", "default", "--url", db_url,
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    assert "datasets default, web-traffic" in created.output
+    plaintext = created.output.strip().splitlines()[-1]
+    secret = get_settings().secret_key.get_secret_value()
+    with session_scope(engine) as session:
+        key = verify_api_key(session, plaintext, secret, touch=False)
+        assert key.datasets == ["default", "web-traffic"]
+        (entry,) = list_audit(session).items
+    engine.dispose()
+    assert entry.details["datasets"] == ["default", "web-traffic"]
+    unlimited = _run(cli, "create", "--name", "all", "--scope", "read", "--url", db_url)
+    assert unlimited.exit_code == 0 and "every dataset" in unlimited.output
+    listed = _run(cli, "list", "--url", db_url).output
+    assert "web-traf" in listed and "(all)" in listed, listed  # the table is 80 columns wide
+
+
+def test_create_refuses_an_unknown_dataset_and_a_limited_admin_key(cli, db_url):
+    unknown = _run(
+        cli, "create", "--name", "x", "--scope", "read", "--dataset", "nope", "--url", db_url
+    )
+    assert unknown.exit_code == 1 and "nope" in unknown.output
+    admin = _run(
+        cli, "create", "--name", "x", "--scope", "admin", "--dataset", "default", "--url", db_url
+    )
+    assert admin.exit_code == 2 and "admin" in admin.output
+    assert "No API keys" in _run(cli, "list", "--url", db_url).output

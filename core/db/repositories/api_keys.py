@@ -3,6 +3,9 @@
 A key reads `qk_<8 hex>_<random>`; the `qk_<8 hex>` prefix is stored in clear to find the
 row, and the HMAC (keyed by the settings' `secret_key`) is compared in constant time.
 Rotating `secret_key` therefore invalidates every key.
+
+A key may be limited to datasets (by name): it then sees nothing of the others. An `admin`
+key creates and deletes datasets, so it cannot be limited.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from core.db.errors import RecordNotFoundError
-from core.db.tables import ApiKey
+from core.db.tables import ApiKey, Dataset
 from core.db.types import utc_now
 
 __all__ = [
@@ -45,19 +48,51 @@ def _checked_scopes(scopes: Iterable[str]) -> list[str]:
     return cleaned
 
 
+def _checked_datasets(
+    session: Session, datasets: Iterable[str] | None, scopes: list[str]
+) -> list[str] | None:
+    """The dataset limit as stored: None (every dataset) or the sorted names, each of a
+    dataset that exists; an admin key cannot be limited."""
+    if datasets is None:
+        return None
+    names = sorted(set(datasets))
+    if not names:
+        raise ValueError("a key limited to datasets needs at least one dataset")
+    if "admin" in scopes:
+        raise ValueError(
+            "an admin key sees every dataset (it creates and deletes them): it cannot be "
+            "limited to datasets"
+        )
+    known = set(session.scalars(select(Dataset.name).where(Dataset.name.in_(names))))
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise RecordNotFoundError(f"dataset(s) {unknown} do not exist")
+    return names
+
+
 def create_api_key(
-    session: Session, *, name: str, scopes: Iterable[str], secret_key: str
+    session: Session,
+    *,
+    name: str,
+    scopes: Iterable[str],
+    secret_key: str,
+    datasets: Iterable[str] | None = None,
 ) -> tuple[ApiKey, str]:
-    """A new key record and its plaintext, which is never stored and cannot be shown again."""
+    """A new key record and its plaintext, which is never stored and cannot be shown again.
+
+    `datasets` limits the key to those (existing) datasets; None: every dataset."""
     if not secret_key:
         raise ValueError("secret_key must not be empty: it keys the API key hashes")
+    checked_scopes = _checked_scopes(scopes)
+    limit = _checked_datasets(session, datasets, checked_scopes)
     prefix = f"{KEY_MARKER}_{secrets.token_hex(4)}"
     plaintext = f"{prefix}_{secrets.token_urlsafe(32)}"
     key = ApiKey(
         name=name,
         prefix=prefix,
         hash=hash_api_key(plaintext, secret_key),
-        scopes=_checked_scopes(scopes),
+        scopes=checked_scopes,
+        datasets=limit,
     )
     session.add(key)
     session.flush()
@@ -104,7 +139,10 @@ def revoke_api_key(session: Session, key_id: int) -> ApiKey:
 
 def set_api_key_scopes(session: Session, key_id: int, scopes: Iterable[str]) -> ApiKey:
     key = _key(session, key_id)
-    key.scopes = _checked_scopes(scopes)
+    scopes = _checked_scopes(scopes)
+    if key.datasets is not None and "admin" in scopes:
+        raise ValueError(f"API key id {key_id} is limited to datasets: it cannot be admin")
+    key.scopes = scopes
     session.flush()
     return key
 

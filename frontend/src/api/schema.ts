@@ -10,7 +10,7 @@ export interface paths {
         };
         /**
          * List All
-         * @description Every dataset, by name.
+         * @description Every dataset the key may see, by name.
          */
         get: operations["datasets-list_all"];
         put?: never;
@@ -105,7 +105,8 @@ export interface paths {
         };
         /**
          * Who Am I
-         * @description Who the sent key is: its id, name, scopes (given and implied) and when it was made.
+         * @description Who the sent key is: its id, name, scopes (given and implied), the datasets it is
+         *     limited to, and when it was made.
          */
         get: operations["keys-who_am_i"];
         put?: never;
@@ -290,7 +291,8 @@ export interface paths {
         put?: never;
         /**
          * Retrain
-         * @description Launch the retraining job (train, backtest, register, package, roll out).
+         * @description Launch the retraining job (train, backtest, register, package, roll out) on one
+         *     dataset's partition (`default` unless named); a dataset that does not exist answers 404.
          */
         post: operations["pipeline-retrain"];
         delete?: never;
@@ -309,6 +311,8 @@ export interface paths {
         /**
          * Latest Runs
          * @description The newest Dagster runs first; `job` keeps one job's runs (none for an unknown job).
+         *     A key limited to datasets gets no run of another dataset (by its `quantis/dataset` tag),
+         *     so it may get fewer than `limit`.
          */
         get: operations["pipeline-latest_runs"];
         put?: never;
@@ -348,15 +352,15 @@ export interface paths {
         };
         /**
          * List All
-         * @description Series of one dataset ordered by name, one page at a time; an unknown dataset
-         *     answers 404.
+         * @description Series of one dataset ordered by name, one page at a time; a dataset that does not
+         *     exist, or that the key may not see, answers 404.
          */
         get: operations["series-list_all"];
         put?: never;
         /**
          * Create
          * @description Create a series in a dataset (`default` unless named); a name already taken there
-         *     answers 409, an unknown dataset 404.
+         *     answers 409, a dataset that does not exist (or that the key may not see) 404.
          */
         post: operations["series-create"];
         delete?: never;
@@ -602,6 +606,11 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Datasets
+             * @description The datasets the key is limited to (it sees nothing of the others); null: every dataset.
+             */
+            datasets: string[] | null;
             /**
              * Granted
              * @description What the key may do: its scopes and the ones they imply (`admin` implies `write`, `write` implies `read`), in the order read, write, admin.
@@ -1304,6 +1313,11 @@ export interface components {
         };
         /** RetrainLaunched */
         RetrainLaunched: {
+            /**
+             * Dataset
+             * @description The dataset whose partition the run works on.
+             */
+            dataset: string;
             /** Job Name */
             job_name: string;
             /** Run Id */
@@ -1382,6 +1396,11 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Dataset
+             * @description Name of the series' dataset.
+             */
+            dataset: string;
             /**
              * Dataset Id
              * @description Id of the series' dataset.
@@ -2664,7 +2683,10 @@ export interface operations {
     };
     "pipeline-retrain": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The dataset whose partition is retrained. */
+                dataset?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2691,6 +2713,15 @@ export interface operations {
             };
             /** @description The API key lacks the scope this route needs. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A record named in the request does not exist. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -13,6 +13,7 @@ from api.main import build_state, create_app
 from api.pipeline import DagsterClient
 from core.db.engine import make_engine, session_scope
 from core.db.repositories.audit import list_audit
+from core.db.tables import Dataset
 
 RECORDED = json.loads((Path(__file__).parents[1] / "recorded" / "dagster_graphql.json").read_text())
 ANSWERS = {
@@ -27,10 +28,13 @@ RUNS_OF_JOB = {"retrain": "runs_of_retrain", "no_such_job": "runs_of_unknown_job
 
 @pytest.fixture
 def dagster_client(api_settings, api_options):
-    """An API whose Dagster client gets the recorded answers."""
+    """An API whose Dagster client gets the recorded answers; `client.graphql` holds the
+    requests' payloads."""
+    seen = []
 
     def handle(request: httpx.Request) -> httpx.Response:
         payload = json.loads(request.content)
+        seen.append(payload)
         operation = payload["query"].split("(")[0].split("{")[0].split()[-1]
         job = ((payload.get("variables") or {}).get("filter") or {}).get("pipelineName")
         answer = RUNS_OF_JOB[job] if operation == "LatestRuns" and job else ANSWERS[operation]
@@ -39,6 +43,7 @@ def dagster_client(api_settings, api_options):
     state = build_state(api_settings, api_options)
     state.pipeline = DagsterClient("http://dagster", transport=httpx.MockTransport(handle))
     with TestClient(create_app(api_settings, api_options, state=state)) as client:
+        client.graphql = seen
         yield client
 
 
@@ -59,6 +64,35 @@ def test_runs_filtered_by_job_and_an_unknown_job_is_an_empty_list(dagster_client
     unknown = dagster_client.get("/api/v1/pipeline/runs?job=no_such_job", headers=reader)
     assert unknown.status_code == 200 and unknown.json() == []
     assert dagster_client.get("/api/v1/pipeline/runs?job=", headers=reader).status_code == 422
+
+
+def test_a_key_limited_to_datasets_gets_no_run_of_another(api_settings, api_options, api_key):
+    answer = RECORDED["runs"]
+    (recorded,) = answer["data"]["runsOrError"]["results"]
+    runs = [
+        {**recorded, "runId": run_id, "tags": recorded["tags"] + tags}
+        for run_id, tags in [
+            ("web-run", [{"key": "quantis/dataset", "value": "web"}]),
+            ("default-run", [{"key": "quantis/dataset", "value": "default"}]),
+            ("backup-run", []),  # no dataset's
+        ]
+    ]
+    document = {"data": {"runsOrError": {**answer["data"]["runsOrError"], "results": runs}}}
+    state = build_state(api_settings, api_options)
+    state.pipeline = DagsterClient(
+        "http://dagster",
+        transport=httpx.MockTransport(lambda r: httpx.Response(200, json=document)),
+    )
+    engine = make_engine(api_settings.database_url)
+    with session_scope(engine) as session:
+        session.add(Dataset(name="web", config={}))
+    engine.dispose()
+    limited = {"X-API-Key": api_key("read", datasets=["web"])}
+    with TestClient(create_app(api_settings, api_options, state=state)) as client:
+        seen = client.get("/api/v1/pipeline/runs", headers=limited).json()
+        everything = client.get("/api/v1/pipeline/runs", headers={"X-API-Key": api_key("read")})
+    assert [run["run_id"] for run in seen] == ["web-run", "backup-run"]
+    assert len(everything.json()) == 3
 
 
 def test_schedules_from_dagster_need_read(dagster_client, headers):
@@ -92,6 +126,28 @@ def test_retrain_needs_admin_launches_and_is_audited(dagster_client, headers, ap
         [entry] = list_audit(session, action="pipeline.retrain").items
         assert entry.target == f"dagster:{run_id}"
     engine.dispose()
+    assert launched.json()["dataset"] == "default"
+    assert _launched_partition(dagster_client) == "default"
+
+
+def _launched_partition(client) -> str:
+    (launch,) = [p for p in client.graphql if p["query"].lstrip().startswith("mutation")][-1:]
+    tags = {tag["key"]: tag["value"] for tag in launch["variables"]["tags"]}
+    assert tags["quantis/dataset"] == tags["dagster/partition"]
+    return tags["dagster/partition"]
+
+
+def test_retrain_launches_the_partition_of_the_dataset_named(dagster_client, headers):
+    admin = headers("admin")
+    created = dagster_client.post("/api/v1/datasets", json={"name": "web"}, headers=admin)
+    assert created.status_code == 201, created.text
+    launched = dagster_client.post("/api/v1/pipeline/retrain?dataset=web", headers=admin)
+    assert launched.status_code == 202, launched.text
+    assert launched.json()["dataset"] == "web" and _launched_partition(dagster_client) == "web"
+    launches = len(dagster_client.graphql)
+    unknown = dagster_client.post("/api/v1/pipeline/retrain?dataset=absent", headers=admin)
+    assert unknown.status_code == 404 and "absent" in unknown.json()["error"]["message"]
+    assert len(dagster_client.graphql) == launches  # nothing was launched
 
 
 @pytest.mark.parametrize("route", ["/api/v1/pipeline/runs", "/api/v1/pipeline/schedules"])

@@ -63,3 +63,37 @@ def test_touch_records_the_use_without_loading_the_key(session):
     session.commit()
     session.refresh(key)
     assert key.last_used_at is not None
+
+
+def test_a_key_may_be_limited_to_datasets_that_exist(session):
+    from core.datasets import DatasetConfig
+    from core.db.repositories.datasets import create_dataset
+
+    create_dataset(session, DatasetConfig(name="web"))
+    _key, plaintext = api_keys.create_api_key(
+        session, name="ci", scopes=["read"], secret_key=SECRET, datasets=["web", "default", "web"]
+    )
+    session.commit()
+    session.expire_all()
+    assert api_keys.verify_api_key(session, plaintext, SECRET).datasets == ["default", "web"]
+    unlimited, _ = api_keys.create_api_key(session, name="all", scopes=["read"], secret_key=SECRET)
+    assert unlimited.datasets is None
+    with pytest.raises(RecordNotFoundError, match="nope"):
+        api_keys.create_api_key(
+            session, name="x", scopes=["read"], secret_key=SECRET, datasets=["web", "nope"]
+        )
+    with pytest.raises(ValueError, match="at least one"):
+        api_keys.create_api_key(session, name="x", scopes=["read"], secret_key=SECRET, datasets=[])
+
+
+def test_an_admin_key_cannot_be_limited_to_datasets(session):
+    with pytest.raises(ValueError, match="admin"):
+        api_keys.create_api_key(
+            session, name="x", scopes=["admin"], secret_key=SECRET, datasets=["default"]
+        )
+    key, _ = api_keys.create_api_key(
+        session, name="x", scopes=["write"], secret_key=SECRET, datasets=["default"]
+    )
+    with pytest.raises(ValueError, match="admin"):
+        api_keys.set_api_key_scopes(session, key.id, ["admin"])
+    assert api_keys.set_api_key_scopes(session, key.id, ["read"]).scopes == ["read"]
