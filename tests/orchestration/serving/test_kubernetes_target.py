@@ -254,3 +254,47 @@ def test_settings_choose_the_names_and_the_release_image():
         "quantis", "model-deployment", "model-server", "fetch-model",
     )  # fmt: skip
     assert target.image == "reg/m:1.5.0"
+
+
+def test_a_dataset_rollout_changes_only_its_entry_of_the_served_versions(cluster, database):
+    """`web`'s champion: the pod template's served-versions map gains `web` (server and
+    fetch-model init container, which fetches every entry); the image's `default` version
+    variable is not sent, so `default` keeps the version it serves."""
+    api = cluster(
+        {
+            ("GET", DEPLOYMENT): [(200, "deployment_revision_1")],
+            ("PATCH", DEPLOYMENT): [(200, "deployment_patched")],
+            ("GET", STATUS): [(200, "status_complete")],
+        }
+    )
+    outcome = _target().roll_out_dataset(
+        database, dataset="web", model_name="quantis-forecaster-web", model_version="3",
+        tracking_uri="unused",
+    )  # fmt: skip
+    [patch] = api.requests("PATCH")
+    env = [
+        {"name": "QUANTIS_MODEL_ARTIFACTS_DIR", "value": "/var/lib/quantis/models"},
+        {"name": "QUANTIS_SERVED_DATASET_VERSIONS", "value": '{"web": "3"}'},
+    ]
+    pod = patch.body["spec"]["template"]["spec"]
+    assert pod["containers"] == [{"name": "model-server", "image": NEW_IMAGE, "env": env}]
+    assert pod["initContainers"] == [{"name": "fetch-model", "image": NEW_IMAGE, "env": env}]
+    assert outcome.endpoint_url == "http://model-service:8001" and not outcome.reused
+    _assert_the_role_allows_every_request(api)
+
+
+def test_the_served_versions_are_read_from_the_pod_template():
+    from types import SimpleNamespace
+
+    from orchestration.defs.serving.targets import _served_on
+
+    env = [SimpleNamespace(name="QUANTIS_SERVED_DATASET_VERSIONS", value='{"shop": "5"}')]
+    container = SimpleNamespace(name="model-server", env=env)
+    deployment = SimpleNamespace(
+        spec=SimpleNamespace(template=SimpleNamespace(spec=SimpleNamespace(containers=[container])))
+    )
+    served = _served_on(deployment, "model-server", "QUANTIS_SERVED_DATASET_VERSIONS")
+    assert served == {"shop": "5"}
+    env[0].value = "[1]"
+    with pytest.raises(ValueError, match="not a JSON object"):
+        _served_on(deployment, "model-server", "QUANTIS_SERVED_DATASET_VERSIONS")
