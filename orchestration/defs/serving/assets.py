@@ -22,6 +22,10 @@ __all__ = ["deploy_champion_job", "model_bento", "model_deployment"]
 # A dataset other than `default` is served by the same model server, from the model
 # artifacts volume: it needs no Bento of its own, only its registered version.
 NO_BENTO = ""
+NO_CHAMPION = (
+    "dataset %r has no champion yet (its first model did not beat seasonal naive): nothing "
+    "to serve; see the `registered_model` decision"
+)
 
 
 @dg.asset(
@@ -31,6 +35,9 @@ NO_BENTO = ""
     # After the registration, but reading the registry rather than its output.
     deps=["registered_model"],
     partitions_def=dataset_partitions,
+    # A dataset other than `default` without a champion has nothing to serve: no
+    # materialization, and the roll-out step is skipped.
+    output_required=False,
     dagster_type=BuiltBento,
 )
 def model_bento(
@@ -43,6 +50,11 @@ def model_bento(
     # The registry, not the upstream output, says what serves: a manual promote or rollback
     # between runs is honoured by the next deploy.
     champion = mlflow_tracking.registry(dataset).champion()
+    if champion is None and dataset != DEFAULT_DATASET:
+        # Nothing to serve yet (the API answers 503 dataset_not_served for its series); the
+        # roll-out step is skipped. The `default` dataset's run fails instead, as it did.
+        context.log.warning(NO_CHAMPION, dataset)
+        return
     if champion is None:
         raise dg.Failure(
             f"dataset {dataset!r} has no champion model to package: the first model did not "
