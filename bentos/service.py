@@ -218,7 +218,9 @@ class ModelServer:
         """Serve `dataset`'s registered `version`, already on the model artifacts volume
         (`python -m bentos.fetch_model --dataset ...`): it is loaded in a worker thread while
         every dataset keeps answering, then replaces only `dataset`'s model. 404 when the
-        version is not there or does not load (the served model stays)."""
+        version is not there or does not load (the served model stays). It swaps the model
+        of the worker that answers: the server runs one worker (`resources={"cpu": "1"}`);
+        the Kubernetes roll-out restarts the pods with the new versions instead."""
         if dataset == DEFAULT_DATASET:
             raise ModelNotLoadable(
                 "the `default` dataset's model is chosen when the server starts "
