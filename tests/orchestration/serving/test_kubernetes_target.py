@@ -6,6 +6,7 @@ deadline exceeded, timeout (both undone to the previous revision), and refused r
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 
 import dagster as dg
@@ -283,18 +284,30 @@ def test_a_dataset_rollout_changes_only_its_entry_of_the_served_versions(cluster
     _assert_the_role_allows_every_request(api)
 
 
-def test_the_served_versions_are_read_from_the_pod_template():
-    from types import SimpleNamespace
-
-    from orchestration.defs.serving.targets import _served_on
-
-    env = [SimpleNamespace(name="QUANTIS_SERVED_DATASET_VERSIONS", value='{"shop": "5"}')]
-    container = SimpleNamespace(name="model-server", env=env)
-    deployment = SimpleNamespace(
-        spec=SimpleNamespace(template=SimpleNamespace(spec=SimpleNamespace(containers=[container])))
+def test_another_datasets_entry_is_kept_and_a_served_version_is_not_rolled_again(cluster, database):
+    serving_shop = copy.deepcopy(RECORDED["deployment_revision_1"])
+    [server] = serving_shop["spec"]["template"]["spec"]["containers"]
+    served = {"name": "QUANTIS_SERVED_DATASET_VERSIONS", "value": '{"shop": "5"}'}
+    server["env"] = [*server.get("env", []), served]
+    api = cluster(
+        {
+            ("GET", DEPLOYMENT): [(200, serving_shop), (200, serving_shop)],
+            ("PATCH", DEPLOYMENT): [(200, "deployment_patched")],
+            ("GET", STATUS): [(200, "status_complete")],
+        }
     )
-    served = _served_on(deployment, "model-server", "QUANTIS_SERVED_DATASET_VERSIONS")
-    assert served == {"shop": "5"}
-    env[0].value = "[1]"
-    with pytest.raises(ValueError, match="not a JSON object"):
-        _served_on(deployment, "model-server", "QUANTIS_SERVED_DATASET_VERSIONS")
+    web = {"dataset": "web", "model_name": "quantis-forecaster-web", "tracking_uri": "unused"}
+    _target().roll_out_dataset(database, model_version="3", **web)
+    [patch] = api.requests("PATCH")
+    [env] = [
+        e for e in patch.body["spec"]["template"]["spec"]["containers"][0]["env"]
+        if e["name"] == "QUANTIS_SERVED_DATASET_VERSIONS"
+    ]  # fmt: skip
+    assert json.loads(env["value"]) == {"shop": "5", "web": "3"}
+
+    again = _target().roll_out_dataset(database, model_version="5", **{**web, "dataset": "shop"})
+    assert again.reused and len(api.requests("PATCH")) == 1  # shop serves 5: nothing patched
+    with pytest.raises(dg.Failure, match="not a JSON object"):
+        server["env"][-1]["value"] = "[1]"
+        cluster({("GET", DEPLOYMENT): [(200, serving_shop)]})
+        _target().roll_out_dataset(database, model_version="4", **web)
