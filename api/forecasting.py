@@ -15,6 +15,7 @@ from api.auth import Caller
 from api.errors import ApiError
 from api.metrics import ApiMetrics
 from api.model_server import (
+    DatasetNotServedError,
     ModelServerClient,
     ModelServerRejectedError,
     ModelServerUnavailableError,
@@ -50,32 +51,37 @@ def forecast_public(forecast: Forecast) -> ForecastPublic:
     )
 
 
-def _refuse_unserved_datasets(session: Session, series_ids: list[int]) -> None:
-    """Only the `default` dataset's champion is served (per-dataset serving is a later step
-    of datasets): forecasting another dataset's series with it would be wrong, so it is
-    refused, naming the series."""
+def _dataset_of(session: Session, series_ids: list[int]) -> str:
+    """The one dataset the series belong to: its champion forecasts them. Series of several
+    datasets in one request are refused (each dataset has its own model and horizon)."""
     query = (
         select(Series.id, Dataset.name)
         .join(Dataset, Dataset.id == Series.dataset_id)
-        .where(Series.id.in_(series_ids), Dataset.name != DEFAULT_DATASET)
+        .where(Series.id.in_(series_ids))
     )
-    elsewhere = session.execute(query).all()
-    if elsewhere:
-        shown = ", ".join(f"{series_id} ({name})" for series_id, name in elsewhere[:10])
+    by_dataset: dict[str, list[int]] = {}
+    for series_id, name in session.execute(query).all():
+        by_dataset.setdefault(name, []).append(series_id)
+    if len(by_dataset) > 1:
+        shown = "; ".join(f"{name}: {sorted(ids)[:10]}" for name, ids in sorted(by_dataset.items()))
         raise ApiError(
-            409,
-            "dataset_not_served",
-            f"series {shown} belong to datasets whose models are not served yet: only the "
-            f"{DEFAULT_DATASET!r} dataset's champion is served",
+            422,
+            "mixed_datasets",
+            f"the series belong to several datasets ({shown}); each dataset is forecast by its "
+            "own champion: send one request per dataset",
         )
+    return next(iter(by_dataset), DEFAULT_DATASET)
 
 
-def _histories(session: Session, series_ids: list[int], points: int) -> list[dict[str, Any]]:
+def _histories(
+    session: Session, series_ids: list[int], points: int
+) -> tuple[str, list[dict[str, Any]]]:
+    """The series' dataset and their recent histories."""
     found = series_names_by_id(session, series_ids)
     unknown = [i for i in series_ids if i not in found]
     if unknown:
         raise ApiError(404, "not_found", f"series ids {unknown} do not exist")
-    _refuse_unserved_datasets(session, series_ids)
+    dataset = _dataset_of(session, series_ids)
     histories, empty = [], []
     for series_id in series_ids:
         stamps, values = recent_values(session, series_id, points)
@@ -85,14 +91,22 @@ def _histories(session: Session, series_ids: list[int], points: int) -> list[dic
         histories.append({"id": found[series_id], "timestamps": timestamps, "values": values})
     if empty:
         raise ApiError(422, "no_history", f"series {empty} have no observations to forecast from")
-    return histories
+    return dataset, histories
 
 
 def _call_model(
-    client: ModelServerClient, metrics: ApiMetrics, histories, horizon, levels, request_id
+    client: ModelServerClient, metrics: ApiMetrics, dataset, histories, horizon, levels, request_id
 ):
     try:
-        answer = client.forecast(histories, horizon, levels, request_id)
+        answer = client.forecast(histories, horizon, levels, request_id, dataset=dataset)
+    except DatasetNotServedError as error:
+        metrics.model_server_calls.labels("unavailable").inc()
+        raise ApiError(
+            503,
+            "dataset_not_served",
+            f"dataset {dataset!r} has no champion served yet (its pipeline has not rolled one "
+            f"out): {error}",
+        ) from error
     except ModelServerUnavailableError as error:
         metrics.model_server_calls.labels("unavailable").inc()
         raise ApiError(503, "model_server_unavailable", str(error)) from error
@@ -116,9 +130,11 @@ def run_forecast(
     history_points: int,
 ) -> ForecastBatch:
     horizon = body.horizon or default_horizon
-    histories = _histories(session, body.series_ids, body.history or history_points)
+    dataset, histories = _histories(session, body.series_ids, body.history or history_points)
     session.commit()  # end the read transaction before the (slow) model call
-    answer = _call_model(client, metrics, histories, horizon, body.levels, caller.request_id)
+    answer = _call_model(
+        client, metrics, dataset, histories, horizon, body.levels, caller.request_id
+    )
     by_name = {entry["id"]: entry["points"] for entry in answer.series}
     stored = []
     for series_id, history in zip(body.series_ids, histories, strict=True):

@@ -17,11 +17,13 @@ import httpx
 from sqlalchemy import Engine
 
 from api.logging import REQUEST_ID_HEADER
+from core.datasets import DEFAULT_DATASET
 from core.db.engine import session_scope
 from core.db.repositories.deployments import get_active_deployment
 from core.settings import Settings
 
 __all__ = [
+    "DatasetNotServedError",
     "ModelForecast",
     "ModelServerClient",
     "ModelServerRejectedError",
@@ -31,6 +33,10 @@ __all__ = [
 
 class ModelServerUnavailableError(RuntimeError):
     """The model server cannot be reached, timed out or failed (the API answers 503)."""
+
+
+class DatasetNotServedError(LookupError):
+    """The model server serves no model for the dataset asked for (the API answers 503)."""
 
 
 class ModelServerRejectedError(ValueError):
@@ -113,6 +119,8 @@ class ModelServerClient:
             ) from error
         if response.status_code in (400, 422):
             raise ModelServerRejectedError(_rejection_message(response))
+        if response.status_code == 404 and route in ("/forecast", "/model_info"):
+            raise DatasetNotServedError(_rejection_message(response))
         if response.status_code >= 300:
             raise ModelServerUnavailableError(
                 f"the model server at {url} answered HTTP {response.status_code}"
@@ -125,20 +133,25 @@ class ModelServerClient:
         horizon: int,
         levels: Sequence[int],
         request_id: str | None = None,
+        dataset: str = DEFAULT_DATASET,
     ) -> ModelForecast:
-        """Forecast each `{"id", "timestamps", "values"}` history `horizon` steps ahead."""
+        """Forecast each `{"id", "timestamps", "values"}` history `horizon` steps ahead with
+        `dataset`'s champion (one server serves every dataset's: `bentos.served_models`)."""
         body = {"series": list(series), "horizon": horizon, "levels": list(levels)}
+        if dataset != DEFAULT_DATASET:  # a server from before datasets knows no `dataset`
+            body["dataset"] = dataset
         response = self._post("/forecast", body, request_id)
         name = response.headers.get("X-Quantis-Model-Name")
         version = response.headers.get("X-Quantis-Model-Version")
         if name is None or version is None:  # an older server: ask it who it is
-            info = self.info(request_id)
+            info = self.info(request_id, dataset)
             name, version = info["name"], info["version"]
         return ModelForecast(model_name=name, model_version=version, series=response.json())
 
-    def info(self, request_id: str | None = None) -> dict[str, Any]:
-        """The model server's `/model_info`: name, version, source, limits."""
-        return self._post("/model_info", {}, request_id).json()
+    def info(self, request_id: str | None = None, dataset: str = DEFAULT_DATASET) -> dict[str, Any]:
+        """The model server's `/model_info` for `dataset`: name, version, source, limits."""
+        body = {} if dataset == DEFAULT_DATASET else {"dataset": dataset}
+        return self._post("/model_info", body, request_id).json()
 
     def check_ready(self) -> tuple[bool, str]:
         """(ready, explanation) from the model server's `/readyz`."""

@@ -45,7 +45,7 @@ class ForecastBatcher:
         self.model = model
         self.max_series = max_series
         self.on_batch = on_batch  # called with (requests, series) of every model call
-        self._queue: asyncio.Queue[ForecastJob] | None = None
+        self._queue: asyncio.Queue[ForecastJob | None] | None = None
         self._worker: asyncio.Task[None] | None = None
 
     async def submit(
@@ -61,11 +61,20 @@ class ForecastBatcher:
         await self._queue.put(ForecastJob(series, horizon, tuple(levels), future))
         return await future
 
+    def retire(self) -> None:
+        """Stop the drain task once the requests already queued are answered, so a model
+        swapped out (`bentos.served_models`) is freed. Call it from the serving event loop."""
+        if self._queue is not None and self._worker is not None and not self._worker.done():
+            self._queue.put_nowait(None)  # the stop mark
+
     def _take_batch(self, first: ForecastJob) -> list[ForecastJob]:
         assert self._queue is not None
         batch, size = [first], len(first.series)
         while not self._queue.empty():
             job = self._queue.get_nowait()
+            if job is None:  # retired: answer what came before, then stop
+                self._queue.put_nowait(None)
+                break
             batch.append(job)
             size += len(job.series)
             if size >= self.max_series:
@@ -75,7 +84,10 @@ class ForecastBatcher:
     async def _drain(self) -> None:
         assert self._queue is not None
         while True:
-            batch = self._take_batch(await self._queue.get())
+            first = await self._queue.get()
+            if first is None:
+                return
+            batch = self._take_batch(first)
             groups: dict[tuple[int, tuple[int, ...]], list[ForecastJob]] = {}
             for job in batch:
                 groups.setdefault((job.horizon, job.levels), []).append(job)

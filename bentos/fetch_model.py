@@ -23,6 +23,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bentos.model_source import ModelSourceError, version_dir
+from core.datasets import DEFAULT_DATASET
+from core.mlflow_names import registered_model_name
 from core.settings import get_settings
 from models.artifact import MANIFEST_NAME, load_model_dir, read_manifest, write_manifest
 
@@ -101,8 +103,24 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
         prog="python -m bentos.fetch_model",
         description="Fetch a registered model version from MLflow into the model artifacts dir.",
     )
-    parser.add_argument("--version", default=settings.served_model_version)
+    parser.add_argument(
+        "--version",
+        default=None,
+        help="default: served_model_version (with --dataset: that dataset's entry of "
+        "served_dataset_versions)",
+    )
     parser.add_argument("--name", default=settings.registered_model_name)
+    parser.add_argument(
+        "--dataset",
+        default=None,
+        help="fetch this dataset's registered model (<name>-<dataset>) instead; with "
+        "--version, that version; without, the version served_dataset_versions gives it",
+    )
+    parser.add_argument(
+        "--all-datasets",
+        action="store_true",
+        help="also fetch every version of served_dataset_versions (the init container does)",
+    )
     parser.add_argument("--artifacts-dir", type=Path, default=settings.model_artifacts_dir)
     parser.add_argument("--tracking-uri", default=settings.mlflow_tracking_uri)
     arguments = parser.parse_args(argv)
@@ -111,8 +129,28 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     return arguments
 
 
+def _wanted(arguments: argparse.Namespace) -> list[tuple[str, str]]:
+    """(registered model name, version) of each version to fetch."""
+    served = get_settings().served_dataset_versions
+    if arguments.dataset and arguments.dataset != DEFAULT_DATASET:
+        version = arguments.version or served.get(arguments.dataset)
+        name = registered_model_name(arguments.name, arguments.dataset)
+        return [(name, version)] if version else []
+    version = arguments.version or get_settings().served_model_version
+    wanted = [(arguments.name, version)] if version else []
+    if arguments.all_datasets:
+        wanted += [
+            (registered_model_name(arguments.name, dataset), str(version))
+            for dataset, version in sorted(served.items())
+        ]
+    return wanted
+
+
 def main(argv: list[str]) -> int:
     arguments = _arguments(argv)
+    if arguments.dataset or arguments.all_datasets:
+        return _fetch_each(arguments, _wanted(arguments))
+    arguments.version = arguments.version or get_settings().served_model_version
     if not arguments.version:
         print("fetch_model: served_model_version is not set; the server serves its baked-in model")
         return 0
@@ -129,6 +167,28 @@ def main(argv: list[str]) -> int:
     verb = "fetched" if fetched.downloaded else "already present:"
     print(f"fetch_model: {verb} {arguments.name} version {arguments.version} at {fetched.path}")
     return 0
+
+
+def _fetch_each(arguments: argparse.Namespace, wanted: list[tuple[str, str]]) -> int:
+    if not wanted:
+        print("fetch_model: no version to fetch (none given, none in served_dataset_versions)")
+        return 0
+    if arguments.artifacts_dir is None:
+        print("fetch_model: set QUANTIS_MODEL_ARTIFACTS_DIR (or --artifacts-dir)", file=sys.stderr)
+        return 2
+    failed = 0
+    for name, version in wanted:
+        try:
+            fetched = fetch_model_version(
+                arguments.tracking_uri, name, version, arguments.artifacts_dir
+            )
+        except FetchError as error:
+            print(f"fetch_model: {error}", file=sys.stderr)
+            failed += 1
+            continue
+        verb = "fetched" if fetched.downloaded else "already present:"
+        print(f"fetch_model: {verb} {name} version {version} at {fetched.path}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

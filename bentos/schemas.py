@@ -79,6 +79,7 @@ class ModelInfo(BaseModel):
     name: str
     version: str
     source: str
+    dataset: str = Field("default", description="The dataset whose champion this model is.")
     freq: str | None = None
     season_length: int | None = None
     horizon: int | None = Field(None, description="Horizon the model was trained for.")

@@ -10,13 +10,21 @@ adaptive batching (default 1024 series). The GPU the -gpu image declares comes f
 setting `model_server_gpu` through `python -m bentos.serve` (BentoML's configuration), not
 from this module.
 
-Routes: `POST /forecast`, `POST /model_info`, and BentoML's `/healthz`, `/readyz`, `/livez`,
-`/metrics`. Every forecast answer carries `X-Quantis-Model-Name` / `-Version` headers and
-echoes the caller's `X-Request-ID`.
+One process serves every dataset's champion (`bentos.served_models`): the model above is the
+`default` dataset's; each dataset in the setting `served_dataset_versions` is loaded from the
+model artifacts volume, and `POST /load_model` swaps one dataset's model while the others keep
+answering. A request names its dataset (`dataset`, default `default`); one that is not served
+is a 404 that names the served ones.
+
+Routes: `POST /forecast`, `POST /model_info`, `POST /served_models`, `POST /load_model`, and
+BentoML's `/healthz`, `/readyz`, `/livez`, `/metrics`. Every forecast answer carries
+`X-Quantis-Model-Name` / `-Version` / `X-Quantis-Dataset` headers and echoes the caller's
+`X-Request-ID`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import time
@@ -42,6 +50,14 @@ from bentos.schemas import (
     SeriesForecast,
     SeriesHistory,
 )
+from bentos.served_models import (
+    DatasetNotServedError,
+    ServedModel,
+    ServedModels,
+    dataset_model_dir,
+    initial_datasets,
+)
+from core.datasets import DEFAULT_DATASET
 from core.settings import get_settings
 
 SERVICE_NAME = "quantis-model-server"
@@ -55,6 +71,15 @@ logger = logging.getLogger("bentoml.quantis")  # a child of BentoML's configured
 
 class ForecastRejected(bentoml.exceptions.InvalidArgument):
     """A request that is well-formed JSON but cannot be forecast (HTTP 400)."""
+
+
+class DatasetNotServed(bentoml.exceptions.NotFound):
+    """The request names a dataset this server serves no model for (HTTP 404)."""
+
+
+class ModelNotLoadable(bentoml.exceptions.NotFound):
+    """`/load_model` names a version that is not on the model artifacts volume or does not
+    load (HTTP 404); the dataset's served model is unchanged."""
 
 
 def max_batch_series() -> int:
@@ -104,19 +129,33 @@ class ModelServer:
     def __init__(self) -> None:
         from models.artifact import load_model_dir
 
-        directory, self.source = model_to_serve()
-        self.forecaster, self.manifest = load_model_dir(directory)
-        self.labels = {"model_name": self.manifest.name, "model_version": self.manifest.version}
+        settings = get_settings()
+        directory, source = model_to_serve()
+        self.settings = settings
         self.metrics = server_metrics()
-        self.metrics.model_info.labels(**self.labels).set(1)
-        self.batcher = ForecastBatcher(
-            self.forecaster, max_series=max_batch_series(), on_batch=self._observe_batch
-        )
-        logger.info("serving model %s version %s", self.manifest.name, self.manifest.version)
+        self.models = ServedModels(load_model_dir, self._batcher)
+        for dataset, (folder, description) in initial_datasets(directory, source, settings).items():
+            self._activate(*self.models.load(dataset, folder, description))
 
-    def _observe_batch(self, requests: int, series: int) -> None:
-        self.metrics.batch_requests.labels(**self.labels).observe(requests)
-        self.metrics.batch_series.labels(**self.labels).observe(series)
+    def _batcher(self, forecaster, labels: dict[str, str]) -> ForecastBatcher:
+        def observe(requests: int, series: int) -> None:
+            self.metrics.batch_requests.labels(**labels).observe(requests)
+            self.metrics.batch_series.labels(**labels).observe(series)
+
+        return ForecastBatcher(forecaster, max_series=max_batch_series(), on_batch=observe)
+
+    def _activate(self, served: ServedModel, replaced: ServedModel | None) -> None:
+        self.metrics.model_info.labels(**served.labels).set(1)
+        if replaced is not None and replaced.labels != served.labels:
+            self.metrics.model_info.labels(**replaced.labels).set(0)
+        m = served.manifest
+        logger.info("serving dataset %s: model %s version %s", served.dataset, m.name, m.version)
+
+    def _served(self, dataset: str) -> ServedModel:
+        try:
+            return self.models.get(dataset)
+        except DatasetNotServedError as error:
+            raise DatasetNotServed(str(error)) from error
 
     @bentoml.api
     async def forecast(
@@ -125,8 +164,10 @@ class ModelServer:
         ctx: bentoml.Context,
         horizon: int = 12,
         levels: list[int] | None = None,
+        dataset: str = DEFAULT_DATASET,
     ) -> list[SeriesForecast]:
-        """Forecast `horizon` steps for each series from the history sent with it.
+        """Forecast `horizon` steps for each series from the history sent with it, with the
+        champion of `dataset` (404 when this server serves none for it).
 
         Limits: at most `MAX_SERIES` series, `MAX_HORIZON` steps, `MAX_HISTORY` points per
         series and `MAX_LEVELS` levels, each in (0, 100). Breaking one, or sending histories
@@ -137,12 +178,14 @@ class ModelServer:
         levels = [80, 95] if levels is None else levels
         request_id = ctx.request.headers.get(REQUEST_ID_HEADER, "")
         ctx.response.headers[REQUEST_ID_HEADER] = request_id
-        ctx.response.headers["X-Quantis-Model-Name"] = self.manifest.name
-        ctx.response.headers["X-Quantis-Model-Version"] = self.manifest.version
+        served = self._served(dataset)
+        ctx.response.headers["X-Quantis-Model-Name"] = served.manifest.name
+        ctx.response.headers["X-Quantis-Model-Version"] = served.manifest.version
+        ctx.response.headers["X-Quantis-Dataset"] = dataset
         outcome = "error"
         try:
             _check_limits(series, horizon, levels)
-            answer = await self.batcher.submit(series, horizon, levels)
+            answer = await served.batcher.submit(series, horizon, levels)
             outcome = "ok"
             return answer
         except ForecastInputError as exc:
@@ -153,28 +196,67 @@ class ModelServer:
             raise
         finally:
             elapsed = time.perf_counter() - started
-            self.metrics.requests.labels(**self.labels, outcome=outcome).inc()
-            self.metrics.latency.labels(**self.labels).observe(elapsed)
+            self.metrics.requests.labels(**served.labels, outcome=outcome).inc()
+            self.metrics.latency.labels(**served.labels).observe(elapsed)
             logger.info(
-                "forecast request_id=%s series=%d horizon=%d outcome=%s seconds=%.4f",
-                request_id or "-", len(series), horizon, outcome, elapsed,
+                "forecast request_id=%s dataset=%s series=%d horizon=%d outcome=%s seconds=%.4f",
+                request_id or "-", dataset, len(series), horizon, outcome, elapsed,
             )  # fmt: skip
 
     @bentoml.api
-    def model_info(self) -> ModelInfo:
-        """The registered model name and version this server serves."""
-        m = self.manifest
-        return ModelInfo(
-            name=m.name,
-            version=m.version,
-            source=self.source,
-            freq=m.freq,
-            season_length=m.season_length,
-            horizon=m.horizon,
-            limits={
-                "max_series": MAX_SERIES,
-                "max_horizon": MAX_HORIZON,
-                "max_history": MAX_HISTORY,
-                "max_levels": MAX_LEVELS,
-            },
-        )
+    def model_info(self, dataset: str = DEFAULT_DATASET) -> ModelInfo:
+        """The registered model name and version this server serves for `dataset`."""
+        return _info(self._served(dataset))
+
+    @bentoml.api
+    def served_models(self) -> list[ModelInfo]:
+        """Every dataset this server serves, with its model."""
+        return [_info(served) for _, served in sorted(self.models.snapshot().items())]
+
+    @bentoml.api
+    async def load_model(self, dataset: str, version: str) -> ModelInfo:
+        """Serve `dataset`'s registered `version`, already on the model artifacts volume
+        (`python -m bentos.fetch_model --dataset ...`): it is loaded in a worker thread while
+        every dataset keeps answering, then replaces only `dataset`'s model. 404 when the
+        version is not there or does not load (the served model stays). It swaps the model
+        of the worker that answers: the server runs one worker (`resources={"cpu": "1"}`);
+        the Kubernetes roll-out restarts the pods with the new versions instead."""
+        if dataset == DEFAULT_DATASET:
+            raise ModelNotLoadable(
+                "the `default` dataset's model is chosen when the server starts "
+                "(served_model_version or the Bento's model); roll it out to change it"
+            )
+        try:
+            folder = dataset_model_dir(
+                self.settings.model_artifacts_dir,
+                self.settings.registered_model_name,
+                dataset,
+                version,
+            )
+            loaded = await asyncio.to_thread(self.models.load, dataset, folder, str(folder))
+        except (ModelSourceError, OSError, ValueError, TypeError) as error:
+            raise ModelNotLoadable(f"dataset {dataset!r} version {version}: {error}") from error
+        served, replaced = loaded
+        self._activate(served, replaced)
+        if replaced is not None:
+            replaced.batcher.retire()
+        return _info(served)
+
+
+def _info(served: ServedModel) -> ModelInfo:
+    m = served.manifest
+    return ModelInfo(
+        name=m.name,
+        version=m.version,
+        source=served.source,
+        dataset=served.dataset,
+        freq=m.freq,
+        season_length=m.season_length,
+        horizon=m.horizon,
+        limits={
+            "max_series": MAX_SERIES,
+            "max_horizon": MAX_HORIZON,
+            "max_history": MAX_HISTORY,
+            "max_levels": MAX_LEVELS,
+        },
+    )

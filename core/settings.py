@@ -166,6 +166,13 @@ class Settings(BaseSettings):
         description="Registered version the model server loads from model_artifacts_dir; "
         "unset = the model baked into the Bento.",
     )
+    served_dataset_versions: dict[str, str] = Field(
+        default_factory=dict,
+        description="The champions the model server serves besides the `default` dataset's: "
+        "dataset name -> registered version of that dataset's model, each loaded from "
+        "<model_artifacts_dir>/<registered_model_name>-<dataset>/<version>/ (JSON in "
+        "QUANTIS_SERVED_DATASET_VERSIONS). The roll-out of one dataset changes its entry only.",
+    )
     # --- containers (issue 12): the frontend's API upstream and the GPU model server ---
     api_url: str = Field(
         "http://127.0.0.1:8000",

@@ -17,6 +17,7 @@ If it cannot be reached, PostgreSQL tests fail with that message; they are never
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -42,7 +43,13 @@ _BENTOS_TESTS = str(Path(__file__).resolve().parent / "bentos")
 if _BENTOS_TESTS not in sys.path:
     sys.path.insert(0, _BENTOS_TESTS)
 
-from served_model import RunningModelServer, build_tiny_model_dir  # noqa: E402
+from served_model import (  # noqa: E402
+    SERVED_DATASET,
+    SERVED_DATASET_VERSION,
+    RunningModelServer,
+    build_tiny_model_dir,
+    put_dataset_version,
+)
 
 PG_URL_VARIABLE = "QUANTIS_TEST_PG_URL"
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -215,7 +222,16 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def model_server(
     tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningModelServer]:
-    server = RunningModelServer(tiny_model_dir, tmp_path_factory.mktemp("model-server-logs"))
+    volume = tmp_path_factory.mktemp("model-artifacts")
+    for version in (SERVED_DATASET_VERSION, "4"):
+        put_dataset_version(volume, tiny_model_dir, SERVED_DATASET, version)
+    environment = {
+        "QUANTIS_MODEL_ARTIFACTS_DIR": str(volume),
+        "QUANTIS_SERVED_DATASET_VERSIONS": json.dumps({SERVED_DATASET: SERVED_DATASET_VERSION}),
+    }
+    server = RunningModelServer(
+        tiny_model_dir, tmp_path_factory.mktemp("model-server-logs"), environment=environment
+    )
     server.start()
     yield server
     server.stop()

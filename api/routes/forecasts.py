@@ -28,16 +28,17 @@ router = APIRouter(prefix=API_PREFIX, tags=["forecasts"])
     "/forecasts",
     response_model=ForecastBatch,
     status_code=status.HTTP_201_CREATED,
-    responses=errors(400, 404, 409, 503),
+    responses=errors(400, 404, 422, 503),
 )
 def create(
     body: ForecastCreate, session: SessionDep, state: StateDep, caller: Writer
 ) -> ForecastBatch:
     """Forecast the named series from their recent history in the database.
 
-    The forecasts are stored with the model name and version that made them. 503 when the
-    model server is down; 422 when the model cannot use a series' history; 409 for series of
-    a dataset other than `default` (only its champion is served yet).
+    The series' dataset's champion forecasts them (all the series must be of one dataset:
+    422 `mixed_datasets` otherwise). The forecasts are stored with the model name and version
+    that made them. 503 when the model server is down or serves no champion of the dataset
+    yet (`dataset_not_served`); 422 when the model cannot use a series' history.
     """
     check_series_visible(session, caller, body.series_ids)
     return run_forecast(

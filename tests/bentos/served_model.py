@@ -7,6 +7,7 @@ puts this folder on sys.path (the suite runs with `--import-mode=importlib`).
 
 from __future__ import annotations
 
+import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,9 +27,12 @@ __all__ = [
     "MODEL_NAME",
     "MODEL_VERSION",
     "REPO_ROOT",
+    "SERVED_DATASET",
+    "SERVED_DATASET_VERSION",
     "RunningModelServer",
     "build_tiny_model_dir",
     "log_model_dir",
+    "put_dataset_version",
     "register_champion",
     "tiny_panel",
 ]
@@ -62,6 +66,24 @@ def build_tiny_model_dir(directory: Path) -> Path:
     )
     save_model_dir(model, directory, manifest)
     return directory
+
+
+# The second dataset the session's model server serves (from its artifacts volume), besides
+# `default`: version 3 served at start, version 4 on the volume for a swap.
+SERVED_DATASET, SERVED_DATASET_VERSION = "web", "3"
+
+
+def put_dataset_version(artifacts: Path, model_dir: Path, dataset: str, version: str) -> Path:
+    """`model_dir` stamped as `dataset`'s registered `version` on an artifacts volume."""
+    from dataclasses import replace
+
+    from models.artifact import read_manifest, write_manifest
+
+    name = MODEL_NAME if dataset == "default" else f"{MODEL_NAME}-{dataset}"
+    target = artifacts / name / version
+    shutil.copytree(model_dir, target)
+    write_manifest(target, replace(read_manifest(target), name=name, version=version))
+    return target
 
 
 def log_model_dir(experiment_id: str, model_dir: Path) -> str:

@@ -149,3 +149,25 @@ def test_the_init_container_command_reads_the_settings(registry, tmp_path):
     assert nothing.returncode == 0 and "baked-in model" in nothing.stdout
     missing = _command({**env, "QUANTIS_SERVED_MODEL_VERSION": "99"})
     assert missing.returncode == 1 and "cannot give models:/" in missing.stderr
+
+
+def test_the_versions_to_fetch_include_each_served_dataset(monkeypatch):
+    from bentos.fetch_model import _arguments, _wanted
+    from core.settings import get_settings
+
+    monkeypatch.setenv("QUANTIS_SERVED_MODEL_VERSION", "7")
+    monkeypatch.setenv("QUANTIS_SERVED_DATASET_VERSIONS", '{"web": "3", "shop": "5"}')
+    get_settings.cache_clear()
+    try:
+        assert _wanted(_arguments(["--all-datasets"])) == [
+            (MODEL_NAME, "7"),
+            (f"{MODEL_NAME}-shop", "5"),
+            (f"{MODEL_NAME}-web", "3"),
+        ]
+        assert _wanted(_arguments([])) == [(MODEL_NAME, "7")]
+        assert _wanted(_arguments(["--dataset", "web"])) == [(f"{MODEL_NAME}-web", "3")]
+        web_4 = ["--dataset", "web", "--version", "4"]
+        assert _wanted(_arguments(web_4)) == [(f"{MODEL_NAME}-web", "4")]
+        assert _wanted(_arguments(["--dataset", "absent"])) == []
+    finally:
+        get_settings.cache_clear()

@@ -19,6 +19,7 @@ from core.registry import ModelRegistry
 from core.run_tags import DATASET_TAG
 from models.datasets import synthetic_panel
 from orchestration.defs.ingestion.automation import landing_file_sensor
+from orchestration.defs.serving.served_datasets import read_served
 from orchestration.resources import LandingArea, OperationalDatabase
 
 
@@ -86,8 +87,12 @@ def test_two_datasets_train_apart_and_a_bad_file_stops_only_its_own(
     assert champion is not None and champion.version == "1"
     assert champion.tags[TAG_DATASET] == "monthly"
     assert _metadata(served, "registered_model")["registered_model"] == f"{base}-monthly"
-    # Only the default dataset's champion is served: the monthly run ends at its registry.
-    assert not served.asset_materializations_for_node("model_deployment")
+    # Its champion is rolled out to the one model server of every dataset; none runs yet
+    # (the default dataset was never rolled out), so it is fetched and recorded for its start.
+    assert served.asset_materializations_for_node("model_deployment")
+    artifacts = pipeline_settings.model_artifacts_dir or pipeline_settings.home / "model-artifacts"
+    assert read_served(artifacts) == {"monthly": "1"}
+    assert (artifacts / f"{pipeline_settings.registered_model_name}-monthly" / "1").is_dir()
     # Neither dataset touched the default dataset's registered model.
     assert not ModelRegistry(pipeline_settings.mlflow_tracking_uri, base).exists()
 

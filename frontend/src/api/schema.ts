@@ -68,9 +68,10 @@ export interface paths {
          * Create
          * @description Forecast the named series from their recent history in the database.
          *
-         *     The forecasts are stored with the model name and version that made them. 503 when the
-         *     model server is down; 422 when the model cannot use a series' history; 409 for series of
-         *     a dataset other than `default` (only its champion is served yet).
+         *     The series' dataset's champion forecasts them (all the series must be of one dataset:
+         *     422 `mixed_datasets` otherwise). The forecasts are stored with the model name and version
+         *     that made them. 503 when the model server is down or serves no champion of the dataset
+         *     yet (`dataset_not_served`); 422 when the model cannot use a series' history.
          */
         post: operations["forecasts-create"];
         delete?: never;
@@ -1924,15 +1925,6 @@ export interface operations {
             };
             /** @description A record named in the request does not exist. */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The change conflicts with the current state. */
-            409: {
                 headers: {
                     [name: string]: unknown;
                 };

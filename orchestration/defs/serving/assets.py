@@ -19,9 +19,12 @@ from orchestration.resources import MLflowTracking, ObjectStorage, OperationalDa
 
 __all__ = ["deploy_champion_job", "model_bento", "model_deployment"]
 
-NOT_SERVED = (
-    "dataset %r: its champion is registered but not served; the model server serves the "
-    "`default` dataset's champion only (docs/datasets.md)"
+# A dataset other than `default` is served by the same model server, from the model
+# artifacts volume: it needs no Bento of its own, only its registered version.
+NO_BENTO = ""
+NO_CHAMPION = (
+    "dataset %r has no champion yet (its first model did not beat seasonal naive): nothing "
+    "to serve; see the `registered_model` decision"
 )
 
 
@@ -32,8 +35,8 @@ NOT_SERVED = (
     # After the registration, but reading the registry rather than its output.
     deps=["registered_model"],
     partitions_def=dataset_partitions,
-    # Only the `default` dataset's champion is served: another dataset's run ends at its
-    # registry (no materialization here, and the roll-out step is skipped).
+    # A dataset other than `default` without a champion has nothing to serve: no
+    # materialization, and the roll-out step is skipped.
     output_required=False,
     dagster_type=BuiltBento,
 )
@@ -43,17 +46,32 @@ def model_bento(
     storage: ObjectStorage,
     scratch: StepScratch,
 ):
-    if context.partition_key != DEFAULT_DATASET:
-        context.log.info(NOT_SERVED, context.partition_key)
-        return
+    dataset = context.partition_key
     # The registry, not the upstream output, says what serves: a manual promote or rollback
     # between runs is honoured by the next deploy.
-    champion = mlflow_tracking.registry().champion()
+    champion = mlflow_tracking.registry(dataset).champion()
+    if champion is None and dataset != DEFAULT_DATASET:
+        # Nothing to serve yet (the API answers 503 dataset_not_served for its series); the
+        # roll-out step is skipped. The `default` dataset's run fails instead, as it did.
+        context.log.warning(NO_CHAMPION, dataset)
+        return
     if champion is None:
         raise dg.Failure(
-            "there is no champion model to package: the first model did not beat seasonal "
-            "naive; see the `registered_model` decision"
+            f"dataset {dataset!r} has no champion model to package: the first model did not "
+            "beat seasonal naive; see the `registered_model` decision"
         )
+    if dataset != DEFAULT_DATASET:
+        # Served by the one model server of every dataset, from the artifacts volume.
+        bento = BuiltBento(
+            bento_tag=NO_BENTO, model_tag=NO_BENTO, model_version=champion.version,
+            bento_key=NO_BENTO, reused=True,
+        )  # fmt: skip
+        context.log.info(
+            "dataset %r: champion version %s is served by the shared model server (no Bento)",
+            dataset, champion.version,
+        )  # fmt: skip
+        yield dg.Output(bento, metadata=bento.metadata())
+        return
     name, version = mlflow_tracking.model_name, champion.version
     catalog = BentoCatalog(storage.open())
     found = catalog.get(name, version)
@@ -88,9 +106,9 @@ def model_bento(
 
 @dg.asset(
     group_name="serving",
-    description="The champion's Bento rolled out to the deploy target (local process or "
-    "Kubernetes Deployment); the active deployment record tells the API where it serves. "
-    "The `default` dataset's only, for now.",
+    description="The champion rolled out to the deploy target (local process or Kubernetes "
+    "Deployment): the `default` dataset's as a Bento (the active deployment record tells the "
+    "API where it serves), every other dataset's into the same server, alone.",
     partitions_def=dataset_partitions,
 )
 def model_deployment(
@@ -102,15 +120,32 @@ def model_deployment(
     deploy_target: DeployTarget,
     scratch: StepScratch,  # the step works in a folder of its own (see StepScratch)
 ) -> dg.Output[Rollout]:
-    outcome = deploy_target.roll_out(
-        database,
-        storage.open(),
-        bento=model_bento,
-        model_name=mlflow_tracking.model_name,
-    )
+    dataset = context.partition_key
+    if dataset != DEFAULT_DATASET:
+        outcome = deploy_target.roll_out_dataset(
+            database,
+            dataset=dataset,
+            model_name=mlflow_tracking.dataset_model_name(dataset),
+            model_version=model_bento.model_version,
+            tracking_uri=mlflow_tracking.tracking_uri,
+        )
+    else:
+        outcome = deploy_target.roll_out(
+            database,
+            storage.open(),
+            bento=model_bento,
+            model_name=mlflow_tracking.model_name,
+        )
+    if not outcome.endpoint_url:
+        context.log.warning(
+            "dataset %s version %s: no model server runs yet; it serves this version from its "
+            "start (the `default` dataset's roll-out starts it)",
+            dataset, model_bento.model_version,
+        )  # fmt: skip
     context.log.info(
-        "Model server for version %s at %s", model_bento.model_version, outcome.endpoint_url
-    )
+        "Model server for dataset %s version %s at %s",
+        dataset, model_bento.model_version, outcome.endpoint_url,
+    )  # fmt: skip
     rollout = Rollout(
         deployment_id=outcome.deployment_id,
         endpoint_url=outcome.endpoint_url,

@@ -46,13 +46,15 @@ def start_model_server(
     host: str = "127.0.0.1",
     preferred_port: int | None = None,
     health_timeout_s: float = 120.0,
+    environment: dict[str, str] | None = None,
 ) -> LocalModelServer:
     """Serve `bento_tag` on the preferred port when free (else any free port) and wait for
     `/readyz`. Raises `ModelServerUnhealthyError` (after stopping it) when it never gets ready.
+    `environment` adds variables (the datasets it serves besides `default`).
     """
     port = preferred_port if preferred_port and port_is_free(host, preferred_port) else None
     port = port or free_port(host)
-    env = bentoml_env(bentoml_home) | {"QUANTIS_BENTO_MODEL": model_tag}
+    env = bentoml_env(bentoml_home) | {"QUANTIS_BENTO_MODEL": model_tag} | (environment or {})
     bentoml = str(Path(sys.executable).with_name("bentoml"))
     log_path = log_dir / f"model-server-{port}.log"
     process = start_process(

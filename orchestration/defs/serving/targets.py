@@ -3,14 +3,17 @@ setting; the roll-out asset only calls `roll_out`."""
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
+import httpx
 from pydantic import Field
 
+from bentos.fetch_model import FetchError, fetch_model_version
 from core.db.repositories.deployments import (
     activate_deployment,
     fail_deployment,
@@ -30,6 +33,7 @@ from orchestration.defs.serving.kubernetes_rollout import (
     container_mount_path,
 )
 from orchestration.defs.serving.local_server import ModelServerUnhealthyError, start_model_server
+from orchestration.defs.serving.served_datasets import read_served, served_lock, write_served
 from orchestration.resources import OperationalDatabase
 
 __all__ = [
@@ -42,6 +46,7 @@ __all__ = [
     "LocalDeployTarget",
     "RolloutOutcome",
     "deploy_target_for",
+    "served_environment",
 ]
 
 
@@ -63,6 +68,14 @@ class DeployTarget(dg.ConfigurableResource):
     ) -> RolloutOutcome:  # fmt: skip
         raise NotImplementedError
 
+    def roll_out_dataset(
+        self, database: OperationalDatabase, *, dataset: str, model_name: str,
+        model_version: str, tracking_uri: str,
+    ) -> RolloutOutcome:  # fmt: skip
+        """Serve `dataset`'s registered `model_version` (a dataset other than `default`) from
+        the model server that serves every dataset, changing no other dataset's model."""
+        raise NotImplementedError
+
 
 class LocalDeployTarget(DeployTarget):
     """A supervised `bentoml serve` process on this machine: import the Bento from the object
@@ -74,6 +87,10 @@ class LocalDeployTarget(DeployTarget):
     host: str = Field(default="127.0.0.1", description="Address the model server binds to.")
     preferred_port: int = Field(default=8001, description="Port used when it is free.")
     health_timeout_s: float = Field(default=120.0, description="Seconds to wait for /readyz.")
+    artifacts_dir: str = Field(
+        description="Model artifacts folder: each dataset's served versions (besides "
+        "`default`'s, which is in its Bento) and served-datasets.json."
+    )
 
     def _reusable(self, active) -> bool:
         pid = (active.details or {}).get("pid")
@@ -109,35 +126,102 @@ class LocalDeployTarget(DeployTarget):
                 bento_tag=bento_tag,
             )  # fmt: skip
             record_id = record.id
-        try:
-            self._import(store, bento)
-            server = start_model_server(
-                bento_tag,
-                model_tag=model_tag,
-                bentoml_home=Path(self.bentoml_home),
-                log_dir=Path(self.log_dir),
-                host=self.host,
-                preferred_port=self.preferred_port,
-                health_timeout_s=self.health_timeout_s,
-            )
-        except (ModelServerUnhealthyError, BentoBuildError) as exc:
+        artifacts = Path(self.artifacts_dir)
+        # Held until the new server is active: a dataset's roll-out meanwhile would swap its
+        # model into the old server only and be lost with it.
+        with served_lock(artifacts):
+            try:
+                self._import(store, bento)
+                server = start_model_server(
+                    bento_tag,
+                    model_tag=model_tag,
+                    bentoml_home=Path(self.bentoml_home),
+                    log_dir=Path(self.log_dir),
+                    host=self.host,
+                    preferred_port=self.preferred_port,
+                    health_timeout_s=self.health_timeout_s,
+                    environment=served_environment(artifacts, read_served(artifacts)),
+                )
+            except (ModelServerUnhealthyError, BentoBuildError, ValueError) as exc:
+                with database.session() as session:
+                    fail_deployment(session, record_id, str(exc))
+                raise dg.Failure(description=str(exc)) from exc
             with database.session() as session:
-                fail_deployment(session, record_id, str(exc))
-            raise dg.Failure(description=str(exc)) from exc
-        with database.session() as session:
-            record = get_deployment(session, record_id)
-            record.endpoint_url = server.url
-            record.details = {
-                "pid": server.pid,
-                "port": server.port,
-                "log": str(server.log_path),
-                "model_tag": model_tag,
-            }
-            activate_deployment(session, record_id)
+                record = get_deployment(session, record_id)
+                record.endpoint_url = server.url
+                record.details = {
+                    "pid": server.pid,
+                    "port": server.port,
+                    "log": str(server.log_path),
+                    "model_tag": model_tag,
+                }
+                activate_deployment(session, record_id)
         if old and old[1]:
             stop_process_group(old[1])
         return RolloutOutcome(
             record_id, server.url, reused=False, replaced_deployment_id=old and old[0]
+        )
+
+    def roll_out_dataset(
+        self, database: OperationalDatabase, *, dataset: str, model_name: str,
+        model_version: str, tracking_uri: str,
+    ) -> RolloutOutcome:  # fmt: skip
+        """Fetch the version onto the artifacts folder, have the running server swap it in
+        (`POST /load_model`: only this dataset's model changes, the others keep answering),
+        then record it in served-datasets.json for the next server to start with. With no
+        server running (the `default` dataset not rolled out yet) the version is fetched and
+        recorded only: the server loads it when it starts (endpoint_url "")."""
+        with database.session() as session:
+            active = get_active_deployment(session, "local")
+            server = (active.id, active.endpoint_url) if active and self._reusable(active) else None
+        artifacts = Path(self.artifacts_dir)
+        with served_lock(artifacts):
+            try:
+                served = read_served(artifacts)
+                current = served.get(dataset) == model_version
+                if server is not None and current and _serves(server[1], dataset, model_version):
+                    return RolloutOutcome(server[0], server[1], reused=True)
+                fetch_model_version(tracking_uri, model_name, model_version, artifacts)
+                if server is not None:
+                    _load_model(server[1], dataset, model_version, self.health_timeout_s)
+            except (FetchError, ValueError, OSError) as exc:
+                raise dg.Failure(description=f"dataset {dataset!r}: {exc}") from exc
+            write_served(artifacts, served | {dataset: model_version})
+        if server is None:
+            return RolloutOutcome(0, "", reused=False)
+        return RolloutOutcome(server[0], server[1], reused=False)
+
+
+def served_environment(artifacts_dir: Path, served: dict[str, str]) -> dict[str, str]:
+    """The variables that make a model server load each dataset's served version."""
+    return {
+        _setting_variable("model_artifacts_dir"): str(artifacts_dir),
+        _setting_variable("served_dataset_versions"): json.dumps(served, sort_keys=True),
+    }
+
+
+def _serves(url: str, dataset: str, version: str) -> bool:
+    try:
+        answer = httpx.post(f"{url}/model_info", json={"dataset": dataset}, timeout=10)
+    except httpx.HTTPError:
+        return False
+    return answer.status_code == 200 and answer.json().get("version") == version
+
+
+def _load_model(url: str, dataset: str, version: str, timeout_s: float) -> None:
+    """Ask the running server to swap `dataset`'s model; ValueError with its reason if not."""
+    try:
+        answer = httpx.post(
+            f"{url}/load_model", json={"dataset": dataset, "version": version}, timeout=timeout_s
+        )
+    except httpx.HTTPError as exc:
+        raise ValueError(
+            f"the model server at {url} did not load version {version}: {exc}"
+        ) from exc
+    if answer.status_code != 200:
+        raise ValueError(
+            f"the model server at {url} did not load version {version} (HTTP "
+            f"{answer.status_code}: {answer.text[:500]}); it serves the previous one"
         )
 
 
@@ -217,6 +301,41 @@ class KubernetesDeployTarget(DeployTarget):
         except (ConfigException, HTTPError) as exc:
             raise RolloutFailedError(f"cannot reach the Kubernetes API: {exc}") from exc
 
+    def roll_out_dataset(
+        self, database: OperationalDatabase, *, dataset: str, model_name: str,
+        model_version: str, tracking_uri: str,
+    ) -> RolloutOutcome:  # fmt: skip
+        """Change only `dataset`'s entry of QUANTIS_SERVED_DATASET_VERSIONS on the model
+        server's pod template (server and fetch-model init container, which fetches every
+        entry): a rolling update, undone to the previous revision when it fails, in which the
+        other datasets keep their versions."""
+        from kubernetes.client.exceptions import ApiException
+        from kubernetes.config import ConfigException
+        from urllib3.exceptions import HTTPError
+
+        variable = _setting_variable("served_dataset_versions")
+        try:
+            rollout = self._rollout()
+            current = rollout.read()
+            served = _served_on(current, self.container, variable)
+            if served.get(dataset) == model_version:
+                return RolloutOutcome(_serving_record(database), self.service_url, reused=True)
+            env = {
+                _setting_variable("model_artifacts_dir"): container_mount_path(
+                    current, self.container, self.artifacts_volume
+                ),
+                variable: json.dumps(served | {dataset: model_version}, sort_keys=True),
+            }
+            rollout.roll_out(self.image, env, current=current)
+        except ApiException as exc:
+            raise dg.Failure(
+                description=f"dataset {dataset!r}: the Kubernetes API answered {exc.status} "
+                f"{exc.reason} for {self.namespace}/{self.deployment}: {(exc.body or '')[:500]}"
+            ) from exc
+        except (ConfigException, HTTPError, RolloutFailedError, ValueError) as exc:
+            raise dg.Failure(description=f"dataset {dataset!r}: {exc}") from exc
+        return RolloutOutcome(_serving_record(database), self.service_url, reused=False)
+
     def roll_out(
         self, database: OperationalDatabase, store: ObjectStore, *, bento: BuiltBento,
         model_name: str,
@@ -247,6 +366,27 @@ class KubernetesDeployTarget(DeployTarget):
         return RolloutOutcome(record_id, self.service_url, reused=False)
 
 
+def _serving_record(database: OperationalDatabase) -> int:
+    """The active deployment record of the server that serves every dataset (0: none yet,
+    the `default` dataset was never rolled out by the pipeline)."""
+    with database.session() as session:
+        active = get_active_deployment(session, "kubernetes")
+        return active.id if active else 0
+
+
+def _served_on(deployment, container: str, variable: str) -> dict[str, str]:
+    """The dataset -> version map `container` of `deployment` serves now (empty if unset)."""
+    for candidate in deployment.spec.template.spec.containers:
+        if candidate.name == container:
+            for env in candidate.env or []:
+                if env.name == variable and env.value:
+                    served = json.loads(env.value)
+                    if not isinstance(served, dict):
+                        raise ValueError(f"{variable} on {container} is not a JSON object")
+                    return {str(k): str(v) for k, v in served.items()}
+    return {}
+
+
 def deploy_target_for(settings: Settings) -> DeployTarget:
     """The deploy target the settings ask for."""
     if settings.deploy_target == "kubernetes":
@@ -260,4 +400,5 @@ def deploy_target_for(settings: Settings) -> DeployTarget:
         log_dir=str(settings.home / "logs"),
         host=settings.model_server_host,
         preferred_port=settings.model_server_port,
+        artifacts_dir=str(settings.model_artifacts_dir or settings.home / "model-artifacts"),
     )

@@ -168,19 +168,6 @@ def test_observations_name_their_dataset(client, headers):
     assert unknown.status_code == 404
 
 
-def test_forecasts_of_a_dataset_not_served_yet_are_refused(client, headers):
-    admin = headers("admin")
-    client.post("/api/v1/datasets", json={"name": "daily", "frequency": "D"}, headers=admin)
-    rows = [{"series": "shop", "ts": f"2024-01-{day:02d}", "value": 1.0} for day in range(1, 20)]
-    body = {"observations": rows, "create_missing_series": True, "dataset": "daily"}
-    assert client.post("/api/v1/observations", json=body, headers=admin).status_code == 200
-    (shop,) = client.get("/api/v1/series?dataset=daily", headers=admin).json()["items"]
-    refused = client.post("/api/v1/forecasts", json={"series_ids": [shop["id"]]}, headers=admin)
-    assert refused.status_code == 409, refused.text
-    assert refused.json()["error"]["code"] == "dataset_not_served"
-    assert f"{shop['id']} (daily)" in refused.json()["error"]["message"]
-
-
 def test_a_boolean_is_no_number_for_a_dataset(client, headers):
     # Lax validation read `true` as 1.0 (the contract test's finding): refused now.
     body = {"name": "strict-numbers", "value_min": True}

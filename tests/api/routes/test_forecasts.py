@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-from served_model import HORIZON, MODEL_NAME, MODEL_VERSION, tiny_panel
+from served_model import HORIZON, MODEL_NAME, MODEL_VERSION, SERVED_DATASET, tiny_panel
 
 from api.main import create_app
 from core.db.engine import make_engine, session_scope
@@ -16,7 +16,9 @@ from core.settings import load_settings
 UNREACHABLE_URL = "http://127.0.0.1:9"
 
 
-def _upload(client, headers, names=("s00000", "s00001"), drop_ts=None) -> dict[str, int]:
+def _upload(
+    client, headers, names=("s00000", "s00001"), drop_ts=None, dataset=None
+) -> dict[str, int]:
     panel = tiny_panel()
     panel = panel[panel["unique_id"].isin(names)]
     if drop_ts is not None:
@@ -26,8 +28,11 @@ def _upload(client, headers, names=("s00000", "s00001"), drop_ts=None) -> dict[s
         for uid, ds, y in panel[["unique_id", "ds", "y"]].itertuples(index=False)
     ]
     body = {"observations": rows, "create_missing_series": True, "frequency": "D"}
+    if dataset is not None:
+        body["dataset"] = dataset
     assert client.post("/api/v1/observations", json=body, headers=headers).is_success
-    page = client.get("/api/v1/series", headers=headers).json()
+    query = f"?dataset={dataset}" if dataset else ""
+    page = client.get(f"/api/v1/series{query}", headers=headers).json()
     return {s["name"]: s["id"] for s in page["items"]}
 
 
@@ -223,3 +228,42 @@ def test_latest_forecast_comes_from_the_database_by_kind(client, headers, api_se
     assert client.get(f"{latest}?kind=request", headers=writer).json()["id"] == requested["id"]
     assert client.get(f"{latest}?kind=nightly", headers=writer).status_code == 422
     assert client.get("/api/v1/series/999999/forecasts/latest", headers=writer).status_code == 404
+
+
+def test_each_dataset_is_forecast_by_its_own_champion(client, headers):
+    """The session's model server serves `default` and `web` (tests/conftest.py): a `web`
+    series is forecast by `web`'s model, a dataset without a served champion is a 503 that
+    says so, and one request does not mix datasets."""
+    admin = headers("admin")
+    for name in (SERVED_DATASET, "daily"):
+        created = client.post(
+            "/api/v1/datasets", json={"name": name, "frequency": "D"}, headers=admin
+        )
+        assert created.status_code == 201, created.text
+    web = _upload(client, admin, names=("s00002",), dataset=SERVED_DATASET)
+    daily = _upload(client, admin, names=("s00003",), dataset="daily")
+    default = _upload(client, admin, names=("s00000",))
+
+    answer = client.post("/api/v1/forecasts", json={"series_ids": [web["s00002"]]}, headers=admin)
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["model_name"] == f"{MODEL_NAME}-{SERVED_DATASET}"
+    answer = client.post(
+        "/api/v1/forecasts", json={"series_ids": [default["s00000"]]}, headers=admin
+    )
+    assert answer.status_code == 201, answer.text
+    assert (answer.json()["model_name"], answer.json()["model_version"]) == (
+        MODEL_NAME,
+        MODEL_VERSION,
+    )
+
+    unserved = client.post(
+        "/api/v1/forecasts", json={"series_ids": [daily["s00003"]]}, headers=admin
+    )
+    assert unserved.status_code == 503, unserved.text
+    error = unserved.json()["error"]
+    assert error["code"] == "dataset_not_served" and "'daily'" in error["message"]
+
+    both = {"series_ids": [web["s00002"], default["s00000"]]}
+    mixed = client.post("/api/v1/forecasts", json=both, headers=admin)
+    assert mixed.status_code == 422, mixed.text
+    assert mixed.json()["error"]["code"] == "mixed_datasets"

@@ -32,6 +32,7 @@ NOT_IN_CONFIGMAP = {
     "s3_endpoint_url": "unset means AWS's own endpoints",
     "model_artifacts_dir": "set on model-deployment by the roll-out, with the version",
     "served_model_version": "set on model-deployment by the roll-out",
+    "served_dataset_versions": "set on model-deployment by each dataset's roll-out",
     "value_min": "unset means no lower bound on observed values",
     "value_max": "unset means no upper bound on observed values",
 }
@@ -330,9 +331,13 @@ def test_deploy_target_names_are_the_manifests():
     assert server_mount["mountPath"] == fetch_mount["mountPath"]
     assert server_mount.get("readOnly") and not fetch_mount.get("readOnly")
     # Until the first roll-out the server serves its baked-in model.
-    rollout_variables = {"QUANTIS_MODEL_ARTIFACTS_DIR", "QUANTIS_SERVED_MODEL_VERSION"}
+    rollout_variables = {
+        "QUANTIS_MODEL_ARTIFACTS_DIR",
+        "QUANTIS_SERVED_MODEL_VERSION",
+        "QUANTIS_SERVED_DATASET_VERSIONS",
+    }
     assert not rollout_variables & {e["name"] for c in (server, fetch) for e in c.get("env", [])}
-    assert fetch["command"] == ["python", "-m", "bentos.fetch_model"]
+    assert fetch["command"] == ["python", "-m", "bentos.fetch_model", "--all-datasets"]
 
 
 def test_the_rollout_role_grants_what_the_target_calls_and_no_more():

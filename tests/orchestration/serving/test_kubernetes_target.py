@@ -6,6 +6,7 @@ deadline exceeded, timeout (both undone to the previous revision), and refused r
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 
 import dagster as dg
@@ -254,3 +255,59 @@ def test_settings_choose_the_names_and_the_release_image():
         "quantis", "model-deployment", "model-server", "fetch-model",
     )  # fmt: skip
     assert target.image == "reg/m:1.5.0"
+
+
+def test_a_dataset_rollout_changes_only_its_entry_of_the_served_versions(cluster, database):
+    """`web`'s champion: the pod template's served-versions map gains `web` (server and
+    fetch-model init container, which fetches every entry); the image's `default` version
+    variable is not sent, so `default` keeps the version it serves."""
+    api = cluster(
+        {
+            ("GET", DEPLOYMENT): [(200, "deployment_revision_1")],
+            ("PATCH", DEPLOYMENT): [(200, "deployment_patched")],
+            ("GET", STATUS): [(200, "status_complete")],
+        }
+    )
+    outcome = _target().roll_out_dataset(
+        database, dataset="web", model_name="quantis-forecaster-web", model_version="3",
+        tracking_uri="unused",
+    )  # fmt: skip
+    [patch] = api.requests("PATCH")
+    env = [
+        {"name": "QUANTIS_MODEL_ARTIFACTS_DIR", "value": "/var/lib/quantis/models"},
+        {"name": "QUANTIS_SERVED_DATASET_VERSIONS", "value": '{"web": "3"}'},
+    ]
+    pod = patch.body["spec"]["template"]["spec"]
+    assert pod["containers"] == [{"name": "model-server", "image": NEW_IMAGE, "env": env}]
+    assert pod["initContainers"] == [{"name": "fetch-model", "image": NEW_IMAGE, "env": env}]
+    assert outcome.endpoint_url == "http://model-service:8001" and not outcome.reused
+    _assert_the_role_allows_every_request(api)
+
+
+def test_another_datasets_entry_is_kept_and_a_served_version_is_not_rolled_again(cluster, database):
+    serving_shop = copy.deepcopy(RECORDED["deployment_revision_1"])
+    [server] = serving_shop["spec"]["template"]["spec"]["containers"]
+    served = {"name": "QUANTIS_SERVED_DATASET_VERSIONS", "value": '{"shop": "5"}'}
+    server["env"] = [*server.get("env", []), served]
+    api = cluster(
+        {
+            ("GET", DEPLOYMENT): [(200, serving_shop), (200, serving_shop)],
+            ("PATCH", DEPLOYMENT): [(200, "deployment_patched")],
+            ("GET", STATUS): [(200, "status_complete")],
+        }
+    )
+    web = {"dataset": "web", "model_name": "quantis-forecaster-web", "tracking_uri": "unused"}
+    _target().roll_out_dataset(database, model_version="3", **web)
+    [patch] = api.requests("PATCH")
+    [env] = [
+        e for e in patch.body["spec"]["template"]["spec"]["containers"][0]["env"]
+        if e["name"] == "QUANTIS_SERVED_DATASET_VERSIONS"
+    ]  # fmt: skip
+    assert json.loads(env["value"]) == {"shop": "5", "web": "3"}
+
+    again = _target().roll_out_dataset(database, model_version="5", **{**web, "dataset": "shop"})
+    assert again.reused and len(api.requests("PATCH")) == 1  # shop serves 5: nothing patched
+    with pytest.raises(dg.Failure, match="not a JSON object"):
+        server["env"][-1]["value"] = "[1]"
+        cluster({("GET", DEPLOYMENT): [(200, serving_shop)]})
+        _target().roll_out_dataset(database, model_version="4", **web)
