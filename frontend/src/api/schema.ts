@@ -40,8 +40,10 @@ export interface paths {
         post?: never;
         /**
          * Delete
-         * @description Delete a dataset with its series, observations, forecasts and quarantined rows (admin
-         *     scope); nothing of another dataset is touched. `default` cannot be deleted (409).
+         * @description Delete a dataset with its series, observations, forecasts and quarantined rows, its
+         *     landing files and its MLflow registered model (admin scope); nothing of another dataset is
+         *     touched. `default` cannot be deleted (409). What could not be removed outside the database
+         *     (a store or MLflow that failed) is named in the audit log's entry and the API's log.
          */
         delete: operations["datasets-delete"];
         options?: never;
