@@ -17,9 +17,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["SERVED_FILE", "read_served", "served_lock", "write_served"]
+__all__ = ["SERVED_FILE", "local_artifacts_dir", "read_served", "served_lock", "write_served"]
 
 SERVED_FILE = "served-datasets.json"
+
+
+def local_artifacts_dir(settings) -> Path:
+    """The local model server's artifacts folder: `model_artifacts_dir`, else
+    `<home>/model-artifacts`."""
+    return Path(settings.model_artifacts_dir or settings.home / "model-artifacts")
 
 
 @contextmanager

@@ -33,7 +33,12 @@ from orchestration.defs.serving.kubernetes_rollout import (
     container_mount_path,
 )
 from orchestration.defs.serving.local_server import ModelServerUnhealthyError, start_model_server
-from orchestration.defs.serving.served_datasets import read_served, served_lock, write_served
+from orchestration.defs.serving.served_datasets import (
+    local_artifacts_dir,
+    read_served,
+    served_lock,
+    write_served,
+)
 from orchestration.resources import OperationalDatabase
 
 __all__ = [
@@ -400,5 +405,5 @@ def deploy_target_for(settings: Settings) -> DeployTarget:
         log_dir=str(settings.home / "logs"),
         host=settings.model_server_host,
         preferred_port=settings.model_server_port,
-        artifacts_dir=str(settings.model_artifacts_dir or settings.home / "model-artifacts"),
+        artifacts_dir=str(local_artifacts_dir(settings)),
     )
