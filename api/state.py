@@ -14,6 +14,8 @@ from api.metrics import ApiMetrics
 from api.model_server import ModelServerClient
 from api.pipeline import DagsterClient
 from api.rate_limit import RateLimiter
+from core.datasets import DEFAULT_DATASET
+from core.mlflow_names import registered_model_name
 from core.registry import ModelRegistry
 from core.settings import Settings
 
@@ -33,19 +35,18 @@ class ApiState:
     pipeline: DagsterClient
     rate_limiter: RateLimiter
     metrics: ApiMetrics
-    _registry: ModelRegistry | None = None
+    _registries: dict[str, ModelRegistry] = field(default_factory=dict)
     _touched: dict[int, float] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def registry(self) -> ModelRegistry:
-        """The MLflow registry of the served model name (created on first use: MLflow is slow
-        to import and most requests never need it)."""
+    def registry(self, dataset: str = DEFAULT_DATASET) -> ModelRegistry:
+        """The MLflow registry of `dataset`'s registered model (created on first use: MLflow
+        is slow to import and most requests never need it)."""
         with self._lock:
-            if self._registry is None:
-                self._registry = ModelRegistry(
-                    self.settings.mlflow_tracking_uri, self.settings.registered_model_name
-                )
-            return self._registry
+            if dataset not in self._registries:
+                name = registered_model_name(self.settings.registered_model_name, dataset)
+                self._registries[dataset] = ModelRegistry(self.settings.mlflow_tracking_uri, name)
+            return self._registries[dataset]
 
     def key_touch_due(self, key_id: int) -> bool:
         now = time.monotonic()

@@ -2,8 +2,9 @@
 
 The figures are what the monitoring asset stored (`live_accuracy` table); the API only reads
 and combines them. A version's backtest MASE comes from its MLflow training run. The versions
-are the `default` dataset's registered model's: a key limited to datasets without `default`
-gets 404 for them, and for series of datasets it may not see.
+are a dataset's registered model's (`?dataset=`, `default` unless named; a series': its
+dataset's): a key limited to other datasets gets 404 for them, as for series of datasets it
+may not see.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from api.schemas.accuracy import (
     SeriesVersionAccuracy,
 )
 from api.schemas.common import ModelVersionId, RecordId, errors
+from api.schemas.datasets import DatasetName
+from api.visibility import visible_dataset
 from core.datasets import DEFAULT_DATASET
 from core.db.repositories.live_accuracy import (
     accuracy_rows,
@@ -35,7 +38,8 @@ from core.db.repositories.live_accuracy import (
     version_summary,
 )
 from core.db.repositories.observations import read_observations
-from core.mlflow_names import METRIC_BACKTEST_MASE
+from core.db.tables import Dataset
+from core.mlflow_names import METRIC_BACKTEST_MASE, registered_model_name
 from core.registry import RegistryError
 
 __all__ = ["router"]
@@ -44,9 +48,9 @@ router = APIRouter(prefix=API_PREFIX, tags=["accuracy"])
 _EVER = (datetime(1, 1, 2, tzinfo=UTC), datetime(9999, 12, 30, tzinfo=UTC))
 
 
-def _backtest_mase(state, version: str) -> tuple[bool, float | None]:
+def _backtest_mase(state, version: str, dataset: str) -> tuple[bool, float | None]:
     try:
-        view = state.registry().version(version)
+        view = state.registry(dataset).version(version)
     except RegistryError:
         return False, None
     return True, view.metrics.get(METRIC_BACKTEST_MASE)
@@ -54,14 +58,19 @@ def _backtest_mase(state, version: str) -> tuple[bool, float | None]:
 
 @router.get("/models/{version}/accuracy", response_model=ModelAccuracy, responses=errors(404))
 def model_accuracy(
-    version: ModelVersionId, state: StateDep, session: SessionDep, caller: Reader
+    version: ModelVersionId,
+    state: StateDep,
+    session: SessionDep,
+    caller: Reader,
+    dataset: Annotated[
+        DatasetName, Query(description="The dataset whose registered model the version is of.")
+    ] = DEFAULT_DATASET,
 ) -> ModelAccuracy:
     """A version's live accuracy (all scored days, and day by day) against its backtest."""
-    if not caller.sees(DEFAULT_DATASET):  # the versions are the default dataset's model's
-        raise ApiError(404, "not_found", f"model version {version!r} is unknown")
-    name = state.settings.registered_model_name
+    visible_dataset(session, caller, dataset)  # 404 for one that is unknown or hidden
+    name = registered_model_name(state.settings.registered_model_name, dataset)
     summary = version_summary(session, version, model_name=name)
-    known, backtest = _backtest_mase(state, version)
+    known, backtest = _backtest_mase(state, version, dataset)
     if not known and summary is None:
         raise ApiError(404, "not_found", f"model version {version!r} is unknown")
     ratio = None
@@ -90,7 +99,8 @@ def series_accuracy(
     """Per model version, how its forecasts of this series did, and each point against
     what happened."""
     series = find_series(session, caller, series_id)
-    name = state.settings.registered_model_name
+    dataset = session.get(Dataset, series.dataset_id).name
+    name = registered_model_name(state.settings.registered_model_name, dataset)
     rows = accuracy_rows(session, model_name=name, series_id=series.id)
     versions = [
         SeriesVersionAccuracy(version=version, **figures)

@@ -1,4 +1,6 @@
-"""`/api/v1/models`: the MLflow registry view; promote and roll back (admin scope).
+"""`/api/v1/models`: the MLflow registry view of a dataset's registered model (`?dataset=`,
+`default` unless named; 404 for a dataset that does not exist or that the key may not see);
+promote and roll back (admin scope).
 
 Promotion and rollback go through `core.registry.ModelRegistry`, the code the
 `quantis model` command uses. Moving the `champion` alias does not redeploy by itself: the
@@ -7,18 +9,26 @@ pipeline's `deploy_champion` job rolls out whatever holds the alias.
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 
 from api.deps import Admin, Reader, SessionDep, StateDep
 from api.errors import ApiError
 from api.routes import API_PREFIX
 from api.schemas.common import ModelVersionId, errors
+from api.schemas.datasets import DatasetName
 from api.schemas.models import ModelVersionPublic, RegistryView
+from api.visibility import visible_dataset
+from core.datasets import DEFAULT_DATASET
 from core.registry import CHALLENGER, CHAMPION, ModelRegistry, ModelVersionView, RegistryError
 
 __all__ = ["router"]
 
 router = APIRouter(prefix=f"{API_PREFIX}/models", tags=["models"])
+DatasetQuery = Annotated[
+    DatasetName, Query(description="The dataset whose registered model it is.")
+]
 
 
 def _public(view: ModelVersionView, aliases: set[str] | None = None) -> ModelVersionPublic:
@@ -46,10 +56,14 @@ def _alias_holders(registry: ModelRegistry) -> dict[str, str]:
     return holders
 
 
-@router.get("", response_model=RegistryView, responses=errors())
-def registry_view(state: StateDep, _caller: Reader) -> RegistryView:
-    """Every version of the registered model with aliases, metrics and promotion decisions."""
-    registry = state.registry()
+@router.get("", response_model=RegistryView, responses=errors(404))
+def registry_view(
+    state: StateDep, session: SessionDep, caller: Reader, dataset: DatasetQuery = DEFAULT_DATASET
+) -> RegistryView:
+    """Every version of the dataset's registered model with aliases, metrics and promotion
+    decisions."""
+    visible_dataset(session, caller, dataset)
+    registry = state.registry(dataset)
     versions = registry.versions()
     holders = _alias_holders(registry)
     return RegistryView(
@@ -64,19 +78,32 @@ def registry_view(state: StateDep, _caller: Reader) -> RegistryView:
 
 
 @router.get("/{version}", response_model=ModelVersionPublic, responses=errors(404))
-def get_version(version: ModelVersionId, state: StateDep, _caller: Reader) -> ModelVersionPublic:
+def get_version(
+    version: ModelVersionId,
+    state: StateDep,
+    session: SessionDep,
+    caller: Reader,
+    dataset: DatasetQuery = DEFAULT_DATASET,
+) -> ModelVersionPublic:
+    visible_dataset(session, caller, dataset)
     try:
-        return _public(state.registry().version(version))
+        return _public(state.registry(dataset).version(version))
     except RegistryError as error:
         raise ApiError(404, "not_found", str(error)) from error
 
 
 @router.post("/{version}/promote", response_model=ModelVersionPublic, responses=errors(404))
 def promote(
-    version: ModelVersionId, state: StateDep, session: SessionDep, caller: Admin
+    version: ModelVersionId,
+    state: StateDep,
+    session: SessionDep,
+    caller: Admin,
+    dataset: DatasetQuery = DEFAULT_DATASET,
 ) -> ModelVersionPublic:
-    """Make `version` the champion; the replaced champion is remembered for rollback."""
-    registry = state.registry()
+    """Make `version` the dataset's champion; the replaced champion is remembered for
+    rollback."""
+    visible_dataset(session, caller, dataset)
+    registry = state.registry(dataset)
     previous = registry.champion()
     try:
         promoted = registry.promote(version, by=caller.actor)
@@ -88,10 +115,14 @@ def promote(
     return _public(promoted)
 
 
-@router.post("/rollback", response_model=ModelVersionPublic, responses=errors(409))
-def rollback(state: StateDep, session: SessionDep, caller: Admin) -> ModelVersionPublic:
-    """Give `champion` back to the version the current champion replaced (409 if none)."""
-    registry = state.registry()
+@router.post("/rollback", response_model=ModelVersionPublic, responses=errors(404, 409))
+def rollback(
+    state: StateDep, session: SessionDep, caller: Admin, dataset: DatasetQuery = DEFAULT_DATASET
+) -> ModelVersionPublic:
+    """Give the dataset's `champion` back to the version the current champion replaced (409
+    if none)."""
+    visible_dataset(session, caller, dataset)
+    registry = state.registry(dataset)
     current = registry.champion()
     try:
         restored = registry.rollback(by=caller.actor)

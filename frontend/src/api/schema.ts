@@ -129,7 +129,8 @@ export interface paths {
         };
         /**
          * Registry View
-         * @description Every version of the registered model with aliases, metrics and promotion decisions.
+         * @description Every version of the dataset's registered model with aliases, metrics and promotion
+         *     decisions.
          */
         get: operations["models-registry_view"];
         put?: never;
@@ -151,7 +152,8 @@ export interface paths {
         put?: never;
         /**
          * Rollback
-         * @description Give `champion` back to the version the current champion replaced (409 if none).
+         * @description Give the dataset's `champion` back to the version the current champion replaced (409
+         *     if none).
          */
         post: operations["models-rollback"];
         delete?: never;
@@ -208,7 +210,8 @@ export interface paths {
         put?: never;
         /**
          * Promote
-         * @description Make `version` the champion; the replaced champion is remembered for rollback.
+         * @description Make `version` the dataset's champion; the replaced champion is remembered for
+         *     rollback.
          */
         post: operations["models-promote"];
         delete?: never;
@@ -2098,7 +2101,10 @@ export interface operations {
     };
     "models-registry_view": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The dataset whose registered model it is. */
+                dataset?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2132,6 +2138,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description A record named in the request does not exist. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description The request is invalid; `details` says where and why. */
             422: {
                 headers: {
@@ -2154,7 +2169,10 @@ export interface operations {
     };
     "models-rollback": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The dataset whose registered model it is. */
+                dataset?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2181,6 +2199,15 @@ export interface operations {
             };
             /** @description The API key lacks the scope this route needs. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A record named in the request does not exist. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2219,7 +2246,10 @@ export interface operations {
     };
     "models-get_version": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The dataset whose registered model it is. */
+                dataset?: string;
+            };
             header?: never;
             path: {
                 /** @description Registered model version. */
@@ -2287,7 +2317,10 @@ export interface operations {
     };
     "accuracy-model_accuracy": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The dataset whose registered model the version is of. */
+                dataset?: string;
+            };
             header?: never;
             path: {
                 /** @description Registered model version. */
@@ -2355,7 +2388,10 @@ export interface operations {
     };
     "models-promote": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The dataset whose registered model it is. */
+                dataset?: string;
+            };
             header?: never;
             path: {
                 /** @description Registered model version. */

@@ -69,3 +69,36 @@ def test_promote_and_rollback_need_admin_and_are_audited(client, headers, regist
 def test_empty_registry_is_an_empty_view(client, headers):
     view = client.get("/api/v1/models", headers=headers("read")).json()
     assert view["versions"] == [] and view["champion"] is None
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_each_dataset_has_its_registry_view_and_a_limited_key_sees_only_its_own(
+    client, headers, api_key, api_settings, tmp_path
+):
+    admin = headers("admin")
+    created = client.post(
+        "/api/v1/datasets", json={"name": "weekly", "frequency": "W-SUN"}, headers=admin
+    )
+    assert created.status_code == 201, created.text
+    weekly = ModelRegistry(
+        api_settings.mlflow_tracking_uri, f"{api_settings.registered_model_name}-weekly"
+    )
+    weekly.client.create_registered_model(weekly.model_name)
+    weekly.client.create_model_version(weekly.model_name, source=str(tmp_path), run_id=None)
+    view = client.get("/api/v1/models?dataset=weekly", headers=headers("read")).json()
+    assert view["name"] == "quantis-forecaster-weekly" and [
+        v["version"] for v in view["versions"]
+    ] == ["1"]
+    assert client.post("/api/v1/models/1/promote?dataset=weekly", headers=admin).status_code == 200
+    assert weekly.champion().version == "1"
+    assert (
+        client.get("/api/v1/models", headers=headers("read")).json()["versions"] == []
+    )  # default's
+    assert client.get("/api/v1/models?dataset=absent", headers=admin).status_code == 404
+    only_default = {"Authorization": f"Bearer {api_key('read', datasets=['default'])}"}
+    assert client.get("/api/v1/models?dataset=weekly", headers=only_default).status_code == 404
+    assert client.get("/api/v1/models/1?dataset=weekly", headers=only_default).status_code == 404
+    accuracy = client.get("/api/v1/models/1/accuracy?dataset=weekly", headers=only_default)
+    assert accuracy.status_code == 404
+    seen = client.get("/api/v1/models/1/accuracy?dataset=weekly", headers=headers("read"))
+    assert seen.status_code == 200 and seen.json()["live"] is None
