@@ -10,6 +10,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from models.covariates import parse_covariates
 from models.validation import frequency_kind
 
 __all__ = [
@@ -91,6 +92,9 @@ class ForecasterConfig:
     # (None: all of them); they re-estimate on every forecast, so this bounds serving cost.
     member_window: int | None = None
     selection_windows: int = 1
+    # Declared covariates (`models.covariates.Covariate` dicts) the LightGBM member uses; none
+    # (the default) builds exactly the features and model of a panel without covariates.
+    covariates: tuple[dict[str, Any], ...] = ()
 
     def __post_init__(self) -> None:
         problems = []
@@ -121,6 +125,7 @@ class ForecasterConfig:
         self.date_features = tuple(self.date_features)
         self.differences = tuple(int(d) for d in self.differences)
         self.combine_with = tuple(self.combine_with)
+        self.covariates = tuple(c.to_dict() for c in parse_covariates(self.covariates))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready representation (tuples become lists)."""
