@@ -15,7 +15,7 @@ MASE (scaled by each series' in-sample seasonal-naive error before the first ori
 sMAPE and 80 / 95% coverage over all test days and over the US holidays among them. Writes
 benchmarks/results/covariates.{json,md}.
 
-    .venv/bin/python benchmarks/covariates.py [--windows 26] [--history-days 1095]
+    .venv/bin/python benchmarks/covariates.py [--model default|lightgbm] [--windows 26]
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from models.backtest import ForecastCache, backtest
 from models.combined import CombinedForecaster
 from models.config import default_config
 from models.datasets import load_chicago_ridership
+from models.forecaster import LightGBMForecaster
 from models.metrics import in_sample_scales, interval_columns, smape_terms
 
 H = 14
@@ -59,6 +60,8 @@ def _known(names, kind="boolean"):
 
 VARIANTS = {
     "none": [],
+    # no covariates, with the two-year training window a calendar covariate brings
+    "none+window": [],
     "calendar": [CALENDAR],
     "calendar+games": [CALENDAR, *_known(HOME)],
     "everything": [CALENDAR, *_known(HOME), *_known(AWAY), *_known(WEATHER, "numeric")],
@@ -85,9 +88,17 @@ def main() -> None:
     parser.add_argument(
         "--history-days", type=int, default=3 * 365, help="days kept before the first origin"
     )
-    parser.add_argument("--variants", nargs="+", default=list(VARIANTS))
-    parser.add_argument("--name", default="covariates", help="results file name")
+    parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
+    parser.add_argument(
+        "--model",
+        choices=["default", "lightgbm"],
+        default="default",
+        help="the default (combined) model, or its LightGBM member alone",
+    )
+    parser.add_argument("--name", default=None, help="results file name")
     args = parser.parse_args()
+    name = args.name or ("covariates" if args.model == "default" else "covariates_lightgbm")
+    model_class = CombinedForecaster if args.model == "default" else LightGBMForecaster
     machine = machine_info()
 
     data = load_chicago_ridership()
@@ -106,11 +117,14 @@ def main() -> None:
     for variant in args.variants:
         covariates = VARIANTS[variant]
         names = [c["name"] for c in covariates if c["kind"] != "calendar"]
-        config = default_config("D", 7, H, covariates=covariates)
+        window = {}
+        if variant == "none+window":
+            window["train_window"] = default_config("D", 7, H, covariates=[CALENDAR]).train_window
+        config = default_config("D", 7, H, covariates=covariates, **window)
         panel = data[["unique_id", "ds", "y", *names]]
         started = time.perf_counter()
         scored = backtest(
-            lambda config=config: CombinedForecaster(config),
+            lambda config=config: model_class(config),
             panel,
             h=H,
             n_windows=args.windows,
@@ -149,6 +163,7 @@ def main() -> None:
         )
     notes = [
         "",
+        f"Model: {'the default (combined) model' if args.model == 'default' else 'its LightGBM member alone'}. "
         f"20 stations, daily, {args.windows} origins every 14 days, h=14, test "
         f"{first_test.date()} to {last.date()} ({test_days} days, "
         f"{len(results[next(iter(results))]['holiday_dates'])} US holidays); "
@@ -171,6 +186,7 @@ def main() -> None:
         )
     payload = {
         "variants": results,
+        "model": args.model,
         "windows": args.windows,
         "horizon": H,
         "history_days": args.history_days,
@@ -178,7 +194,7 @@ def main() -> None:
         "member_fits": cache.fits,
         "member_fits_reused": cache.reused,
     }
-    path = write_results(args.name, payload, "\n".join(table + notes), machine)
+    path = write_results(name, payload, "\n".join(table + notes), machine)
     print(f"wrote {path}")
 
 

@@ -37,6 +37,19 @@ _DATE_FEATURES = {
 }
 
 
+# Periods in a year, per frequency kind: a holiday calendar needs the trees to see each holiday
+# of the last year, so the training window of a model with one spans two years.
+_YEAR_PERIODS = {
+    "hour": 8784,
+    "day": 366,
+    "week": 53,
+    "semimonth": 24,
+    "month": 12,
+    "quarter": 4,
+    "year": 1,
+}
+
+
 def _default_lags(season_length: int) -> tuple[int, ...]:
     if season_length <= 1:
         return (1, 2, 3)
@@ -162,6 +175,19 @@ def default_member_window(season_length: int, horizon: int) -> int:
     return max(20 * season_length, 5 * horizon, 100)
 
 
+def calendar_train_window(
+    window: int | None, freq: str, covariates: Any, overridden: bool = False
+) -> int | None:
+    """The default training window, widened to two years of periods when a holiday calendar
+    is declared (and the window was not set explicitly): with the 350 days of a daily model,
+    the trees never see last year's Christmas when they forecast this one's."""
+    kinds = [c.kind if hasattr(c, "kind") else c.get("kind") for c in covariates or ()]
+    year = _YEAR_PERIODS.get(frequency_kind(freq))
+    if overridden or window is None or "calendar" not in kinds or year is None:
+        return window
+    return max(window, 2 * year)
+
+
 def default_config(
     freq: str, season_length: int, horizon: int, **overrides: Any
 ) -> ForecasterConfig:
@@ -185,4 +211,7 @@ def default_config(
     if unknown:
         raise ValueError(f"unknown ForecasterConfig fields: {unknown}")
     values.update(overrides)
+    values["train_window"] = calendar_train_window(
+        values["train_window"], freq, values.get("covariates", ()), "train_window" in overrides
+    )
     return ForecasterConfig(**values)

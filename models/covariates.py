@@ -20,6 +20,7 @@ series, covariate and dates.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -251,30 +252,55 @@ def validate_covariates(
 
 
 # -- features ---------------------------------------------------------------------------------
-def _holiday_dates(covariate: Covariate, first: pd.Timestamp, last: pd.Timestamp) -> np.ndarray:
+_HOLIDAY_NAME_YEARS = range(1950, 2076)
+
+
+def _holiday_name(name: str) -> str:
+    """A holiday's name without the "(observed)" of the day it is observed on."""
+    return name.replace("(observed)", "").replace("(Observed)", "").strip()
+
+
+@functools.lru_cache(maxsize=32)
+def _holiday_names(country: str, subdivision: str | None) -> tuple[str, ...]:
+    """Every holiday name of the country over many years, sorted: the codes of `_which`
+    are the same for training and forecasting, whatever dates either covers."""
+    import holidays
+
+    calendar = holidays.country_holidays(country, subdiv=subdivision, years=_HOLIDAY_NAME_YEARS)
+    return tuple(sorted({_holiday_name(n) for n in calendar.values()}))
+
+
+def _holidays(
+    covariate: Covariate, first: pd.Timestamp, last: pd.Timestamp
+) -> tuple[np.ndarray, np.ndarray]:
+    """(dates, name codes) of the holidays from a year before `first` to a year after `last`."""
     import holidays
 
     years = range(first.year - 1, last.year + 2)  # a year each side: the nearest one is found
     calendar = holidays.country_holidays(
         covariate.country, subdiv=covariate.subdivision, years=years
     )
-    return np.array(sorted(calendar), dtype="datetime64[D]")
+    names = _holiday_names(covariate.country, covariate.subdivision)
+    days = sorted(calendar)
+    # a date with two holidays gets the first name in code order
+    codes = [min(names.index(_holiday_name(n)) for n in calendar.get_list(d)) for d in days]
+    return np.array(days, dtype="datetime64[D]"), np.array(codes, dtype="float64")
 
 
 def _calendar_columns(covariate: Covariate, ds: pd.Series) -> dict[str, np.ndarray]:
-    """Holiday flag and days to the next / from the last holiday of each timestamp's date."""
+    """Holiday flag, days to the next / from the last holiday of each timestamp's date, and
+    which holiday is the nearest (a code of its name; the next one on a tie)."""
     days = ds.to_numpy().astype("datetime64[D]")
-    dates = _holiday_dates(covariate, ds.min(), ds.max())
-    after = np.searchsorted(dates, days, side="left")  # first holiday on or after the day
-    nxt = dates[np.minimum(after, len(dates) - 1)]
-    to = (nxt - days).astype("int64").astype("float64")
-    before = np.searchsorted(dates, days, side="right") - 1  # last holiday on or before
-    prev = dates[np.maximum(before, 0)]
-    since = (days - prev).astype("int64").astype("float64")
+    dates, codes = _holidays(covariate, ds.min(), ds.max())
+    after = np.minimum(np.searchsorted(dates, days, side="left"), len(dates) - 1)
+    to = (dates[after] - days).astype("int64").astype("float64")
+    before = np.maximum(np.searchsorted(dates, days, side="right") - 1, 0)
+    since = (days - dates[before]).astype("int64").astype("float64")
     return {
         covariate.name: (to == 0).astype("float64"),
         f"{covariate.name}_days_to": to,
         f"{covariate.name}_days_from": since,
+        f"{covariate.name}_which": np.where(to <= since, codes[after], codes[before]),
     }
 
 
@@ -342,7 +368,9 @@ def feature_group(
 
 def _derived(feature: str, name: str) -> bool:
     suffix = feature[len(name) + 1 :]
-    return suffix in ("days_to", "days_from") or (suffix.startswith("lag") and suffix[3:].isdigit())
+    return suffix in ("days_to", "days_from", "which") or (
+        suffix.startswith("lag") and suffix[3:].isdigit()
+    )
 
 
 def require_future(

@@ -111,6 +111,21 @@ def test_calendar_features_mark_holidays_and_count_days_to_and_from_them():
     assert out["hol_days_to"].tolist() == [3, 2, 1, 0, 59, 58, 57, 56]  # next: Labor Day, Sep 2
     assert out["hol_days_from"].tolist()[3:] == [0, 1, 2, 3, 4]
     assert out.loc[0, "hol_days_from"] == 12  # Juneteenth, June 19
+    # which holiday is nearest: Independence Day up to July 4 and after it (Labor Day is 59
+    # days off), codes shared by every date range
+    codes = out["hol_which"].tolist()
+    assert len(set(codes)) == 1
+    later = covariate_features(
+        panel.assign(ds=pd.date_range("2025-08-30", periods=8)), [Covariate.calendar("hol", "US")]
+    )
+    assert later["hol_which"].iloc[-1] != codes[0]  # Labor Day, Sep 1 2025
+    assert (
+        covariate_features(
+            panel.assign(ds=pd.date_range("2030-07-01", periods=8)),
+            [Covariate.calendar("hol", "US")],
+        )["hol_which"].tolist()
+        == codes
+    )
 
 
 def test_seasonal_lag_of_a_dynamic_covariate_stays_within_its_series():
@@ -179,7 +194,7 @@ def test_lightgbm_uses_each_kind_and_refuses_a_horizon_without_future_values(ret
     forecast = model.predict(14, levels=[80], future=future)
     assert len(forecast) == 8 * 14 and forecast["yhat"].notna().all()
     features = model._mlf.ts.features_order_
-    for name in ("promo", "promo_lag7", "price", "region", "us_holidays", "us_holidays_days_to"):
+    for name in ("promo", "promo_lag7", "price", "region", "us_holidays", "us_holidays_which"):
         assert name in features
     switched = future.assign(promo=1.0 - future["promo"])
     assert not np.allclose(model.predict(14, future=switched)["yhat"], forecast["yhat"])
@@ -294,3 +309,12 @@ def test_switching_a_promotion_on_recovers_the_planted_lift():
     lift = float(np.mean(after / before))
     # the uplift (lift - 1) within 20% of the planted one
     assert abs((lift - 1) / (data.promo_lift - 1) - 1) < 0.2, lift
+
+
+def test_a_holiday_calendar_widens_the_default_training_window_to_two_years():
+    calendar = [Covariate.calendar("us_holidays", "US").to_dict()]
+    assert default_config("D", 7, 14).train_window == 350
+    assert default_config("D", 7, 14, covariates=calendar).train_window == 732
+    assert default_config("W", 52, 8, covariates=calendar).train_window == 2600  # already wider
+    assert default_config("D", 7, 14, covariates=calendar, train_window=100).train_window == 100
+    assert default_config("D", 7, 14, covariates=[DECLARED[0]]).train_window == 350
