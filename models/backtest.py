@@ -22,6 +22,7 @@ __all__ = [
     "calibration_subset",
     "calibration_windows",
     "fit_and_forecast",
+    "future_covariates",
     "holdout",
     "split_windows",
 ]
@@ -95,10 +96,30 @@ def calibration_subset(
     return df[df["unique_id"].isin(lengths.index[lengths >= needed])], n_windows
 
 
-def _training_key(train: pd.DataFrame) -> str:
-    """A digest of the exact rows a model is fitted on (series, timestamps and values)."""
-    hashed = pd.util.hash_pandas_object(train[["unique_id", "ds", "y"]], index=False)
-    return hashlib.sha256(hashed.to_numpy().tobytes()).hexdigest()
+def _training_key(train: pd.DataFrame, future: pd.DataFrame | None = None) -> str:
+    """A digest of the exact rows a model is fitted on (series, timestamps and values, and
+    any covariate columns) and of the future covariate values it forecasts with."""
+    extra = sorted(c for c in train.columns if c not in ("unique_id", "ds", "y"))
+    hashed = pd.util.hash_pandas_object(train[["unique_id", "ds", "y", *extra]], index=False)
+    digest = hashlib.sha256(hashed.to_numpy().tobytes())
+    if future is not None:
+        columns = [
+            "unique_id",
+            "ds",
+            *sorted(c for c in future.columns if c not in ("unique_id", "ds")),
+        ]
+        digest.update(pd.util.hash_pandas_object(future[columns], index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def future_covariates(model: Any, test: pd.DataFrame) -> pd.DataFrame | None:
+    """The known-in-advance covariate values of a backtest window's test rows that `model`
+    forecasts with (None for a model without such covariates): the values recorded for
+    those dates, as a known-in-advance covariate would be at forecast time."""
+    columns = getattr(model, "future_columns", lambda: [])()
+    if not columns:
+        return None
+    return test[["unique_id", "ds", *columns]].reset_index(drop=True)
 
 
 def _series_digests(train: pd.DataFrame) -> pd.Series:
@@ -118,10 +139,15 @@ def fit_and_forecast(
     h: int,
     *,
     local: bool = False,
+    future: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """`make_model().fit(train).predict(h)`: a member forecast computed afresh (no cache).
-    The signature is that of `ForecastCache`, which it stands in for."""
-    return make_model().fit(train).predict(h)
+    The signature is that of `ForecastCache`, which it stands in for. `future` holds the
+    known-in-advance covariate values of the horizon, for a model that takes them."""
+    model = make_model().fit(train)
+    if future is None:
+        return model.predict(h)
+    return model.predict(h, future=future)
 
 
 class ForecastCache:
@@ -157,16 +183,17 @@ class ForecastCache:
         h: int,
         *,
         local: bool = False,
+        future: pd.DataFrame | None = None,
     ) -> pd.DataFrame:
         """`make_model().fit(train).predict(h)`, computed once for each distinct input."""
         if local:
             return self._local_forecast(model_key, make_model, train, h)
-        key = (model_key, h, _training_key(train))
+        key = (model_key, h, _training_key(train, future))
         cached = self._forecasts.get(key)
         if cached is not None:
             self.reused += 1
             return cached.copy()
-        forecast = fit_and_forecast(model_key, make_model, train, h)
+        forecast = fit_and_forecast(model_key, make_model, train, h, future=future)
         self.fitted.append(model_key)
         self._forecasts[key] = forecast
         return forecast.copy()
@@ -243,11 +270,15 @@ def backtest(
     results = []
     for window, train, test in split_windows(df, h=h, n_windows=n_windows, step=step):
         model = make_model()
+        future = future_covariates(model, test)
+        with_future = {} if future is None else {"future": future}
         if cache is not None and hasattr(model, "backtest_forecast"):
-            forecasts = model.backtest_forecast(train, h, levels=levels, forecast=cache)
+            forecasts = model.backtest_forecast(
+                train, h, levels=levels, forecast=cache, **with_future
+            )
         else:
             model.fit(train)
-            forecasts = model.predict(h, levels=levels)
+            forecasts = model.predict(h, levels=levels, **with_future)
         results.append(align_forecasts(forecasts, test).assign(window=window))
     columns = ["unique_id", "ds", "cutoff", "window", "y"]
     out = pd.concat(results, ignore_index=True)

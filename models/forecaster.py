@@ -30,6 +30,15 @@ from sklearn.preprocessing import FunctionTransformer
 
 from models.backtest import backtest, calibration_subset
 from models.config import ForecasterConfig, default_config
+from models.covariates import (
+    Covariate,
+    CovariateError,
+    covariate_features,
+    feature_group,
+    parse_covariates,
+    require_future,
+    validate_covariates,
+)
 from models.device import resolve_device
 from models.intervals import ConformalIntervals, series_scales
 from models.validation import required_columns, validate_panel
@@ -83,6 +92,9 @@ class LightGBMForecaster:
         self.scales_: pd.Series | None = None
         self.history_: pd.DataFrame | None = None
         self._mlf: MLForecast | None = None
+        self.covariates: tuple[Covariate, ...] = parse_covariates(config.covariates)
+        # categorical covariates: the categories the trees saw, in code order (set by fit)
+        self.categories_: dict[str, list[str]] = {}
 
     @classmethod
     def from_defaults(
@@ -99,7 +111,88 @@ class LightGBMForecaster:
         model's frequency, every series at least `min_forecast_history()` long (`copy` as in
         `validate_panel`)."""
         panel = validate_panel(df, freq=self.config.freq, min_length=self._min_history(), copy=copy)
-        return required_columns(panel)  # no exogenous columns: no copy of the whole panel
+        if not self.covariates:
+            return required_columns(panel)  # no exogenous columns: no copy of the whole panel
+        return self._covariate_columns(panel)
+
+    # -- covariates -----------------------------------------------------------------------
+    def future_columns(self) -> list[str]:
+        """The known-in-advance covariates a forecast needs values of for every future date."""
+        return [c.name for c in self.covariates if c.dynamic]
+
+    def _valued(self) -> list[Covariate]:
+        return [c for c in self.covariates if c.kind != "calendar"]
+
+    def _static_names(self) -> list[str]:
+        return [c.name for c in self.covariates if c.kind == "static"]
+
+    def _covariate_columns(self, panel: pd.DataFrame) -> pd.DataFrame:
+        """The panel's required and declared covariate columns, their values checked: a
+        history row without a valid value is an error naming it (the ingestion layer
+        quarantines such rows before they reach a model)."""
+        names = [c.name for c in self._valued()]
+        absent = [n for n in names if n not in panel.columns]
+        if absent:
+            raise CovariateError(f"the history has no column for covariates {absent}")
+        if not names:
+            return required_columns(panel)
+        good, bad = validate_covariates(panel[["unique_id", "ds", *names]], self._valued())
+        if not bad.empty:
+            shown = bad.head(5)[["unique_id", "ds", "reason"]].to_dict("records")
+            raise CovariateError(
+                f"{len(bad)} history row(s) with bad covariate values, e.g. {shown}"
+            )
+        out = panel[["unique_id", "ds", "y"]].copy()
+        for name in names:
+            out[name] = good[name].to_numpy()
+        return out
+
+    def _seasonal_lag(self) -> int | None:
+        return self.config.season_length if self.config.season_length > 1 else None
+
+    def _with_features(self, panel: pd.DataFrame) -> pd.DataFrame:
+        return covariate_features(
+            panel, self.covariates, categories=self.categories_, seasonal_lag=self._seasonal_lag()
+        )
+
+    def _learn_categories(self, panel: pd.DataFrame) -> None:
+        self.categories_ = {
+            c.name: list(c.categories) or sorted(panel[c.name].astype(str).unique())
+            for c in self.covariates
+            if c.type == "categorical"
+        }
+
+    def _expected_future(self, panel: pd.DataFrame, h: int) -> pd.DataFrame:
+        """Every series' next `h` timestamps after its last observation."""
+        offset = pd.tseries.frequencies.to_offset(self.config.freq)
+        last = panel.groupby("unique_id", sort=False)["ds"].max()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
+            dates = [last + step * offset for step in range(1, h + 1)]
+        frame = pd.DataFrame(
+            {
+                "unique_id": np.tile(last.index.to_numpy(), h),
+                "ds": pd.concat(dates, ignore_index=True).to_numpy(),
+            }
+        )
+        return frame.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
+
+    def _prediction_frames(
+        self, panel: pd.DataFrame, h: int, future: pd.DataFrame | None
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(history with its features, the horizon's dynamic features) for mlforecast's
+        `new_df` and `X_df`; a missing known-in-advance value raises, naming it."""
+        values = require_future(future, self._expected_future(panel, h), self.covariates)
+        static = panel.groupby("unique_id", sort=False)[self._static_names()].first()
+        values = values.join(static, on="unique_id")
+        both = pd.concat([panel, values.assign(y=np.nan)], ignore_index=True)
+        is_future = np.r_[np.zeros(len(panel), bool), np.ones(len(values), bool)]
+        order = np.lexsort((both["ds"].to_numpy(), both["unique_id"].to_numpy()))
+        both, is_future = both.iloc[order].reset_index(drop=True), is_future[order]
+        featured = self._with_features(both)
+        dynamic = [c for c in featured.columns if c not in ("y", *self._static_names())]
+        history = featured.loc[~is_future].reset_index(drop=True)
+        return history, featured.loc[is_future, dynamic].reset_index(drop=True)
 
     def _build(self, log_target: bool, device: str) -> MLForecast:
         cfg = self.config
@@ -143,7 +236,11 @@ class LightGBMForecaster:
         if self.config.interval_windows:
             self.intervals_ = self._calibrate(panel)
         self._mlf = self._build(self.log_target_, self.device_)
-        features, target = self._training_matrix(panel)
+        if self.covariates:
+            self._learn_categories(panel)
+        features, target = self._training_matrix(
+            self._with_features(panel) if self.covariates else panel
+        )
         if len(target) == 0:
             raise ValueError(
                 "no training rows: every series is consumed by differencing "
@@ -159,6 +256,8 @@ class LightGBMForecaster:
     ) -> tuple[np.ndarray, np.ndarray]:
         """The float32 features and target that `fit` trains on, for a validated panel (or a
         part of one holding whole series: the features of a series depend on it alone)."""
+        if self.covariates:
+            raise NotImplementedError("covariates are not yet on the distributed training path")
         self.log_target_, self.device_ = log_target, device
         self._mlf = self._build(log_target, device)
         return self._training_matrix(panel)
@@ -183,6 +282,8 @@ class LightGBMForecaster:
         forecasts as the model `fit` on the same panel would; no interval calibration."""
         if config.interval_windows:
             raise ValueError("an assembled model has no interval calibration; interval_windows=0")
+        if config.covariates:
+            raise NotImplementedError("covariates are not yet on the distributed training path")
         model = cls(config)
         model.log_target_, model.device_ = log_target, device
         model._mlf = model._build(log_target, device)
@@ -214,8 +315,9 @@ class LightGBMForecaster:
                 in_window = from_end[needed] < window
         # dropna=False keeps rows whose older lags are missing (LightGBM handles NaN), so short
         # series still train; rows without a (transformed) target are always dropped.
+        extra = {"static_features": self._static_names()} if self.covariates else {}
         frame, target = self._mlf.preprocess(
-            panel, return_X_y=True, as_numpy=False, dropna=False, validate_data=False
+            panel, return_X_y=True, as_numpy=False, dropna=False, validate_data=False, **extra
         )  # validate_panel has already checked what mlforecast's validation would
         # straight to float32: no float64 copy of the matrix next to the one LightGBM bins
         features = frame.to_numpy(dtype=np.float32)
@@ -279,28 +381,44 @@ class LightGBMForecaster:
         h: int,
         levels: Sequence[float] | None = None,
         history: pd.DataFrame | None = None,
+        future: pd.DataFrame | None = None,
     ) -> pd.DataFrame:
         """Forecast `h` periods after each series' last observation.
 
         With `history` (a long panel of recent observations, possibly of series unseen at fit
-        time) the forecasts start after the history and nothing is refitted. Output:
-        `unique_id`, `ds`, `yhat` and `yhat_lo_L` / `yhat_hi_L` for each level L.
+        time) the forecasts start after the history and nothing is refitted. `future` holds
+        the known-in-advance covariates' values for the horizon (`unique_id` or none for all
+        series, `ds`, one column each); a model with such covariates refuses a horizon
+        without them (`MissingFutureCovariatesError`). Output: `unique_id`, `ds`, `yhat` and
+        `yhat_lo_L` / `yhat_hi_L` for each level L.
         """
         self._require_fitted()
         panel = self.history_ if history is None else self.validate_history(history)
-        return self._forecast(h, panel, levels, from_history=history is not None)
+        return self._forecast(h, panel, levels, from_history=history is not None, future=future)
 
     def predict_validated(
-        self, h: int, panel: pd.DataFrame, levels: Sequence[float] | None = None
+        self,
+        h: int,
+        panel: pd.DataFrame,
+        levels: Sequence[float] | None = None,
+        future: pd.DataFrame | None = None,
     ) -> pd.DataFrame:
         """`predict(h, levels, history=panel)` for a history `validate_history` (or
         `validate_panel` at this model's frequency with `min_length` of at least
         `min_forecast_history()`) already checked; a combined model validates once for all
         its members."""
-        return self._forecast(h, required_columns(panel), levels, from_history=True)
+        panel = self._covariate_columns(panel) if self.covariates else required_columns(panel)
+        return self._forecast(h, panel, levels, from_history=True, future=future)
 
     def _forecast(
-        self, h: int, panel: pd.DataFrame, levels: Sequence[float] | None, *, from_history: bool
+        self,
+        h: int,
+        panel: pd.DataFrame,
+        levels: Sequence[float] | None,
+        *,
+        from_history: bool,
+        future: pd.DataFrame | None = None,
+        callback: Any = None,
     ) -> pd.DataFrame:
         mlf = self._require_fitted()
         if h < 1:
@@ -316,7 +434,11 @@ class LightGBMForecaster:
             # Short histories leave old lags empty; the trees were trained with such gaps
             # (dropna=False) and route missing values, so mlforecast's warning is only noise.
             warnings.filterwarnings("ignore", "Found null values", UserWarning)
-            raw = mlf.predict(h, new_df=panel)
+            if self.covariates:
+                new_df, x_df = self._prediction_frames(panel, h, future)
+                raw = mlf.predict(h, new_df=new_df, X_df=x_df, before_predict_callback=callback)
+            else:
+                raw = mlf.predict(h, new_df=panel, before_predict_callback=callback)
         forecasts = raw[["unique_id", "ds", "yhat"]].sort_values(["unique_id", "ds"])
         forecasts = forecasts.reset_index(drop=True)
         if not levels:
@@ -324,13 +446,66 @@ class LightGBMForecaster:
         scales = series_scales(panel, self.config.season_length) if from_history else self.scales_
         return self.intervals_.apply(forecasts, scales, levels)
 
+    def explain(
+        self, h: int, history: pd.DataFrame | None = None, future: pd.DataFrame | None = None
+    ) -> pd.DataFrame:
+        """Per forecast, the contribution of each feature group from LightGBM's `pred_contrib`.
+
+        Groups: `history` (lags and rolling means of the target), `calendar` (date features)
+        and each covariate by name (a calendar covariate's flag and days to / from a holiday,
+        a known-in-advance covariate and its seasonal lag). Contributions are in the space
+        the trees predict, after the target transforms: `log1p(y)` when `log_target_`, then
+        the `differences` (by default the seasonal difference), then local scaling if set.
+        `base + sum(groups) == raw`, the trees' output for that step; `yhat` is the forecast
+        after the transforms are undone. Output: `unique_id`, `ds`, `base`, one column per
+        group, `raw`, `yhat`.
+        """
+        mlf = self._require_fitted()
+        panel = self.history_ if history is None else self.validate_history(history)
+        steps: list[pd.DataFrame] = []
+
+        def capture(features: pd.DataFrame) -> pd.DataFrame:
+            steps.append(features.copy())
+            return features
+
+        forecasts = self._forecast(
+            h, panel, None, from_history=history is not None, future=future, callback=capture
+        )
+        booster = mlf.models_["yhat"].booster_
+        names = list(steps[0].columns)
+        groups = [feature_group(n, self.covariates, self.config.date_features) for n in names]
+        order = ["history", "calendar", *(c.name for c in self.covariates)]
+        kept = [g for g in order if g in groups]
+        # The features of each step come one row per series, in the order of mlforecast's
+        # series (sorted ids, as the forecasts are).
+        uids = forecasts["unique_id"].drop_duplicates().to_numpy()
+        if any(len(features) != len(uids) for features in steps) or len(steps) != h:
+            raise RuntimeError("the captured features do not match the forecast's series")
+        parts = []
+        for step, features in enumerate(steps):
+            matrix = np.ascontiguousarray(features[names].to_numpy(dtype=np.float32))
+            contrib = booster.predict(matrix, pred_contrib=True)
+            frame = pd.DataFrame({"unique_id": uids, "step": step})
+            frame["base"] = contrib[:, -1]
+            for group in kept:
+                columns = [i for i, g in enumerate(groups) if g == group]
+                frame[group] = contrib[:, columns].sum(axis=1)
+            frame["raw"] = contrib.sum(axis=1)
+            parts.append(frame)
+        out = pd.concat(parts, ignore_index=True)
+        forecasts = forecasts.assign(step=forecasts.groupby("unique_id").cumcount())
+        out = out.merge(forecasts, on=["unique_id", "step"], validate="one_to_one")
+        out = out.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
+        return out[["unique_id", "ds", "base", *kept, "raw", "yhat"]]
+
     def update(self, new_obs: pd.DataFrame) -> LightGBMForecaster:
         """Append observations that continue the stored series (or start new ones).
 
         The trees are not retrained; the next `predict` starts after the new observations.
         """
         self._require_fitted()
-        new = required_columns(validate_panel(new_obs, freq=self.config.freq))
+        new = validate_panel(new_obs, freq=self.config.freq)
+        new = self._covariate_columns(new) if self.covariates else required_columns(new)
         last_known = self.history_.groupby("unique_id")["ds"].max()
         stale = new["ds"] <= new["unique_id"].map(last_known)
         if stale.any():
@@ -361,6 +536,7 @@ class LightGBMForecaster:
             "config": self.config.to_dict(),
             "log_target": self.log_target_,
             "device": self.device_,
+            "categories": self.categories_,
         }
         (directory / "forecaster.json").write_text(json.dumps(meta, indent=2))
         # The whole pipeline (features state, transforms, trees) in one pickle: MLForecast.save
@@ -381,6 +557,7 @@ class LightGBMForecaster:
         model = cls(ForecasterConfig.from_dict(meta["config"]))
         model.log_target_ = meta["log_target"]
         model.device_ = meta["device"]
+        model.categories_ = meta.get("categories", {})
         with open(directory / "mlforecast.pkl", "rb") as file:
             model._mlf = cloudpickle.load(file)
         model.scales_ = pd.read_parquet(directory / "scales.parquet")["scale"]
