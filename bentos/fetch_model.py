@@ -6,95 +6,23 @@ compose runs it as a one-shot service. Defaults come from the settings: the vers
 `served_model_version`, the folder from `model_artifacts_dir`, MLflow from
 `mlflow_tracking_uri` (S3 artifacts through `s3_endpoint_url` when set).
 
-- Idempotent: a version that is already there is left alone (exit 0, nothing downloaded).
-- Atomic: the download goes into a hidden temporary folder beside the target, is checked
-  (manifest present, model loads), stamped with its registered name and version, and only
-  then renamed into place. A failed or interrupted fetch leaves no version folder behind.
+Idempotent and atomic: `models.registered_versions.fetch_model_version` does the fetch (a
+version already there is left alone, exit 0).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
-import tempfile
-from dataclasses import dataclass, replace
 from pathlib import Path
 
-from bentos.model_source import ModelSourceError, version_dir
 from core.datasets import DEFAULT_DATASET
 from core.mlflow_names import registered_model_name
 from core.settings import get_settings
-from models.artifact import MANIFEST_NAME, load_model_dir, read_manifest, write_manifest
+from models.registered_versions import FetchedModel, FetchError, fetch_model_version
 
 __all__ = ["FetchError", "FetchedModel", "fetch_model_version", "main"]
-
-
-class FetchError(RuntimeError):
-    """The version could not be fetched; nothing was left in the artifacts folder."""
-
-
-@dataclass(frozen=True)
-class FetchedModel:
-    path: Path
-    downloaded: bool  # False: the version was already there
-
-
-def _download(tracking_uri: str, model_name: str, version: str, destination: Path) -> Path:
-    import mlflow
-    from mlflow.exceptions import MlflowException
-
-    uri = f"models:/{model_name}/{version}"
-    # The registry lives with the tracking server here; both are given explicitly so that no
-    # process-wide MLflow URI decides where the version is looked up.
-    client = mlflow.MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
-    try:
-        source = client.get_model_version_download_uri(model_name, version)
-        mlflow.artifacts.download_artifacts(
-            artifact_uri=source, dst_path=str(destination), tracking_uri=tracking_uri
-        )
-    except MlflowException as error:
-        raise FetchError(f"MLflow at {tracking_uri} cannot give {uri}: {error.message}") from error
-    manifests = sorted(destination.rglob(MANIFEST_NAME))
-    if len(manifests) != 1:
-        raise FetchError(
-            f"{uri} holds {len(manifests)} Quantis model folders ({MANIFEST_NAME}); expected one"
-        )
-    return manifests[0].parent
-
-
-def fetch_model_version(
-    tracking_uri: str, model_name: str, version: str, artifacts_dir: Path
-) -> FetchedModel:
-    """Download `models:/<model_name>/<version>` into the artifacts folder unless it is there."""
-    try:
-        target = version_dir(artifacts_dir, model_name, version)
-    except ModelSourceError as error:
-        raise FetchError(str(error)) from error
-    if (target / MANIFEST_NAME).is_file():
-        return FetchedModel(target, downloaded=False)
-    if target.exists():
-        raise FetchError(f"{target} exists but holds no {MANIFEST_NAME}; remove it and fetch again")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".fetch-{version}-", dir=target.parent))
-    try:
-        model_dir = _download(tracking_uri, model_name, version, staging / "download")
-        try:  # a model that does not load never reaches the volume
-            manifest = read_manifest(model_dir)
-            load_model_dir(model_dir)
-        except (OSError, ValueError, TypeError) as error:
-            raise FetchError(f"models:/{model_name}/{version} does not load: {error}") from error
-        write_manifest(model_dir, replace(manifest, name=model_name, version=version))
-        try:
-            model_dir.rename(target)
-        except OSError:
-            if (target / MANIFEST_NAME).is_file():  # a concurrent fetch finished first
-                return FetchedModel(target, downloaded=False)
-            raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return FetchedModel(target, downloaded=True)
 
 
 def _arguments(argv: list[str]) -> argparse.Namespace:

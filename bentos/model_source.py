@@ -12,12 +12,13 @@ In order:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from core.settings import Settings
 from models.artifact import MANIFEST_NAME
+from models.registered_versions import UnsafeFolderName
+from models.registered_versions import version_dir as _version_dir
 
 __all__ = [
     "MODEL_DIR_VARIABLE",
@@ -28,8 +29,6 @@ __all__ = [
 ]
 
 MODEL_DIR_VARIABLE = "QUANTIS_MODEL_DIR"
-# Registered model names and versions become folder names: nothing that could leave the dir.
-_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
 class ModelSourceError(RuntimeError):
@@ -45,11 +44,12 @@ class ModelSource:
 
 
 def version_dir(artifacts_dir: Path, model_name: str, version: str) -> Path:
-    """`<artifacts_dir>/<model_name>/<version>`, refusing names that are not plain folder names."""
-    for label, value in (("registered model name", model_name), ("model version", version)):
-        if not _SAFE_NAME.match(value) or value in (".", ".."):
-            raise ModelSourceError(f"{label} {value!r} cannot name a folder")
-    return artifacts_dir / model_name / version
+    """`<artifacts_dir>/<model_name>/<version>`, refusing names that are not plain folder names
+    (`ModelSourceError`)."""
+    try:
+        return _version_dir(artifacts_dir, model_name, version)
+    except UnsafeFolderName as error:
+        raise ModelSourceError(str(error)) from error
 
 
 def _present_versions(model_root: Path) -> list[str]:

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from served_model import MODEL_NAME, REPO_ROOT, log_model_dir
 
-from bentos import fetch_model
 from bentos.fetch_model import FetchError, fetch_model_version
 from bentos.model_source import choose_model_source
 from core.settings import load_settings
+from models import registered_versions
 from models.artifact import MANIFEST_NAME, load_model_dir, read_manifest
 
 
@@ -79,20 +79,20 @@ def test_a_second_fetch_downloads_nothing(registry, tmp_path, monkeypatch):
     def no_download(*args, **kwargs):
         raise AssertionError("the version is there: nothing may be downloaded")
 
-    monkeypatch.setattr(fetch_model, "_download", no_download)
+    monkeypatch.setattr(registered_versions, "_download", no_download)
     again = fetch_model_version(registry.tracking_uri, MODEL_NAME, registry.version, tmp_path)
     assert not again.downloaded
 
 
 def test_an_interrupted_download_leaves_no_version_behind(registry, tmp_path, monkeypatch):
-    real_download = fetch_model._download
+    real_download = registered_versions._download
 
     def half_download(tracking_uri, model_name, version, destination):
         real_download(tracking_uri, model_name, version, destination)
         next(destination.rglob("*.parquet")).write_bytes(b"")  # then the pod is killed
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(fetch_model, "_download", half_download)
+    monkeypatch.setattr(registered_versions, "_download", half_download)
     with pytest.raises(KeyboardInterrupt):
         fetch_model_version(registry.tracking_uri, MODEL_NAME, registry.version, tmp_path)
     assert sorted(p.name for p in (tmp_path / MODEL_NAME).iterdir()) == []

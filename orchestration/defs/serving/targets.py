@@ -13,7 +13,6 @@ import dagster as dg
 import httpx
 from pydantic import Field
 
-from bentos.fetch_model import FetchError, fetch_model_version
 from core.db.repositories.deployments import (
     activate_deployment,
     fail_deployment,
@@ -24,6 +23,7 @@ from core.db.repositories.deployments import (
 from core.processes import is_alive, stop_process_group, wait_until_healthy
 from core.settings import ENV_PREFIX, Settings
 from core.storage import ObjectStore
+from models.registered_versions import FetchError, fetch_model_version
 from orchestration.contracts import BuiltBento
 from orchestration.defs.serving.bento_build import BentoBuildError, bento_in_store, import_bento
 from orchestration.defs.serving.kubernetes_rollout import (
