@@ -135,7 +135,9 @@ def forecast_shard(
     timings: dict[str, float] = {}
     started = time.perf_counter()
     names = series_in_shard(session, shard, shards, plan.dataset_id)
-    panel = read_recent_panel(session, plan.history_points, names) if names else None
+    panel = (
+        read_recent_panel(session, plan.history_points, names, plan.dataset_id) if names else None
+    )
     session.commit()  # end the read transaction before the (long) predict
     timings["read_history_s"] = time.perf_counter() - started
     if not names or panel is None or panel.empty:

@@ -19,6 +19,7 @@ from core.db.engine import make_engine, session_scope
 from core.db.repositories import datasets, forecasts, observations, series
 from core.db.tables import Forecast
 from models.artifact import load_model_dir
+from models.datasets import synthetic_panel
 from orchestration.contracts import Rollout
 from orchestration.definitions import build_definitions
 from orchestration.defs.forecasting import assets
@@ -76,9 +77,9 @@ def database(db_url) -> str:
             session, DatasetConfig(name="other", horizon=OTHER_HORIZON, levels=(90,))
         )
         observations.upsert_panel(session, pd.concat([panel, short]))
-        observations.upsert_panel(
-            session, tiny_panel(n_series=2, length=60, seed=4), dataset_id=other.id
-        )
+        # named like two of default's, shorter: their cut-off tells whose history was read
+        theirs = synthetic_panel(2, 50, "D", seed=4, end="2024-11-30")
+        observations.upsert_panel(session, theirs, dataset_id=other.id)
         series.create_series(session, "no-observations")
     return db_url
 
@@ -165,6 +166,9 @@ def test_a_dataset_forecasts_its_own_series_at_its_own_horizon_and_levels(
         assert {f.model_name for f in stored} == {"quantis-forecaster-other"}
         assert all(set(point["lo"]) == {"90"} for f in stored for point in f.payload)
         assert all(len(f.payload) == OTHER_HORIZON for f in stored)
+        for forecast in stored:  # forecast from its own dataset's history, not default's
+            own = observations.read_observations(session, forecast.series_id)[-1].ts
+            assert forecast.data_cutoff == own
 
 
 def test_a_shard_key_names_its_index_and_count():
@@ -250,22 +254,22 @@ def test_schedule_asks_for_every_shard_of_every_dataset_and_is_off_by_default(pi
     definitions = build_definitions(settings)
     schedule = definitions.get_schedule_def("batch_forecasts_nightly")
     assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED
-    instance = dg.DagsterInstance.ephemeral()
-    instance.add_dynamic_partitions(DATASET_PARTITIONS, ["default", "weekly"])
-    with dg.build_schedule_context(
-        instance=instance,
-        scheduled_execution_time=pd.Timestamp("2026-12-01"),
-        repository_def=definitions.get_repository_def(),
-    ) as ctx:
-        requests = schedule.evaluate_tick(ctx).run_requests
+    # a schedule's context reaches its instance by reference: a persistent one, as the daemon's
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions(DATASET_PARTITIONS, ["default", "weekly"])
+        with dg.build_schedule_context(
+            instance=instance,
+            scheduled_execution_time=pd.Timestamp("2026-12-01"),
+            repository_def=definitions.get_repository_def(),
+        ) as ctx:
+            requests = schedule.evaluate_tick(ctx).run_requests
+        job = definitions.resolve_job_def("batch_forecast_job")
+        keys = job.partitions_def.get_partition_keys(dynamic_partitions_store=instance)
     assert [r.partition_key for r in requests] == [
         *batch_keys("default", 3),
         *batch_keys("weekly", 3),
     ]
-    job = definitions.resolve_job_def("batch_forecast_job")
-    assert set(job.partitions_def.get_partition_keys(dynamic_partitions_store=instance)) == set(
-        batch_keys("default", 3) + batch_keys("weekly", 3)
-    )
+    assert set(keys) == set(batch_keys("default", 3) + batch_keys("weekly", 3))
     # the pipeline job leaves the partitioned asset to its own job
     pipeline = definitions.resolve_job_def("quantis_pipeline")
     assert "batch_forecasts" not in {
