@@ -224,8 +224,13 @@ def test_every_step_in_its_own_process_and_folder_sharing_only_db_mlflow_and_s3(
         assert Path(folder).parent == pod_settings["scratch"]
         assert not Path(folder).exists(), f"{step}'s scratch outlived the step"
 
-    # Only the deploy target's serving store (the "cluster") is left on the local disk.
-    assert {p.name for p in pod_settings["home"].iterdir()} <= {"bentoml", "logs"}
+    # Only the deploy target's serving store (the "cluster": its Bentos, and the artifacts
+    # folder where it keeps the other datasets' served versions) is left on the local disk.
+    assert {p.name for p in pod_settings["home"].iterdir()} <= {
+        "bentoml",
+        "logs",
+        "model-artifacts",
+    }
     assert [p.name for p in pod_settings["dagster_home"].iterdir()] == ["dagster.yaml"]
 
     handoffs = _handoffs(s3_endpoint)
