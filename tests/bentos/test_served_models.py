@@ -170,3 +170,52 @@ def test_one_server_process_serves_and_swaps_each_dataset(model_server):
     assert refused.status_code == 404 and "roll it out" in refused.text
     served = {m["dataset"]: m["version"] for m in post("/served_models", {}).json()}
     assert served == {"default": "7", SERVED_DATASET: "4"}
+
+
+def test_a_datasets_swaps_never_fail_or_change_anothers_continuous_forecasts(model_server):
+    """Issue 23's isolation: `web` is rolled out (swapped) again and again while `default` is
+    forecast continuously by the same real server: no `default` request fails and every answer
+    is the one from before the swaps."""
+    import time
+
+    import httpx
+
+    one = {"series": [history("a").model_dump(mode="json")], "horizon": 3}
+    answers: list[tuple[float, int, object]] = []  # end, status, body
+    stop = threading.Event()
+
+    def forecast_default() -> None:
+        with httpx.Client(base_url=model_server.url, timeout=60) as own:
+            while not stop.is_set():
+                response = own.post("/forecast", json=one)
+                body = response.json() if response.status_code == 200 else response.text
+                answers.append((time.monotonic(), response.status_code, body))
+
+    with httpx.Client(base_url=model_server.url, timeout=60) as client:
+        baseline = client.post("/forecast", json=one)
+        assert baseline.status_code == 200, baseline.text
+        forecaster = threading.Thread(target=forecast_default)
+        forecaster.start()
+        swaps, deadline = 0, time.monotonic() + 120
+        try:
+            while not answers and time.monotonic() < deadline:
+                time.sleep(0.01)
+            began = time.monotonic()
+            # swap `web` between two versions until `default` answered 30 times meanwhile
+            while time.monotonic() < deadline and (
+                swaps < 2 or sum(end > began for end, _, _ in answers) < 30
+            ):
+                version = "4" if swaps % 2 == 0 else SERVED_DATASET_VERSION
+                swapped = client.post(
+                    "/load_model", json={"dataset": SERVED_DATASET, "version": version}
+                )
+                assert swapped.status_code == 200, swapped.text
+                swaps += 1
+            ended = time.monotonic()
+        finally:
+            stop.set()
+            forecaster.join(60)
+    meanwhile = [(status, body) for end, status, body in answers if began < end <= ended]
+    assert len(meanwhile) >= 30 and swaps >= 2, (len(meanwhile), swaps)
+    assert [status for _, status, _ in answers if status != 200] == []
+    assert all(body == baseline.json() for _, _, body in answers)
