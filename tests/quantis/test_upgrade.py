@@ -15,7 +15,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -43,8 +43,8 @@ PREVIOUS_HEAD = "0005_forecast_target_dates"  # the last revision before dataset
 # the installation kept the setting's default.
 OLD_MODEL_NAME = "quantis-forecaster"
 TABLES = (
-    "series", "observations", "forecasts", "quarantine", "model_deployments", "api_keys",
-    "audit_log", "live_accuracy", "series_drift", "landing_files", "forecast_targets",
+    "series", "observations", "forecasts", "forecast_targets", "quarantine", "landing_files",
+    "model_deployments", "api_keys", "audit_log",
 )  # fmt: skip
 HORIZON, LEVELS = 14, [80, 95]
 UNREACHABLE_URL = "http://127.0.0.1:9"  # only the deployment record leads to the server
@@ -106,8 +106,9 @@ def _tables(engine) -> dict:
 
 
 def _populate(url: str, installation: OldInstallation) -> tuple[str, dict[str, list]]:
-    """The old schema's rows: series with their history, a stored forecast each, quarantined
-    rows, the active deployment record of the served champion, an admin API key. Returns the
+    """The old schema's rows: series with their history, a stored forecast each (and its
+    target date), quarantined rows and their file, the active deployment record of the served
+    champion, an admin API key and an audit entry. Returns the
     key and each series' history as the old API sent it to the model server."""
     panel = tiny_panel()
     secret = load_settings().secret_key.get_secret_value()
@@ -130,12 +131,17 @@ def _populate(url: str, installation: OldInstallation) -> tuple[str, dict[str, l
                     [{"series_id": series_id, "ts": ts, "value": value, "updated_at": SINCE}
                      for ts, value in zip(stamps, values, strict=True)],
                 )  # fmt: skip
-                connection.execute(
-                    t["forecasts"].insert(),
+                forecast_id = connection.execute(
+                    t["forecasts"].insert().returning(t["forecasts"].c.id),
                     {"request_id": "old", "series_id": series_id, "model_name": OLD_MODEL_NAME,
                      "model_version": installation.champion_version, "horizon": 1, "levels": [],
                      "created_at": SINCE, "payload": [{"ds": "2024-05-01", "yhat": 1.0}],
                      "kind": "batch"},
+                ).scalar_one()  # fmt: skip
+                connection.execute(
+                    t["forecast_targets"].insert(),
+                    {"forecast_id": forecast_id, "step": 1, "ds": stamps[-1] + timedelta(days=1),
+                     "origin": stamps[-1], "yhat": 1.0, "lo": {}, "hi": {}},
                 )  # fmt: skip
                 histories[series_id] = {
                     "id": str(name),
@@ -145,6 +151,15 @@ def _populate(url: str, installation: OldInstallation) -> tuple[str, dict[str, l
             connection.execute(
                 t["quarantine"].insert(),
                 [{"source": "old.csv", "reason": "bad", "created_at": SINCE}] * 2,
+            )
+            connection.execute(
+                t["landing_files"].insert(),
+                {"key": "old.csv", "sha256": "0" * 64, "size_bytes": 1, "rows": 2,
+                 "status": "quarantined", "recorded_at": SINCE},
+            )  # fmt: skip
+            connection.execute(
+                t["audit_log"].insert(),
+                {"at": SINCE, "actor": "old-admin", "action": "forecast.create", "details": {}},
             )
             connection.execute(
                 t["model_deployments"].insert(),
@@ -221,6 +236,7 @@ def test_an_installation_from_before_datasets_upgrades_with_nothing_lost(
     migrate.upgrade(url, PREVIOUS_HEAD)
     key, histories = _populate(url, old_installation)
     counts_before = _counts(url)
+    assert all(counts_before.values()), counts_before  # every table compared holds rows
     served_before = _served(old_installation.server, list(histories.values()), None)
     assert served_before[0] == old_installation.champion_version
 
