@@ -417,6 +417,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/series/{series_id}/explanation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Explain Series
+         * @description What drives the series' forecast: each step of its dataset's champion's LightGBM member
+         *     taken apart by feature group (LightGBM's `pred_contrib`), computed now from the series'
+         *     recent history; nothing is stored. 503 when the model server is down or serves no
+         *     champion of the dataset; 422 when the champion has no LightGBM member or cannot use the
+         *     history.
+         */
+        get: operations["forecasts-explain_series"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/series/{series_id}/forecasts": {
         parameters: {
             query?: never;
@@ -938,6 +962,36 @@ export interface components {
              */
             message: string;
         };
+        /** ExplanationPointPublic */
+        ExplanationPointPublic: {
+            /**
+             * Base
+             * @description The trees' expected output, the same for every point.
+             */
+            base: number;
+            /**
+             * Contributions
+             * @description Feature group -> contribution: `history` (lags and rolling means of the series), `calendar` (date features) and each covariate by name.
+             */
+            contributions: {
+                [key: string]: number;
+            };
+            /**
+             * Ds
+             * Format: date-time
+             */
+            ds: string;
+            /**
+             * Raw
+             * @description The trees' output: `base` plus every contribution.
+             */
+            raw: number;
+            /**
+             * Yhat
+             * @description The LightGBM member's forecast for this point.
+             */
+            yhat: number;
+        };
         /**
          * ForecastBatch
          * @description The answer to one forecast request: one stored forecast per series.
@@ -1372,6 +1426,24 @@ export interface components {
              * @description Series name, unique in its dataset; not only white space.
              */
             name: string;
+        };
+        /** SeriesExplanationPublic */
+        SeriesExplanationPublic: {
+            /** Dataset */
+            dataset: string;
+            /** Horizon */
+            horizon: number;
+            /** Model Name */
+            model_name: string;
+            /** Model Version */
+            model_version: string;
+            /**
+             * Points
+             * @description One per step. Contributions are LightGBM's `pred_contrib`, in the space the trees predict: after the model's target transforms (by default log1p, then the seasonal difference), so they add up to `raw`, not to `yhat`. The champion's forecast averages this member's with the statistical members'.
+             */
+            points: components["schemas"]["ExplanationPointPublic"][];
+            /** Series Id */
+            series_id: number;
         };
         /** SeriesObservationIn */
         SeriesObservationIn: {
@@ -3313,6 +3385,88 @@ export interface operations {
             };
             /** @description Rate limit exceeded; see `Retry-After`. */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "forecasts-explain_series": {
+        parameters: {
+            query?: {
+                /** @description Steps ahead; default: the dataset's horizon. */
+                horizon?: number | null;
+                /** @description Most recent observations sent. */
+                history?: number | null;
+            };
+            header?: never;
+            path: {
+                /** @description Record id. */
+                series_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeriesExplanationPublic"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A record named in the request does not exist. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is invalid; `details` says where and why. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit exceeded; see `Retry-After`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service this route needs (model server, Dagster) is unavailable. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

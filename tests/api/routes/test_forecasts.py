@@ -284,3 +284,35 @@ def test_each_dataset_is_forecast_by_its_own_champion(client, headers):
     mixed = client.post("/api/v1/forecasts", json=both, headers=admin)
     assert mixed.status_code == 422, mixed.text
     assert mixed.json()["error"]["code"] == "mixed_datasets"
+
+
+def test_a_series_forecast_is_explained_by_feature_group(client, headers, api_key):
+    """`GET /series/{id}/explanation`: per step, base + contributions == raw and yhat is the
+    served LightGBM model's forecast; a read key is enough, another dataset's key gets 404."""
+    writer = headers("write")
+    ids = _upload(client, writer, names=("s00000",))
+    url = f"/api/v1/series/{ids['s00000']}/explanation?horizon=3"
+
+    response = client.get(url, headers=headers("read"))
+    assert response.status_code == 200, response.text
+    explained = response.json()
+    assert (explained["model_name"], explained["model_version"]) == (MODEL_NAME, MODEL_VERSION)
+    assert explained["dataset"] == "default" and explained["horizon"] == 3
+    assert len(explained["points"]) == 3
+    body = {"series_ids": [ids["s00000"]], "horizon": 3, "levels": []}
+    forecast = client.post("/api/v1/forecasts", json=body, headers=writer).json()
+    for point, forecast_point in zip(
+        explained["points"], forecast["forecasts"][0]["points"], strict=True
+    ):
+        assert set(point["contributions"]) == {"history", "calendar"}
+        assert point["base"] + sum(point["contributions"].values()) == pytest.approx(point["raw"])
+        assert point["ds"] == forecast_point["ds"]
+        assert point["yhat"] == pytest.approx(forecast_point["yhat"])
+
+    admin = headers("admin")
+    assert client.post(
+        "/api/v1/datasets", json={"name": "other", "frequency": "D"}, headers=admin
+    ).is_success
+    other_key = {"Authorization": f"Bearer {api_key('read', datasets=['other'])}"}
+    assert client.get(url, headers=other_key).status_code == 404
+    assert client.get("/api/v1/series/999999/explanation", headers=writer).status_code == 404
