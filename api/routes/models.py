@@ -21,6 +21,7 @@ from api.schemas.datasets import DatasetName
 from api.schemas.models import ModelVersionPublic, RegistryView
 from api.visibility import visible_dataset
 from core.datasets import DEFAULT_DATASET
+from core.mlflow_names import METRIC_IMPORTANCE_PREFIX
 from core.registry import CHALLENGER, CHAMPION, ModelRegistry, ModelVersionView, RegistryError
 
 __all__ = ["router"]
@@ -42,6 +43,11 @@ def _public(view: ModelVersionView, aliases: set[str] | None = None) -> ModelVer
         metrics=view.metrics,
         decision=view.decision,
         tags=view.tags,
+        feature_importance={
+            name.removeprefix(METRIC_IMPORTANCE_PREFIX): share
+            for name, share in view.metrics.items()
+            if name.startswith(METRIC_IMPORTANCE_PREFIX)
+        },
     )
 
 

@@ -1178,6 +1178,13 @@ export interface components {
                 [key: string]: unknown;
             } | null;
             /**
+             * Feature Importance
+             * @description Share of the LightGBM member's split gain by feature group (history, calendar, each covariate), summing to 1; empty for a model without one.
+             */
+            feature_importance?: {
+                [key: string]: number;
+            };
+            /**
              * Metrics
              * @description Metrics of the training run (backtest MASE…).
              */
