@@ -156,6 +156,9 @@ def test_two_datasets_of_different_frequencies_end_to_end(settings, landing, api
         assert observations["frequency"].startswith(problem.frequency)
         assert outcome.metadata["trained_model"]["series"] == problem.series
         assert outcome.metadata["trained_model"]["freq"].startswith(problem.frequency)
+        # Promoted: its first version beat seasonal naive in its own backtest.
+        decision = outcome.metadata["registered_model"]["decision"]
+        assert decision.startswith("no champion yet; challenger MASE"), decision
 
     # A registered model per dataset, its version 1 the champion, served by the one server.
     champions = {}
