@@ -131,7 +131,8 @@ def run_forecast(
     *,
     history_points: int,
 ) -> ForecastBatch:
-    """Forecast `body`'s series with their dataset's champion; without a horizon, the dataset's."""
+    """Forecast the body's series with their dataset's champion, `body.horizon` steps ahead
+    or, when it names none, the dataset's horizon."""
     dataset, histories = read_histories(session, body.series_ids, body.history or history_points)
     horizon = body.horizon or dataset_config(find_dataset(session, dataset)).effective_horizon
     session.commit()  # end the read transaction before the (slow) model call

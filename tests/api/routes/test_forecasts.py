@@ -78,33 +78,26 @@ def test_the_request_id_reaches_the_model_server(client, headers, model_server):
     assert "request_id=relay-7" in log_tail(model_server.process.log_path, 400)
 
 
-def test_default_horizon_is_the_series_datasets(client, headers):
-    """Without a horizon, a `web` series (the served second dataset, horizon 3 here) gets its
-    dataset's horizon, not the platform's default."""
+def test_a_request_without_a_horizon_gets_its_datasets(client, headers, api_settings):
+    """Each dataset has its own horizon: a request that names none is forecast that many
+    steps ahead (the global `forecast_default_horizon` only seeds `default`'s)."""
     admin = headers("admin")
-    created = client.post(
-        "/api/v1/datasets",
-        json={"name": SERVED_DATASET, "frequency": "D", "horizon": 3},
-        headers=admin,
-    )
-    assert created.status_code == 201, created.text
-    web = _upload(client, admin, names=("s00002",), dataset=SERVED_DATASET)
-    answer = client.post("/api/v1/forecasts", json={"series_ids": [web["s00002"]]}, headers=admin)
-    assert answer.status_code == 201, answer.text
-    [forecast] = answer.json()["forecasts"]
-    assert forecast["horizon"] == 3 and len(forecast["points"]) == 3
-
-
-def test_default_horizon_comes_from_the_settings(client, headers, api_settings):
-    writer = headers("write")
-    ids = _upload(client, writer, names=("s00003",))
-    response = client.post(
-        "/api/v1/forecasts", json={"series_ids": [ids["s00003"]]}, headers=writer
-    )
-    assert response.status_code == 201
-    [forecast] = response.json()["forecasts"]
-    assert forecast["horizon"] == api_settings.forecast_default_horizon
-    assert len(forecast["points"]) == api_settings.forecast_default_horizon
+    web_horizon = 3
+    assert web_horizon != api_settings.forecast_default_horizon
+    body = {"name": SERVED_DATASET, "frequency": "D", "horizon": web_horizon}
+    assert client.post("/api/v1/datasets", json=body, headers=admin).status_code == 201
+    web = _upload(client, admin, names=("s00003",), dataset=SERVED_DATASET)
+    default = _upload(client, admin, names=("s00002",))
+    shown = client.get("/api/v1/datasets/default", headers=admin).json()
+    default_horizon = shown["effective_horizon"]
+    for ids, horizon in ((web, web_horizon), (default, default_horizon)):
+        response = client.post(
+            "/api/v1/forecasts", json={"series_ids": list(ids.values())}, headers=admin
+        )
+        assert response.status_code == 201, response.text
+        [forecast] = response.json()["forecasts"]
+        assert forecast["horizon"] == horizon
+        assert len(forecast["points"]) == horizon
 
 
 @pytest.mark.parametrize(
