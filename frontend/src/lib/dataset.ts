@@ -31,7 +31,9 @@ export function chooseDataset(
   if (!available) return wanted ?? remembered ?? DEFAULT_DATASET;
   const names = available.map((dataset) => dataset.name);
   const candidates = [wanted, remembered, DEFAULT_DATASET, names[0]];
-  return candidates.find((name) => name != null && names.includes(name)) ?? wanted ?? DEFAULT_DATASET;
+  return (
+    candidates.find((name) => name != null && names.includes(name)) ?? wanted ?? DEFAULT_DATASET
+  );
 }
 
 /** "monthly (MS, horizon 18, 42 series)": what the switcher lists. */
