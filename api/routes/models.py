@@ -9,15 +9,13 @@ pipeline's `deploy_champion` job rolls out whatever holds the alias.
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from api.deps import Admin, Reader, SessionDep, StateDep
 from api.errors import ApiError
 from api.routes import API_PREFIX
 from api.schemas.common import ModelVersionId, errors
-from api.schemas.datasets import DatasetName
+from api.schemas.datasets import DatasetQuery
 from api.schemas.models import ModelVersionPublic, RegistryView
 from api.visibility import visible_dataset
 from core.datasets import DEFAULT_DATASET
@@ -27,9 +25,6 @@ from core.registry import CHALLENGER, CHAMPION, ModelRegistry, ModelVersionView,
 __all__ = ["router"]
 
 router = APIRouter(prefix=f"{API_PREFIX}/models", tags=["models"])
-DatasetQuery = Annotated[
-    DatasetName, Query(description="The dataset whose registered model it is.")
-]
 
 
 def _public(view: ModelVersionView, aliases: set[str] | None = None) -> ModelVersionPublic:

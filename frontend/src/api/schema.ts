@@ -316,9 +316,11 @@ export interface paths {
         };
         /**
          * Latest Runs
-         * @description The newest Dagster runs first; `job` keeps one job's runs (none for an unknown job).
-         *     A key limited to datasets gets no run of another dataset (by its `quantis/dataset` tag),
-         *     so it may get fewer than `limit`.
+         * @description The newest Dagster runs first; `job` keeps one job's runs (none for an unknown job),
+         *     `dataset` one dataset's runs and the platform's own (runs without a `quantis/dataset`
+         *     tag). A key limited to datasets gets no run of another dataset, so it may get fewer than
+         *     `limit` (as with `dataset`); a dataset it may not see, or that does not exist, answers
+         *     404.
          */
         get: operations["pipeline-latest_runs"];
         put?: never;
@@ -2181,7 +2183,7 @@ export interface operations {
     "models-registry_view": {
         parameters: {
             query?: {
-                /** @description The dataset whose registered model it is. */
+                /** @description The dataset whose registered model or partition it is; left out: `default`. */
                 dataset?: string;
             };
             header?: never;
@@ -2249,7 +2251,7 @@ export interface operations {
     "models-rollback": {
         parameters: {
             query?: {
-                /** @description The dataset whose registered model it is. */
+                /** @description The dataset whose registered model or partition it is; left out: `default`. */
                 dataset?: string;
             };
             header?: never;
@@ -2326,7 +2328,7 @@ export interface operations {
     "models-get_version": {
         parameters: {
             query?: {
-                /** @description The dataset whose registered model it is. */
+                /** @description The dataset whose registered model or partition it is; left out: `default`. */
                 dataset?: string;
             };
             header?: never;
@@ -2397,7 +2399,7 @@ export interface operations {
     "accuracy-model_accuracy": {
         parameters: {
             query?: {
-                /** @description The dataset whose registered model the version is of. */
+                /** @description The dataset whose registered model or partition it is; left out: `default`. */
                 dataset?: string;
             };
             header?: never;
@@ -2468,7 +2470,7 @@ export interface operations {
     "models-promote": {
         parameters: {
             query?: {
-                /** @description The dataset whose registered model it is. */
+                /** @description The dataset whose registered model or partition it is; left out: `default`. */
                 dataset?: string;
             };
             header?: never;
@@ -2793,7 +2795,7 @@ export interface operations {
     "pipeline-retrain": {
         parameters: {
             query?: {
-                /** @description The dataset whose partition is retrained. */
+                /** @description The dataset whose registered model or partition it is; left out: `default`. */
                 dataset?: string;
             };
             header?: never;
@@ -2882,6 +2884,8 @@ export interface operations {
                 limit?: number;
                 /** @description Only runs of this Dagster job. */
                 job?: string | null;
+                /** @description Only runs of this dataset and the platform's own runs (no dataset: backups, DR drills); left out: every run. */
+                dataset?: string | null;
             };
             header?: never;
             path?: never;
