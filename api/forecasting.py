@@ -6,7 +6,7 @@ that transaction ended before the call, the forecasts are stored in a new one af
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -122,6 +122,18 @@ def model_server_call(metrics: ApiMetrics, dataset: str, call: Callable[[], Any]
     return answer
 
 
+def _whole_levels(dataset: str, levels: Sequence[float]) -> list[int]:
+    """The dataset's interval levels as the model server takes them (whole percents)."""
+    if any(level != int(level) for level in levels):
+        raise ApiError(
+            422,
+            "levels_required",
+            f"dataset {dataset!r} has interval levels {list(levels)}; the API serves whole "
+            "percents only: send `levels`",
+        )
+    return sorted({int(level) for level in levels})
+
+
 def run_forecast(
     session: Session,
     client: ModelServerClient,
@@ -134,14 +146,14 @@ def run_forecast(
     """Forecast the body's series with their dataset's champion, `body.horizon` steps ahead
     or, when it names none, the dataset's horizon."""
     dataset, histories = read_histories(session, body.series_ids, body.history or history_points)
-    horizon = body.horizon or dataset_config(find_dataset(session, dataset)).effective_horizon
+    config = dataset_config(find_dataset(session, dataset))
+    horizon = body.horizon or config.effective_horizon
+    levels = body.levels if body.levels is not None else _whole_levels(dataset, config.levels)
     session.commit()  # end the read transaction before the (slow) model call
     answer = model_server_call(
         metrics,
         dataset,
-        lambda: client.forecast(
-            histories, horizon, body.levels, caller.request_id, dataset=dataset
-        ),
+        lambda: client.forecast(histories, horizon, levels, caller.request_id, dataset=dataset),
     )
     by_name = {entry["id"]: entry["points"] for entry in answer.series}
     stored = []
@@ -158,7 +170,7 @@ def run_forecast(
                 model_name=answer.model_name,
                 model_version=answer.model_version,
                 horizon=horizon,
-                levels=body.levels,
+                levels=levels,
                 points=points,
             )
         )

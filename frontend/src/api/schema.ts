@@ -1022,9 +1022,9 @@ export interface components {
             horizon?: number | null;
             /**
              * Levels
-             * @description Interval levels in percent, each from 1 to 99 (repeats count once).
+             * @description Interval levels in percent, each from 1 to 99 (repeats count once); default: the series' dataset's levels.
              */
-            levels?: number[];
+            levels?: number[] | null;
             /**
              * Series Ids
              * @description Series to forecast, each once.

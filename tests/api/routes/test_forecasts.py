@@ -78,26 +78,42 @@ def test_the_request_id_reaches_the_model_server(client, headers, model_server):
     assert "request_id=relay-7" in log_tail(model_server.process.log_path, 400)
 
 
-def test_a_request_without_a_horizon_gets_its_datasets(client, headers, api_settings):
-    """Each dataset has its own horizon: a request that names none is forecast that many
-    steps ahead (the global `forecast_default_horizon` only seeds `default`'s)."""
+def test_a_request_without_a_horizon_or_levels_gets_its_datasets(client, headers, api_settings):
+    """Each dataset has its own horizon and interval levels: a request that names none is
+    forecast that many steps ahead at those levels (the global `forecast_default_horizon`
+    only seeds `default`'s); levels the API cannot serve (not whole percents) are a 422."""
     admin = headers("admin")
     web_horizon = 3
     assert web_horizon != api_settings.forecast_default_horizon
-    body = {"name": SERVED_DATASET, "frequency": "D", "horizon": web_horizon}
+    body = {"name": SERVED_DATASET, "frequency": "D", "horizon": web_horizon, "levels": [90]}
     assert client.post("/api/v1/datasets", json=body, headers=admin).status_code == 201
     web = _upload(client, admin, names=("s00003",), dataset=SERVED_DATASET)
     default = _upload(client, admin, names=("s00002",))
     shown = client.get("/api/v1/datasets/default", headers=admin).json()
-    default_horizon = shown["effective_horizon"]
-    for ids, horizon in ((web, web_horizon), (default, default_horizon)):
+    default_horizon, default_levels = shown["effective_horizon"], shown["levels"]
+    for ids, horizon, levels in (
+        (web, web_horizon, [90]),
+        (default, default_horizon, [int(level) for level in default_levels]),
+    ):
         response = client.post(
             "/api/v1/forecasts", json={"series_ids": list(ids.values())}, headers=admin
         )
         assert response.status_code == 201, response.text
         [forecast] = response.json()["forecasts"]
-        assert forecast["horizon"] == horizon
+        assert forecast["horizon"] == horizon and forecast["levels"] == levels
         assert len(forecast["points"]) == horizon
+        assert set(forecast["points"][0]["lower"]) == {str(level) for level in levels}
+
+    changed = {"levels": [97.5]}
+    assert client.patch(
+        f"/api/v1/datasets/{SERVED_DATASET}", json=changed, headers=admin
+    ).is_success
+    refused = client.post(
+        "/api/v1/forecasts", json={"series_ids": list(web.values())}, headers=admin
+    )
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == "levels_required"
+    sent = {"series_ids": list(web.values()), "levels": [80]}
+    assert client.post("/api/v1/forecasts", json=sent, headers=admin).status_code == 201
 
 
 @pytest.mark.parametrize(
