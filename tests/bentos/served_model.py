@@ -156,7 +156,10 @@ def register_champion(tracking_uri: str, model_name: str, artifacts: Path, backt
 
     registry = ModelRegistry(tracking_uri, model_name)
     client = registry.client
-    experiment = client.create_experiment("seeded", artifact_location=artifacts.as_uri())
+    # One experiment per model, so several datasets' champions can be seeded in one store.
+    experiment = client.create_experiment(
+        f"seeded {model_name}", artifact_location=artifacts.as_uri()
+    )
     run = client.create_run(experiment)
     client.log_metric(run.info.run_id, METRIC_BACKTEST_MASE, backtest_mase)
     client.create_registered_model(model_name)
