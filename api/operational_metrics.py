@@ -36,7 +36,7 @@ from core.db.types import as_utc, utc_now
 from core.mlflow_names import METRIC_BACKTEST_MASE, registered_model_name
 from core.run_tags import DATASET_TAG
 
-__all__ = ["OPERATIONAL_METRICS", "PENDING", "OperationalCollector"]
+__all__ = ["DATASET_GAUGES", "OPERATIONAL_METRICS", "PENDING", "OperationalCollector"]
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +65,18 @@ OPERATIONAL_METRICS = {
     "quantis_accuracy_degradation_factor": "Live / backtest MASE above which accuracy is "
     "degraded (setting accuracy_degradation_factor).",
 }
+# The gauges labelled with `dataset` (the tests check that alerts and dashboards keep it).
+DATASET_GAUGES = frozenset(
+    {
+        "quantis_data_freshness_seconds",
+        "quantis_data_newest_observation_timestamp_seconds",
+        "quantis_pipeline_last_success_timestamp_seconds",
+        "quantis_pipeline_last_run_failed",
+        "quantis_champion_live_mase",
+        "quantis_champion_backtest_mase",
+        "quantis_champion_live_coverage_ratio",
+    }
+)
 _FINISHED = {"SUCCESS", "FAILURE", "CANCELED"}
 
 
