@@ -22,6 +22,7 @@ from api.model_server import (
 )
 from api.schemas.forecasts import ForecastBatch, ForecastCreate, ForecastPointPublic, ForecastPublic
 from core.datasets import DEFAULT_DATASET
+from core.db.repositories.datasets import dataset_config, find_dataset
 from core.db.repositories.forecasts import save_forecast
 from core.db.repositories.observations import recent_values
 from core.db.repositories.series import series_names_by_id
@@ -126,11 +127,11 @@ def run_forecast(
     caller: Caller,
     body: ForecastCreate,
     *,
-    default_horizon: int,
     history_points: int,
 ) -> ForecastBatch:
-    horizon = body.horizon or default_horizon
+    """Forecast `body`'s series with their dataset's champion; without a horizon, the dataset's."""
     dataset, histories = _histories(session, body.series_ids, body.history or history_points)
+    horizon = body.horizon or dataset_config(find_dataset(session, dataset)).effective_horizon
     session.commit()  # end the read transaction before the (slow) model call
     answer = _call_model(
         client, metrics, dataset, histories, horizon, body.levels, caller.request_id

@@ -47,7 +47,6 @@ def create(
         state.metrics,
         caller,
         body,
-        default_horizon=state.settings.forecast_default_horizon,
         history_points=state.options.history_points,
     )
 

@@ -961,7 +961,7 @@ export interface components {
             history?: number | null;
             /**
              * Horizon
-             * @description Steps ahead; default from the settings.
+             * @description Steps ahead; default: the series' dataset's horizon.
              */
             horizon?: number | null;
             /**

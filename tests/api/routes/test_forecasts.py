@@ -79,6 +79,23 @@ def test_the_request_id_reaches_the_model_server(client, headers, model_server):
     assert "request_id=relay-7" in log_tail(model_server.process.log_path, 400)
 
 
+def test_default_horizon_is_the_series_datasets(client, headers):
+    """Without a horizon, a `web` series (the served second dataset, horizon 3 here) gets its
+    dataset's horizon, not the platform's default."""
+    admin = headers("admin")
+    created = client.post(
+        "/api/v1/datasets",
+        json={"name": SERVED_DATASET, "frequency": "D", "horizon": 3},
+        headers=admin,
+    )
+    assert created.status_code == 201, created.text
+    web = _upload(client, admin, names=("s00002",), dataset=SERVED_DATASET)
+    answer = client.post("/api/v1/forecasts", json={"series_ids": [web["s00002"]]}, headers=admin)
+    assert answer.status_code == 201, answer.text
+    [forecast] = answer.json()["forecasts"]
+    assert forecast["horizon"] == 3 and len(forecast["points"]) == 3
+
+
 def test_default_horizon_comes_from_the_settings(client, headers, api_settings):
     writer = headers("write")
     ids = _upload(client, writer, names=("s00003",))
