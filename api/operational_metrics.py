@@ -9,7 +9,8 @@ every 15 s costs them one call a minute; a source that cannot be read leaves its
 and sets `quantis_metrics_source_up{source=...}` to 0, never fails the scrape.
 
 The registry is read in a background thread, started with the app (`warm_up`) and again when
-its answer is older than `cache_s`; a scrape never waits for it. Its first read imports MLflow,
+its answer is older than `cache_s`; a scrape never waits for it. Each read lists the datasets of
+the database, then reads each one's registered model. Its first read imports MLflow,
 about 7 s here: a scrape made before that read ends has no registry gauges and no
 `quantis_metrics_source_up{source="registry"}` sample (neither up nor down yet), rather than
 coming close to Prometheus' scrape timeout.
@@ -186,7 +187,7 @@ class OperationalCollector(Collector):
     # -- families --------------------------------------------------------------------------
     def _database_families(self, champions) -> Iterator[GaugeMetricFamily]:
         settings, now = self._state.settings, utc_now()
-        summaries = {}
+        champions, summaries = champions or {}, {}
         with self._state.sessions() as session:
             newest = session.execute(
                 select(Dataset.name, func.max(Observation.ts), func.max(Observation.updated_at))
@@ -197,7 +198,7 @@ class OperationalCollector(Collector):
             ).all()
             backup = latest_backup(session, kind=BACKUP_KIND)
             drill = latest_finished_drill(session)
-            for dataset, (version, _) in (champions or {}).items():
+            for dataset, (version, _) in champions.items():
                 summaries[dataset] = recent_summary(
                     session, version,
                     model_name=registered_model_name(settings.registered_model_name, dataset),
@@ -222,7 +223,7 @@ class OperationalCollector(Collector):
             yield _single(
                 "quantis_backup_drill_last_timestamp_seconds", drill.finished_at.timestamp()
             )
-        yield from self._accuracy_families(champions or {}, summaries)
+        yield from self._accuracy_families(champions, summaries)
 
     def _accuracy_families(self, champions, summaries) -> Iterator[GaugeMetricFamily]:
         yield _single(

@@ -140,7 +140,13 @@ class RunningModelServer:
         return self
 
     def _model_env(self) -> dict[str, str]:
-        return {} if self.model_dir is None else {"QUANTIS_MODEL_DIR": str(self.model_dir)}
+        if self.model_dir is None:
+            return {}
+        # A folder needs no BentoML store, so the server gets a home of its own: every
+        # `bentoml serve` empties `<BENTOML_HOME>/prometheus_multiproc_dir` as it starts, which
+        # would wipe the metrics of any other model server running on the machine.
+        home = self.log_dir / f"bentoml-home-{self.port}"
+        return {"QUANTIS_MODEL_DIR": str(self.model_dir), "BENTOML_HOME": str(home)}
 
     def stop(self) -> None:
         if self.process is not None:
