@@ -181,7 +181,7 @@ def run_forecast(
         {"series_ids": body.series_ids, "horizon": horizon, "model_version": answer.model_version},
     )
     session.commit()
-    metrics.forecasts.labels(answer.model_version).inc(len(stored))
+    metrics.forecasts.labels(dataset, answer.model_version).inc(len(stored))
     return ForecastBatch(
         request_id=caller.request_id,
         model_name=answer.model_name,

@@ -120,7 +120,9 @@ def _metric(text: str, name: str) -> float:
     return sum(float(v) for v in re.findall(pattern, text, re.MULTILINE))
 
 
-def test_concurrent_requests_are_batched_and_metrics_carry_the_model_version(model_server):
+def test_concurrent_requests_are_batched_and_metrics_carry_dataset_and_model_version(
+    model_server,
+):
     def one(i: int) -> int:
         body = {"series": [_series(f"c{i}", f"s{i % 6:05d}")], "horizon": 7}
         return _post(model_server, "/forecast", body).status_code
@@ -142,8 +144,8 @@ def test_concurrent_requests_are_batched_and_metrics_carry_the_model_version(mod
     assert batched == 48 and calls < 48, "\n".join(batch_lines)  # fewer calls than requests
     assert _metric(after, "quantis_model_forecast_latency_seconds_count") >= 48
     assert (
-        'quantis_model_forecast_requests_total{model_name="quantis-forecaster",model_version="7",outcome="ok"}'
-        in after
+        'quantis_model_forecast_requests_total{dataset="default",model_name="quantis-forecaster",'
+        'model_version="7",outcome="ok"}' in after
     )
     assert _metric(after, "quantis_model_info") == 1
 

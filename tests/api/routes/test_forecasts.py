@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from served_model import HORIZON, MODEL_NAME, MODEL_VERSION, SERVED_DATASET, tiny_panel
@@ -256,10 +257,11 @@ def test_latest_forecast_comes_from_the_database_by_kind(client, headers, api_se
     assert client.get("/api/v1/series/999999/forecasts/latest", headers=writer).status_code == 404
 
 
-def test_each_dataset_is_forecast_by_its_own_champion(client, headers):
+def test_each_dataset_is_forecast_by_its_own_champion(client, headers, model_server):
     """The session's model server serves `default` and `web` (tests/conftest.py): a `web`
     series is forecast by `web`'s model, a dataset without a served champion is a 503 that
-    says so, and one request does not mix datasets."""
+    says so, and one request does not mix datasets. The API's and the model server's
+    forecast counters tell the datasets apart."""
     admin = headers("admin")
     for name in (SERVED_DATASET, "daily"):
         created = client.post(
@@ -281,6 +283,11 @@ def test_each_dataset_is_forecast_by_its_own_champion(client, headers):
         MODEL_NAME,
         MODEL_VERSION,
     )
+    api_metrics = client.get("/metrics").text
+    for dataset in ("default", SERVED_DATASET):
+        assert f'quantis_api_forecasts_total{{dataset="{dataset}",' in api_metrics
+        served = httpx.get(f"{model_server.url}/metrics", timeout=10).text
+        assert f'quantis_model_forecast_requests_total{{dataset="{dataset}",' in served, dataset
 
     unserved = client.post(
         "/api/v1/forecasts", json={"series_ids": [daily["s00003"]]}, headers=admin
