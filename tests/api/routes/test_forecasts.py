@@ -325,6 +325,10 @@ def test_a_series_forecast_is_explained_by_feature_group(client, headers, api_ke
         assert point["ds"] == forecast_point["ds"]
         assert point["yhat"] == pytest.approx(forecast_point["yhat"])
 
+    short = client.get(f"{url}&history=1", headers=writer)  # too short for the model's lags
+    assert short.status_code == 422, short.text
+    assert "too short" in short.json()["error"]["message"]
+
     admin = headers("admin")
     assert client.post(
         "/api/v1/datasets", json={"name": "other", "frequency": "D"}, headers=admin
