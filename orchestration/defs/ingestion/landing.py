@@ -15,6 +15,8 @@ from pathlib import PurePosixPath
 
 import pandas as pd
 
+from core.datasets.columns import COLUMN_ALIASES
+
 __all__ = [
     "COLUMN_ALIASES",
     "SUPPORTED_SUFFIXES",
@@ -24,11 +26,6 @@ __all__ = [
 ]
 
 SUPPORTED_SUFFIXES = (".csv", ".parquet", ".pq")
-COLUMN_ALIASES = {
-    "unique_id": ("unique_id", "series", "series_id", "series_name", "id"),
-    "ds": ("ds", "timestamp", "ts", "date", "datetime", "time"),
-    "y": ("y", "value", "observation"),
-}
 
 
 class UnreadableFileError(ValueError):
