@@ -44,6 +44,13 @@ class CovariatesStored:
     static: UpsertResult
     values: UpsertResult
 
+    @classmethod
+    def nothing(cls) -> CovariatesStored:
+        return cls(UpsertResult(0, 0), UpsertResult(0, 0))
+
+    def __add__(self, other: CovariatesStored) -> CovariatesStored:
+        return CovariatesStored(self.static + other.static, self.values + other.values)
+
     @property
     def inserted(self) -> int:
         return self.static.inserted + self.values.inserted
