@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.schemas.common import Text, UtcDateTime
@@ -11,9 +12,31 @@ from api.schemas.covariates import CovariateDeclaration, CovariatePublic
 from core.datasets import DatasetConfig
 from core.datasets.config import MAX_COVARIATES, MAX_LEVELS, NAME_PATTERN
 
-__all__ = ["DatasetCreate", "DatasetName", "DatasetPublic", "DatasetUpdate"]
+__all__ = [
+    "DatasetCreate",
+    "DatasetName",
+    "DatasetPublic",
+    "DatasetQuery",
+    "DatasetUpdate",
+    "RunsDatasetQuery",
+]
 
 DatasetName = Annotated[str, StringConstraints(pattern=NAME_PATTERN, max_length=63)]
+# `?dataset=` of the routes that act on one dataset's registered model or partition.
+DatasetQuery = Annotated[
+    DatasetName,
+    Query(
+        description="The dataset whose registered model or partition it is; left out: `default`."
+    ),
+]
+# `?dataset=` of the pipeline's run list: a filter, so left out means every dataset's runs.
+RunsDatasetQuery = Annotated[
+    DatasetName | None,
+    Query(
+        description="Only runs of this dataset and the platform's own runs (no dataset: "
+        "backups, DR drills); left out: every run."
+    ),
+]
 Level = Annotated[float, Field(gt=0, lt=100)]
 # Forecaster settings are stored as JSON: integers within the 64-bit range.
 _Integer = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]

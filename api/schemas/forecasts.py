@@ -39,7 +39,7 @@ class ForecastCreate(BaseModel):
         strict=True,
         ge=1,
         le=MAX_HORIZON,
-        description="Steps ahead; default from the settings.",
+        description="Steps ahead; default: the series' dataset's horizon.",
     )
     levels: list[Annotated[int, Field(strict=True, ge=1, le=99)]] = Field(
         default_factory=lambda: [80, 95],

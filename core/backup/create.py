@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.backup import catalog
+from core.backup.dataset_counts import postgres_dataset_counts, sqlite_dataset_counts
 from core.backup.errors import BackupError
 from core.backup.fingerprints import postgres_fingerprints, sqlite_fingerprints
 from core.backup.manifest import (
@@ -71,6 +72,7 @@ def _dump(source: DatabaseSource, work: Path) -> tuple[DatabaseEntry, Path]:
         snapshot_file = work / f"snapshot-{secrets.token_hex(4)}"
         copy_sqlite(sqlite_path(source.url), snapshot_file)
         tables, server = sqlite_fingerprints(snapshot_file), sqlite_version()
+        datasets = sqlite_dataset_counts(snapshot_file, tables)
         tool = f"{server} online backup API, gzip"
         compress(snapshot_file, local)
         snapshot_file.unlink()
@@ -78,6 +80,7 @@ def _dump(source: DatabaseSource, work: Path) -> tuple[DatabaseEntry, Path]:
         try:
             with exported_snapshot(source.url) as (connection, snapshot):
                 tables, server = postgres_fingerprints(connection), server_version(connection)
+                datasets = postgres_dataset_counts(connection, tables)
                 pg_dump(source.url, local, snapshot)
         except SQLAlchemyError as error:
             cause = getattr(error, "orig", None) or error
@@ -92,6 +95,7 @@ def _dump(source: DatabaseSource, work: Path) -> tuple[DatabaseEntry, Path]:
         server_version=server,
         tool_version=tool,
         tables=tables,
+        datasets=datasets,
     )
     return entry, local
 

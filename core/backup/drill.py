@@ -1,8 +1,9 @@
 """The disaster-recovery drill: restore the newest backup into scratch targets and prove it.
 
 Everything is restored into throwaway places (SQLite files in a temporary folder, fresh
-PostgreSQL databases on a given server), verified file by file and table by table, then a
-caller-supplied check proves the champion model loads and forecasts. The measured recovery
+PostgreSQL databases on a given server), verified file by file, table by table and dataset by
+dataset (row counts), then a caller-supplied check proves each dataset's champion loads and
+forecasts. The measured recovery
 time (RTO) and the backup's age (RPO) are returned and recorded in the catalog.
 """
 
@@ -22,13 +23,15 @@ from core.backup.listing import latest_complete_backup, load_manifest
 from core.backup.manifest import MANIFEST_NAME, Manifest, backup_prefix
 from core.backup.restore import RestoreTargets, restore_backup
 from core.backup.sources import MLFLOW_ARTIFACTS, MLFLOW_DATABASE, OPERATIONAL_DATABASE
+from core.datasets.config import DEFAULT_DATASET
 from core.db.types import utc_now
 from core.storage import ObjectStore
 
 __all__ = ["ChampionCheck", "DrillReport", "run_drill"]
 
-# (restored MLflow tracking URI, restored artifact root) -> facts about the loaded champion
-ChampionCheck = Callable[[str, str], dict[str, Any]]
+# (restored MLflow tracking URI, restored artifact root, dataset) -> facts about that dataset's
+# loaded champion
+ChampionCheck = Callable[[str, str, str], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,9 @@ class DrillReport:
     tables_verified: int
     rows_verified: int
     files_verified: int
-    champion: dict[str, Any] = field(default_factory=dict)
+    champion: dict[str, Any] = field(default_factory=dict)  # the `default` dataset's
+    champions: dict[str, dict[str, Any]] = field(default_factory=dict)  # by dataset
+    datasets: dict[str, dict[str, int]] = field(default_factory=dict)  # rows verified by dataset
 
     def as_details(self) -> dict[str, Any]:
         details = asdict(self)
@@ -105,11 +110,13 @@ def run_drill(
                 restored = restore_backup(
                     store, manifest.backup_id, targets, scratch_dir=Path(folder)
                 )
-                champion = {}
+                champions = {}
                 if champion_check and targets.mlflow_database_url and targets.mlflow_artifact_root:
-                    champion = champion_check(
-                        targets.mlflow_database_url, targets.mlflow_artifact_root
-                    )
+                    # Every dataset's champion; a backup from before datasets has `default` only.
+                    for dataset in sorted(restored.datasets_verified) or [DEFAULT_DATASET]:
+                        champions[dataset] = champion_check(
+                            targets.mlflow_database_url, targets.mlflow_artifact_root, dataset
+                        )
             finally:
                 _drop_scratch_databases(targets)
         rto = time.perf_counter() - clock
@@ -132,7 +139,9 @@ def run_drill(
         tables_verified=restored.tables_verified,
         rows_verified=restored.rows_verified,
         files_verified=restored.files_verified,
-        champion=champion,
+        champion=champions.get(DEFAULT_DATASET, {}),
+        champions=champions,
+        datasets=restored.datasets_verified,
     )
     if catalog_url:
         catalog.record_drill(catalog_url, drill_id, location, True, report.as_details())

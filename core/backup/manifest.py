@@ -90,6 +90,9 @@ class DatabaseEntry:
     server_version: str
     tool_version: str
     tables: dict[str, TableFingerprint]
+    # {dataset: {table: rows}} of the operational database (`core.backup.dataset_counts`);
+    # empty for other databases and for backups taken before datasets.
+    datasets: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -71,6 +71,8 @@ class RestoreReport:
     files_verified: int
     seconds: float
     artifact_rows_moved: int = 0
+    # {dataset: {table: rows}} of the restored operational database, checked against the backup.
+    datasets_verified: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 def _has_data(url: str) -> bool:
@@ -168,6 +170,9 @@ def restore_backup(
         files_verified=len(dumps) + len(fetched),
         seconds=time.perf_counter() - clock,
         artifact_rows_moved=moved,
+        datasets_verified={
+            dataset: counts for entry in entries for dataset, counts in entry.datasets.items()
+        },
     )
 
 

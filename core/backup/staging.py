@@ -2,7 +2,8 @@
 
 `stage_database` restores into a staging database (a new PostgreSQL database on the target's
 server, or a SQLite file in the work folder) and checks integrity and every table's row count
-and checksum against the manifest. The target is untouched until `commit`.
+and checksum against the manifest,
+and each dataset's row counts. The target is untouched until `commit`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,11 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from core.backup import postgres
+from core.backup.dataset_counts import (
+    compare_dataset_counts,
+    postgres_dataset_counts,
+    sqlite_dataset_counts,
+)
 from core.backup.fingerprints import (
     compare_fingerprints,
     postgres_fingerprints,
@@ -72,12 +78,22 @@ def _check(entry: DatabaseEntry, kind: str, url: str) -> None:
     where = f"restored {entry.name} database"
     if kind == "sqlite":
         check_integrity(sqlite_path(url))
-        compare_fingerprints(entry.tables, sqlite_fingerprints(sqlite_path(url)), where)
+        tables = sqlite_fingerprints(sqlite_path(url))
+        compare_fingerprints(entry.tables, tables, where)
+        if entry.datasets:
+            compare_dataset_counts(
+                entry.datasets, sqlite_dataset_counts(sqlite_path(url), tables), where
+            )
         return
     engine = make_engine(url)
     try:
         with engine.begin() as connection:
-            compare_fingerprints(entry.tables, postgres_fingerprints(connection), where)
+            tables = postgres_fingerprints(connection)
+            compare_fingerprints(entry.tables, tables, where)
+            if entry.datasets:
+                compare_dataset_counts(
+                    entry.datasets, postgres_dataset_counts(connection, tables), where
+                )
     finally:
         engine.dispose()
 

@@ -153,6 +153,7 @@ def restore(
     )
     for part, where in report.restored.items():
         console.print(f"  {part} -> {where}")
+    _print_datasets(report.datasets_verified, {})
 
 
 @app.command()
@@ -178,3 +179,13 @@ def drill(backup_id: BackupId = "latest") -> None:
         f"{report.rpo_seconds / 3600:.2f} h, {report.rows_verified} rows verified, champion "
         f"{report.champion.get('champion_version', 'none')}."
     )
+    _print_datasets(report.datasets, report.champions)
+
+
+def _print_datasets(counts: dict[str, dict[str, int]], champions: dict[str, dict]) -> None:
+    """One line a dataset: its rows verified per table, and its champion when checked."""
+    for dataset, tables in counts.items():
+        rows = ", ".join(f"{count} {table}" for table, count in tables.items())
+        champion = champions.get(dataset, {}).get("champion_version")
+        suffix = f"; champion {champion}" if champion is not None else ""
+        console.print(f"  dataset {dataset}: {rows}{suffix}")

@@ -94,6 +94,22 @@ def mlflow_source(tmp_path_factory: pytest.TempPathFactory) -> MlflowSource:
     return MlflowSource(tracking_uri, artifact_root, version)
 
 
+def add_dataset(url: str, name: str, series: int, length: int) -> None:
+    """A second dataset (weekly) with its own series and observations, beside `default`'s."""
+    from core.datasets import DatasetConfig
+    from core.db.repositories.datasets import create_dataset
+    from models.datasets import synthetic_panel
+
+    engine = make_engine(url)
+    try:
+        with session_scope(engine) as session:
+            dataset = create_dataset(session, DatasetConfig(name=name, frequency="W-SUN"))
+            panel = synthetic_panel(series, length, "W-SUN", seed=3)
+            upsert_panel(session, panel, frequency="W-SUN", dataset_id=dataset.id)
+    finally:
+        engine.dispose()
+
+
 def populate(url: str, series: int = 4, length: int = 36) -> None:
     from models.datasets import synthetic_panel
 

@@ -22,7 +22,7 @@ from core.db.engine import make_engine
 from core.db.migrate import upgrade
 from core.db.tables import Base
 from orchestration.defs.backup.champion import champion_check
-from tests.backup.conftest import MODEL_NAME, fingerprints_of, populate
+from tests.backup.conftest import MODEL_NAME, add_dataset, fingerprints_of, populate
 
 
 def _kind(url: str) -> str:
@@ -43,6 +43,49 @@ def test_restore_into_fresh_database_has_identical_tables(
     assert set(restored) >= {table.name for table in Base.metadata.sorted_tables}
     assert restored["observations"].rows == 4 * 36
     assert report.rows_verified == sum(fp.rows for fp in before.values())
+
+
+def test_rows_are_counted_per_dataset_in_the_manifest_and_verified_by_the_restore(
+    operational_sources, populated_db, backup_store, fresh_db_url
+):
+    add_dataset(populated_db, "web", series=2, length=10)
+    result = create_backup(operational_sources, backup_store)
+    target = fresh_db_url(_kind(populated_db))
+
+    report = restore_backup(backup_store, result.manifest.backup_id, RestoreTargets(target))
+
+    counted = result.manifest.database(OPERATIONAL_DATABASE).datasets
+    assert {name: (c["series"], c["observations"]) for name, c in counted.items()} == {
+        "default": (4, 4 * 36),
+        "web": (2, 2 * 10),
+    }
+    assert report.datasets_verified == counted
+    stored = Manifest.from_json(
+        backup_store.get_bytes(f"{backup_prefix(result.manifest.backup_id)}/{MANIFEST_NAME}")
+    )
+    assert stored.database(OPERATIONAL_DATABASE).datasets == counted
+
+
+def test_a_dataset_whose_rows_differ_from_the_backup_fails_the_restore(
+    operational_sources, populated_db, backup_store, fresh_db_url
+):
+    add_dataset(populated_db, "web", series=2, length=10)
+    manifest = create_backup(operational_sources, backup_store).manifest
+    entry = manifest.database(OPERATIONAL_DATABASE)
+    # The manifest says `web` had one observation more than its dump holds.
+    wrong = {**entry.datasets, "web": {**entry.datasets["web"], "observations": 21}}
+    tampered = Manifest(
+        **{**manifest.__dict__, "databases": [type(entry)(**{**entry.__dict__, "datasets": wrong})]}
+    )
+    prefix = backup_prefix(manifest.backup_id)
+    backup_store.put_bytes(f"{prefix}/{MANIFEST_NAME}", tampered.to_json())
+
+    with pytest.raises(
+        VerificationError, match="dataset web has 20 observations rows, the backup had 21"
+    ):
+        restore_backup(
+            backup_store, manifest.backup_id, RestoreTargets(fresh_db_url(_kind(populated_db)))
+        )
 
 
 def test_manifest_records_files_versions_and_tables(operational_sources, backup_store):
@@ -88,7 +131,7 @@ def test_full_backup_restores_mlflow_store_whose_champion_loads(
             values = connection.scalars(text(f'SELECT "{column}" FROM "{table}"')).all()
             assert not any(str(mlflow_source.artifact_root) in str(v) for v in values), table
     engine.dispose()
-    loaded = champion_check(MODEL_NAME)(mlflow_target, str(artifacts))
+    loaded = champion_check(MODEL_NAME)(mlflow_target, str(artifacts), "default")
     assert loaded["champion_version"] == mlflow_source.champion_version
     assert loaded["forecast_rows"] == 3 * 6
 
@@ -180,4 +223,4 @@ def test_champion_check_refuses_a_store_pointing_outside_the_restored_artifacts(
     )
 
     with pytest.raises(VerificationError, match="outside the restored artifact root"):
-        champion_check(MODEL_NAME)(mlflow_target, str(tmp_path / "elsewhere"))
+        champion_check(MODEL_NAME)(mlflow_target, str(tmp_path / "elsewhere"), "default")

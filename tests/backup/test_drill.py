@@ -23,7 +23,7 @@ from core.db.engine import make_engine, session_scope
 from core.db.repositories.backups import list_backups as catalog_backups
 from core.db.types import utc_now
 from orchestration.defs.backup.champion import champion_check
-from tests.backup.conftest import MODEL_NAME
+from tests.backup.conftest import MODEL_NAME, add_dataset
 
 
 @pytest.fixture
@@ -55,6 +55,7 @@ def test_drill_on_a_lost_installation_restores_the_champion_and_reports_rto_rpo(
     monkeypatch.setattr(registry_utils, "_registry_uri", elsewhere)
     monkeypatch.setenv("MLFLOW_REGISTRY_URI", elsewhere)
     uri, root = own_mlflow
+    add_dataset(populated_db, "web", series=2, length=10)  # no model registered for it yet
     sources = BackupSources(
         (DatabaseSource(OPERATIONAL_DATABASE, populated_db), DatabaseSource(MLFLOW_DATABASE, uri)),
         (FolderSource(MLFLOW_ARTIFACTS, str(root / "artifacts")),),
@@ -71,6 +72,12 @@ def test_drill_on_a_lost_installation_restores_the_champion_and_reports_rto_rpo(
 
     assert report.backup_id == backup.backup_id
     assert report.champion["forecast_rows"] == 3 * 6
+    assert report.champions["default"] == report.champion
+    assert report.champions["web"] == {"champion_version": "none", "forecast_rows": 0}
+    assert {name: counts["observations"] for name, counts in report.datasets.items()} == {
+        "default": 4 * 36,
+        "web": 2 * 10,
+    }
     assert report.rto_seconds >= report.restore_seconds > 0
     assert report.backup_taken_at == backup.started_at
     assert 0 < report.rpo_seconds <= (utc_now() - backup.started_at).total_seconds()

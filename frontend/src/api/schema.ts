@@ -316,9 +316,11 @@ export interface paths {
         };
         /**
          * Latest Runs
-         * @description The newest Dagster runs first; `job` keeps one job's runs (none for an unknown job).
-         *     A key limited to datasets gets no run of another dataset (by its `quantis/dataset` tag),
-         *     so it may get fewer than `limit`.
+         * @description The newest Dagster runs first; `job` keeps one job's runs (none for an unknown job),
+         *     `dataset` one dataset's runs and the platform's own (runs without a `quantis/dataset`
+         *     tag). A key limited to datasets gets no run of another dataset, so it may get fewer than
+         *     `limit` (as with `dataset`); a dataset it may not see, or that does not exist, answers
+         *     404.
          */
         get: operations["pipeline-latest_runs"];
         put?: never;
@@ -442,6 +444,30 @@ export interface paths {
          *     request with a 422 listing the rows.
          */
         post: operations["covariates-upsert"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/series/{series_id}/explanation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Explain Series
+         * @description What drives the series' forecast: each step of its dataset's champion's LightGBM member
+         *     taken apart by feature group (LightGBM's `pred_contrib`), computed now from the series'
+         *     recent history; nothing is stored. 503 when the model server is down or serves no
+         *     champion of the dataset; 422 when the champion has no LightGBM member or cannot use the
+         *     history.
+         */
+        get: operations["forecasts-explain_series"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1110,6 +1136,36 @@ export interface components {
              */
             message: string;
         };
+        /** ExplanationPointPublic */
+        ExplanationPointPublic: {
+            /**
+             * Base
+             * @description The trees' expected output, the same for every point.
+             */
+            base: number;
+            /**
+             * Contributions
+             * @description Feature group -> contribution: `history` (lags and rolling means of the series), `calendar` (date features) and each covariate by name.
+             */
+            contributions: {
+                [key: string]: number;
+            };
+            /**
+             * Ds
+             * Format: date-time
+             */
+            ds: string;
+            /**
+             * Raw
+             * @description The trees' output: `base` plus every contribution.
+             */
+            raw: number;
+            /**
+             * Yhat
+             * @description The LightGBM member's forecast for this point.
+             */
+            yhat: number;
+        };
         /**
          * ForecastBatch
          * @description The answer to one forecast request: one stored forecast per series.
@@ -1133,7 +1189,7 @@ export interface components {
             history?: number | null;
             /**
              * Horizon
-             * @description Steps ahead; default from the settings.
+             * @description Steps ahead; default: the series' dataset's horizon.
              */
             horizon?: number | null;
             /**
@@ -1295,6 +1351,13 @@ export interface components {
             decision?: {
                 [key: string]: unknown;
             } | null;
+            /**
+             * Feature Importance
+             * @description Share of the LightGBM member's split gain by feature group (history, calendar, each covariate), summing to 1; empty for a model without one.
+             */
+            feature_importance?: {
+                [key: string]: number;
+            };
             /**
              * Metrics
              * @description Metrics of the training run (backtest MASE…).
@@ -1584,6 +1647,24 @@ export interface components {
              * @description Series name, unique in its dataset; not only white space.
              */
             name: string;
+        };
+        /** SeriesExplanationPublic */
+        SeriesExplanationPublic: {
+            /** Dataset */
+            dataset: string;
+            /** Horizon */
+            horizon: number;
+            /** Model Name */
+            model_name: string;
+            /** Model Version */
+            model_version: string;
+            /**
+             * Points
+             * @description One per step. Contributions are LightGBM's `pred_contrib`, in the space the trees predict: after the model's target transforms (by default log1p, then the seasonal difference), so they add up to `raw`, not to `yhat`. The champion's forecast averages this member's with the statistical members'.
+             */
+            points: components["schemas"]["ExplanationPointPublic"][];
+            /** Series Id */
+            series_id: number;
         };
         /** SeriesObservationIn */
         SeriesObservationIn: {
@@ -2327,7 +2408,7 @@ export interface operations {
     "models-registry_view": {
         parameters: {
             query?: {
-                /** @description The dataset whose registered model it is. */
+                /** @description The dataset whose registered model or partition it is; left out: `default`. */
                 dataset?: string;
             };
             header?: never;
@@ -2395,7 +2476,7 @@ export interface operations {
     "models-rollback": {
         parameters: {
             query?: {
-                /** @description The dataset whose registered model it is. */
+                /** @description The dataset whose registered model or partition it is; left out: `default`. */
                 dataset?: string;
             };
             header?: never;
@@ -2472,7 +2553,7 @@ export interface operations {
     "models-get_version": {
         parameters: {
             query?: {
-                /** @description The dataset whose registered model it is. */
+                /** @description The dataset whose registered model or partition it is; left out: `default`. */
                 dataset?: string;
             };
             header?: never;
@@ -2543,7 +2624,7 @@ export interface operations {
     "accuracy-model_accuracy": {
         parameters: {
             query?: {
-                /** @description The dataset whose registered model the version is of. */
+                /** @description The dataset whose registered model or partition it is; left out: `default`. */
                 dataset?: string;
             };
             header?: never;
@@ -2614,7 +2695,7 @@ export interface operations {
     "models-promote": {
         parameters: {
             query?: {
-                /** @description The dataset whose registered model it is. */
+                /** @description The dataset whose registered model or partition it is; left out: `default`. */
                 dataset?: string;
             };
             header?: never;
@@ -2939,7 +3020,7 @@ export interface operations {
     "pipeline-retrain": {
         parameters: {
             query?: {
-                /** @description The dataset whose partition is retrained. */
+                /** @description The dataset whose registered model or partition it is; left out: `default`. */
                 dataset?: string;
             };
             header?: never;
@@ -3028,6 +3109,8 @@ export interface operations {
                 limit?: number;
                 /** @description Only runs of this Dagster job. */
                 job?: string | null;
+                /** @description Only runs of this dataset and the platform's own runs (no dataset: backups, DR drills); left out: every run. */
+                dataset?: string | null;
             };
             header?: never;
             path?: never;
@@ -3703,6 +3786,88 @@ export interface operations {
             };
             /** @description Rate limit exceeded; see `Retry-After`. */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "forecasts-explain_series": {
+        parameters: {
+            query?: {
+                /** @description Steps ahead; default: the dataset's horizon. */
+                horizon?: number | null;
+                /** @description Most recent observations sent. */
+                history?: number | null;
+            };
+            header?: never;
+            path: {
+                /** @description Record id. */
+                series_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeriesExplanationPublic"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A record named in the request does not exist. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is invalid; `details` says where and why. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit exceeded; see `Retry-After`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service this route needs (model server, Dagster) is unavailable. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

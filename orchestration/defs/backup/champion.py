@@ -9,6 +9,7 @@ from typing import Any
 
 from core.backup import VerificationError
 from core.backup.drill import ChampionCheck
+from core.mlflow_names import registered_model_name
 from core.registry import ModelRegistry
 from models.artifact import MANIFEST_NAME, load_model_dir
 
@@ -19,16 +20,18 @@ def _as_uri(location: str) -> str:
     return location if "://" in location else Path(location).resolve().as_uri()
 
 
-def champion_check(model_name: str) -> ChampionCheck:
-    """A check for `core.backup.run_drill` on the registered model `model_name`.
+def champion_check(base_model_name: str) -> ChampionCheck:
+    """A check for `core.backup.run_drill` on each dataset's registered model (`default`'s is
+    `base_model_name`, the installation's; see `core.mlflow_names.registered_model_name`).
 
     No champion in the restored store is reported, not failed: the table checksums already
     prove the store equals the backed-up one, so there was none to restore.
     """
 
-    def check(tracking_uri: str, artifact_root: str) -> dict[str, Any]:
+    def check(tracking_uri: str, artifact_root: str, dataset: str) -> dict[str, Any]:
         import mlflow
 
+        model_name = registered_model_name(base_model_name, dataset)
         # No `models:/` URI and no process-wide MLflow setting: MLflow resolves those through
         # the global registry URI, which could be the live registry instead of the restored one.
         registry = ModelRegistry(tracking_uri, model_name, registry_uri=tracking_uri)

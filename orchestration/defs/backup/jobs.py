@@ -12,6 +12,7 @@ import dagster as dg
 from core import job_names
 from core.backup import (
     BackupError,
+    DrillReport,
     apply_retention,
     create_backup,
     restore_backup,
@@ -80,6 +81,12 @@ def prune_backups(
                      len(outcome.incomplete))  # fmt: skip
 
 
+def _champion_versions(report: DrillReport) -> dict[str, str]:
+    return {
+        name: str(found.get("champion_version", "none")) for name, found in report.champions.items()
+    }
+
+
 @dg.op(description="Restore a backup into scratch databases and folders, verify checksums, "
        "row counts and the champion model; record RTO and RPO.")  # fmt: skip
 def restore_drill(
@@ -106,6 +113,8 @@ def restore_drill(
         "files_verified": report.files_verified,
         "champion_version": str(report.champion.get("champion_version", "none")),
         "champion_forecast_rows": int(report.champion.get("forecast_rows", 0)),
+        "rows_verified_by_dataset": dg.MetadataValue.json(report.datasets),
+        "champion_version_by_dataset": dg.MetadataValue.json(_champion_versions(report)),
     }
     context.log_event(dg.AssetMaterialization(DRILL_ASSET, metadata=metadata))
     return dg.Output(report.as_details(), metadata=metadata)
@@ -141,6 +150,7 @@ def restore_from_backup(
         "tables_verified": report.tables_verified,
         "rows_verified": report.rows_verified,
         "files_verified": report.files_verified,
+        "rows_verified_by_dataset": dg.MetadataValue.json(report.datasets_verified),
     }
     context.log_event(dg.AssetMaterialization(RESTORE_ASSET, metadata=metadata))
     return dg.Output(report.restored, metadata=metadata)

@@ -78,16 +78,26 @@ def test_the_request_id_reaches_the_model_server(client, headers, model_server):
     assert "request_id=relay-7" in log_tail(model_server.process.log_path, 400)
 
 
-def test_default_horizon_comes_from_the_settings(client, headers, api_settings):
-    writer = headers("write")
-    ids = _upload(client, writer, names=("s00003",))
-    response = client.post(
-        "/api/v1/forecasts", json={"series_ids": [ids["s00003"]]}, headers=writer
-    )
-    assert response.status_code == 201
-    [forecast] = response.json()["forecasts"]
-    assert forecast["horizon"] == api_settings.forecast_default_horizon
-    assert len(forecast["points"]) == api_settings.forecast_default_horizon
+def test_a_request_without_a_horizon_gets_its_datasets(client, headers, api_settings):
+    """Each dataset has its own horizon: a request that names none is forecast that many
+    steps ahead (the global `forecast_default_horizon` only seeds `default`'s)."""
+    admin = headers("admin")
+    web_horizon = 3
+    assert web_horizon != api_settings.forecast_default_horizon
+    body = {"name": SERVED_DATASET, "frequency": "D", "horizon": web_horizon}
+    assert client.post("/api/v1/datasets", json=body, headers=admin).status_code == 201
+    web = _upload(client, admin, names=("s00003",), dataset=SERVED_DATASET)
+    default = _upload(client, admin, names=("s00002",))
+    shown = client.get("/api/v1/datasets/default", headers=admin).json()
+    default_horizon = shown["effective_horizon"]
+    for ids, horizon in ((web, web_horizon), (default, default_horizon)):
+        response = client.post(
+            "/api/v1/forecasts", json={"series_ids": list(ids.values())}, headers=admin
+        )
+        assert response.status_code == 201, response.text
+        [forecast] = response.json()["forecasts"]
+        assert forecast["horizon"] == horizon
+        assert len(forecast["points"]) == horizon
 
 
 @pytest.mark.parametrize(
@@ -267,3 +277,35 @@ def test_each_dataset_is_forecast_by_its_own_champion(client, headers):
     mixed = client.post("/api/v1/forecasts", json=both, headers=admin)
     assert mixed.status_code == 422, mixed.text
     assert mixed.json()["error"]["code"] == "mixed_datasets"
+
+
+def test_a_series_forecast_is_explained_by_feature_group(client, headers, api_key):
+    """`GET /series/{id}/explanation`: per step, base + contributions == raw and yhat is the
+    served LightGBM model's forecast; a read key is enough, another dataset's key gets 404."""
+    writer = headers("write")
+    ids = _upload(client, writer, names=("s00000",))
+    url = f"/api/v1/series/{ids['s00000']}/explanation?horizon=3"
+
+    response = client.get(url, headers=headers("read"))
+    assert response.status_code == 200, response.text
+    explained = response.json()
+    assert (explained["model_name"], explained["model_version"]) == (MODEL_NAME, MODEL_VERSION)
+    assert explained["dataset"] == "default" and explained["horizon"] == 3
+    assert len(explained["points"]) == 3
+    body = {"series_ids": [ids["s00000"]], "horizon": 3, "levels": []}
+    forecast = client.post("/api/v1/forecasts", json=body, headers=writer).json()
+    for point, forecast_point in zip(
+        explained["points"], forecast["forecasts"][0]["points"], strict=True
+    ):
+        assert set(point["contributions"]) == {"history", "calendar"}
+        assert point["base"] + sum(point["contributions"].values()) == pytest.approx(point["raw"])
+        assert point["ds"] == forecast_point["ds"]
+        assert point["yhat"] == pytest.approx(forecast_point["yhat"])
+
+    admin = headers("admin")
+    assert client.post(
+        "/api/v1/datasets", json={"name": "other", "frequency": "D"}, headers=admin
+    ).is_success
+    other_key = {"Authorization": f"Bearer {api_key('read', datasets=['other'])}"}
+    assert client.get(url, headers=other_key).status_code == 404
+    assert client.get("/api/v1/series/999999/explanation", headers=writer).status_code == 404
