@@ -8,8 +8,9 @@ from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.schemas.common import Text, UtcDateTime
+from api.schemas.covariates import CovariateDeclaration, CovariatePublic
 from core.datasets import DatasetConfig
-from core.datasets.config import MAX_LEVELS, NAME_PATTERN
+from core.datasets.config import MAX_COVARIATES, MAX_LEVELS, NAME_PATTERN
 
 __all__ = [
     "DatasetCreate",
@@ -95,6 +96,9 @@ class _Settings(BaseModel):
     batch_forecasts_after_rollout: bool = Field(
         True, description=_described("batch_forecasts_after_rollout")
     )
+    covariates: list[CovariateDeclaration] = Field(
+        default_factory=list, max_length=MAX_COVARIATES, description=_described("covariates")
+    )
 
 
 class DatasetCreate(_Settings):
@@ -128,6 +132,13 @@ class DatasetUpdate(BaseModel):
     batch_forecasts_after_rollout: bool = Field(
         None, description=_described("batch_forecasts_after_rollout")
     )
+    covariates: list[CovariateDeclaration] = Field(
+        None,
+        max_length=MAX_COVARIATES,
+        description="Every covariate, the declared ones kept as they are (their kind, type and "
+        "categories; more categories may be added) and new ones added; a refused change "
+        "answers 409 with the reason.",
+    )
 
 
 class DatasetPublic(BaseModel):
@@ -149,6 +160,7 @@ class DatasetPublic(BaseModel):
     retrain_new_data_share: float
     model_overrides: dict[str, Any]
     batch_forecasts_after_rollout: bool
+    covariates: list[CovariatePublic]
     series: int = Field(description="Series in the dataset.")
     created_at: UtcDateTime
     updated_at: UtcDateTime

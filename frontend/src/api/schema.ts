@@ -419,6 +419,37 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/series/{series_id}/covariates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read
+         * @description The series' static covariate values and its known-in-advance values in a time range
+         *     (future ones included), oldest first, by timestamp then covariate; a `start` after `end`
+         *     answers 422.
+         */
+        get: operations["covariates-read"];
+        put?: never;
+        /**
+         * Upsert
+         * @description Insert or update covariate values of the series named by the path: `static` (one value
+         *     per static covariate) and `values` (known-in-advance values by timestamp, future ones
+         *     too), keyed by (timestamp, covariate). A covariate its dataset does not declare, one of
+         *     another kind, a value not of the covariate's type (a number, true/false, a known
+         *     category), a key given twice or a timestamp off the dataset's grid rejects the whole
+         *     request with a 422 listing the rows.
+         */
+        post: operations["covariates-upsert"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/series/{series_id}/explanation": {
         parameters: {
             query?: never;
@@ -711,6 +742,135 @@ export interface components {
             /** Ok */
             ok: boolean;
         };
+        /**
+         * CovariateDeclaration
+         * @description One covariate a dataset declares.
+         */
+        CovariateDeclaration: {
+            /**
+             * Categories
+             * @description Categorical only: the known categories (empty: any).
+             */
+            categories?: string[];
+            /**
+             * Country
+             * @description Calendar only: the `holidays` country code (US, DE...).
+             */
+            country?: string | null;
+            /**
+             * Kind
+             * @description static (one value per series), known_in_advance (a value per series and timestamp, future ones too) or calendar (holidays of `country`; no values).
+             * @default known_in_advance
+             * @enum {string}
+             */
+            kind: "static" | "known_in_advance" | "calendar";
+            /**
+             * Name
+             * @description Lowercase identifier, unique in the dataset; not a series, timestamp or value column name (unique_id, series, ds, date, y, value...).
+             */
+            name: string;
+            /**
+             * Subdivision
+             * @description Calendar only: the country's subdivision (CA, BY...).
+             */
+            subdivision?: string | null;
+            /**
+             * Type
+             * @description numeric, boolean or categorical.
+             * @default numeric
+             * @enum {string}
+             */
+            type: "numeric" | "boolean" | "categorical";
+        };
+        /**
+         * CovariatePublic
+         * @description A declared covariate, as a dataset's answer shows it.
+         */
+        CovariatePublic: {
+            /**
+             * Categories
+             * @description Categorical only: the known categories (empty: any).
+             */
+            categories?: string[];
+            /**
+             * Country
+             * @description Calendar only: the `holidays` country code (US, DE...).
+             */
+            country?: string | null;
+            /**
+             * Kind
+             * @description static (one value per series), known_in_advance (a value per series and timestamp, future ones too) or calendar (holidays of `country`; no values).
+             * @default known_in_advance
+             * @enum {string}
+             */
+            kind: "static" | "known_in_advance" | "calendar";
+            /**
+             * Name
+             * @description Lowercase identifier, unique in the dataset; not a series, timestamp or value column name (unique_id, series, ds, date, y, value...).
+             */
+            name: string;
+            /**
+             * Subdivision
+             * @description Calendar only: the country's subdivision (CA, BY...).
+             */
+            subdivision?: string | null;
+            /**
+             * Type
+             * @description numeric, boolean or categorical.
+             * @default numeric
+             * @enum {string}
+             */
+            type: "numeric" | "boolean" | "categorical";
+        };
+        /** CovariateValueIn */
+        CovariateValueIn: {
+            /**
+             * Name
+             * @description A known-in-advance covariate of the dataset.
+             */
+            name: string;
+            /**
+             * Ts
+             * Format: date-time
+             * @description Timestamp (ISO 8601 text; future ones too); without a zone it is UTC.
+             */
+            ts: string;
+            /**
+             * Value
+             * @description A finite number, true/false, or a category; as the covariate's type.
+             */
+            value: boolean | number | string;
+        };
+        /** CovariateValuePublic */
+        CovariateValuePublic: {
+            /** Name */
+            name: string;
+            /**
+             * Ts
+             * Format: date-time
+             */
+            ts: string;
+            /** Value */
+            value: boolean | number | string;
+        };
+        /** CovariatesSummary */
+        CovariatesSummary: {
+            /**
+             * Inserted
+             * @description Values that were new.
+             */
+            inserted: number;
+            /**
+             * Rows
+             * @description Values received (static and by timestamp).
+             */
+            rows: number;
+            /**
+             * Updated
+             * @description Values that replaced a stored one.
+             */
+            updated: number;
+        };
         /** DailyAccuracy */
         DailyAccuracy: {
             /** Bias */
@@ -744,6 +904,11 @@ export interface components {
              * @default true
              */
             batch_forecasts_after_rollout: boolean;
+            /**
+             * Covariates
+             * @description Declared covariates (core.covariates.Covariate): each a lowercase name unique in the dataset, a type (numeric, boolean, categorical) and a kind (static, known_in_advance, calendar). Covariates can be added to a live dataset; a declared one keeps its kind and type and its categories (more may be added).
+             */
+            covariates?: components["schemas"]["CovariateDeclaration"][];
             /**
              * Frequency
              * @description Pandas offset alias (D, W-SUN, MS, QS, h...); unset = inferred from the first ingest, then fixed.
@@ -814,6 +979,8 @@ export interface components {
         DatasetPublic: {
             /** Batch Forecasts After Rollout */
             batch_forecasts_after_rollout: boolean;
+            /** Covariates */
+            covariates: components["schemas"]["CovariatePublic"][];
             /**
              * Created At
              * Format: date-time
@@ -884,6 +1051,11 @@ export interface components {
              * @description Forecast every series of the dataset after each roll-out.
              */
             batch_forecasts_after_rollout?: boolean;
+            /**
+             * Covariates
+             * @description Every covariate, the declared ones kept as they are (their kind, type and categories; more categories may be added) and new ones added; a refused change answers 409 with the reason.
+             */
+            covariates?: components["schemas"]["CovariateDeclaration"][];
             /**
              * Frequency
              * @description Fixes a frequency not fixed yet; a fixed one cannot change.
@@ -1411,6 +1583,46 @@ export interface components {
              */
             versions: components["schemas"]["SeriesVersionAccuracy"][];
         };
+        /**
+         * SeriesCovariates
+         * @description A series' covariate values: its static ones, and its known-in-advance ones in a time
+         *     range (oldest first, a page of them).
+         */
+        SeriesCovariates: {
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Series Id */
+            series_id: number;
+            /** Static */
+            static: {
+                [key: string]: boolean | number | string;
+            };
+            /**
+             * Total
+             * @description Values in the range.
+             */
+            total: number;
+            /** Values */
+            values: components["schemas"]["CovariateValuePublic"][];
+        };
+        /**
+         * SeriesCovariatesUpsert
+         * @description Covariate values of one series (named by the path); all are written or none.
+         */
+        SeriesCovariatesUpsert: {
+            /**
+             * Static
+             * @description One value per static covariate.
+             */
+            static?: components["schemas"]["StaticCovariateIn"][];
+            /**
+             * Values
+             * @description Known-in-advance values by timestamp; re-sending one updates it.
+             */
+            values?: components["schemas"]["CovariateValueIn"][];
+        };
         /** SeriesCreate */
         SeriesCreate: {
             /**
@@ -1545,6 +1757,19 @@ export interface components {
              * @description Registered model version.
              */
             version: string;
+        };
+        /** StaticCovariateIn */
+        StaticCovariateIn: {
+            /**
+             * Name
+             * @description A static covariate of the series' dataset.
+             */
+            name: string;
+            /**
+             * Value
+             * @description A finite number, true/false, or a category; as the covariate's type.
+             */
+            value: boolean | number | string;
         };
         /** UpsertSummary */
         UpsertSummary: {
@@ -3378,6 +3603,171 @@ export interface operations {
             };
             /** @description A record named in the request does not exist. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is invalid; `details` says where and why. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit exceeded; see `Retry-After`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "covariates-read": {
+        parameters: {
+            query?: {
+                /** @description Inclusive start (RFC 3339 date-time). */
+                start?: string | null;
+                /** @description Inclusive end (RFC 3339 date-time). */
+                end?: string | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Record id. */
+                series_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeriesCovariates"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A record named in the request does not exist. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is invalid; `details` says where and why. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit exceeded; see `Retry-After`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "covariates-upsert": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Record id. */
+                series_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SeriesCovariatesUpsert"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CovariatesSummary"];
+                };
+            };
+            /** @description The request body could not be parsed (not JSON, or not the form it must be). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A record named in the request does not exist. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is larger than the API's limit (setting `api_max_body_bytes`, 16 MiB by default); it is refused before it is read. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
