@@ -40,7 +40,7 @@ def _ask_dagster(call: Callable[[], T]) -> T:
         raise ApiError(502, "pipeline_error", str(error)) from error
 
 
-@router.get("/runs", response_model=list[PipelineRun], responses=errors(502, 503))
+@router.get("/runs", response_model=list[PipelineRun], responses=errors(404, 502, 503))
 def latest_runs(
     state: StateDep,
     session: SessionDep,
