@@ -131,20 +131,27 @@ def explain_series(
 ) -> SeriesExplanationPublic:
     """What drives the series' forecast: each step of its dataset's champion's LightGBM member
     taken apart by feature group (LightGBM's `pred_contrib`), computed now from the series'
-    recent history; nothing is stored. 503 when the model server is down or serves no
-    champion of the dataset; 422 when the champion has no LightGBM member or cannot use the
-    history."""
+    recent history; nothing is stored. 404 (`dataset_not_served`) while the dataset has no
+    champion served; 503 when the model server is down; 422 when the champion has no LightGBM
+    member or cannot use the history."""
     find_series(session, caller, series_id)
     dataset, histories = read_histories(
         session, [series_id], history or state.options.history_points
     )
     steps = horizon or dataset_config(find_dataset(session, dataset)).effective_horizon
     session.commit()  # no transaction held during the model call
-    answer = model_server_call(
-        state.metrics,
-        dataset,
-        lambda: state.model_server.explain(histories, steps, caller.request_id, dataset),
-    )
+    try:
+        answer = model_server_call(
+            state.metrics,
+            dataset,
+            lambda: state.model_server.explain(histories, steps, caller.request_id, dataset),
+        )
+    except ApiError as error:
+        if error.code != "dataset_not_served":
+            raise
+        # No champion yet: there is no explanation to read, as there is no latest forecast
+        # before the first one (a 404, like `/forecasts/latest`).
+        raise ApiError(404, "dataset_not_served", error.message) from error
     [explained] = answer.series
     return SeriesExplanationPublic(
         series_id=series_id,

@@ -461,9 +461,9 @@ export interface paths {
          * Explain Series
          * @description What drives the series' forecast: each step of its dataset's champion's LightGBM member
          *     taken apart by feature group (LightGBM's `pred_contrib`), computed now from the series'
-         *     recent history; nothing is stored. 503 when the model server is down or serves no
-         *     champion of the dataset; 422 when the champion has no LightGBM member or cannot use the
-         *     history.
+         *     recent history; nothing is stored. 404 (`dataset_not_served`) while the dataset has no
+         *     champion served; 503 when the model server is down; 422 when the champion has no LightGBM
+         *     member or cannot use the history.
          */
         get: operations["forecasts-explain_series"];
         put?: never;

@@ -336,3 +336,8 @@ def test_a_series_forecast_is_explained_by_feature_group(client, headers, api_ke
     other_key = {"Authorization": f"Bearer {api_key('read', datasets=['other'])}"}
     assert client.get(url, headers=other_key).status_code == 404
     assert client.get("/api/v1/series/999999/explanation", headers=writer).status_code == 404
+    # A series of a dataset with no champion served yet has nothing to explain it: 404.
+    unserved = _upload(client, admin, names=("s00004",), dataset="other")
+    answer = client.get(f"/api/v1/series/{unserved['s00004']}/explanation", headers=admin)
+    assert answer.status_code == 404, answer.text
+    assert answer.json()["error"]["code"] == "dataset_not_served"
