@@ -42,7 +42,7 @@ export function BarChart({
       aria-label={title}
       viewBox={`0 0 ${WIDTH} ${height}`}
       width="100%"
-      style={{ maxWidth: `${WIDTH * 1.4}px` }}
+      style={{ maxWidth: `${WIDTH}px` }}
     >
       <title>{title}</title>
       {bars.map((bar, i) => {
