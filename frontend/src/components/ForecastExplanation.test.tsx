@@ -73,30 +73,30 @@ describe("ForecastExplanation", () => {
     expect(queriesOf("GET", PATH)).toEqual([{}]);
   });
 
-  it("shows the API's message for a champion without a LightGBM member", async () => {
-    answer(
-      "GET",
-      PATH,
-      { error: { code: "not_explainable", message: "the champion has no LightGBM member" } },
-      422,
-    );
+  /** The alert shown after Explain when the API answers `status` with `message`. */
+  async function explainFailing(status: number, code: string, message: string) {
+    answer("GET", PATH, { error: { code, message } }, status);
     render(<ForecastExplanation seriesId={7} horizon={2} />);
     await userEvent.click(screen.getByRole("button", { name: "Explain" }));
-    const alert = await screen.findByRole("alert");
+    return screen.findByRole("alert");
+  }
+
+  it("shows the API's message for a champion without a LightGBM member", async () => {
+    const alert = await explainFailing(
+      422,
+      "not_explainable",
+      "the champion has no LightGBM member",
+    );
     expect(alert.textContent).toMatch("The champion has no LightGBM member.");
     expect(screen.queryByTestId("explanation-bars")).toBeNull();
   });
 
   it("shows a 503's message with its advice, and tries again", async () => {
-    answer(
-      "GET",
-      PATH,
-      { error: { code: "dataset_not_served", message: "no champion of monthly is served" } },
+    const alert = await explainFailing(
       503,
+      "dataset_not_served",
+      "no champion of monthly is served",
     );
-    render(<ForecastExplanation seriesId={7} horizon={2} />);
-    await userEvent.click(screen.getByRole("button", { name: "Explain" }));
-    const alert = await screen.findByRole("alert");
     expect(alert.textContent).toMatch(/No champion of monthly is served\. A service/);
     await userEvent.click(within(alert).getByRole("button", { name: "Try again" }));
     await screen.findByRole("alert");
