@@ -171,6 +171,29 @@ try {
     await shot("04-series-forecast");
   });
 
+  await step("Explain draws the served LightGBM model's feature-group bars", async () => {
+    const region = page.getByRole("region", { name: "What drives this forecast" });
+    await region.getByRole("button", { name: "Explain" }).click();
+    const bars = region.getByTestId("explanation-bars").getByTestId("bar");
+    await bars.first().waitFor();
+    const drawn = await bars.evaluateAll((rects) =>
+      rects.map((r) => [r.dataset.group, Number(r.dataset.value), Number(r.getAttribute("width"))]),
+    );
+    const groups = drawn.map(([group]) => group);
+    assert.ok(groups.includes("history") && groups.includes("calendar"), JSON.stringify(drawn));
+    assert.ok(
+      drawn.every(([, value]) => Number.isFinite(value)),
+      `finite contributions: ${JSON.stringify(drawn)}`,
+    );
+    assert.ok(
+      drawn.some(([, , width]) => width > 0),
+      `a bar has length: ${JSON.stringify(drawn)}`,
+    );
+    assert.match(await region.innerText(), /summed over the 21 forecast steps/);
+    assert.match(await region.innerText(), /LightGBM member and are in its transformed space/);
+    await shot("04b-series-explanation");
+  });
+
   await step("hovering the chart shows values, dragging zooms, reset restores", async () => {
     const canvas = page.locator(".u-over");
     const box = await canvas.boundingBox();
@@ -244,6 +267,15 @@ try {
       .locator("tbody tr")
       .filter({ has: page.getByRole("cell", { name: champion, exact: true }) });
     await row.getByText("champion").waitFor();
+    const importance = page.getByRole("region", {
+      name: `What the champion relies on (version ${champion})`,
+    });
+    const shares = await importance
+      .getByTestId("bar")
+      .evaluateAll((rects) => rects.map((r) => Number(r.dataset.value)));
+    assert.ok(shares.length >= 2, `importance bars: ${JSON.stringify(shares)}`);
+    const total = shares.reduce((a, b) => a + b, 0);
+    assert.ok(Math.abs(total - 100) < 1e-6, `shares add up to 100%: ${JSON.stringify(shares)}`);
     await shot("08-models-promoted");
   });
 

@@ -21,7 +21,7 @@ from core.db.migrate import upgrade
 from core.db.repositories.api_keys import create_api_key
 from core.db.repositories.datasets import create_dataset
 from core.db.repositories.observations import upsert_panel
-from core.mlflow_names import registered_model_name
+from core.mlflow_names import METRIC_IMPORTANCE_PREFIX, registered_model_name
 from core.processes import (
     ManagedProcess,
     free_port,
@@ -40,6 +40,7 @@ __all__ = [
     "seed_database",
     "seed_dataset",
     "seed_registry",
+    "served_importance",
 ]
 
 UNREACHABLE_URL = "http://127.0.0.1:9"  # the discard port: no Dagster answers there
@@ -109,9 +110,11 @@ def seed_registry(
     mase: list[float],
     naive_mase: float,
     dataset: str = DEFAULT_DATASET,
+    importance: dict[str, float] | None = None,
 ) -> None:
-    """Register one version per MASE figure (with a training run holding its metrics) in the
-    dataset's registered model and make version 1 the champion, as the pipeline would."""
+    """Register one version per MASE figure (with a training run holding its metrics and, when
+    given, feature-group `importance` shares as training logs them) in the dataset's registered
+    model and make version 1 the champion, as the pipeline would."""
     model_name = registered_model_name(settings.registered_model_name, dataset)
     registry = ModelRegistry(settings.mlflow_tracking_uri, model_name)
     client = registry.client
@@ -121,6 +124,8 @@ def seed_registry(
         run = client.create_run(experiment)
         client.log_metric(run.info.run_id, "backtest_mase", figure)
         client.log_metric(run.info.run_id, "backtest_seasonal_naive_mase", naive_mase)
+        for group, share in (importance or {}).items():
+            client.log_metric(run.info.run_id, f"{METRIC_IMPORTANCE_PREFIX}{group}", share)
         client.set_terminated(run.info.run_id)
         version = client.create_model_version(
             registry.model_name, source=str(artifacts / "model"), run_id=run.info.run_id
@@ -128,6 +133,16 @@ def seed_registry(
         decision = {"promote": figure < naive_mase, "reason": "compared with seasonal naive"}
         registry.record_decision(version.version, decision | {"challenger_mase": figure})
     registry.promote("1", by="e2e-seed")
+
+
+def served_importance(model_dir: Path) -> dict[str, float]:
+    """Feature group -> share of split gain of the model the model server serves, as the
+    training pipeline logs it to the version's run."""
+    from models.artifact import load_model_dir
+
+    model, _ = load_model_dir(model_dir)
+    importance = model.feature_importance()
+    return {str(g): float(s) for g, s in importance[["group", "share"]].itertuples(index=False)}
 
 
 @dataclass

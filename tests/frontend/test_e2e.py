@@ -1,8 +1,9 @@
 """The web page in headless Chromium against the real API and model server.
 
 The browser script (`frontend/e2e/run.mjs`) loads the overview, pages and searches series,
-opens one, checks the chart and its 80/95 interval bands, requests a forecast, uploads a CSV
-with a bad row and reads the row error, promotes a model with an admin key, switches to a
+opens one, checks the chart and its 80/95 interval bands, requests a forecast and its
+explanation (the served LightGBM model's feature-group bars), uploads a CSV
+with a bad row and reads the row error, promotes a model with an admin key and sees its feature importance, switches to a
 second dataset and sees its series and model (then back), and is refused promotion with a
 read key. Screenshots of each page land in `test-artifacts/screenshots/`.
 """
@@ -23,6 +24,7 @@ from browser_stack import (
     seed_database,
     seed_dataset,
     seed_registry,
+    served_importance,
 )
 from npm_project import FRONTEND_DIR, REPO_ROOT
 
@@ -39,6 +41,7 @@ PAGES_SHOWN = {
     "02-overview",
     "03-series-list",
     "04-series-forecast",
+    "04b-series-explanation",
     "06-series-csv-row-error",
     "08-models-promoted",
     "10-models-refused-read-key",
@@ -48,9 +51,15 @@ PAGES_SHOWN = {
 
 
 @pytest.fixture
-def seeded(stack_settings: Settings, tmp_path: Path) -> SeededData:
+def seeded(stack_settings: Settings, tiny_model_dir: Path, tmp_path: Path) -> SeededData:
     data = seed_database(stack_settings, N_SERIES, HISTORY_LENGTH)
-    seed_registry(stack_settings, tmp_path / "mlflow-artifacts", mase=[0.82, 0.74], naive_mase=1.0)
+    seed_registry(
+        stack_settings,
+        tmp_path / "mlflow-artifacts",
+        mase=[0.82, 0.74],
+        naive_mase=1.0,
+        importance=served_importance(tiny_model_dir),
+    )
     return data
 
 

@@ -23,3 +23,4 @@ export type ModelAccuracy = Schemas["ModelAccuracy"];
 export type SeriesAccuracy = Schemas["SeriesAccuracy"];
 export type ForecastOutcome = Schemas["ForecastOutcome"];
 export type DatasetPublic = Schemas["DatasetPublic"];
+export type SeriesExplanation = Schemas["SeriesExplanationPublic"];

@@ -10,3 +10,12 @@ export function formatNumber(value: number | null | undefined, digits = 3): stri
   if (value === null || value === undefined || !Number.isFinite(value)) return "—";
   return value.toLocaleString(undefined, { maximumFractionDigits: digits });
 }
+
+/** A number with its sign, "+0.12" or "−0.3", for contributions that go either way. */
+export function formatSigned(value: number, digits = 3): string {
+  if (!Number.isFinite(value)) return "—";
+  return value.toLocaleString(undefined, {
+    maximumFractionDigits: digits,
+    signDisplay: "exceptZero",
+  });
+}

@@ -48,6 +48,40 @@ describe("Models of one dataset", () => {
     expect(queriesOf("GET", "/api/v1/models/{version}/accuracy")).toEqual([{ dataset: "monthly" }]);
   });
 
+  it("draws the champion's feature importance, not another version's", async () => {
+    answer("GET", "/api/v1/models", {
+      name: "quantis-forecaster-monthly",
+      champion: "1",
+      challenger: null,
+      versions: [
+        { ...version("1", ["champion"]), feature_importance: { history: 0.75, calendar: 0.25 } },
+        { ...version("2", []), feature_importance: { history: 0.1, promo: 0.9 } },
+      ],
+    });
+    render(<Models dataset="monthly" />);
+    const chart = await screen.findByTestId("importance-bars");
+    const groups = within(chart)
+      .getAllByTestId("bar")
+      .map((bar) => bar.getAttribute("data-group"));
+    expect(groups).toEqual(["history", "calendar"]);
+    expect(within(chart).getByText("75%")).toBeTruthy();
+  });
+
+  it("shows no importance when the champion has none", async () => {
+    answer("GET", "/api/v1/models", {
+      name: "quantis-forecaster-monthly",
+      champion: "1",
+      challenger: null,
+      versions: [
+        version("1", ["champion"]),
+        { ...version("2", []), feature_importance: { history: 1 } },
+      ],
+    });
+    render(<Models dataset="monthly" />);
+    await screen.findByText(/No live accuracy yet/);
+    expect(screen.queryByTestId("importance-bars")).toBeNull();
+  });
+
   it("promotes and rolls back the dataset's champion", async () => {
     render(<Models dataset="monthly" />);
     await userEvent.click(await screen.findByRole("button", { name: "Promote version 2" }));

@@ -1,11 +1,12 @@
 // Models of the dataset shown: its registered model's versions with metrics, aliases and
-// decisions; promote and roll back its champion.
+// decisions, the champion's feature importance; promote and roll back its champion.
 import { useState } from "react";
 import { api } from "../api/client";
 import { describeFailure, unwrap } from "../api/errors";
 import type { ModelVersionPublic } from "../api/types";
 import { ChampionAccuracy } from "../components/ChampionAccuracy";
 import { ConfirmDialog } from "../components/ConfirmDialog";
+import { FeatureImportance } from "../components/FeatureImportance";
 import { Empty, ErrorMessage, Loading } from "../components/States";
 import { formatDateTime, formatNumber } from "../lib/format";
 import { backtestMase, decisionSummary, naiveMase, promotedAt } from "../lib/models";
@@ -22,6 +23,7 @@ export function Models({ dataset }: { dataset: string }) {
   );
   const [pending, setPending] = useState<Pending | null>(null);
   const [notice, setNotice] = useState<Notice | null>(null);
+  const champion = data?.versions.find((v) => v.version === data.champion);
 
   async function confirm(action: Pending) {
     setPending(null);
@@ -72,6 +74,7 @@ export function Models({ dataset }: { dataset: string }) {
             </button>
           </p>
           {data.champion && <ChampionAccuracy dataset={dataset} version={data.champion} />}
+          {champion && <FeatureImportance version={champion} />}
           <VersionsTable
             versions={data.versions}
             onPromote={(version) => setPending({ kind: "promote", version })}

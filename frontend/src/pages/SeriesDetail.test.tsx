@@ -49,6 +49,31 @@ describe("SeriesDetail", () => {
     );
   });
 
+  it("explains the forecast only when asked, with the dataset's horizon", async () => {
+    answer("GET", "/api/v1/series/{series_id}/explanation", {
+      series_id: 7,
+      dataset: "monthly",
+      model_name: "quantis-forecaster-monthly",
+      model_version: "2",
+      horizon: 1,
+      points: [
+        {
+          ds: "2026-02-01T00:00:00Z",
+          base: 0,
+          contributions: { history: -0.2 },
+          raw: -0.2,
+          yhat: 1,
+        },
+      ],
+    });
+    render(<SeriesDetail seriesId={7} />);
+    await screen.findByRole("heading", { name: "What drives this forecast" });
+    expect(queriesOf("GET", "/api/v1/series/{series_id}/explanation")).toEqual([]);
+    await userEvent.click(screen.getByRole("button", { name: "Explain" }));
+    await screen.findByTestId("explanation-bars");
+    expect(queriesOf("GET", "/api/v1/series/{series_id}/explanation")).toEqual([{}]);
+  });
+
   it("uploads a CSV into the series' dataset", async () => {
     render(<SeriesDetail seriesId={7} />);
     const file = new File(["series,ts,value\nT7,2026-02-01,1\n"], "t7.csv", { type: "text/csv" });

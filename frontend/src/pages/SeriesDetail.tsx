@@ -1,5 +1,6 @@
 // One series (of its own dataset, whatever the switcher shows): history and latest forecast on
-// a chart, a new forecast (default horizon: the dataset's), a CSV upload into its dataset.
+// a chart, what drives the forecast (on request), a new forecast (default horizon: the
+// dataset's), a CSV upload into its dataset.
 import { useMemo, useState } from "react";
 import { api } from "../api/client";
 import { unwrap } from "../api/errors";
@@ -7,6 +8,7 @@ import type { ForecastPublic, ObservationPublic } from "../api/types";
 import { BatchForecastNote, loadLatestBatch, shownForecast } from "../components/BatchForecast";
 import { CsvUpload } from "../components/CsvUpload";
 import { ForecastChart } from "../components/ForecastChart";
+import { ForecastExplanation } from "../components/ForecastExplanation";
 import { ForecastForm } from "../components/ForecastForm";
 import { SeriesAccuracy } from "../components/SeriesAccuracy";
 import { Empty, ErrorMessage, Loading } from "../components/States";
@@ -117,6 +119,11 @@ export function SeriesDetail({ seriesId }: { seriesId: number }) {
       ) : (
         <p className="meta">No forecast yet: request one below.</p>
       )}
+      <ForecastExplanation
+        key={`${seriesId}-${forecast?.horizon}`}
+        seriesId={seriesId}
+        horizon={forecast?.horizon}
+      />
       <SeriesAccuracy seriesId={seriesId} />
       <h2>New forecast</h2>
       <ForecastForm
