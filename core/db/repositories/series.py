@@ -136,14 +136,18 @@ def _created_series(
     order by a few multi-row INSERTs rather than one statement per series."""
     if dataset_id is None:
         dataset_id = default_dataset_id(session)
-    created: dict[str, int] = {}
-    statement = insert(Series).returning(Series.name, Series.id, sort_by_parameter_order=True)
     for start in range(0, len(names), _CREATE_ROWS):
         rows = [
             {"name": name, "frequency": frequency, "meta": {}, "dataset_id": dataset_id}
             for name in names[start : start + _CREATE_ROWS]
         ]
-        created.update(session.execute(statement, rows).tuples().all())
+        session.execute(insert(Series), rows)
+    created: dict[str, int] = {}
+    for start in range(0, len(names), _CREATE_ROWS):
+        query = select(Series.name, Series.id).where(
+            Series.name.in_(names[start : start + _CREATE_ROWS]), Series.dataset_id == dataset_id
+        )
+        created.update(session.execute(query).tuples().all())
     return created
 
 
