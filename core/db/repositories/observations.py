@@ -571,19 +571,23 @@ def seasonal_scales(
         return {}
     if not can_compute_scales(session):
         raise NotImplementedError("seasonal_scales runs on PostgreSQL only")
+    # One window pass gives both differences (to `season_length` points before and to the
+    # point before); the count of points picks which one the scale takes, as the backtest.
     query = text(
         "WITH wanted AS (SELECT * FROM unnest(CAST(:ids AS bigint[]), "
         "CAST(:origins AS timestamptz[])) AS w(series_id, origin)), "
-        "diffs AS (SELECT w.series_id, w.origin, o.value - CASE "
-        "WHEN count(*) OVER whole > :season THEN lag(o.value, CAST(:season AS integer)) "
-        "OVER ordered "
-        "ELSE lag(o.value) OVER ordered END AS diff "
+        "lagged AS (SELECT w.series_id, w.origin, "
+        "o.value - lag(o.value, CAST(:season AS integer)) OVER ordered AS seasonal, "
+        "o.value - lag(o.value) OVER ordered AS naive "
         "FROM wanted AS w JOIN observations AS o "
         "ON o.series_id = w.series_id AND o.ts < w.origin "
-        "WINDOW whole AS (PARTITION BY w.series_id, w.origin), "
-        "ordered AS (PARTITION BY w.series_id, w.origin ORDER BY o.ts)) "
-        "SELECT series_id, origin, avg(abs(diff)) FROM diffs GROUP BY series_id, origin "
-        "HAVING count(diff) > 0"
+        "WINDOW ordered AS (PARTITION BY w.series_id, w.origin ORDER BY o.ts)), "
+        "means AS (SELECT series_id, origin, count(*) AS points, "
+        "avg(abs(seasonal)) AS seasonal, avg(abs(naive)) AS naive "
+        "FROM lagged GROUP BY series_id, origin), "
+        "scales AS (SELECT series_id, origin, "
+        "CASE WHEN points > :season THEN seasonal ELSE naive END AS scale FROM means) "
+        "SELECT series_id, origin, scale FROM scales WHERE scale IS NOT NULL"
     )
     rows = session.execute(
         query,
