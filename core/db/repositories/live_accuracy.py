@@ -86,20 +86,13 @@ def forecast_points(
     index), then their forecasts by id: index ranges and primary-key lookups, whatever the
     planner knows of the tables (a join planned without statistics could scan the window's
     points once per forecast). The interval bounds (JSON) are read for the newest points only.
+    On PostgreSQL the newest points are chosen in the database (`_newest_points_postgres`).
     """
     start, before = as_utc(start), as_utc(before)
     in_window = (ForecastTarget.ds >= start, ForecastTarget.ds < before)
     if session.get_bind().dialect.name == "postgresql":
         return _newest_points_postgres(session, in_window, model_name, series_id)
-    targets = session.execute(
-        select(
-            ForecastTarget.forecast_id,
-            ForecastTarget.step,
-            ForecastTarget.ds,
-            ForecastTarget.origin,
-            ForecastTarget.yhat,
-        ).where(*in_window)
-    ).all()
+    targets = session.execute(select(*_POINT_COLUMNS).where(*in_window)).all()
     forecasts = _forecasts_by_id(session, {t.forecast_id for t in targets}, model_name, series_id)
     kept = [t for t in targets if t.forecast_id in forecasts]
     kept.sort(key=lambda t: (forecasts[t.forecast_id].created_at, t.forecast_id))
@@ -126,6 +119,16 @@ def forecast_points(
     return sorted(points, key=lambda p: (p.model_version, p.series_name, p.ds))
 
 
+# what a day's points are read with (their interval bounds apart)
+_POINT_COLUMNS = (
+    ForecastTarget.forecast_id,
+    ForecastTarget.step,
+    ForecastTarget.ds,
+    ForecastTarget.origin,
+    ForecastTarget.yhat,
+)
+
+
 def _newest_points_postgres(
     session: Session, in_window, model_name: str | None, series_id: int | None
 ) -> list[ForecastPoint]:
@@ -135,15 +138,7 @@ def _newest_points_postgres(
     set from the `ds` index) and their forecasts joined by primary key, the shape that does
     not depend on the planner's statistics."""
     window = (
-        select(
-            ForecastTarget.forecast_id,
-            ForecastTarget.step,
-            ForecastTarget.ds,
-            ForecastTarget.origin,
-            ForecastTarget.yhat,
-            ForecastTarget.lo,
-            ForecastTarget.hi,
-        )
+        select(*_POINT_COLUMNS, ForecastTarget.lo, ForecastTarget.hi)
         .where(*in_window)
         .cte("window_points")
         .prefix_with("MATERIALIZED")
