@@ -6,6 +6,7 @@ that transaction ended before the call, the forecasts are stored in a new one af
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -28,7 +29,7 @@ from core.db.repositories.observations import recent_values
 from core.db.repositories.series import series_names_by_id
 from core.db.tables import Dataset, Forecast, Series
 
-__all__ = ["forecast_public", "run_forecast"]
+__all__ = ["forecast_public", "model_server_call", "read_histories", "run_forecast"]
 
 
 def forecast_public(forecast: Forecast) -> ForecastPublic:
@@ -74,10 +75,11 @@ def _dataset_of(session: Session, series_ids: list[int]) -> str:
     return next(iter(by_dataset), DEFAULT_DATASET)
 
 
-def _histories(
+def read_histories(
     session: Session, series_ids: list[int], points: int
 ) -> tuple[str, list[dict[str, Any]]]:
-    """The series' dataset and their recent histories."""
+    """The series' one dataset and their recent histories, as the model server takes them
+    (404 for an unknown series, 422 for one without observations or for mixed datasets)."""
     found = series_names_by_id(session, series_ids)
     unknown = [i for i in series_ids if i not in found]
     if unknown:
@@ -95,11 +97,11 @@ def _histories(
     return dataset, histories
 
 
-def _call_model(
-    client: ModelServerClient, metrics: ApiMetrics, dataset, histories, horizon, levels, request_id
-):
+def model_server_call(metrics: ApiMetrics, dataset: str, call: Callable[[], Any]) -> Any:
+    """`call()` to the model server, its failures as the API's errors (503 not served or
+    unavailable, 422 rejected), counted in the model-server call metric."""
     try:
-        answer = client.forecast(histories, horizon, levels, request_id, dataset=dataset)
+        answer = call()
     except DatasetNotServedError as error:
         metrics.model_server_calls.labels("unavailable").inc()
         raise ApiError(
@@ -120,6 +122,18 @@ def _call_model(
     return answer
 
 
+def _whole_levels(dataset: str, levels: Sequence[float]) -> list[int]:
+    """The dataset's interval levels as the model server takes them (whole percents)."""
+    if any(level != int(level) for level in levels):
+        raise ApiError(
+            422,
+            "levels_required",
+            f"dataset {dataset!r} has interval levels {list(levels)}; the API serves whole "
+            "percents only: send `levels`",
+        )
+    return sorted({int(level) for level in levels})
+
+
 def run_forecast(
     session: Session,
     client: ModelServerClient,
@@ -129,12 +143,17 @@ def run_forecast(
     *,
     history_points: int,
 ) -> ForecastBatch:
-    """Forecast `body`'s series with their dataset's champion; without a horizon, the dataset's."""
-    dataset, histories = _histories(session, body.series_ids, body.history or history_points)
-    horizon = body.horizon or dataset_config(find_dataset(session, dataset)).effective_horizon
+    """Forecast the body's series with their dataset's champion, `body.horizon` steps ahead
+    or, when it names none, the dataset's horizon."""
+    dataset, histories = read_histories(session, body.series_ids, body.history or history_points)
+    config = dataset_config(find_dataset(session, dataset))
+    horizon = body.horizon or config.effective_horizon
+    levels = body.levels if body.levels is not None else _whole_levels(dataset, config.levels)
     session.commit()  # end the read transaction before the (slow) model call
-    answer = _call_model(
-        client, metrics, dataset, histories, horizon, body.levels, caller.request_id
+    answer = model_server_call(
+        metrics,
+        dataset,
+        lambda: client.forecast(histories, horizon, levels, caller.request_id, dataset=dataset),
     )
     by_name = {entry["id"]: entry["points"] for entry in answer.series}
     stored = []
@@ -151,7 +170,7 @@ def run_forecast(
                 model_name=answer.model_name,
                 model_version=answer.model_version,
                 horizon=horizon,
-                levels=body.levels,
+                levels=levels,
                 points=points,
             )
         )
@@ -162,7 +181,7 @@ def run_forecast(
         {"series_ids": body.series_ids, "horizon": horizon, "model_version": answer.model_version},
     )
     session.commit()
-    metrics.forecasts.labels(answer.model_version).inc(len(stored))
+    metrics.forecasts.labels(dataset, answer.model_version).inc(len(stored))
     return ForecastBatch(
         request_id=caller.request_id,
         model_name=answer.model_name,

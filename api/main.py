@@ -28,6 +28,7 @@ from api.rate_limit import RateLimiter
 from api.routes import (
     API_PREFIX,
     accuracy,
+    covariates,
     datasets,
     forecasts,
     health,
@@ -113,6 +114,7 @@ def create_app(
         datasets,
         series,
         observations,
+        covariates,
         forecasts,
         models,
         accuracy,

@@ -41,8 +41,8 @@ class ApiMetrics:
         )
         self.forecasts = Counter(
             "quantis_api_forecasts",
-            "Series forecasts served and stored, by model version.",
-            ["model_version"],
+            "Series forecasts served and stored, by dataset and model version.",
+            ["dataset", "model_version"],
             registry=self.registry,
         )
 

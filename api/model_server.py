@@ -119,7 +119,7 @@ class ModelServerClient:
             ) from error
         if response.status_code in (400, 422):
             raise ModelServerRejectedError(_rejection_message(response))
-        if response.status_code == 404 and route in ("/forecast", "/model_info"):
+        if response.status_code == 404 and route in ("/forecast", "/explain", "/model_info"):
             raise DatasetNotServedError(_rejection_message(response))
         if response.status_code >= 300:
             raise ModelServerUnavailableError(
@@ -147,6 +147,23 @@ class ModelServerClient:
             info = self.info(request_id, dataset)
             name, version = info["name"], info["version"]
         return ModelForecast(model_name=name, model_version=version, series=response.json())
+
+    def explain(
+        self,
+        series: Sequence[dict[str, Any]],
+        horizon: int,
+        request_id: str | None = None,
+        dataset: str = DEFAULT_DATASET,
+    ) -> ModelForecast:
+        """Each history's forecast by `dataset`'s champion's LightGBM member, taken apart by
+        feature group (the model server's `/explain`; `series` entries hold its points)."""
+        body = {"series": list(series), "horizon": horizon, "dataset": dataset}
+        response = self._post("/explain", body, request_id)
+        return ModelForecast(
+            model_name=response.headers.get("X-Quantis-Model-Name", ""),
+            model_version=response.headers.get("X-Quantis-Model-Version", ""),
+            series=response.json(),
+        )
 
     def info(self, request_id: str | None = None, dataset: str = DEFAULT_DATASET) -> dict[str, Any]:
         """The model server's `/model_info` for `dataset`: name, version, source, limits."""

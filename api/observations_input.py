@@ -26,7 +26,14 @@ from core.db.repositories.series import create_series, existing_series_ids
 from core.db.tables import Dataset, Observation
 from core.db.types import as_utc
 
-__all__ = ["MAX_REPORTED_ERRORS", "UploadRow", "parse_csv", "store_rows"]
+__all__ = [
+    "MAX_REPORTED_ERRORS",
+    "UploadRow",
+    "parse_csv",
+    "reject_rows",
+    "row_problem",
+    "store_rows",
+]
 
 MAX_REPORTED_ERRORS = 100
 MAX_SERIES_NAME = 255  # series.name is VARCHAR(255), as the JSON bodies' schema says
@@ -43,11 +50,11 @@ class UploadRow:
     value: float
 
 
-def _problem(loc: Sequence[Any], kind: str, message: str) -> dict[str, Any]:
+def row_problem(loc: Sequence[Any], kind: str, message: str) -> dict[str, Any]:
     return {"loc": list(loc), "message": message, "type": kind}
 
 
-def _reject(
+def reject_rows(
     summary: str, problems: list[dict[str, Any]], *, status: int = 422, code: str = "invalid_rows"
 ) -> ApiError:
     shown = problems[:MAX_REPORTED_ERRORS]
@@ -85,22 +92,22 @@ def _parse_line(line: int, cells: list[str], columns: dict[str, int], problems: 
     series, ts_text, value_text = cell("series"), cell("ts"), cell("value")
     bad = len(problems)
     if not series:
-        problems.append(_problem(("file", line, "series"), "missing", "series name is empty"))
+        problems.append(row_problem(("file", line, "series"), "missing", "series name is empty"))
     elif len(series) > MAX_SERIES_NAME:
         message = f"series name is longer than {MAX_SERIES_NAME} characters"
-        problems.append(_problem(("file", line, "series"), "too_long", message))
+        problems.append(row_problem(("file", line, "series"), "too_long", message))
     try:
         ts = datetime.fromisoformat(ts_text)
     except ValueError:
         message = f"timestamp {ts_text!r} is not ISO 8601"
-        problems.append(_problem(("file", line, "ts"), "invalid_timestamp", message))
+        problems.append(row_problem(("file", line, "ts"), "invalid_timestamp", message))
     try:
         value = float(value_text)
         if not math.isfinite(value):
             raise ValueError(value_text)
     except ValueError:
         message = f"value {value_text!r} is not a finite number"
-        problems.append(_problem(("file", line, "value"), "invalid_value", message))
+        problems.append(row_problem(("file", line, "value"), "invalid_value", message))
     if len(problems) > bad:
         return None
     return UploadRow(("file", line), series, ts, value)
@@ -139,7 +146,7 @@ def _parse_rows(reader: Any, max_rows: int) -> list[UploadRow]:
         if row is not None:
             rows.append(row)
     if problems:
-        raise _reject("the CSV has invalid rows", problems)
+        raise reject_rows("the CSV has invalid rows", problems)
     if not rows:
         raise ApiError(422, "invalid_csv", "the CSV has a header but no rows")
     return rows
@@ -155,7 +162,7 @@ def _check_duplicates(rows: Sequence[UploadRow]) -> list[dict[str, Any]]:
                 f"series {row.series!r} at {key[1].isoformat()} repeats the row at "
                 f"{list(seen[key])}"
             )
-            problems.append(_problem(row.loc, "duplicate_row", message))
+            problems.append(row_problem(row.loc, "duplicate_row", message))
         else:
             seen[key] = row.loc
     return problems
@@ -177,13 +184,13 @@ def _series_ids(
             if row.series in missing:
                 rows_by_name[row.series].append(row)
         problems = [
-            _problem(row.loc, "unknown_series", f"series {row.series!r} does not exist")
+            row_problem(row.loc, "unknown_series", f"series {row.series!r} does not exist")
             for name in missing
             for row in rows_by_name[name]
         ]
         hint = "create them first or send create_missing_series=true"
         # The rows are well-formed; what they name does not exist: 404, as for any record.
-        raise _reject(
+        raise reject_rows(
             f"unknown series {missing[:10]} ({hint})", problems, status=404, code="unknown_series"
         )
     for name in missing:
@@ -246,7 +253,7 @@ def _off_grid(
                 f"series {name!r} at {stamps[position].isoformat()} is off the grid of dataset "
                 f"{dataset.name!r} (frequency {dataset.frequency})"
             )
-            problems.append(_problem(row.loc, "off_grid", message))
+            problems.append(row_problem(row.loc, "off_grid", message))
     return problems
 
 
@@ -262,13 +269,13 @@ def store_rows(
     (counts, names of series created). Rows off the dataset's frequency grid are refused."""
     duplicates = _check_duplicates(rows)
     if duplicates:
-        raise _reject("the upload repeats (series, timestamp) keys", duplicates)
+        raise reject_rows("the upload repeats (series, timestamp) keys", duplicates)
     target = _dataset(session, dataset)
     series_frequency = _series_frequency(target, frequency)
     ids, created = _series_ids(session, rows, create_missing, series_frequency, target)
     off_grid = _off_grid(session, rows, ids, target)
     if off_grid:
-        raise _reject(
+        raise reject_rows(
             f"rows off the grid of dataset {target.name!r} ({target.frequency})",
             off_grid,
             code="off_grid",

@@ -2,12 +2,15 @@
 
 Read at scrape time from the operational database (data freshness, backups, drills, live
 accuracy), the MLflow registry (which version is champion, its backtest MASE) and Dagster
-(the latest runs). The registry and Dagster answers are cached for `cache_s`, so a scrape
+(the latest runs). What belongs to one dataset (freshness, the champion and its accuracy, the
+runs tagged with a dataset) carries a `dataset` label, one sample per dataset; what is the
+platform's (backups, drills, the sources, the degradation factor) carries none. The registry and Dagster answers are cached for `cache_s`, so a scrape
 every 15 s costs them one call a minute; a source that cannot be read leaves its gauges out
 and sets `quantis_metrics_source_up{source=...}` to 0, never fails the scrape.
 
 The registry is read in a background thread, started with the app (`warm_up`) and again when
-its answer is older than `cache_s`; a scrape never waits for it. Its first read imports MLflow,
+its answer is older than `cache_s`; a scrape never waits for it. Each read lists the datasets of
+the database, then reads each one's registered model. Its first read imports MLflow,
 about 7 s here: a scrape made before that read ends has no registry gauges and no
 `quantis_metrics_source_up{source="registry"}` sample (neither up nor down yet), rather than
 coming close to Prometheus' scrape timeout.
@@ -27,35 +30,54 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
 from core.db.repositories.backups import BACKUP_KIND, DRILL_KIND, latest_backup, list_backups
+from core.db.repositories.datasets import list_datasets
 from core.db.repositories.live_accuracy import recent_summary
-from core.db.tables import BackupRecord, Observation
+from core.db.tables import BackupRecord, Dataset, Observation, Series
 from core.db.types import as_utc, utc_now
-from core.mlflow_names import METRIC_BACKTEST_MASE
+from core.mlflow_names import METRIC_BACKTEST_MASE, registered_model_name
+from core.run_tags import DATASET_TAG
 
-__all__ = ["OPERATIONAL_METRICS", "PENDING", "OperationalCollector"]
+__all__ = ["DATASET_GAUGES", "OPERATIONAL_METRICS", "PENDING", "OperationalCollector"]
 
 logger = logging.getLogger(__name__)
 
 # Name -> help; the tests check that the rules and dashboards use only exported names.
 OPERATIONAL_METRICS = {
     "quantis_metrics_source_up": "1 when the source (database, registry, dagster) was read.",
-    "quantis_data_freshness_seconds": "Seconds since an observation last arrived.",
-    "quantis_data_newest_observation_timestamp_seconds": "Timestamp of the newest observation.",
+    "quantis_data_freshness_seconds": "Seconds since an observation of the dataset last arrived.",
+    "quantis_data_newest_observation_timestamp_seconds": "Timestamp of the dataset's newest "
+    "observation.",
     "quantis_backup_age_seconds": "Seconds since the last successful backup finished "
     "(+Inf when there is none).",
     "quantis_backup_last_success_timestamp_seconds": "When the last successful backup finished.",
     "quantis_backup_drill_last_success": "1 when the latest DR drill passed, 0 when it failed.",
     "quantis_backup_drill_last_timestamp_seconds": "When the latest DR drill finished.",
-    # `job_name`, not `job`: Prometheus keeps `job` for the scrape job.
+    # `job_name`, not `job`: Prometheus keeps `job` for the scrape job. `dataset` is the run's
+    # dataset tag (empty, so absent, for the platform's jobs such as backups).
     "quantis_pipeline_last_success_timestamp_seconds": "End of the newest successful run, by "
-    "Dagster job.",
-    "quantis_pipeline_last_run_failed": "1 when the newest finished run of the Dagster job failed.",
-    "quantis_champion_live_mase": "Live MASE of the champion over its recent scored days.",
-    "quantis_champion_backtest_mase": "Backtest MASE of the champion.",
-    "quantis_champion_live_coverage_ratio": "Live interval coverage of the champion, by level.",
+    "Dagster job and dataset.",
+    "quantis_pipeline_last_run_failed": "1 when the newest finished run of the Dagster job on "
+    "the dataset failed.",
+    "quantis_champion_live_mase": "Live MASE of the dataset's champion over its recent scored "
+    "days.",
+    "quantis_champion_backtest_mase": "Backtest MASE of the dataset's champion.",
+    "quantis_champion_live_coverage_ratio": "Live interval coverage of the dataset's champion, "
+    "by level.",
     "quantis_accuracy_degradation_factor": "Live / backtest MASE above which accuracy is "
     "degraded (setting accuracy_degradation_factor).",
 }
+# The gauges labelled with `dataset` (the tests check that alerts and dashboards keep it).
+DATASET_GAUGES = frozenset(
+    {
+        "quantis_data_freshness_seconds",
+        "quantis_data_newest_observation_timestamp_seconds",
+        "quantis_pipeline_last_success_timestamp_seconds",
+        "quantis_pipeline_last_run_failed",
+        "quantis_champion_live_mase",
+        "quantis_champion_backtest_mase",
+        "quantis_champion_live_coverage_ratio",
+    }
+)
 _FINISHED = {"SUCCESS", "FAILURE", "CANCELED"}
 
 
@@ -146,35 +168,50 @@ class OperationalCollector(Collector):
         self._champion.settle(timeout_s)
 
     # -- sources ---------------------------------------------------------------------------
-    def _read_champion(self) -> tuple[str, float | None] | None:
-        champion = self._state.registry().champion()
-        if champion is None:
-            return None
-        return champion.version, champion.metrics.get(METRIC_BACKTEST_MASE)
+    def _read_champion(self) -> dict[str, tuple[str, float | None]]:
+        """Dataset -> (champion version, its backtest MASE), for each dataset of the database
+        whose registered model has a champion."""
+        with self._state.sessions() as session:
+            datasets = [dataset.name for dataset in list_datasets(session)]
+        champions = {}
+        for dataset in datasets:
+            champion = self._state.registry(dataset).champion()
+            if champion is not None:
+                backtest = champion.metrics.get(METRIC_BACKTEST_MASE)
+                champions[dataset] = (champion.version, backtest)
+        return champions
 
     def _read_runs(self) -> list[dict[str, Any]]:
         return self._state.pipeline.latest_runs(limit=100)
 
     # -- families --------------------------------------------------------------------------
-    def _database_families(self, champion) -> Iterator[GaugeMetricFamily]:
+    def _database_families(self, champions) -> Iterator[GaugeMetricFamily]:
         settings, now = self._state.settings, utc_now()
+        champions, summaries = champions or {}, {}
         with self._state.sessions() as session:
-            newest, arrived = session.execute(
-                select(func.max(Observation.ts), func.max(Observation.updated_at))
-            ).one()
+            newest = session.execute(
+                select(Dataset.name, func.max(Observation.ts), func.max(Observation.updated_at))
+                .join(Series, Series.id == Observation.series_id)
+                .join(Dataset, Dataset.id == Series.dataset_id)
+                .group_by(Dataset.name)
+                .order_by(Dataset.name)
+            ).all()
             backup = latest_backup(session, kind=BACKUP_KIND)
             drill = latest_finished_drill(session)
-            summary = None
-            if champion is not None:
-                summary = recent_summary(
-                    session, champion[0], model_name=settings.registered_model_name,
+            for dataset, (version, _) in champions.items():
+                summaries[dataset] = recent_summary(
+                    session, version,
+                    model_name=registered_model_name(settings.registered_model_name, dataset),
                     days=settings.monitoring_lookback_days,
                 )  # fmt: skip
-        if arrived is not None:
-            yield _single("quantis_data_freshness_seconds", (now - as_utc(arrived)).total_seconds())
-            yield _single(
-                "quantis_data_newest_observation_timestamp_seconds", as_utc(newest).timestamp()
-            )
+        freshness = _gauge("quantis_data_freshness_seconds", ["dataset"])
+        newest_ts = _gauge("quantis_data_newest_observation_timestamp_seconds", ["dataset"])
+        for dataset, ts, arrived in newest:
+            freshness.add_metric([dataset], (now - as_utc(arrived)).total_seconds())
+            newest_ts.add_metric([dataset], as_utc(ts).timestamp())
+        if newest:
+            yield freshness
+            yield newest_ts
         finished = backup.finished_at if backup else None
         yield _single(
             "quantis_backup_age_seconds", (now - finished).total_seconds() if finished else math.inf
@@ -186,52 +223,55 @@ class OperationalCollector(Collector):
             yield _single(
                 "quantis_backup_drill_last_timestamp_seconds", drill.finished_at.timestamp()
             )
-        yield from self._accuracy_families(champion, summary)
+        yield from self._accuracy_families(champions, summaries)
 
-    def _accuracy_families(self, champion, summary) -> Iterator[GaugeMetricFamily]:
+    def _accuracy_families(self, champions, summaries) -> Iterator[GaugeMetricFamily]:
         yield _single(
             "quantis_accuracy_degradation_factor",
             self._state.settings.accuracy_degradation_factor,
         )
-        if champion is None:
+        if not champions:
             return
-        version, backtest = champion
-        if backtest is not None:
-            family = _gauge("quantis_champion_backtest_mase", ["version"])
-            family.add_metric([version], backtest)
-            yield family
-        if summary is None:
-            return
-        if summary["mase"] is not None:
-            family = _gauge("quantis_champion_live_mase", ["version"])
-            family.add_metric([version], summary["mase"])
-            yield family
-        coverage = _gauge("quantis_champion_live_coverage_ratio", ["version", "level"])
-        for level, share in summary["coverage"].items():
-            if share is not None:
-                coverage.add_metric([version, level], share)
-        yield coverage
+        backtest = _gauge("quantis_champion_backtest_mase", ["dataset", "version"])
+        live = _gauge("quantis_champion_live_mase", ["dataset", "version"])
+        coverage = _gauge("quantis_champion_live_coverage_ratio", ["dataset", "version", "level"])
+        for dataset, (version, backtest_mase) in sorted(champions.items()):
+            if backtest_mase is not None:
+                backtest.add_metric([dataset, version], backtest_mase)
+            summary = summaries.get(dataset)
+            if summary is None:
+                continue
+            if summary["mase"] is not None:
+                live.add_metric([dataset, version], summary["mase"])
+            for level, share in summary["coverage"].items():
+                if share is not None:
+                    coverage.add_metric([dataset, version, level], share)
+        for family in (backtest, live, coverage):
+            if family.samples:
+                yield family
 
     def _pipeline_families(self, runs) -> Iterator[GaugeMetricFamily]:
-        success = _gauge("quantis_pipeline_last_success_timestamp_seconds", ["job_name"])
-        failed = _gauge("quantis_pipeline_last_run_failed", ["job_name"])
+        labels = ["job_name", "dataset"]
+        success = _gauge("quantis_pipeline_last_success_timestamp_seconds", labels)
+        failed = _gauge("quantis_pipeline_last_run_failed", labels)
         seen_success, seen_finished = set(), set()
         for run in runs:  # newest first
-            job, status = run["job_name"], run["status"]
-            if status == "SUCCESS" and job not in seen_success and run["ended_at"]:
-                success.add_metric([job], run["ended_at"])
-                seen_success.add(job)
-            if status in _FINISHED and job not in seen_finished:
-                failed.add_metric([job], float(status == "FAILURE"))
-                seen_finished.add(job)
+            key = (run["job_name"], (run.get("tags") or {}).get(DATASET_TAG, ""))
+            status = run["status"]
+            if status == "SUCCESS" and key not in seen_success and run["ended_at"]:
+                success.add_metric(list(key), run["ended_at"])
+                seen_success.add(key)
+            if status in _FINISHED and key not in seen_finished:
+                failed.add_metric(list(key), float(status == "FAILURE"))
+                seen_finished.add(key)
         yield success
         yield failed
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         up = _gauge("quantis_metrics_source_up", ["source"])
-        champion = self._guarded(up, "registry", self._champion.get)
+        champions = self._guarded(up, "registry", self._champion.get)
         families: list[GaugeMetricFamily] = []
-        self._guarded(up, "database", lambda: families.extend(self._database_families(champion)))
+        self._guarded(up, "database", lambda: families.extend(self._database_families(champions)))
         runs = self._guarded(up, "dagster", self._runs.get)
         if runs is not None:
             families.extend(self._pipeline_families(runs))

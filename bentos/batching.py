@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,6 +48,14 @@ class ForecastBatcher:
         self.on_batch = on_batch  # called with (requests, series) of every model call
         self._queue: asyncio.Queue[ForecastJob | None] | None = None
         self._worker: asyncio.Task[None] | None = None
+        # The model is used by one call at a time (mlforecast refits its target transforms
+        # on the history each call is given): batched forecasts and `exclusive` calls.
+        self._model_lock = threading.Lock()
+
+    def exclusive(self, call: Callable[..., Any], *args: Any) -> Any:
+        """Run `call(self.model, *args)` with the model to itself (from a worker thread)."""
+        with self._model_lock:
+            return call(self.model, *args)
 
     async def submit(
         self, series: Sequence[SeriesHistory], horizon: int, levels: Sequence[int]
@@ -100,7 +109,7 @@ class ForecastBatcher:
             self.on_batch(len(jobs), sum(len(job.series) for job in jobs))
         try:
             answers = await asyncio.to_thread(
-                forecast_jobs, self.model, [job.series for job in jobs], horizon, levels
+                self.exclusive, forecast_jobs, [job.series for job in jobs], horizon, levels
             )
         except ForecastInputError as error:
             if len(jobs) == 1:

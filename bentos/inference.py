@@ -13,9 +13,22 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from bentos.schemas import ForecastPoint, SeriesForecast, SeriesHistory
+from bentos.schemas import (
+    ExplanationPoint,
+    ForecastPoint,
+    SeriesExplanation,
+    SeriesForecast,
+    SeriesHistory,
+)
 
-__all__ = ["ForecastInputError", "forecast_histories", "forecast_jobs", "histories_to_panel"]
+__all__ = [
+    "ExplanationUnavailableError",
+    "ForecastInputError",
+    "explain_histories",
+    "forecast_histories",
+    "forecast_jobs",
+    "histories_to_panel",
+]
 
 
 class ForecastInputError(ValueError):
@@ -114,6 +127,46 @@ def forecast_jobs(
             forecasts.append(_to_forecast(s.id, answers[index][s.id], levels))
         out.append(forecasts)
     return out
+
+
+class ExplanationUnavailableError(ValueError):
+    """The served model has no LightGBM member to explain (a statistical baseline)."""
+
+
+def explain_histories(
+    model, series: Sequence[SeriesHistory], horizon: int
+) -> list[SeriesExplanation]:
+    """Each series' forecast of `horizon` steps, taken apart by feature group."""
+    from models.validation import PanelValidationError, validate_panel
+
+    if not hasattr(model, "explain"):
+        raise ExplanationUnavailableError(
+            f"the served model ({type(model).__name__}) has no LightGBM member to explain"
+        )
+    try:
+        panel = validate_panel(histories_to_panel(series), freq=model.config.freq)
+        explained = model.explain(horizon, history=panel)
+    except PanelValidationError as exc:
+        raise ForecastInputError(str(exc)) from exc
+    except ValueError as exc:  # e.g. a history shorter than the model's lags
+        raise ForecastInputError(str(exc)) from exc
+    fixed = {"unique_id", "ds", "base", "raw", "yhat"}
+    groups = [c for c in explained.columns if c not in fixed]
+    by_series = dict(tuple(explained.groupby("unique_id", sort=False)))
+    return [SeriesExplanation(id=s.id, points=_points(by_series[s.id], groups)) for s in series]
+
+
+def _points(frame: pd.DataFrame, groups: list[str]) -> list[ExplanationPoint]:
+    return [
+        ExplanationPoint(
+            ds=row["ds"],
+            base=float(row["base"]),
+            contributions={g: float(row[g]) for g in groups},
+            raw=float(row["raw"]),
+            yhat=float(row["yhat"]),
+        )
+        for row in frame.to_dict("records")
+    ]
 
 
 def _check_unique(series: Sequence[SeriesHistory]) -> None:

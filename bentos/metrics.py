@@ -1,4 +1,5 @@
-"""Prometheus metrics of the model server, labelled with the model name and version served.
+"""Prometheus metrics of the model server, labelled with the dataset and the model name and
+version served for it (one server serves many datasets).
 
 BentoML serves `/metrics` from a multiprocess registry whose folder it sets in each worker
 after importing the service module, so the metrics are created on first use, not at import.
@@ -14,7 +15,7 @@ __all__ = ["ServerMetrics", "server_metrics"]
 
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 _BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
-_LABELS = ("model_name", "model_version")
+_LABELS = ("dataset", "model_name", "model_version")
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ class ServerMetrics:
     latency: Any  # Histogram: seconds per forecast request
     batch_requests: Any  # Histogram: requests predicted together in one model call
     batch_series: Any  # Histogram: series predicted together in one model call
-    model_info: Any  # Gauge: 1 for the model this server serves
+    model_info: Any  # Gauge: 1 for each dataset's model this server serves
 
 
 @lru_cache(maxsize=1)
@@ -57,7 +58,7 @@ def server_metrics() -> ServerMetrics:
         ),
         model_info=Gauge(
             "quantis_model_info",
-            "The model this server serves (value 1).",
+            "The model this server serves for the dataset (value 1).",
             _LABELS,
             multiprocess_mode="max",
         ),

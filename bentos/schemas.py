@@ -16,8 +16,10 @@ __all__ = [
     "MAX_HORIZON",
     "MAX_LEVELS",
     "MAX_SERIES",
+    "ExplanationPoint",
     "ForecastPoint",
     "ModelInfo",
+    "SeriesExplanation",
     "SeriesForecast",
     "SeriesHistory",
 ]
@@ -71,6 +73,29 @@ class SeriesForecast(BaseModel):
 
     id: str
     points: list[ForecastPoint]
+
+
+class ExplanationPoint(BaseModel):
+    """One forecast step of the LightGBM member, taken apart by LightGBM's `pred_contrib`:
+    `base + sum(contributions) == raw`, the trees' output in the space they predict (after
+    the target transforms, e.g. log1p and the seasonal difference); `yhat` is the member's
+    forecast once the transforms are undone."""
+
+    ds: datetime
+    base: float = Field(description="The trees' expected output (the same for every point).")
+    contributions: dict[str, float] = Field(
+        description="Feature group -> contribution: history (lags, rolling means), calendar, "
+        "each covariate."
+    )
+    raw: float = Field(description="The trees' output: base plus the contributions.")
+    yhat: float = Field(description="The LightGBM member's forecast.")
+
+
+class SeriesExplanation(BaseModel):
+    """The explanation of one series' forecast."""
+
+    id: str
+    points: list[ExplanationPoint]
 
 
 class ModelInfo(BaseModel):

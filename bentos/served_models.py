@@ -31,11 +31,17 @@ __all__ = [
     "ServedModels",
     "dataset_model_dir",
     "initial_datasets",
+    "model_labels",
 ]
 
 
 class DatasetNotServedError(LookupError):
     """No model is served for the dataset a request names (the server answers 404)."""
+
+
+def model_labels(dataset: str, manifest: ModelManifest) -> dict[str, str]:
+    """The metric labels of `dataset`'s served model (`bentos.metrics` declares the names)."""
+    return {"dataset": dataset, "model_name": manifest.name, "model_version": manifest.version}
 
 
 @dataclass(frozen=True)
@@ -50,7 +56,7 @@ class ServedModel:
 
     @property
     def labels(self) -> dict[str, str]:
-        return {"model_name": self.manifest.name, "model_version": self.manifest.version}
+        return model_labels(self.dataset, self.manifest)
 
 
 def dataset_model_dir(
@@ -107,7 +113,7 @@ class ServedModels:
         """Load `directory` fully, then make it `dataset`'s model; returns (new, replaced).
         A model that does not load raises and leaves the served one in place."""
         forecaster, manifest = self._load(directory)
-        labels = {"model_name": manifest.name, "model_version": manifest.version}
+        labels = model_labels(dataset, manifest)
         served = ServedModel(
             dataset=dataset,
             forecaster=forecaster,

@@ -16,7 +16,7 @@ model artifacts volume, and `POST /load_model` swaps one dataset's model while t
 answering. A request names its dataset (`dataset`, default `default`); one that is not served
 is a 404 that names the served ones.
 
-Routes: `POST /forecast`, `POST /model_info`, `POST /served_models`, `POST /load_model`, and
+Routes: `POST /forecast`, `POST /explain`, `POST /model_info`, `POST /served_models`, `POST /load_model`, and
 BentoML's `/healthz`, `/readyz`, `/livez`, `/metrics`. Every forecast answer carries
 `X-Quantis-Model-Name` / `-Version` / `X-Quantis-Dataset` headers and echoes the caller's
 `X-Request-ID`.
@@ -33,7 +33,7 @@ from pathlib import Path
 import bentoml
 
 from bentos.batching import ForecastBatcher
-from bentos.inference import ForecastInputError
+from bentos.inference import ExplanationUnavailableError, ForecastInputError, explain_histories
 from bentos.metrics import server_metrics
 from bentos.model_source import (
     MODEL_DIR_VARIABLE,
@@ -47,6 +47,7 @@ from bentos.schemas import (
     MAX_LEVELS,
     MAX_SERIES,
     ModelInfo,
+    SeriesExplanation,
     SeriesForecast,
     SeriesHistory,
 )
@@ -202,6 +203,30 @@ class ModelServer:
                 "forecast request_id=%s dataset=%s series=%d horizon=%d outcome=%s seconds=%.4f",
                 request_id or "-", dataset, len(series), horizon, outcome, elapsed,
             )  # fmt: skip
+
+    @bentoml.api
+    async def explain(
+        self,
+        series: list[SeriesHistory],
+        ctx: bentoml.Context,
+        horizon: int = 12,
+        dataset: str = DEFAULT_DATASET,
+    ) -> list[SeriesExplanation]:
+        """Each series' forecast by `dataset`'s champion's LightGBM member, taken apart by
+        feature group with LightGBM's `pred_contrib` (see `ExplanationPoint`). The limits of
+        `/forecast` apply; a model without a LightGBM member, or histories it cannot use,
+        give HTTP 400."""
+        served = self._served(dataset)
+        ctx.response.headers["X-Quantis-Model-Name"] = served.manifest.name
+        ctx.response.headers["X-Quantis-Model-Version"] = served.manifest.version
+        ctx.response.headers["X-Quantis-Dataset"] = dataset
+        _check_limits(series, horizon, [])
+        try:
+            return await asyncio.to_thread(
+                served.batcher.exclusive, explain_histories, series, horizon
+            )
+        except (ExplanationUnavailableError, ForecastInputError) as exc:
+            raise ForecastRejected(str(exc)) from exc
 
     @bentoml.api
     def model_info(self, dataset: str = DEFAULT_DATASET) -> ModelInfo:

@@ -52,6 +52,10 @@ TAG_ROLLED_BACK_AT = "quantis.rolled_back_at"
 # live figures the monitoring asset logs on the model version's training run, one step per
 # scored day (`live_mase`, `live_smape`, `live_bias`, `live_coverage_80`, ...).
 METRIC_BACKTEST_MASE = "backtest_mase"
+# The champion's global feature-group importance (`models...feature_importance`), logged with
+# the trained model: a JSON artifact of rows {group, gain, share}, and a metric per group.
+ARTIFACT_FEATURE_IMPORTANCE = "feature_importance.json"
+METRIC_IMPORTANCE_PREFIX = "importance_share_"
 METRIC_LIVE_PREFIX = "live_"
 
 

@@ -331,7 +331,10 @@ class Settings(BaseSettings):
         "the step ends); an emptyDir on Kubernetes.",
     )
     forecast_default_horizon: int = Field(
-        14, ge=1, description="Horizon (steps) of a forecast request that names none."
+        14,
+        ge=1,
+        description="The `default` dataset's horizon when `quantis db upgrade` creates it; a "
+        "forecast request that names none gets its dataset's horizon.",
     )
     backup_retention_daily: int = Field(7, ge=0, description="Daily backups kept.")
     backup_retention_weekly: int = Field(4, ge=0, description="Weekly backups kept.")

@@ -318,6 +318,21 @@ class CombinedForecaster:
             return out
         return self.intervals_.apply(out, series_scales(panel, self.config.season_length), levels)
 
+    def explain(
+        self, h: int, history: pd.DataFrame | None = None, future: pd.DataFrame | None = None
+    ) -> pd.DataFrame:
+        """The LightGBM member's contributions per feature group (`LightGBMForecaster.explain`);
+        its `yhat` is that member's forecast, which this model averages with the statistical
+        members it selected (`members_`), whose forecasts use no features."""
+        self._require_fitted()
+        return self._models[LIGHTGBM].explain(h, history=history, future=future)
+
+    def feature_importance(self) -> pd.DataFrame:
+        """The LightGBM member's feature-group importance (the statistical members use no
+        features); see `LightGBMForecaster.feature_importance`."""
+        self._require_fitted()
+        return self._models[LIGHTGBM].feature_importance()
+
     def _require_fitted(self) -> None:
         if not self._models:
             raise RuntimeError("CombinedForecaster is not fitted; call fit or load first")

@@ -498,6 +498,26 @@ class LightGBMForecaster:
         out = out.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
         return out[["unique_id", "ds", "base", *kept, "raw", "yhat"]]
 
+    def feature_importance(self) -> pd.DataFrame:
+        """Global importance of each feature group (the groups of `explain`): the trees' total
+        split gain over the group's features and its share of all gain. Output: `group`,
+        `gain`, `share`, groups in `explain`'s order (`history`, `calendar`, covariates)."""
+        mlf = self._require_fitted()
+        booster = mlf.models_["yhat"].booster_
+        names = list(mlf.ts.features_order_)  # the booster's own names are Column_<i>
+        if len(names) != booster.num_feature():
+            raise RuntimeError("the model's features do not match its booster's")
+        gains = booster.feature_importance(importance_type="gain")
+        groups = [feature_group(n, self.covariates, self.config.date_features) for n in names]
+        by_group = pd.Series(gains, index=groups, dtype=float).groupby(level=0).sum()
+        order = ["history", "calendar", *(c.name for c in self.covariates)]
+        by_group = by_group.reindex([g for g in order if g in by_group.index])
+        total = float(by_group.sum())
+        share = by_group / total if total > 0 else by_group * 0.0
+        return pd.DataFrame(
+            {"group": by_group.index, "gain": by_group.to_numpy(), "share": share.to_numpy()}
+        )
+
     def update(self, new_obs: pd.DataFrame) -> LightGBMForecaster:
         """Append observations that continue the stored series (or start new ones).
 

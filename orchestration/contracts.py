@@ -92,6 +92,9 @@ class StagedBatch(HandOff):
     good_rows: int
     quarantined_rows: int
     quarantined_files: tuple[str, ...] = ()  # landing keys moved to `_quarantine/`
+    # object-store key of the good rows' covariate values (None: the batch held none)
+    covariates_key: str | None = None
+    covariate_rows: int = 0  # rows whose covariate values are staged
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,10 @@ ALLOWED = {
     "bentos": {"bentos", "models", "core"},
     "quantis": set(PACKAGES),
 }
+# The few modules of a lower layer's floor another layer may import besides: covariate
+# declarations and their check are shared by the models and the dataset configuration, and
+# live in core (a pure pandas module; the rest of core stays out of the models' reach).
+ALSO_ALLOWED = {"models": {"core.covariates"}}
 
 
 def _module_name(path: Path) -> str:
@@ -144,6 +148,7 @@ def test_layers_import_only_downwards():
         for module, targets in _graph().items()
         for target in sorted(targets)
         if target.split(".")[0] not in ALLOWED[module.split(".")[0]]
+        and target not in ALSO_ALLOWED.get(module.split(".")[0], set())
     ]
     assert wrong == []
 

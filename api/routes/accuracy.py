@@ -27,7 +27,7 @@ from api.schemas.accuracy import (
     SeriesVersionAccuracy,
 )
 from api.schemas.common import ModelVersionId, RecordId, errors
-from api.schemas.datasets import DatasetName
+from api.schemas.datasets import DatasetQuery
 from api.visibility import visible_dataset
 from core.datasets import DEFAULT_DATASET
 from core.db.repositories.live_accuracy import (
@@ -62,9 +62,7 @@ def model_accuracy(
     state: StateDep,
     session: SessionDep,
     caller: Reader,
-    dataset: Annotated[
-        DatasetName, Query(description="The dataset whose registered model the version is of.")
-    ] = DEFAULT_DATASET,
+    dataset: DatasetQuery = DEFAULT_DATASET,
 ) -> ModelAccuracy:
     """A version's live accuracy (all scored days, and day by day) against its backtest."""
     visible_dataset(session, caller, dataset)  # 404 for one that is unknown or hidden

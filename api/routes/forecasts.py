@@ -10,12 +10,20 @@ from fastapi import APIRouter, Query, status
 
 from api.deps import Reader, SessionDep, StateDep, Writer
 from api.errors import ApiError
-from api.forecasting import forecast_public, run_forecast
+from api.forecasting import forecast_public, model_server_call, read_histories, run_forecast
 from api.routes import API_PREFIX
 from api.routes.series import find_series
 from api.schemas.common import MAX_RECORD_ID, Page, RecordId, errors
-from api.schemas.forecasts import ForecastBatch, ForecastCreate, ForecastPublic
+from api.schemas.explanations import ExplanationPointPublic, SeriesExplanationPublic
+from api.schemas.forecasts import (
+    MAX_HISTORY_POINTS,
+    MAX_HORIZON,
+    ForecastBatch,
+    ForecastCreate,
+    ForecastPublic,
+)
 from api.visibility import check_series_visible, hidden_series
+from core.db.repositories.datasets import dataset_config, find_dataset
 from core.db.repositories.forecasts import get_forecast, latest_forecast, list_forecasts
 from core.db.repositories.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
@@ -100,3 +108,49 @@ def list_for_series(
     page = list_forecasts(session, series_id=series_id, limit=limit, offset=offset)
     items = [forecast_public(f) for f in page.items]
     return Page(items=items, total=page.total, limit=limit, offset=offset)
+
+
+@router.get(
+    "/series/{series_id}/explanation",
+    response_model=SeriesExplanationPublic,
+    responses=errors(404, 422, 503),
+)
+def explain_series(
+    series_id: RecordId,
+    session: SessionDep,
+    state: StateDep,
+    caller: Reader,
+    horizon: Annotated[
+        int | None,
+        Query(ge=1, le=MAX_HORIZON, description="Steps ahead; default: the dataset's horizon."),
+    ] = None,
+    history: Annotated[
+        int | None,
+        Query(ge=1, le=MAX_HISTORY_POINTS, description="Most recent observations sent."),
+    ] = None,
+) -> SeriesExplanationPublic:
+    """What drives the series' forecast: each step of its dataset's champion's LightGBM member
+    taken apart by feature group (LightGBM's `pred_contrib`), computed now from the series'
+    recent history; nothing is stored. 503 when the model server is down or serves no
+    champion of the dataset; 422 when the champion has no LightGBM member or cannot use the
+    history."""
+    find_series(session, caller, series_id)
+    dataset, histories = read_histories(
+        session, [series_id], history or state.options.history_points
+    )
+    steps = horizon or dataset_config(find_dataset(session, dataset)).effective_horizon
+    session.commit()  # no transaction held during the model call
+    answer = model_server_call(
+        state.metrics,
+        dataset,
+        lambda: state.model_server.explain(histories, steps, caller.request_id, dataset),
+    )
+    [explained] = answer.series
+    return SeriesExplanationPublic(
+        series_id=series_id,
+        dataset=dataset,
+        model_name=answer.model_name,
+        model_version=answer.model_version,
+        horizon=steps,
+        points=[ExplanationPointPublic(**point) for point in explained["points"]],
+    )

@@ -9,26 +9,22 @@ pipeline's `deploy_champion` job rolls out whatever holds the alias.
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from api.deps import Admin, Reader, SessionDep, StateDep
 from api.errors import ApiError
 from api.routes import API_PREFIX
 from api.schemas.common import ModelVersionId, errors
-from api.schemas.datasets import DatasetName
+from api.schemas.datasets import DatasetQuery
 from api.schemas.models import ModelVersionPublic, RegistryView
 from api.visibility import visible_dataset
 from core.datasets import DEFAULT_DATASET
+from core.mlflow_names import METRIC_IMPORTANCE_PREFIX
 from core.registry import CHALLENGER, CHAMPION, ModelRegistry, ModelVersionView, RegistryError
 
 __all__ = ["router"]
 
 router = APIRouter(prefix=f"{API_PREFIX}/models", tags=["models"])
-DatasetQuery = Annotated[
-    DatasetName, Query(description="The dataset whose registered model it is.")
-]
 
 
 def _public(view: ModelVersionView, aliases: set[str] | None = None) -> ModelVersionPublic:
@@ -42,6 +38,11 @@ def _public(view: ModelVersionView, aliases: set[str] | None = None) -> ModelVer
         metrics=view.metrics,
         decision=view.decision,
         tags=view.tags,
+        feature_importance={
+            name.removeprefix(METRIC_IMPORTANCE_PREFIX): share
+            for name, share in view.metrics.items()
+            if name.startswith(METRIC_IMPORTANCE_PREFIX)
+        },
     )
 
 

@@ -8,12 +8,13 @@ from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Query, status
 
+from api.auth import Caller
 from api.deps import Admin, Reader, SessionDep, StateDep
 from api.errors import ApiError
 from api.pipeline import PipelineError, PipelineUnavailableError
 from api.routes import API_PREFIX
 from api.schemas.common import Text, errors
-from api.schemas.datasets import DatasetName
+from api.schemas.datasets import DatasetQuery, RunsDatasetQuery
 from api.schemas.pipeline import (
     AssetHealthPublic,
     PipelineRun,
@@ -39,25 +40,38 @@ def _ask_dagster(call: Callable[[], T]) -> T:
         raise ApiError(502, "pipeline_error", str(error)) from error
 
 
-@router.get("/runs", response_model=list[PipelineRun], responses=errors(502, 503))
+@router.get("/runs", response_model=list[PipelineRun], responses=errors(404, 502, 503))
 def latest_runs(
     state: StateDep,
+    session: SessionDep,
     caller: Reader,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     job: Annotated[
         Text | None,
         Query(min_length=1, max_length=255, description="Only runs of this Dagster job."),
     ] = None,
+    dataset: RunsDatasetQuery = None,
 ) -> list[PipelineRun]:
-    """The newest Dagster runs first; `job` keeps one job's runs (none for an unknown job).
-    A key limited to datasets gets no run of another dataset (by its `quantis/dataset` tag),
-    so it may get fewer than `limit`."""
+    """The newest Dagster runs first; `job` keeps one job's runs (none for an unknown job),
+    `dataset` one dataset's runs and the platform's own (runs without a `quantis/dataset`
+    tag). A key limited to datasets gets no run of another dataset, so it may get fewer than
+    `limit` (as with `dataset`); a dataset it may not see, or that does not exist, answers
+    404."""
+    if dataset is not None:
+        visible_dataset(session, caller, dataset)
+        session.commit()  # end the read transaction before the call to Dagster
     runs = _ask_dagster(lambda: state.pipeline.latest_runs(limit, job))
     return [
-        PipelineRun(**run)
-        for run in runs
-        if DATASET_TAG not in run["tags"] or caller.sees(run["tags"][DATASET_TAG])
+        PipelineRun(**run) for run in runs if _shown(run["tags"].get(DATASET_TAG), caller, dataset)
     ]
+
+
+def _shown(run_dataset: str | None, caller: Caller, dataset: str | None) -> bool:
+    """A run of no dataset is the platform's (shown to all); one of a dataset only to keys
+    that see it, and only when no other dataset was asked for."""
+    if run_dataset is None:
+        return True
+    return caller.sees(run_dataset) and dataset in (None, run_dataset)
 
 
 @router.get("/assets", response_model=list[AssetHealthPublic], responses=errors(502, 503))
@@ -83,9 +97,7 @@ def retrain(
     state: StateDep,
     session: SessionDep,
     caller: Admin,
-    dataset: Annotated[
-        DatasetName, Query(description="The dataset whose partition is retrained.")
-    ] = DEFAULT_DATASET,
+    dataset: DatasetQuery = DEFAULT_DATASET,
 ) -> RetrainLaunched:
     """Launch the retraining job (train, backtest, register, package, roll out) on one
     dataset's partition (`default` unless named); a dataset that does not exist answers 404."""

@@ -4,15 +4,39 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.schemas.common import Text, UtcDateTime
+from api.schemas.covariates import CovariateDeclaration, CovariatePublic
 from core.datasets import DatasetConfig
-from core.datasets.config import MAX_LEVELS, NAME_PATTERN
+from core.datasets.config import MAX_COVARIATES, MAX_LEVELS, NAME_PATTERN
 
-__all__ = ["DatasetCreate", "DatasetName", "DatasetPublic", "DatasetUpdate"]
+__all__ = [
+    "DatasetCreate",
+    "DatasetName",
+    "DatasetPublic",
+    "DatasetQuery",
+    "DatasetUpdate",
+    "RunsDatasetQuery",
+]
 
 DatasetName = Annotated[str, StringConstraints(pattern=NAME_PATTERN, max_length=63)]
+# `?dataset=` of the routes that act on one dataset's registered model or partition.
+DatasetQuery = Annotated[
+    DatasetName,
+    Query(
+        description="The dataset whose registered model or partition it is; left out: `default`."
+    ),
+]
+# `?dataset=` of the pipeline's run list: a filter, so left out means every dataset's runs.
+RunsDatasetQuery = Annotated[
+    DatasetName | None,
+    Query(
+        description="Only runs of this dataset and the platform's own runs (no dataset: "
+        "backups, DR drills); left out: every run."
+    ),
+]
 Level = Annotated[float, Field(gt=0, lt=100)]
 # Forecaster settings are stored as JSON: integers within the 64-bit range.
 _Integer = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
@@ -72,6 +96,9 @@ class _Settings(BaseModel):
     batch_forecasts_after_rollout: bool = Field(
         True, description=_described("batch_forecasts_after_rollout")
     )
+    covariates: list[CovariateDeclaration] = Field(
+        default_factory=list, max_length=MAX_COVARIATES, description=_described("covariates")
+    )
 
 
 class DatasetCreate(_Settings):
@@ -105,6 +132,13 @@ class DatasetUpdate(BaseModel):
     batch_forecasts_after_rollout: bool = Field(
         None, description=_described("batch_forecasts_after_rollout")
     )
+    covariates: list[CovariateDeclaration] = Field(
+        None,
+        max_length=MAX_COVARIATES,
+        description="Every covariate, the declared ones kept as they are (their kind, type and "
+        "categories; more categories may be added) and new ones added; a refused change "
+        "answers 409 with the reason.",
+    )
 
 
 class DatasetPublic(BaseModel):
@@ -126,6 +160,7 @@ class DatasetPublic(BaseModel):
     retrain_new_data_share: float
     model_overrides: dict[str, Any]
     batch_forecasts_after_rollout: bool
+    covariates: list[CovariatePublic]
     series: int = Field(description="Series in the dataset.")
     created_at: UtcDateTime
     updated_at: UtcDateTime

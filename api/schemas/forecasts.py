@@ -41,10 +41,11 @@ class ForecastCreate(BaseModel):
         le=MAX_HORIZON,
         description="Steps ahead; default: the series' dataset's horizon.",
     )
-    levels: list[Annotated[int, Field(strict=True, ge=1, le=99)]] = Field(
-        default_factory=lambda: [80, 95],
+    levels: list[Annotated[int, Field(strict=True, ge=1, le=99)]] | None = Field(
+        None,
         max_length=MAX_LEVELS,
-        description="Interval levels in percent, each from 1 to 99 (repeats count once).",
+        description="Interval levels in percent, each from 1 to 99 (repeats count once); "
+        "default: the series' dataset's levels.",
     )
     history: int | None = Field(
         None,
@@ -64,8 +65,8 @@ class ForecastCreate(BaseModel):
 
     @field_validator("levels")
     @classmethod
-    def _levels_sorted_once(cls, levels: list[int]) -> list[int]:
-        return sorted(set(levels))
+    def _levels_sorted_once(cls, levels: list[int] | None) -> list[int] | None:
+        return None if levels is None else sorted(set(levels))
 
 
 class ForecastPointPublic(BaseModel):

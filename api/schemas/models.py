@@ -23,6 +23,11 @@ class ModelVersionPublic(BaseModel):
         None, description="The promotion decision recorded for this version, with its figures."
     )
     tags: dict[str, str]
+    feature_importance: dict[str, float] = Field(
+        default_factory=dict,
+        description="Share of the LightGBM member's split gain by feature group (history, "
+        "calendar, each covariate), summing to 1; empty for a model without one.",
+    )
 
 
 class RegistryView(BaseModel):

@@ -19,12 +19,13 @@ __all__ = [
     "SeriesObservationIn",
     "SeriesObservationsUpsert",
     "UpsertSummary",
+    "timestamp_text",
 ]
 
 MAX_UPLOAD_ROWS = 100_000
 
 
-def _timestamp_text(value: object) -> object:
+def timestamp_text(value: object) -> object:
     """Timestamps come as text: a number (or true/false) is not taken for epoch seconds."""
     if not isinstance(value, str | datetime):
         raise ValueError("a timestamp must be ISO 8601 text, e.g. 2024-01-31T00:00:00Z")
@@ -34,7 +35,7 @@ def _timestamp_text(value: object) -> object:
 class SeriesObservationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    ts: Annotated[datetime, BeforeValidator(_timestamp_text)] = Field(
+    ts: Annotated[datetime, BeforeValidator(timestamp_text)] = Field(
         description="Timestamp (ISO 8601 text); without a zone it is read as UTC."
     )
     value: float = Field(strict=True, allow_inf_nan=False, description="A finite number.")

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from core.covariates import Covariate
+from core.datasets.columns import RESERVED_COLUMN_NAMES
 from core.datasets.frequency import default_horizon, normalized_frequency, season_length
 
 if TYPE_CHECKING:
@@ -37,6 +39,7 @@ DEFAULT_LEVELS = (80.0, 95.0)
 # Steps forecast before a frequency is known (the global default of `forecast_default_horizon`).
 FALLBACK_HORIZON = 14
 MAX_LEVELS = 10
+MAX_COVARIATES = 100
 # The model configuration fields a dataset decides itself; overrides may not name them.
 _DATASET_DECIDES = frozenset({"freq", "season_length", "horizon"})
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -116,6 +119,14 @@ class DatasetConfig(BaseModel):
     batch_forecasts_after_rollout: bool = Field(
         True, description="Forecast every series of the dataset after each roll-out."
     )
+    covariates: tuple[Covariate, ...] = Field(
+        (),
+        max_length=MAX_COVARIATES,
+        description="Declared covariates (core.covariates.Covariate): each a lowercase name "
+        "unique in the dataset, a type (numeric, boolean, categorical) and a kind (static, "
+        "known_in_advance, calendar). Covariates can be added to a live dataset; a declared "
+        "one keeps its kind and type and its categories (more may be added).",
+    )
 
     @field_validator("frequency")
     @classmethod
@@ -144,6 +155,29 @@ class DatasetConfig(BaseModel):
                 f"model overrides may not set {decided}: set the dataset's frequency, "
                 "season_length or horizon instead"
             )
+        return value
+
+    @field_validator("covariates")
+    @classmethod
+    def _covariates_named_well(cls, value: tuple[Covariate, ...]) -> tuple[Covariate, ...]:
+        names = [c.name for c in value]
+        problems = []
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            problems.append(f"covariates declared twice: {repeated}")
+        not_lowercase = sorted(n for n in names if not _IDENTIFIER.match(n))
+        if not_lowercase:
+            problems.append(
+                f"covariate names must be lowercase identifiers (a-z, 0-9, _), got {not_lowercase}"
+            )
+        clashing = sorted(set(names) & RESERVED_COLUMN_NAMES)
+        if clashing:
+            problems.append(
+                f"covariate names {clashing} are taken by the series, timestamp and value "
+                f"columns (reserved: {sorted(RESERVED_COLUMN_NAMES)})"
+            )
+        if problems:
+            raise ValueError("; ".join(problems))
         return value
 
     @model_validator(mode="after")
@@ -181,9 +215,42 @@ class DatasetConfig(BaseModel):
         return cls(name=name, frequency=frequency, **document)
 
 
+def _covariate_changes_refused(
+    current: tuple[Covariate, ...], wanted: tuple[Covariate, ...]
+) -> list[str]:
+    """Why each change to already declared covariates is refused: stored values and trained
+    models refer to a covariate by its name, kind, type and categories. Adding covariates,
+    adding categories and a calendar's country are fine."""
+    kept = {c.name: c for c in wanted}
+    problems = []
+    for before in current:
+        after = kept.get(before.name)
+        if after is None:
+            problems.append(
+                f"{before.name!r} cannot be removed: its stored values and the models trained "
+                "with it refer to it"
+            )
+            continue
+        for field in ("kind", "type"):
+            if getattr(after, field) != getattr(before, field):
+                problems.append(
+                    f"{before.name!r} cannot change its {field} from "
+                    f"{getattr(before, field)!r} to {getattr(after, field)!r}: stored values "
+                    "and trained models hold the old one; declare a covariate of another name"
+                )
+        dropped = [c for c in before.categories if c not in after.categories]
+        if dropped:
+            problems.append(
+                f"{before.name!r} cannot drop categories {dropped}: stored values may hold "
+                "them (adding categories is fine)"
+            )
+    return problems
+
+
 def changes_refused(current: DatasetConfig, wanted: DatasetConfig) -> dict[str, str]:
     """Field -> reason for each change from `current` to `wanted` a live dataset refuses: a
-    new name, or a new frequency once one is fixed (fixing an unset one is allowed)."""
+    new name, a new frequency once one is fixed (fixing an unset one is allowed), or a change
+    to a declared covariate other than adding categories (adding covariates is allowed)."""
     refused = {}
     if wanted.name != current.name:
         refused["name"] = IMMUTABLE_FIELDS["name"]
@@ -191,6 +258,9 @@ def changes_refused(current: DatasetConfig, wanted: DatasetConfig) -> dict[str, 
         refused["frequency"] = (
             f"it is fixed at {current.frequency!r}: " + IMMUTABLE_FIELDS["frequency"]
         )
+    covariates = _covariate_changes_refused(current.covariates, wanted.covariates)
+    if covariates:
+        refused["covariates"] = "; ".join(covariates)
     return refused
 
 

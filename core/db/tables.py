@@ -39,6 +39,7 @@ __all__ = [
     "AuditEntry",
     "BackupRecord",
     "Base",
+    "CovariateValue",
     "Dataset",
     "Forecast",
     "ForecastTarget",
@@ -49,6 +50,7 @@ __all__ = [
     "QuarantinedRow",
     "Series",
     "SeriesDrift",
+    "StaticCovariate",
 ]
 
 # Named constraints let Alembic alter and drop them, SQLite batch mode included.
@@ -124,6 +126,42 @@ class Observation(Base):
 
     # Queries over a time range across series (monitoring, snapshots) use ts alone.
     __table_args__ = (Index("ix_observations_ts", "ts"),)
+
+
+class StaticCovariate(Base):
+    """A static covariate's value for one series (`core.covariates.Covariate`, kind
+    `static`): a number (booleans as 0/1) or, for a categorical covariate, a category."""
+
+    __tablename__ = "static_covariates"
+
+    series_id: Mapped[int] = mapped_column(
+        ForeignKey("series.id", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(String(63), primary_key=True)
+    value: Mapped[float | None] = mapped_column(Float(precision=53))
+    category: Mapped[str | None] = mapped_column(String(255))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+
+    __table_args__ = (CheckConstraint("(value IS NULL) <> (category IS NULL)", name="one_value"),)
+
+
+class CovariateValue(Base):
+    """A time-varying covariate's value for one series at one timestamp (kind
+    `known_in_advance`; future timestamps too): a number (booleans as 0/1) or a category.
+    (series_id, ts, name) is the key upserts use."""
+
+    __tablename__ = "covariate_values"
+
+    series_id: Mapped[int] = mapped_column(
+        ForeignKey("series.id", ondelete="CASCADE"), primary_key=True
+    )
+    ts: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    name: Mapped[str] = mapped_column(String(63), primary_key=True)
+    value: Mapped[float | None] = mapped_column(Float(precision=53))
+    category: Mapped[str | None] = mapped_column(String(255))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+
+    __table_args__ = (CheckConstraint("(value IS NULL) <> (category IS NULL)", name="one_value"),)
 
 
 class Forecast(Base):

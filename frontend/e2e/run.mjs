@@ -4,7 +4,9 @@
 // Environment: QUANTIS_E2E_BASE_URL, QUANTIS_E2E_ADMIN_KEY, QUANTIS_E2E_READ_KEY,
 // QUANTIS_E2E_SERIES_COUNT (series seeded), QUANTIS_E2E_SERIES (the one to open),
 // QUANTIS_E2E_NEXT_TS (the date after its last observation), QUANTIS_E2E_NEXT_VALUE (a
-// plausible value there), QUANTIS_E2E_SCREENSHOTS (folder for the screenshots).
+// plausible value there), QUANTIS_E2E_SCREENSHOTS (folder for the screenshots),
+// QUANTIS_E2E_OTHER_DATASET (a second dataset) and QUANTIS_E2E_OTHER_SERIES (its series'
+// names, comma-separated).
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -24,6 +26,8 @@ const seriesName = required("QUANTIS_E2E_SERIES");
 const nextTimestamp = required("QUANTIS_E2E_NEXT_TS");
 const nextValue = required("QUANTIS_E2E_NEXT_VALUE");
 const seriesCount = Number(required("QUANTIS_E2E_SERIES_COUNT"));
+const otherDataset = required("QUANTIS_E2E_OTHER_DATASET");
+const otherSeries = required("QUANTIS_E2E_OTHER_SERIES").split(",");
 const shots = process.env.QUANTIS_E2E_SCREENSHOTS || "test-artifacts/screenshots";
 mkdirSync(shots, { recursive: true });
 
@@ -264,6 +268,33 @@ try {
     champion = now.match(/champion version (\S+),/)[1];
     await shot("09-models-rolled-back");
   });
+
+  await step(
+    "switching the dataset shows its model and series, and a reload keeps it",
+    async () => {
+      const switcher = page.getByLabel("Dataset", { exact: true });
+      assert.equal(await switcher.inputValue(), "default");
+      await switcher.selectOption(otherDataset);
+      const registryLine = page.locator("section p").filter({ hasText: "Registered model" });
+      await registryLine
+        .filter({ hasText: new RegExp(`-${otherDataset}: champion version 1, challenger none`) })
+        .waitFor();
+      await page
+        .getByRole("navigation", { name: "Main" })
+        .getByRole("link", { name: "Series" })
+        .click();
+      const pager = page.getByRole("navigation", { name: "Pages of series" });
+      await pager.getByText(`1–${otherSeries.length} of ${otherSeries.length}`).waitFor();
+      await page.reload();
+      await page.getByRole("link", { name: otherSeries[0], exact: true }).waitFor();
+      assert.deepEqual(await page.locator("tbody td a").allInnerTexts(), otherSeries);
+      assert.equal(await switcher.inputValue(), otherDataset);
+      assert.match(page.url(), new RegExp(`dataset=${otherDataset}`));
+      await shot("12-other-dataset-series");
+      await switcher.selectOption("default");
+      await pager.getByText(new RegExp(`^1–\\d+ of ${seriesCount}$`)).waitFor();
+    },
+  );
 
   await step("a read key is refused promotion with a message saying why", async () => {
     await useKey(readKey, "read");

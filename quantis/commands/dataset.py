@@ -80,6 +80,17 @@ BatchForecasts = Annotated[
     ),
 ]
 
+Covariates = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--covariate",
+        help="A covariate to declare: a name (numeric, known in advance) or a YAML mapping, "
+        "e.g. '{name: region, kind: static, type: categorical}' or '{name: holiday, kind: "
+        "calendar, type: boolean, country: US}'; repeatable. On update, added to the "
+        "declared ones.",
+    ),
+]
+
 
 def _engine(url: str | None):
     """An engine on the migrated database (SQLite is migrated first; see ready_database)."""
@@ -101,11 +112,26 @@ def _overrides(pairs: list[str]) -> dict[str, Any]:
     return parsed
 
 
+def _covariates(specs: list[str]) -> list[Any]:
+    """Each `--covariate`: a bare name, or a YAML mapping of the declaration's fields."""
+    declared = []
+    for spec in specs:
+        try:
+            parsed = yaml.safe_load(spec)
+        except yaml.YAMLError as error:
+            raise UserError(f"--covariate takes a name or a YAML mapping, got {spec!r}") from error
+        declared.append({"name": parsed} if isinstance(parsed, str) else parsed)
+    return declared
+
+
 def _given(**fields: Any) -> dict[str, Any]:
     """The options given on the command line (None: not given)."""
     given = {name: value for name, value in fields.items() if value is not None}
-    if "levels" in given and not given["levels"]:
-        del given["levels"]
+    for listed in ("levels", "covariates"):
+        if listed in given and not given[listed]:
+            del given[listed]
+    if "covariates" in given:
+        given["covariates"] = _covariates(given["covariates"])
     if "model_overrides" in given:
         given["model_overrides"] = _overrides(given["model_overrides"])
     return given
@@ -137,6 +163,7 @@ def create(
     retrain_new_data_share: RetrainShare = None,
     override: Overrides = None,
     batch_forecasts: BatchForecasts = None,
+    covariate: Covariates = None,
     url: UrlOption = None,
 ) -> None:
     """Create a dataset; what is left unset follows its frequency (or the defaults)."""
@@ -145,6 +172,7 @@ def create(
         max_bad_row_share=max_bad_row_share, min_history=min_history, value_min=value_min,
         value_max=value_max, retrain_new_data_share=retrain_new_data_share,
         model_overrides=override, batch_forecasts_after_rollout=batch_forecasts,
+        covariates=covariate,
     )  # fmt: skip
     try:
         config = DatasetConfig(name=name, **fields)
@@ -181,12 +209,18 @@ def _print_config(config: DatasetConfig, contents=None) -> None:
         ("retrain_new_data_share", f"{config.retrain_new_data_share:g}"),
         ("model_overrides", ", ".join(f"{k}={v!r}" for k, v in config.model_overrides.items())),
         ("batch_forecasts_after_rollout", "on" if config.batch_forecasts_after_rollout else "off"),
+        ("covariates", "\n".join(_covariate_text(c) for c in config.covariates) or "none"),
     ]
     if contents is not None:
         rows.append(("holds", _holds(contents)))
     for row in rows:
         table.add_row(*row)
     console.print(table)
+
+
+def _covariate_text(covariate) -> str:
+    country = f" {covariate.country}" if covariate.country else ""
+    return f"{covariate.name} ({covariate.kind}, {covariate.type}{country})"
 
 
 def _effective(declared: int | None, effective: int | None) -> str:
@@ -263,15 +297,18 @@ def update(
     retrain_new_data_share: RetrainShare = None,
     override: Overrides = None,
     batch_forecasts: BatchForecasts = None,
+    covariate: Covariates = None,
     url: UrlOption = None,
 ) -> None:
     """Change what is safe on a live dataset (horizon, levels, thresholds, retrain rule, model
-    overrides, batch forecasts; a frequency not fixed yet). A fixed frequency is refused."""
+    overrides, batch forecasts; a frequency not fixed yet; new covariates). A fixed frequency
+    and a change to a declared covariate are refused."""
     changes = _given(
         frequency=frequency, season_length=season_length, horizon=horizon, levels=level,
         max_bad_row_share=max_bad_row_share, min_history=min_history, value_min=value_min,
         value_max=value_max, retrain_new_data_share=retrain_new_data_share,
         model_overrides=override, batch_forecasts_after_rollout=batch_forecasts,
+        covariates=covariate,
     )  # fmt: skip
     if not changes:
         raise UserError(
@@ -280,7 +317,10 @@ def update(
     engine = _engine(url)
     try:
         with session_scope(engine) as session:
-            _found(session, name)
+            current = dataset_config(_found(session, name))
+            if "covariates" in changes:  # added to the declared ones
+                declared = [c.to_dict() for c in current.covariates]
+                changes["covariates"] = [*declared, *changes["covariates"]]
             dataset = update_dataset(session, name, changes)
             config = dataset_config(dataset)
             _audit(session, "dataset.update", name, {"changed": sorted(changes)})

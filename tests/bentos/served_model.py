@@ -140,7 +140,13 @@ class RunningModelServer:
         return self
 
     def _model_env(self) -> dict[str, str]:
-        return {} if self.model_dir is None else {"QUANTIS_MODEL_DIR": str(self.model_dir)}
+        if self.model_dir is None:
+            return {}
+        # A folder needs no BentoML store, so the server gets a home of its own: every
+        # `bentoml serve` empties `<BENTOML_HOME>/prometheus_multiproc_dir` as it starts, which
+        # would wipe the metrics of any other model server running on the machine.
+        home = self.log_dir / f"bentoml-home-{self.port}"
+        return {"QUANTIS_MODEL_DIR": str(self.model_dir), "BENTOML_HOME": str(home)}
 
     def stop(self) -> None:
         if self.process is not None:
@@ -156,7 +162,10 @@ def register_champion(tracking_uri: str, model_name: str, artifacts: Path, backt
 
     registry = ModelRegistry(tracking_uri, model_name)
     client = registry.client
-    experiment = client.create_experiment("seeded", artifact_location=artifacts.as_uri())
+    # One experiment per model, so several datasets' champions can be seeded in one store.
+    experiment = client.create_experiment(
+        f"seeded {model_name}", artifact_location=artifacts.as_uri()
+    )
     run = client.create_run(experiment)
     client.log_metric(run.info.run_id, METRIC_BACKTEST_MASE, backtest_mase)
     client.create_registered_model(model_name)

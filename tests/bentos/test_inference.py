@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 from served_model import tiny_panel
 
-from bentos.inference import ForecastInputError, forecast_histories, forecast_jobs
+from bentos.inference import (
+    ExplanationUnavailableError,
+    ForecastInputError,
+    explain_histories,
+    forecast_histories,
+    forecast_jobs,
+)
 from bentos.schemas import SeriesHistory
 
 
@@ -76,3 +82,28 @@ def test_batched_series_keep_their_own_ids_and_repeats_are_forecast_once(tiny_mo
     conflicting = [[history("x", "s00000")], [history("x", "s00001")]]
     forecast_jobs(counting, conflicting, 3, [80])
     assert counting.calls[1:] == [["x"], ["x"]]  # the same id with other data: its own call
+
+
+def test_explanations_add_up_and_match_the_forecast(tiny_model):
+    """Per point: base + contributions == raw, and the explained yhat is the forecast's (the
+    tiny model is a LightGBM model alone)."""
+    [explained] = explain_histories(tiny_model, [history("a")], 4)
+    [forecast] = forecast_histories(tiny_model, [history("a")], 4, [])
+    assert explained.id == "a" and len(explained.points) == 4
+    assert set(explained.points[0].contributions) == {"history", "calendar"}
+    for point, forecast_point in zip(explained.points, forecast.points, strict=True):
+        assert point.base + sum(point.contributions.values()) == pytest.approx(point.raw)
+        assert point.ds == forecast_point.ds
+        assert point.yhat == pytest.approx(forecast_point.yhat)
+
+
+def test_a_model_without_a_lightgbm_member_cannot_be_explained_and_bad_input_is_named(
+    tiny_model,
+):
+    class Baseline:  # a statistical baseline has no `explain`
+        config = tiny_model.config
+
+    with pytest.raises(ExplanationUnavailableError, match="Baseline"):
+        explain_histories(Baseline(), [history("a")], 3)
+    with pytest.raises(ForecastInputError, match="gappy"):
+        explain_histories(tiny_model, [history("gappy", drop=50)], 3)

@@ -51,6 +51,25 @@ def test_a_swap_replaces_one_dataset_and_leaves_the_others_untouched(tmp_path, t
     assert models.get("shop") is shop_before  # the very same loaded model and batcher
 
 
+def test_each_dataset_s_metrics_carry_its_name(tmp_path, tiny_model_dir):
+    """One process serves many datasets: its metric labels tell their requests apart."""
+    batcher_labels = {}
+
+    def batcher(model, labels):
+        batcher_labels[labels["dataset"]] = labels
+        return ForecastBatcher(model, max_series=64)
+
+    models = ServedModels(load_model_dir, batcher)
+    models.load("web", put_version(tmp_path, tiny_model_dir, "web", "3"), "v3")
+    models.load("shop", put_version(tmp_path, tiny_model_dir, "shop", "5"), "v5")
+    expected = {
+        dataset: {"dataset": dataset, "model_name": f"{MODEL_NAME}-{dataset}", "model_version": v}
+        for dataset, v in [("web", "3"), ("shop", "5")]
+    }
+    assert batcher_labels == expected
+    assert {d: models.get(d).labels for d in ("web", "shop")} == expected
+
+
 def test_a_version_that_does_not_load_leaves_the_served_one(tmp_path, tiny_model_dir):
     models = _models()
     models.load("web", put_version(tmp_path, tiny_model_dir, "web", "3"), "v3")

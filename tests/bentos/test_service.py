@@ -40,6 +40,22 @@ def test_forecast_answers_with_points_and_the_model_identity(model_server):
     assert response.headers["X-Request-ID"] == "r-1"
 
 
+def test_explain_answers_contributions_by_feature_group_for_the_served_model(model_server):
+    body = {"series": [_series("a")], "horizon": 3}
+    response = _post(model_server, "/explain", body)
+    assert response.status_code == 200, response.text
+    [explained] = response.json()
+    assert explained["id"] == "a" and len(explained["points"]) == 3
+    point = explained["points"][0]
+    assert set(point["contributions"]) == {"history", "calendar"}
+    assert point["base"] + sum(point["contributions"].values()) == pytest.approx(point["raw"])
+    forecast = _post(model_server, "/forecast", {**body, "levels": []}).json()
+    assert point["yhat"] == pytest.approx(forecast[0]["points"][0]["yhat"])
+    assert response.headers["X-Quantis-Model-Version"] == MODEL_VERSION
+    too_long = _post(model_server, "/explain", {**body, "horizon": MAX_HORIZON + 1})
+    assert too_long.status_code == 400 and "horizon" in too_long.text
+
+
 def test_model_info_reports_name_version_and_limits(model_server):
     info = _post(model_server, "/model_info", {}).json()
     assert (info["name"], info["version"], info["freq"]) == (MODEL_NAME, MODEL_VERSION, "D")
@@ -104,7 +120,9 @@ def _metric(text: str, name: str) -> float:
     return sum(float(v) for v in re.findall(pattern, text, re.MULTILINE))
 
 
-def test_concurrent_requests_are_batched_and_metrics_carry_the_model_version(model_server):
+def test_concurrent_requests_are_batched_and_metrics_carry_dataset_and_model_version(
+    model_server,
+):
     def one(i: int) -> int:
         body = {"series": [_series(f"c{i}", f"s{i % 6:05d}")], "horizon": 7}
         return _post(model_server, "/forecast", body).status_code
@@ -126,8 +144,8 @@ def test_concurrent_requests_are_batched_and_metrics_carry_the_model_version(mod
     assert batched == 48 and calls < 48, "\n".join(batch_lines)  # fewer calls than requests
     assert _metric(after, "quantis_model_forecast_latency_seconds_count") >= 48
     assert (
-        'quantis_model_forecast_requests_total{model_name="quantis-forecaster",model_version="7",outcome="ok"}'
-        in after
+        'quantis_model_forecast_requests_total{dataset="default",model_name="quantis-forecaster",'
+        'model_version="7",outcome="ok"}' in after
     )
     assert _metric(after, "quantis_model_info") == 1
 

@@ -15,10 +15,13 @@ from pathlib import Path
 import pandas as pd
 from served_model import FREQ, REPO_ROOT, tiny_panel
 
+from core.datasets import DEFAULT_DATASET, DatasetConfig
 from core.db.engine import make_engine, session_scope
 from core.db.migrate import upgrade
 from core.db.repositories.api_keys import create_api_key
+from core.db.repositories.datasets import create_dataset
 from core.db.repositories.observations import upsert_panel
+from core.mlflow_names import registered_model_name
 from core.processes import (
     ManagedProcess,
     free_port,
@@ -30,7 +33,14 @@ from core.processes import (
 from core.registry import ModelRegistry
 from core.settings import Settings
 
-__all__ = ["RunningApi", "SeededData", "api_environment", "seed_database", "seed_registry"]
+__all__ = [
+    "RunningApi",
+    "SeededData",
+    "api_environment",
+    "seed_database",
+    "seed_dataset",
+    "seed_registry",
+]
 
 UNREACHABLE_URL = "http://127.0.0.1:9"  # the discard port: no Dagster answers there
 
@@ -77,14 +87,35 @@ def seed_database(settings: Settings, n_series: int, length: int) -> SeededData:
     )
 
 
+def seed_dataset(settings: Settings, name: str, n_series: int, length: int) -> list[str]:
+    """A second dataset (after `seed_database`) of the same daily shape, its series named
+    `<name>_<n>` so the page shows which dataset it lists; their names, sorted."""
+    panel = tiny_panel(n_series=n_series, length=length, seed=7)
+    renamed = {old: f"{name}_{i + 1}" for i, old in enumerate(sorted(panel["unique_id"].unique()))}
+    panel["unique_id"] = panel["unique_id"].map(renamed)
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(engine) as session:
+            dataset = create_dataset(session, DatasetConfig(name=name, frequency=FREQ, horizon=7))
+            upsert_panel(session, panel, frequency=FREQ, dataset_id=dataset.id)
+    finally:
+        engine.dispose()
+    return sorted(panel["unique_id"].unique())
+
+
 def seed_registry(
-    settings: Settings, artifacts: Path, mase: list[float], naive_mase: float
+    settings: Settings,
+    artifacts: Path,
+    mase: list[float],
+    naive_mase: float,
+    dataset: str = DEFAULT_DATASET,
 ) -> None:
-    """Register one version per MASE figure (with a training run holding its metrics) and
-    make version 1 the champion, as the pipeline would."""
-    registry = ModelRegistry(settings.mlflow_tracking_uri, settings.registered_model_name)
+    """Register one version per MASE figure (with a training run holding its metrics) in the
+    dataset's registered model and make version 1 the champion, as the pipeline would."""
+    model_name = registered_model_name(settings.registered_model_name, dataset)
+    registry = ModelRegistry(settings.mlflow_tracking_uri, model_name)
     client = registry.client
-    experiment = client.create_experiment("e2e", artifact_location=artifacts.as_uri())
+    experiment = client.create_experiment(f"e2e-{dataset}", artifact_location=artifacts.as_uri())
     client.create_registered_model(registry.model_name)
     for figure in mase:
         run = client.create_run(experiment)

@@ -2,8 +2,9 @@
 
 The browser script (`frontend/e2e/run.mjs`) loads the overview, pages and searches series,
 opens one, checks the chart and its 80/95 interval bands, requests a forecast, uploads a CSV
-with a bad row and reads the row error, promotes a model with an admin key and is refused
-with a read key. Screenshots of each page land in `test-artifacts/screenshots/`.
+with a bad row and reads the row error, promotes a model with an admin key, switches to a
+second dataset and sees its series and model (then back), and is refused promotion with a
+read key. Screenshots of each page land in `test-artifacts/screenshots/`.
 """
 
 from __future__ import annotations
@@ -15,14 +16,23 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_stack import RunningApi, SeededData, api_environment, seed_database, seed_registry
+from browser_stack import (
+    RunningApi,
+    SeededData,
+    api_environment,
+    seed_database,
+    seed_dataset,
+    seed_registry,
+)
 from npm_project import FRONTEND_DIR, REPO_ROOT
 
-from core.settings import Settings, load_settings
+from core.settings import Settings
 
 SCREENSHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
 # More series than one page of the list (25), so paging is exercised.
 N_SERIES, HISTORY_LENGTH = 30, 150
+# A second dataset, a few series: the page switches to it and back.
+OTHER_DATASET, OTHER_SERIES = "stores", 3
 # The artifacts a reviewer looks at: one screenshot of each page and state the issue names.
 PAGES_SHOWN = {
     "01-settings-admin-key",
@@ -33,6 +43,7 @@ PAGES_SHOWN = {
     "08-models-promoted",
     "10-models-refused-read-key",
     "11-tablet-series",
+    "12-other-dataset-series",
 }
 
 
@@ -41,6 +52,15 @@ def seeded(stack_settings: Settings, tmp_path: Path) -> SeededData:
     data = seed_database(stack_settings, N_SERIES, HISTORY_LENGTH)
     seed_registry(stack_settings, tmp_path / "mlflow-artifacts", mase=[0.82, 0.74], naive_mase=1.0)
     return data
+
+
+@pytest.fixture
+def other_dataset(stack_settings: Settings, seeded: SeededData, tmp_path: Path) -> list[str]:
+    """The second dataset's series names; its registered model has one version, champion."""
+    names = seed_dataset(stack_settings, OTHER_DATASET, OTHER_SERIES, HISTORY_LENGTH)
+    artifacts = tmp_path / "mlflow-artifacts"
+    seed_registry(stack_settings, artifacts, mase=[0.9], naive_mase=1.0, dataset=OTHER_DATASET)
+    return names
 
 
 @pytest.fixture
@@ -54,7 +74,9 @@ def api(
 
 
 @pytest.mark.slow
-def test_web_page_end_to_end(api: str, seeded: SeededData, browser: str, tmp_path: Path):
+def test_web_page_end_to_end(
+    api: str, seeded: SeededData, other_dataset: list[str], browser: str, tmp_path: Path
+):
     if SCREENSHOTS.exists():
         shutil.rmtree(SCREENSHOTS)
     env = {
@@ -68,6 +90,8 @@ def test_web_page_end_to_end(api: str, seeded: SeededData, browser: str, tmp_pat
         "QUANTIS_E2E_NEXT_TS": seeded.next_timestamp,
         "QUANTIS_E2E_NEXT_VALUE": str(seeded.last_value),
         "QUANTIS_E2E_SCREENSHOTS": str(SCREENSHOTS),
+        "QUANTIS_E2E_OTHER_DATASET": OTHER_DATASET,
+        "QUANTIS_E2E_OTHER_SERIES": ",".join(other_dataset),
     }
     completed = subprocess.run(
         ["node", "e2e/run.mjs"],

@@ -295,6 +295,26 @@ def test_contributions_sum_in_the_transformed_space_of_the_default_model(retail)
     np.testing.assert_allclose(rebuilt, first_week["yhat"], rtol=1e-5)
 
 
+def test_feature_importance_groups_the_trees_gain_by_explanation_group(retail):
+    """Every feature's gain lands in its `explain` group: the groups' gains sum to the
+    booster's total, shares sum to one, and the planted promotion is among what matters."""
+    train, _ = _split(retail.panel, 14)
+    model = LightGBMForecaster(_config(retail.covariates, interval_windows=0)).fit(train)
+    importance = model.feature_importance()
+    booster = model._mlf.models_["yhat"].booster_
+    assert list(importance.columns) == ["group", "gain", "share"]
+    assert set(importance["group"]) <= {"history", "calendar", "promo", "price", "region",
+                                        "us_holidays"}  # fmt: skip
+    assert importance["gain"].sum() == pytest.approx(
+        booster.feature_importance(importance_type="gain").sum()
+    )
+    assert importance["share"].sum() == pytest.approx(1.0)
+    promo = importance.set_index("group").loc["promo", "share"]
+    assert promo > importance["share"].median()
+    combined = CombinedForecaster(_config(retail.covariates, interval_windows=1)).fit(train)
+    assert list(combined.feature_importance().columns) == ["group", "gain", "share"]
+
+
 # -- the planted promotion lift ---------------------------------------------------------------
 def test_switching_a_promotion_on_recovers_the_planted_lift():
     data = retail_panel(20, 400, seed=0, promo_lift=1.5)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import mlflow
 import pytest
 from sqlalchemy import func, select
 
@@ -25,7 +29,9 @@ def _metadata(result, asset: str) -> dict:
     return {key: value.value for key, value in event.metadata.items()}
 
 
-def test_full_graph_serves_a_model_and_a_rerun_adds_nothing(pipeline_settings, landing, run_job):
+def test_full_graph_serves_a_model_and_a_rerun_adds_nothing(
+    pipeline_settings, landing, run_job, tmp_path
+):
     panel = synthetic_panel(8, 72, "MS", seed=3)
     panel.to_csv(landing / "panel.csv", index=False)
 
@@ -45,6 +51,20 @@ def test_full_graph_serves_a_model_and_a_rerun_adds_nothing(pipeline_settings, l
     # The statistical members were estimated with the setting's worker processes.
     assert _metadata(first, "trained_model")["member_jobs"] == pipeline_settings.train_jobs == 2
     assert champion.decision["promote"] is True
+    # The champion's feature-group importance is logged with it: shares of all gain, as metrics
+    # and an artifact that agree.
+    importance = mlflow.artifacts.download_artifacts(
+        run_id=champion.run_id, artifact_path="feature_importance.json",
+        tracking_uri=pipeline_settings.mlflow_tracking_uri, dst_path=str(tmp_path),
+    )  # fmt: skip
+    rows = json.loads(Path(importance).read_text())
+    assert rows[0]["group"] == "history" and sum(r["share"] for r in rows) == pytest.approx(1)
+    metrics = registry.client.get_run(champion.run_id).data.metrics
+    assert {r["group"]: r["share"] for r in rows} == {
+        name.removeprefix("importance_share_"): value
+        for name, value in metrics.items()
+        if name.startswith("importance_share_")
+    }
 
     endpoint = _metadata(first, "model_deployment")["endpoint_url"]
     info = post_json(f"{endpoint}/model_info", {})

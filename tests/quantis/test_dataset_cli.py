@@ -179,3 +179,26 @@ def test_quantis_up_applies_the_declared_datasets(tmp_path, monkeypatch):
     (config / "datasets.yaml").write_text("datasets:\n  - name: revenue\n    frequency: D\n")
     with pytest.raises(UserError, match="nothing applied"):
         prepare(settings, said.append, demo_data=True)
+
+
+def test_covariates_are_declared_and_added_but_declared_ones_kept(cli, db_url, capsys):
+    created = _run(
+        cli, db_url, "create", "retail", "--frequency", "D", "--covariate", "price",
+        "--covariate", "{name: region, kind: static, type: categorical}",
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    assert "region (static, categorical)" in created.output
+    added = _run(
+        cli, db_url, "update", "retail",
+        "--covariate", "{name: holiday, kind: calendar, type: boolean, country: US}",
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    config = _config(db_url, "retail")
+    assert [(c.name, c.kind) for c in config.covariates] == [
+        ("price", "known_in_advance"), ("region", "static"), ("holiday", "calendar"),
+    ]  # fmt: skip
+    _fails("dataset", "update", "retail", "--covariate", "{name: price, kind: static}",
+           "--url", db_url)  # fmt: skip
+    assert "covariates declared twice: ['price']" in capsys.readouterr().err
+    _fails("dataset", "create", "other", "--covariate", "value", "--url", db_url)
+    assert "taken by the series" in capsys.readouterr().err

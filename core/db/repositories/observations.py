@@ -10,7 +10,6 @@ import contextlib
 import math
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -21,18 +20,16 @@ from sqlalchemy import (
     Table,
     bindparam,
     func,
-    literal_column,
     select,
     text,
-    tuple_,
     type_coerce,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core.db.copy_read import can_copy, copy_columns
 from core.db.copy_write import can_copy_in, copy_in
 from core.db.repositories.series import in_dataset, series_ids_by_name
+from core.db.repositories.upserts import DIALECT_INSERTS, UpsertResult, upsert_rows
 from core.db.tables import Observation, Series
 from core.db.types import UTCDateTime, as_utc, utc_now
 
@@ -59,16 +56,6 @@ DEFAULT_CHUNK_SIZE = 2000
 PANEL_COLUMNS = ("unique_id", "ds", "y")
 UPSERT_METHODS = ("staged", "rows")  # see upsert_panel
 _READ_CHUNK_ROWS = 50_000
-_DIALECT_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
-
-
-@dataclass(frozen=True)
-class UpsertResult:
-    inserted: int
-    updated: int
-
-    def __add__(self, other: UpsertResult) -> UpsertResult:
-        return UpsertResult(self.inserted + other.inserted, self.updated + other.updated)
 
 
 def _normalized_row(series_id: int, ts: datetime, value: Any) -> dict[str, Any]:
@@ -98,37 +85,9 @@ def _reject_duplicate_keys(rows: Sequence[dict[str, Any]]) -> None:
         )
 
 
-def _existing_key_count(session: Session, rows: Sequence[dict[str, Any]]) -> int:
-    keys = [(row["series_id"], row["ts"]) for row in rows]
-    query = select(func.count()).where(tuple_(Observation.series_id, Observation.ts).in_(keys))
-    return session.scalar(query) or 0
-
-
 def _upsert_chunk(session: Session, rows: list[dict[str, Any]]) -> UpsertResult:
-    dialect = session.get_bind().dialect.name
-    if dialect not in _DIALECT_INSERTS:
-        raise NotImplementedError(
-            f"observation upsert supports sqlite and postgresql, not {dialect}"
-        )
     table: Table = Observation.__table__  # type: ignore[assignment]
-    statement = _DIALECT_INSERTS[dialect](table)
-    statement = statement.on_conflict_do_update(
-        index_elements=[table.c.series_id, table.c.ts],
-        set_={"value": statement.excluded.value, "updated_at": statement.excluded.updated_at},
-    )
-    now = utc_now()
-    parameters = [{**row, "updated_at": now} for row in rows]
-    if dialect == "postgresql":
-        # xmax is 0 only on a freshly inserted row version: exact counts in one round trip.
-        inserted_flags = session.execute(
-            statement.returning(literal_column("(xmax = 0)")), parameters
-        ).scalars()
-        inserted = sum(bool(flag) for flag in inserted_flags)
-    else:
-        # SQLite has no xmax; count the keys already there first (writers are serialised).
-        inserted = len(rows) - _existing_key_count(session, rows)
-        session.execute(statement, parameters)
-    return UpsertResult(inserted=inserted, updated=len(rows) - inserted)
+    return upsert_rows(session, table, rows, keys=("series_id", "ts"), updates=("value",))
 
 
 def upsert_observations(
@@ -257,7 +216,7 @@ def staged_upsert(
     temporary staging table and one `INSERT ... SELECT ... ON CONFLICT`, in the session's
     transaction; the staging table is gone afterwards."""
     dialect = session.get_bind().dialect.name
-    if dialect not in _DIALECT_INSERTS:
+    if dialect not in DIALECT_INSERTS:
         raise NotImplementedError(
             f"observation upsert supports sqlite and postgresql, not {dialect}"
         )

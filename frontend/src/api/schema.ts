@@ -316,9 +316,11 @@ export interface paths {
         };
         /**
          * Latest Runs
-         * @description The newest Dagster runs first; `job` keeps one job's runs (none for an unknown job).
-         *     A key limited to datasets gets no run of another dataset (by its `quantis/dataset` tag),
-         *     so it may get fewer than `limit`.
+         * @description The newest Dagster runs first; `job` keeps one job's runs (none for an unknown job),
+         *     `dataset` one dataset's runs and the platform's own (runs without a `quantis/dataset`
+         *     tag). A key limited to datasets gets no run of another dataset, so it may get fewer than
+         *     `limit` (as with `dataset`); a dataset it may not see, or that does not exist, answers
+         *     404.
          */
         get: operations["pipeline-latest_runs"];
         put?: never;
@@ -409,6 +411,61 @@ export interface paths {
          *     what happened.
          */
         get: operations["accuracy-series_accuracy"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/series/{series_id}/covariates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read
+         * @description The series' static covariate values and its known-in-advance values in a time range
+         *     (future ones included), oldest first, by timestamp then covariate; a `start` after `end`
+         *     answers 422.
+         */
+        get: operations["covariates-read"];
+        put?: never;
+        /**
+         * Upsert
+         * @description Insert or update covariate values of the series named by the path: `static` (one value
+         *     per static covariate) and `values` (known-in-advance values by timestamp, future ones
+         *     too), keyed by (timestamp, covariate). A covariate its dataset does not declare, one of
+         *     another kind, a value not of the covariate's type (a number, true/false, a known
+         *     category), a key given twice or a timestamp off the dataset's grid rejects the whole
+         *     request with a 422 listing the rows.
+         */
+        post: operations["covariates-upsert"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/series/{series_id}/explanation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Explain Series
+         * @description What drives the series' forecast: each step of its dataset's champion's LightGBM member
+         *     taken apart by feature group (LightGBM's `pred_contrib`), computed now from the series'
+         *     recent history; nothing is stored. 503 when the model server is down or serves no
+         *     champion of the dataset; 422 when the champion has no LightGBM member or cannot use the
+         *     history.
+         */
+        get: operations["forecasts-explain_series"];
         put?: never;
         post?: never;
         delete?: never;
@@ -685,6 +742,135 @@ export interface components {
             /** Ok */
             ok: boolean;
         };
+        /**
+         * CovariateDeclaration
+         * @description One covariate a dataset declares.
+         */
+        CovariateDeclaration: {
+            /**
+             * Categories
+             * @description Categorical only: the known categories (empty: any).
+             */
+            categories?: string[];
+            /**
+             * Country
+             * @description Calendar only: the `holidays` country code (US, DE...).
+             */
+            country?: string | null;
+            /**
+             * Kind
+             * @description static (one value per series), known_in_advance (a value per series and timestamp, future ones too) or calendar (holidays of `country`; no values).
+             * @default known_in_advance
+             * @enum {string}
+             */
+            kind: "static" | "known_in_advance" | "calendar";
+            /**
+             * Name
+             * @description Lowercase identifier, unique in the dataset; not a series, timestamp or value column name (unique_id, series, ds, date, y, value...).
+             */
+            name: string;
+            /**
+             * Subdivision
+             * @description Calendar only: the country's subdivision (CA, BY...).
+             */
+            subdivision?: string | null;
+            /**
+             * Type
+             * @description numeric, boolean or categorical.
+             * @default numeric
+             * @enum {string}
+             */
+            type: "numeric" | "boolean" | "categorical";
+        };
+        /**
+         * CovariatePublic
+         * @description A declared covariate, as a dataset's answer shows it.
+         */
+        CovariatePublic: {
+            /**
+             * Categories
+             * @description Categorical only: the known categories (empty: any).
+             */
+            categories?: string[];
+            /**
+             * Country
+             * @description Calendar only: the `holidays` country code (US, DE...).
+             */
+            country?: string | null;
+            /**
+             * Kind
+             * @description static (one value per series), known_in_advance (a value per series and timestamp, future ones too) or calendar (holidays of `country`; no values).
+             * @default known_in_advance
+             * @enum {string}
+             */
+            kind: "static" | "known_in_advance" | "calendar";
+            /**
+             * Name
+             * @description Lowercase identifier, unique in the dataset; not a series, timestamp or value column name (unique_id, series, ds, date, y, value...).
+             */
+            name: string;
+            /**
+             * Subdivision
+             * @description Calendar only: the country's subdivision (CA, BY...).
+             */
+            subdivision?: string | null;
+            /**
+             * Type
+             * @description numeric, boolean or categorical.
+             * @default numeric
+             * @enum {string}
+             */
+            type: "numeric" | "boolean" | "categorical";
+        };
+        /** CovariateValueIn */
+        CovariateValueIn: {
+            /**
+             * Name
+             * @description A known-in-advance covariate of the dataset.
+             */
+            name: string;
+            /**
+             * Ts
+             * Format: date-time
+             * @description Timestamp (ISO 8601 text; future ones too); without a zone it is UTC.
+             */
+            ts: string;
+            /**
+             * Value
+             * @description A finite number, true/false, or a category; as the covariate's type.
+             */
+            value: boolean | number | string;
+        };
+        /** CovariateValuePublic */
+        CovariateValuePublic: {
+            /** Name */
+            name: string;
+            /**
+             * Ts
+             * Format: date-time
+             */
+            ts: string;
+            /** Value */
+            value: boolean | number | string;
+        };
+        /** CovariatesSummary */
+        CovariatesSummary: {
+            /**
+             * Inserted
+             * @description Values that were new.
+             */
+            inserted: number;
+            /**
+             * Rows
+             * @description Values received (static and by timestamp).
+             */
+            rows: number;
+            /**
+             * Updated
+             * @description Values that replaced a stored one.
+             */
+            updated: number;
+        };
         /** DailyAccuracy */
         DailyAccuracy: {
             /** Bias */
@@ -718,6 +904,11 @@ export interface components {
              * @default true
              */
             batch_forecasts_after_rollout: boolean;
+            /**
+             * Covariates
+             * @description Declared covariates (core.covariates.Covariate): each a lowercase name unique in the dataset, a type (numeric, boolean, categorical) and a kind (static, known_in_advance, calendar). Covariates can be added to a live dataset; a declared one keeps its kind and type and its categories (more may be added).
+             */
+            covariates?: components["schemas"]["CovariateDeclaration"][];
             /**
              * Frequency
              * @description Pandas offset alias (D, W-SUN, MS, QS, h...); unset = inferred from the first ingest, then fixed.
@@ -788,6 +979,8 @@ export interface components {
         DatasetPublic: {
             /** Batch Forecasts After Rollout */
             batch_forecasts_after_rollout: boolean;
+            /** Covariates */
+            covariates: components["schemas"]["CovariatePublic"][];
             /**
              * Created At
              * Format: date-time
@@ -858,6 +1051,11 @@ export interface components {
              * @description Forecast every series of the dataset after each roll-out.
              */
             batch_forecasts_after_rollout?: boolean;
+            /**
+             * Covariates
+             * @description Every covariate, the declared ones kept as they are (their kind, type and categories; more categories may be added) and new ones added; a refused change answers 409 with the reason.
+             */
+            covariates?: components["schemas"]["CovariateDeclaration"][];
             /**
              * Frequency
              * @description Fixes a frequency not fixed yet; a fixed one cannot change.
@@ -938,6 +1136,36 @@ export interface components {
              */
             message: string;
         };
+        /** ExplanationPointPublic */
+        ExplanationPointPublic: {
+            /**
+             * Base
+             * @description The trees' expected output, the same for every point.
+             */
+            base: number;
+            /**
+             * Contributions
+             * @description Feature group -> contribution: `history` (lags and rolling means of the series), `calendar` (date features) and each covariate by name.
+             */
+            contributions: {
+                [key: string]: number;
+            };
+            /**
+             * Ds
+             * Format: date-time
+             */
+            ds: string;
+            /**
+             * Raw
+             * @description The trees' output: `base` plus every contribution.
+             */
+            raw: number;
+            /**
+             * Yhat
+             * @description The LightGBM member's forecast for this point.
+             */
+            yhat: number;
+        };
         /**
          * ForecastBatch
          * @description The answer to one forecast request: one stored forecast per series.
@@ -966,9 +1194,9 @@ export interface components {
             horizon?: number | null;
             /**
              * Levels
-             * @description Interval levels in percent, each from 1 to 99 (repeats count once).
+             * @description Interval levels in percent, each from 1 to 99 (repeats count once); default: the series' dataset's levels.
              */
-            levels?: number[];
+            levels?: number[] | null;
             /**
              * Series Ids
              * @description Series to forecast, each once.
@@ -1123,6 +1351,13 @@ export interface components {
             decision?: {
                 [key: string]: unknown;
             } | null;
+            /**
+             * Feature Importance
+             * @description Share of the LightGBM member's split gain by feature group (history, calendar, each covariate), summing to 1; empty for a model without one.
+             */
+            feature_importance?: {
+                [key: string]: number;
+            };
             /**
              * Metrics
              * @description Metrics of the training run (backtest MASE…).
@@ -1348,6 +1583,46 @@ export interface components {
              */
             versions: components["schemas"]["SeriesVersionAccuracy"][];
         };
+        /**
+         * SeriesCovariates
+         * @description A series' covariate values: its static ones, and its known-in-advance ones in a time
+         *     range (oldest first, a page of them).
+         */
+        SeriesCovariates: {
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Series Id */
+            series_id: number;
+            /** Static */
+            static: {
+                [key: string]: boolean | number | string;
+            };
+            /**
+             * Total
+             * @description Values in the range.
+             */
+            total: number;
+            /** Values */
+            values: components["schemas"]["CovariateValuePublic"][];
+        };
+        /**
+         * SeriesCovariatesUpsert
+         * @description Covariate values of one series (named by the path); all are written or none.
+         */
+        SeriesCovariatesUpsert: {
+            /**
+             * Static
+             * @description One value per static covariate.
+             */
+            static?: components["schemas"]["StaticCovariateIn"][];
+            /**
+             * Values
+             * @description Known-in-advance values by timestamp; re-sending one updates it.
+             */
+            values?: components["schemas"]["CovariateValueIn"][];
+        };
         /** SeriesCreate */
         SeriesCreate: {
             /**
@@ -1372,6 +1647,24 @@ export interface components {
              * @description Series name, unique in its dataset; not only white space.
              */
             name: string;
+        };
+        /** SeriesExplanationPublic */
+        SeriesExplanationPublic: {
+            /** Dataset */
+            dataset: string;
+            /** Horizon */
+            horizon: number;
+            /** Model Name */
+            model_name: string;
+            /** Model Version */
+            model_version: string;
+            /**
+             * Points
+             * @description One per step. Contributions are LightGBM's `pred_contrib`, in the space the trees predict: after the model's target transforms (by default log1p, then the seasonal difference), so they add up to `raw`, not to `yhat`. The champion's forecast averages this member's with the statistical members'.
+             */
+            points: components["schemas"]["ExplanationPointPublic"][];
+            /** Series Id */
+            series_id: number;
         };
         /** SeriesObservationIn */
         SeriesObservationIn: {
@@ -1464,6 +1757,19 @@ export interface components {
              * @description Registered model version.
              */
             version: string;
+        };
+        /** StaticCovariateIn */
+        StaticCovariateIn: {
+            /**
+             * Name
+             * @description A static covariate of the series' dataset.
+             */
+            name: string;
+            /**
+             * Value
+             * @description A finite number, true/false, or a category; as the covariate's type.
+             */
+            value: boolean | number | string;
         };
         /** UpsertSummary */
         UpsertSummary: {
@@ -2102,7 +2408,7 @@ export interface operations {
     "models-registry_view": {
         parameters: {
             query?: {
-                /** @description The dataset whose registered model it is. */
+                /** @description The dataset whose registered model or partition it is; left out: `default`. */
                 dataset?: string;
             };
             header?: never;
@@ -2170,7 +2476,7 @@ export interface operations {
     "models-rollback": {
         parameters: {
             query?: {
-                /** @description The dataset whose registered model it is. */
+                /** @description The dataset whose registered model or partition it is; left out: `default`. */
                 dataset?: string;
             };
             header?: never;
@@ -2247,7 +2553,7 @@ export interface operations {
     "models-get_version": {
         parameters: {
             query?: {
-                /** @description The dataset whose registered model it is. */
+                /** @description The dataset whose registered model or partition it is; left out: `default`. */
                 dataset?: string;
             };
             header?: never;
@@ -2318,7 +2624,7 @@ export interface operations {
     "accuracy-model_accuracy": {
         parameters: {
             query?: {
-                /** @description The dataset whose registered model the version is of. */
+                /** @description The dataset whose registered model or partition it is; left out: `default`. */
                 dataset?: string;
             };
             header?: never;
@@ -2389,7 +2695,7 @@ export interface operations {
     "models-promote": {
         parameters: {
             query?: {
-                /** @description The dataset whose registered model it is. */
+                /** @description The dataset whose registered model or partition it is; left out: `default`. */
                 dataset?: string;
             };
             header?: never;
@@ -2714,7 +3020,7 @@ export interface operations {
     "pipeline-retrain": {
         parameters: {
             query?: {
-                /** @description The dataset whose partition is retrained. */
+                /** @description The dataset whose registered model or partition it is; left out: `default`. */
                 dataset?: string;
             };
             header?: never;
@@ -2803,6 +3109,8 @@ export interface operations {
                 limit?: number;
                 /** @description Only runs of this Dagster job. */
                 job?: string | null;
+                /** @description Only runs of this dataset and the platform's own runs (no dataset: backups, DR drills); left out: every run. */
+                dataset?: string | null;
             };
             header?: never;
             path?: never;
@@ -2830,6 +3138,15 @@ export interface operations {
             };
             /** @description The API key lacks the scope this route needs. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A record named in the request does not exist. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3313,6 +3630,253 @@ export interface operations {
             };
             /** @description Rate limit exceeded; see `Retry-After`. */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "covariates-read": {
+        parameters: {
+            query?: {
+                /** @description Inclusive start (RFC 3339 date-time). */
+                start?: string | null;
+                /** @description Inclusive end (RFC 3339 date-time). */
+                end?: string | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Record id. */
+                series_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeriesCovariates"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A record named in the request does not exist. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is invalid; `details` says where and why. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit exceeded; see `Retry-After`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "covariates-upsert": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Record id. */
+                series_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SeriesCovariatesUpsert"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CovariatesSummary"];
+                };
+            };
+            /** @description The request body could not be parsed (not JSON, or not the form it must be). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A record named in the request does not exist. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is larger than the API's limit (setting `api_max_body_bytes`, 16 MiB by default); it is refused before it is read. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is invalid; `details` says where and why. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit exceeded; see `Retry-After`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "forecasts-explain_series": {
+        parameters: {
+            query?: {
+                /** @description Steps ahead; default: the dataset's horizon. */
+                horizon?: number | null;
+                /** @description Most recent observations sent. */
+                history?: number | null;
+            };
+            header?: never;
+            path: {
+                /** @description Record id. */
+                series_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeriesExplanationPublic"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A record named in the request does not exist. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is invalid; `details` says where and why. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit exceeded; see `Retry-After`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service this route needs (model server, Dagster) is unavailable. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

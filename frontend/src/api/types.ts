@@ -22,3 +22,4 @@ export type ErrorBody = Schemas["ErrorBody"];
 export type ModelAccuracy = Schemas["ModelAccuracy"];
 export type SeriesAccuracy = Schemas["SeriesAccuracy"];
 export type ForecastOutcome = Schemas["ForecastOutcome"];
+export type DatasetPublic = Schemas["DatasetPublic"];

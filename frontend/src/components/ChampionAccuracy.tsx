@@ -1,4 +1,4 @@
-// The champion's live accuracy next to its backtest: MASE, the ratio, coverage and the days.
+// A dataset's champion's live accuracy next to its backtest: MASE, the ratio, coverage and the days.
 import type { ReactNode } from "react";
 import { api } from "../api/client";
 import { unwrap } from "../api/errors";
@@ -10,11 +10,15 @@ import { ErrorMessage, Loading } from "./States";
 
 const DAYS_SHOWN = 7;
 
-export function ChampionAccuracy({ version }: { version: string }) {
+export function ChampionAccuracy({ dataset, version }: { dataset: string; version: string }) {
   const { data, error, loading, reload } = useAsync(
     async () =>
-      unwrap(await api.GET("/api/v1/models/{version}/accuracy", { params: { path: { version } } })),
-    [version],
+      unwrap(
+        await api.GET("/api/v1/models/{version}/accuracy", {
+          params: { path: { version }, query: { dataset } },
+        }),
+      ),
+    [dataset, version],
   );
   return (
     <div

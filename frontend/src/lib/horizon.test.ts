@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import openapi from "../api/openapi.json";
-import { checkHorizon, MAX_HORIZON } from "./horizon";
+import { checkHorizon, defaultHorizon, FALLBACK_HORIZON, MAX_HORIZON } from "./horizon";
 
 describe("checkHorizon", () => {
   it("accepts a whole number in range", () => {
@@ -21,5 +21,13 @@ describe("checkHorizon", () => {
   it("uses the API's own limit on the horizon", () => {
     const horizon = openapi.components.schemas.ForecastCreate.properties.horizon;
     expect(horizon.anyOf[0].maximum).toBe(MAX_HORIZON);
+  });
+});
+
+describe("defaultHorizon", () => {
+  it("is the dataset's horizon, within what the form accepts", () => {
+    expect(defaultHorizon(18)).toBe(18);
+    expect(defaultHorizon(MAX_HORIZON + 100)).toBe(MAX_HORIZON);
+    expect(defaultHorizon(undefined)).toBe(FALLBACK_HORIZON);
   });
 });

@@ -1,6 +1,8 @@
 // Validation of the forecast horizon a person types, before the API is asked.
 
 export const MAX_HORIZON = 366;
+// The form's default when the series' dataset says nothing.
+export const FALLBACK_HORIZON = 28;
 
 export type HorizonCheck = { horizon: number; error?: undefined } | { error: string };
 
@@ -13,4 +15,11 @@ export function checkHorizon(text: string, max: number = MAX_HORIZON): HorizonCh
     return { error: `Horizon must be between 1 and ${max} steps.` };
   }
   return { horizon };
+}
+
+/** The forecast form's default: the dataset's horizon (the one its models are trained for),
+ * within what the form accepts. */
+export function defaultHorizon(datasetHorizon: number | null | undefined): number {
+  if (datasetHorizon == null || datasetHorizon < 1) return FALLBACK_HORIZON;
+  return Math.min(datasetHorizon, MAX_HORIZON);
 }

@@ -1,6 +1,8 @@
 // Hash routes (`#/series/3`): deep links work behind any static server (the API's mount,
-// nginx) without a fallback rule, and reloads keep the page.
+// nginx) without a fallback rule, and reloads keep the page. Every route may carry the
+// dataset shown (`?dataset=monthly`, see lib/dataset.ts).
 import { useEffect, useState } from "react";
+import { withDataset } from "./dataset";
 
 export type Route =
   | { page: "overview" }
@@ -31,12 +33,30 @@ export function parseRoute(hash: string): Route {
   return { page: "notFound", path };
 }
 
-export function seriesListHref(query: string, offset: number): string {
+export function seriesListHref(query: string, offset: number, dataset?: string): string {
   const params = new URLSearchParams();
   if (query) params.set("q", query);
   if (offset > 0) params.set("offset", String(offset));
   const search = params.toString();
-  return `#/series${search ? `?${search}` : ""}`;
+  const href = `#/series${search ? `?${search}` : ""}`;
+  return dataset ? withDataset(href, dataset) : href;
+}
+
+/** Where switching to `dataset` leads from `route`: the same page of the other dataset; a
+ * series (of one dataset) gives way to the other dataset's series list. */
+export function datasetSwitchHref(route: Route, dataset: string): string {
+  switch (route.page) {
+    case "series":
+      return seriesListHref(route.query, 0, dataset);
+    case "seriesDetail":
+      return seriesListHref("", 0, dataset);
+    case "models":
+    case "settings":
+      return withDataset(`#/${route.page}`, dataset);
+    case "overview":
+    case "notFound":
+      return withDataset("#/", dataset);
+  }
 }
 
 export function useRoute(): Route {

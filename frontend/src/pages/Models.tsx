@@ -1,4 +1,5 @@
-// Models: registry versions with metrics, aliases and decisions; promote and roll back.
+// Models of the dataset shown: its registered model's versions with metrics, aliases and
+// decisions; promote and roll back its champion.
 import { useState } from "react";
 import { api } from "../api/client";
 import { describeFailure, unwrap } from "../api/errors";
@@ -13,10 +14,11 @@ import { useAsync } from "../lib/useAsync";
 type Pending = { kind: "promote"; version: string } | { kind: "rollback" };
 type Notice = { tone: "success" | "error"; text: string };
 
-export function Models() {
+export function Models({ dataset }: { dataset: string }) {
+  const query = { dataset };
   const { data, error, loading, reload } = useAsync(
-    async () => unwrap(await api.GET("/api/v1/models")),
-    [],
+    async () => unwrap(await api.GET("/api/v1/models", { params: { query } })),
+    [dataset],
   );
   const [pending, setPending] = useState<Pending | null>(null);
   const [notice, setNotice] = useState<Notice | null>(null);
@@ -29,10 +31,10 @@ export function Models() {
         action.kind === "promote"
           ? unwrap(
               await api.POST("/api/v1/models/{version}/promote", {
-                params: { path: { version: action.version } },
+                params: { path: { version: action.version }, query },
               }),
             )
-          : unwrap(await api.POST("/api/v1/models/rollback"));
+          : unwrap(await api.POST("/api/v1/models/rollback", { params: { query } }));
       setNotice({ tone: "success", text: `Version ${changed.version} is now the champion.` });
       reload();
     } catch (failure) {
@@ -43,6 +45,9 @@ export function Models() {
   return (
     <section aria-labelledby="models-title">
       <h1 id="models-title">Models</h1>
+      <p className="meta">
+        Dataset <strong data-testid="models-dataset">{dataset}</strong>
+      </p>
       {notice && (
         <p className={notice.tone === "success" ? "success" : "state state-error"} role="alert">
           {notice.text}
@@ -66,7 +71,7 @@ export function Models() {
               Roll back champion
             </button>
           </p>
-          {data.champion && <ChampionAccuracy version={data.champion} />}
+          {data.champion && <ChampionAccuracy dataset={dataset} version={data.champion} />}
           <VersionsTable
             versions={data.versions}
             onPromote={(version) => setPending({ kind: "promote", version })}

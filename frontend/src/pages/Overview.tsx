@@ -1,5 +1,5 @@
-// Overview: serving status and served model, champion model, pipeline health and schedules,
-// backups and DR drills.
+// Overview of one dataset: serving status and served model, the dataset's champion, pipeline
+// health (the dataset's runs and the platform's: backups, DR drills) and schedules.
 import { api } from "../api/client";
 import { describeFailure, unwrap } from "../api/errors";
 import type {
@@ -28,21 +28,26 @@ async function loadServing() {
   return { readiness, figures: servingFigures(text) };
 }
 
-async function loadPipeline(): Promise<{
+async function loadPipeline(dataset: string): Promise<{
   runs: PipelineRun[];
   assets: AssetHealthPublic[];
   schedules: PipelineSchedule[];
 }> {
-  const runs = unwrap(await api.GET("/api/v1/pipeline/runs", { params: { query: { limit: 50 } } }));
+  const runs = unwrap(
+    await api.GET("/api/v1/pipeline/runs", { params: { query: { limit: 50, dataset } } }),
+  );
   const assets = unwrap(await api.GET("/api/v1/pipeline/assets"));
   const schedules = unwrap(await api.GET("/api/v1/pipeline/schedules"));
   return { runs, assets, schedules };
 }
 
-export function Overview() {
+export function Overview({ dataset }: { dataset: string }) {
   return (
     <section aria-labelledby="overview-title">
       <h1 id="overview-title">Overview</h1>
+      <p className="meta">
+        Dataset <strong data-testid="overview-dataset">{dataset}</strong>
+      </p>
       <p className="links">
         <a href={dagsterUrl()} target="_blank" rel="noreferrer">
           Open the Dagster UI
@@ -54,9 +59,9 @@ export function Overview() {
       </p>
       <div className="cards">
         <ServingCard />
-        <ChampionCard />
+        <ChampionCard dataset={dataset} />
       </div>
-      <PipelineSection />
+      <PipelineSection dataset={dataset} />
     </section>
   );
 }
@@ -91,12 +96,12 @@ function ServingCard() {
   );
 }
 
-async function loadRegistry(): Promise<RegistryView> {
-  return unwrap(await api.GET("/api/v1/models"));
+async function loadRegistry(dataset: string): Promise<RegistryView> {
+  return unwrap(await api.GET("/api/v1/models", { params: { query: { dataset } } }));
 }
 
-function ChampionCard() {
-  const { data, error, loading, reload } = useAsync(loadRegistry, []);
+function ChampionCard({ dataset }: { dataset: string }) {
+  const { data, error, loading, reload } = useAsync(() => loadRegistry(dataset), [dataset]);
   const champion = data?.versions.find((v) => v.version === data.champion);
   return (
     <article className="card" aria-labelledby="champion-title">
@@ -127,8 +132,8 @@ function ChampionCard() {
   );
 }
 
-function PipelineSection() {
-  const { data, error, loading, reload } = useAsync(loadPipeline, []);
+function PipelineSection({ dataset }: { dataset: string }) {
+  const { data, error, loading, reload } = useAsync(() => loadPipeline(dataset), [dataset]);
   return (
     <section className="card wide" aria-labelledby="pipeline-title">
       <h2 id="pipeline-title">Pipeline health</h2>

@@ -1,4 +1,5 @@
-// One series: history and latest forecast on a chart, a new forecast, a CSV upload.
+// One series (of its own dataset, whatever the switcher shows): history and latest forecast on
+// a chart, a new forecast (default horizon: the dataset's), a CSV upload into its dataset.
 import { useMemo, useState } from "react";
 import { api } from "../api/client";
 import { unwrap } from "../api/errors";
@@ -10,12 +11,13 @@ import { ForecastForm } from "../components/ForecastForm";
 import { SeriesAccuracy } from "../components/SeriesAccuracy";
 import { Empty, ErrorMessage, Loading } from "../components/States";
 import { shapeChartColumns } from "../lib/chartData";
+import { withDataset } from "../lib/dataset";
 import { formatDateTime } from "../lib/format";
+import { defaultHorizon } from "../lib/horizon";
 import { useAsync } from "../lib/useAsync";
 
 // The API's largest page of observations; older history is left off the chart.
 const MAX_POINTS = 10_000;
-const DEFAULT_HORIZON = 28;
 
 async function loadHistory(seriesId: number): Promise<ObservationPublic[]> {
   const path = { series_id: seriesId };
@@ -36,6 +38,9 @@ async function loadHistory(seriesId: number): Promise<ObservationPublic[]> {
 async function loadSeries(seriesId: number) {
   const path = { series_id: seriesId };
   const series = unwrap(await api.GET("/api/v1/series/{series_id}", { params: { path } }));
+  const dataset = unwrap(
+    await api.GET("/api/v1/datasets/{name}", { params: { path: { name: series.dataset } } }),
+  );
   const forecasts = unwrap(
     await api.GET("/api/v1/series/{series_id}/forecasts", {
       params: { path, query: { limit: 1 } },
@@ -43,6 +48,7 @@ async function loadSeries(seriesId: number) {
   );
   return {
     series,
+    dataset,
     history: await loadHistory(seriesId),
     latest: forecasts.items[0] ?? null,
     batch: await loadLatestBatch(seriesId),
@@ -68,6 +74,7 @@ export function SeriesDetail({ seriesId }: { seriesId: number }) {
   async function upload(file: File) {
     const summary = unwrap(
       await api.POST("/api/v1/observations/csv", {
+        params: { query: { dataset: data?.series.dataset } },
         body: { file: file as unknown as string },
         bodySerializer: (body) => {
           const form = new FormData();
@@ -86,11 +93,14 @@ export function SeriesDetail({ seriesId }: { seriesId: number }) {
   return (
     <section aria-labelledby="series-name">
       <p>
-        <a href="#/series">← All series</a>
+        <a href={withDataset("#/series", data.series.dataset)}>
+          ← All series of {data.series.dataset}
+        </a>
       </p>
       <h1 id="series-name">{data.series.name}</h1>
       <p className="meta">
-        Frequency {data.series.frequency ?? "not set"} · {data.history.length} observations
+        Dataset {data.series.dataset} · Frequency {data.series.frequency ?? "not set"} ·{" "}
+        {data.history.length} observations
       </p>
       {data.history.length === 0 && !forecast ? (
         <Empty>This series has no observations yet. Upload a CSV below to add some.</Empty>
@@ -110,7 +120,7 @@ export function SeriesDetail({ seriesId }: { seriesId: number }) {
       <SeriesAccuracy seriesId={seriesId} />
       <h2>New forecast</h2>
       <ForecastForm
-        defaultHorizon={forecast?.horizon ?? DEFAULT_HORIZON}
+        defaultHorizon={defaultHorizon(data.dataset.effective_horizon)}
         onRequest={requestForecast}
       />
       <h2>Upload observations</h2>

@@ -1,29 +1,37 @@
-// Series: searchable by name, one page at a time; the search lives in the URL.
+// Series of the dataset shown: searchable by name, one page at a time; the search lives in
+// the URL.
 import { type FormEvent, useState } from "react";
 import { api } from "../api/client";
 import { unwrap } from "../api/errors";
 import { Empty, ErrorMessage, Loading } from "../components/States";
+import { withDataset } from "../lib/dataset";
 import { formatDateTime } from "../lib/format";
 import { seriesListHref } from "../lib/router";
 import { useAsync } from "../lib/useAsync";
 
 export const PAGE_SIZE = 25;
 
-export function SeriesList({ query, offset }: { query: string; offset: number }) {
+interface Props {
+  dataset: string;
+  query: string;
+  offset: number;
+}
+
+export function SeriesList({ dataset, query, offset }: Props) {
   const [search, setSearch] = useState(query);
   const { data, error, loading, reload } = useAsync(
     async () =>
       unwrap(
         await api.GET("/api/v1/series", {
-          params: { query: { name: query || undefined, limit: PAGE_SIZE, offset } },
+          params: { query: { dataset, name: query || undefined, limit: PAGE_SIZE, offset } },
         }),
       ),
-    [query, offset],
+    [dataset, query, offset],
   );
 
   function submit(event: FormEvent) {
     event.preventDefault();
-    window.location.hash = seriesListHref(search.trim(), 0);
+    window.location.hash = seriesListHref(search.trim(), 0, dataset);
   }
 
   return (
@@ -44,8 +52,8 @@ export function SeriesList({ query, offset }: { query: string; offset: number })
       {data && data.items.length === 0 && (
         <Empty>
           {query
-            ? `No series name contains "${query}". Try a shorter part of the name.`
-            : "No series yet. Upload observations on a series page, or POST them to /api/v1/observations with create_missing_series."}
+            ? `No series of ${dataset} has a name containing "${query}". Try a shorter part of the name.`
+            : `No series in ${dataset} yet. POST observations to /api/v1/observations with dataset "${dataset}" and create_missing_series.`}
         </Empty>
       )}
       {data && data.items.length > 0 && (
@@ -63,7 +71,7 @@ export function SeriesList({ query, offset }: { query: string; offset: number })
                 {data.items.map((series) => (
                   <tr key={series.id}>
                     <td>
-                      <a href={`#/series/${series.id}`}>{series.name}</a>
+                      <a href={withDataset(`#/series/${series.id}`, dataset)}>{series.name}</a>
                     </td>
                     <td>{series.frequency ?? "—"}</td>
                     <td>{formatDateTime(series.created_at)}</td>
@@ -72,19 +80,19 @@ export function SeriesList({ query, offset }: { query: string; offset: number })
               </tbody>
             </table>
           </div>
-          <Pager query={query} offset={offset} total={data.total} />
+          <Pager dataset={dataset} query={query} offset={offset} total={data.total} />
         </>
       )}
     </section>
   );
 }
 
-function Pager({ query, offset, total }: { query: string; offset: number; total: number }) {
+function Pager({ dataset, query, offset, total }: Props & { total: number }) {
   const last = Math.min(offset + PAGE_SIZE, total);
   return (
     <nav className="pager" aria-label="Pages of series">
       {offset > 0 ? (
-        <a href={seriesListHref(query, Math.max(offset - PAGE_SIZE, 0))}>← Previous</a>
+        <a href={seriesListHref(query, Math.max(offset - PAGE_SIZE, 0), dataset)}>← Previous</a>
       ) : (
         <span aria-disabled="true">← Previous</span>
       )}
@@ -92,7 +100,7 @@ function Pager({ query, offset, total }: { query: string; offset: number; total:
         {offset + 1}–{last} of {total}
       </span>
       {last < total ? (
-        <a href={seriesListHref(query, offset + PAGE_SIZE)}>Next →</a>
+        <a href={seriesListHref(query, offset + PAGE_SIZE, dataset)}>Next →</a>
       ) : (
         <span aria-disabled="true">Next →</span>
       )}

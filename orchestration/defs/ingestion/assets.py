@@ -1,5 +1,6 @@
 """Ingestion assets: landing files -> validated staged batch -> operational DB + panel snapshot."""
 
+import dataclasses
 import io
 
 import dagster as dg
@@ -11,8 +12,14 @@ from core.db.repositories.quarantine import quarantine_frame
 from core.db.repositories.series import record_inferred_frequency
 from orchestration.contracts import PanelSnapshot, StagedBatch
 from orchestration.datasets import dataset_names, dataset_partitions, dataset_scope
+from orchestration.defs.ingestion.covariates import (
+    COVARIATES_VALID,
+    check_covariates,
+    store_landed_covariates,
+)
 from orchestration.defs.ingestion.expectations import (
     FREQUENCY_GRID,
+    ExpectationOutcome,
     frequency_grid_outcome,
     run_observation_suite,
 )
@@ -42,7 +49,16 @@ BATCH_CHECKS = {
     "value_in_bounds": "Every value is finite and within the configured bounds.",
     "no_duplicate_timestamps": "No (series, timestamp) appears twice in the batch.",
     FREQUENCY_GRID: "Every timestamp is on the dataset's frequency grid.",
+    COVARIATES_VALID: "Every declared covariate value is present, typed, finite and known; "
+    "no undeclared column.",
 }
+
+
+def _on_batch_rows(outcome: ExpectationOutcome, rows: pd.Index) -> ExpectationOutcome:
+    """An outcome over a part of the batch (its rows at positions 0..n-1) on the batch's rows."""
+    return dataclasses.replace(
+        outcome, failed_rows=frozenset(int(rows[i]) for i in outcome.failed_rows)
+    )
 
 
 def _parquet_bytes(frame: pd.DataFrame) -> bytes:
@@ -76,22 +92,37 @@ def staged_observations(
     rules = dataset.config
     known = dataset_names(database)
     with database.session() as session:
-        picked = pick_up_new_files(session, landing.open(), dataset.name, known)
+        picked = pick_up_new_files(session, landing.open(), dataset.name, known, rules.covariates)
     batch = picked.batch
     for key, reason in picked.quarantined_files:
         context.log.warning("Quarantined unreadable file %s: %s", key, reason)
     if batch.empty:
         good = pd.DataFrame({"unique_id": [], "ds": pd.to_datetime([]), "y": []})
         bad = good.assign(source_file=[], expectation=[], reason=[])
-        outcomes = []
+        outcomes, covariate_values = [], pd.DataFrame()
     else:
-        outcomes = run_observation_suite(
-            batch, value_min=rules.value_min, value_max=rules.value_max
-        )
+        covariates = check_covariates(batch, rules.covariates)
+        observed = batch[~covariates.covariate_only]  # rows without y: covariate values only
+        outcomes = [
+            _on_batch_rows(outcome, observed.index)
+            for outcome in (
+                run_observation_suite(
+                    observed.reset_index(drop=True),
+                    value_min=rules.value_min,
+                    value_max=rules.value_max,
+                )
+                if len(observed)
+                else []
+            )
+        ]
         with database.session() as session:
             anchors = first_observation_times(session, dataset.id)
         outcomes.append(frequency_grid_outcome(batch, rules.frequency, anchors))
+        outcomes.append(covariates.outcome(len(batch)))
         good, bad = split_batch(batch, outcomes)
+        values = covariates.values
+        covariate_values = values[values.index.isin(good.index)] if len(values) else values
+        good = good[~covariates.covariate_only[good.index]]
     with database.session() as session:
         for source, rows in bad.groupby("source_file", sort=False):
             quarantine_frame(
@@ -103,6 +134,10 @@ def staged_observations(
             )
     staging_key = f"staging/{dataset.name}/{run_id}.parquet"
     storage.open().put_bytes(staging_key, _parquet_bytes(good[["unique_id", "ds", "y"]]))
+    covariates_key = None
+    if len(covariate_values):
+        covariates_key = f"staging/{dataset.name}/{run_id}.covariates.parquet"
+        storage.open().put_bytes(covariates_key, _parquet_bytes(covariate_values))
     share = len(bad) / len(batch) if len(batch) else 0.0
     too_many = share > rules.max_bad_row_share
     staged = StagedBatch(
@@ -112,6 +147,8 @@ def staged_observations(
         good_rows=len(good),
         quarantined_rows=len(bad),
         quarantined_files=tuple(key for key, _ in picked.quarantined_files),
+        covariates_key=covariates_key,
+        covariate_rows=len(covariate_values),
     )
     yield dg.Output(
         staged,
@@ -171,6 +208,17 @@ def observations(
             if len(staged)
             else None
         )
+        covariates = (
+            store_landed_covariates(
+                session,
+                pd.read_parquet(io.BytesIO(store.get_bytes(staged_observations.covariates_key))),
+                rules.covariates,
+                dataset_id=dataset.id,
+                frequency=rules.frequency,
+            )
+            if staged_observations.covariates_key
+            else None
+        )
         mark_files_loaded(session, list(staged_observations.files), run_id=context.run.run_id)
     with database.session() as session:
         panel = read_panel(session, dataset_id=dataset.id)
@@ -204,6 +252,8 @@ def observations(
         | {
             "rows_inserted": inserted,
             "rows_updated": result.updated if result else 0,
+            "covariate_values_inserted": covariates.inserted if covariates else 0,
+            "covariate_values_updated": covariates.updated if covariates else 0,
             "panel_rows": len(panel),
             "series": int(panel["unique_id"].nunique()) if len(panel) else 0,
             "training_series_count": len(screening.training_series),

@@ -6,6 +6,7 @@ expectation that failed, and a Dagster asset check can report counts per expecta
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -34,6 +35,8 @@ class ExpectationOutcome:
     success: bool
     checked_rows: int
     failed_rows: frozenset[int] = field(default_factory=frozenset)
+    # why each failed row failed, where that differs by row (else the description says it)
+    row_reasons: Mapping[int, str] = field(default_factory=dict, hash=False, compare=False)
 
 
 def _suite(value_min: float | None, value_max: float | None):

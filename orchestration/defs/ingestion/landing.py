@@ -4,16 +4,26 @@ A landing file is CSV or Parquet in long format. Column names may be any of the 
 aliases (`unique_id`/`series`/`series_id`, `ds`/`timestamp`/`date`, `y`/`value`). Values are
 kept exactly as they arrived (`*_raw`) next to their parsed form, so a row that fails
 validation can be quarantined with what was actually received.
+
+Beside them a file may hold a column for each covariate its dataset declares (static or known
+in advance; matched by name, case and spaces aside), kept as raw text for the covariate check
+(`orchestration.defs.ingestion.covariates`); a file of covariates alone needs no `y` column.
+Any other column makes the file unreadable: it is quarantined with the reason, never read
+with the column silently left out.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 import pandas as pd
+
+from core.covariates import Covariate
+from core.datasets.columns import COLUMN_ALIASES
 
 __all__ = [
     "COLUMN_ALIASES",
@@ -24,11 +34,6 @@ __all__ = [
 ]
 
 SUPPORTED_SUFFIXES = (".csv", ".parquet", ".pq")
-COLUMN_ALIASES = {
-    "unique_id": ("unique_id", "series", "series_id", "series_name", "id"),
-    "ds": ("ds", "timestamp", "ts", "date", "datetime", "time"),
-    "y": ("y", "value", "observation"),
-}
 
 
 class UnreadableFileError(ValueError):
@@ -64,7 +69,10 @@ def _read_table(file: LandingFile) -> pd.DataFrame:
     )
 
 
-def _canonical_columns(frame: pd.DataFrame, key: str) -> pd.DataFrame:
+def _canonical_columns(
+    frame: pd.DataFrame, key: str, covariates: Sequence[Covariate] = ()
+) -> tuple[pd.DataFrame, list[str]]:
+    """The frame with canonical column names, and the declared covariates it holds."""
     lowered = {str(c).strip().lower(): c for c in frame.columns}
     mapping, missing = {}, []
     for canonical, aliases in COLUMN_ALIASES.items():
@@ -73,11 +81,33 @@ def _canonical_columns(frame: pd.DataFrame, key: str) -> pd.DataFrame:
             missing.append(f"{canonical} (any of {', '.join(aliases)})")
         else:
             mapping[found] = canonical
+    declared = {c.name: c for c in covariates}
+    others = [name for name in lowered if lowered[name] not in mapping]
+    held = [name for name in others if name in declared and declared[name].kind != "calendar"]
+    if held and missing == [f"y (any of {', '.join(COLUMN_ALIASES['y'])})"]:
+        missing = []  # a file of covariate values alone
     if missing:
         raise UnreadableFileError(
             f"{key}: missing required column(s) {'; '.join(missing)}; found {list(frame.columns)}"
         )
-    return frame.rename(columns=mapping)[list(COLUMN_ALIASES)]
+    calendar = sorted(n for n in others if n in declared and declared[n].kind == "calendar")
+    if calendar:
+        raise UnreadableFileError(
+            f"{key}: calendar covariates {calendar} take no values (they follow from ds); "
+            "remove their columns"
+        )
+    undeclared = sorted(str(lowered[n]) for n in others if n not in declared)
+    if undeclared:
+        raise UnreadableFileError(
+            f"{key}: undeclared column(s) {undeclared}; the dataset's covariates: "
+            f"{sorted(declared) or 'none'}. Declare them on the dataset (`covariates`) or "
+            "remove the columns"
+        )
+    mapping.update({lowered[name]: name for name in held})
+    renamed = frame.rename(columns=mapping)
+    if "y" not in renamed.columns:
+        renamed["y"] = ""
+    return renamed[[*COLUMN_ALIASES, *held]], held
 
 
 def _as_text(column: pd.Series) -> pd.Series:
@@ -95,13 +125,14 @@ def _stripped(column: pd.Series) -> pd.Series:
     return pd.Series(uniques.str.strip().to_numpy(dtype=object)[codes], index=column.index)
 
 
-def parse_landing_file(file: LandingFile) -> pd.DataFrame:
+def parse_landing_file(file: LandingFile, covariates: Sequence[Covariate] = ()) -> pd.DataFrame:
     """Rows of `file` with raw and parsed columns; raises `UnreadableFileError`.
 
     Columns: `unique_id` (None when empty), `ds` (NaT when not a timestamp), `y` (NaN when not
-    a number), `ds_raw`, `y_raw`, `source_file`, `source_row` (1-based data row number).
+    a number), `ds_raw`, `y_raw`, `source_file`, `source_row` (1-based data row number), and
+    one raw text column per declared covariate the file holds (`""` when empty).
     """
-    table = _canonical_columns(_read_table(file), file.key)
+    table, held = _canonical_columns(_read_table(file), file.key, covariates)
     ids = _stripped(_as_text(table["unique_id"]))
     ds_raw = _as_text(table["ds"])
     y_raw = _as_text(table["y"])
@@ -118,5 +149,6 @@ def parse_landing_file(file: LandingFile) -> pd.DataFrame:
             "y_raw": y_raw,
             "source_file": file.key,
             "source_row": range(1, len(table) + 1),
+            **{name: _as_text(table[name]) for name in held},
         }
     )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 import pandas as pd
 
+from core.covariates import Covariate
 from core.datasets import DEFAULT_DATASET
 from core.datasets.landing import QUARANTINE_PREFIX, landing_dataset, unknown_prefix_reason
 from core.db.repositories.landing_files import is_known_file, record_landing_file
@@ -80,12 +81,17 @@ def _set_aside(session, landing: ObjectStore, file: LandingFile, reason: str) ->
 
 
 def pick_up_new_files(
-    session, landing: ObjectStore, dataset: str = DEFAULT_DATASET, datasets: Collection[str] = ()
+    session,
+    landing: ObjectStore,
+    dataset: str = DEFAULT_DATASET,
+    datasets: Collection[str] = (),
+    covariates: Sequence[Covariate] = (),
 ) -> PickedUp:
     """Read every landing file of `dataset` not seen before (by name and content hash):
     those under `<dataset>/`, and for `default` also those in the landing root. `datasets`
     are the names of every dataset; `default`'s pickup quarantines files under a prefix
-    that names none of them.
+    that names none of them. `covariates` are the dataset's declared ones: the columns a
+    file may hold besides its series, timestamp and value.
 
     Unreadable files are moved to quarantine and recorded at once; readable ones are only
     recorded as loaded after their rows are in the database (by the caller), so a failed run
@@ -103,7 +109,7 @@ def pick_up_new_files(
             picked.quarantined_files.append((key, reason))
             continue
         try:
-            rows = parse_landing_file(file)
+            rows = parse_landing_file(file, covariates)
         except UnreadableFileError as exc:
             _set_aside(session, landing, file, str(exc))
             picked.quarantined_files.append((key, str(exc)))

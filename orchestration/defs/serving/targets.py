@@ -13,6 +13,7 @@ import dagster as dg
 import httpx
 from pydantic import Field
 
+from core.db.locks import LockTimeoutError, held_lock
 from core.db.repositories.deployments import (
     activate_deployment,
     fail_deployment,
@@ -265,6 +266,21 @@ class KubernetesDeployTarget(DeployTarget):
     )
     timeout_s: float = Field(default=600.0, description="Seconds to wait for the rollout.")
     poll_s: float = Field(default=5.0, description="Seconds between rollout status reads.")
+    lock_wait_s: float | None = Field(
+        default=None,
+        description="Seconds a roll-out waits for another one of the model server to end "
+        "(default: twice timeout_s plus a minute, time for its wait and undo).",
+    )
+
+    def _one_at_a_time(self, database: OperationalDatabase):
+        """Every roll-out of the model server (any dataset's, from any run or pod) holds this
+        lock from reading the Deployment to the end of its wait or undo: two at once would
+        each write the served-versions map they read (one entry lost), or undo the other's."""
+        return held_lock(
+            database.engine, f"rollout.{self.namespace}.{self.deployment}",
+            wait_s=self.lock_wait_s if self.lock_wait_s is not None else 2 * self.timeout_s + 60,
+            poll_s=min(self.poll_s, 5.0),
+        )  # fmt: skip
 
     def _apps_api(self):
         """In a pod: its service account; elsewhere: KUBECONFIG (read now, not at import)."""
@@ -320,24 +336,31 @@ class KubernetesDeployTarget(DeployTarget):
 
         variable = _setting_variable("served_dataset_versions")
         try:
-            rollout = self._rollout()
-            current = rollout.read()
-            served = _served_on(current, self.container, variable)
-            if served.get(dataset) == model_version:
-                return RolloutOutcome(_serving_record(database), self.service_url, reused=True)
-            env = {
-                _setting_variable("model_artifacts_dir"): container_mount_path(
-                    current, self.container, self.artifacts_volume
-                ),
-                variable: json.dumps(served | {dataset: model_version}, sort_keys=True),
-            }
-            rollout.roll_out(self.image, env, current=current)
+            with self._one_at_a_time(database):
+                rollout = self._rollout()
+                current = rollout.read()
+                served = _served_on(current, self.container, variable)
+                if served.get(dataset) == model_version:
+                    return RolloutOutcome(_serving_record(database), self.service_url, reused=True)
+                env = {
+                    _setting_variable("model_artifacts_dir"): container_mount_path(
+                        current, self.container, self.artifacts_volume
+                    ),
+                    variable: json.dumps(served | {dataset: model_version}, sort_keys=True),
+                }
+                rollout.roll_out(self.image, env, current=current)
         except ApiException as exc:
             raise dg.Failure(
                 description=f"dataset {dataset!r}: the Kubernetes API answered {exc.status} "
                 f"{exc.reason} for {self.namespace}/{self.deployment}: {(exc.body or '')[:500]}"
             ) from exc
-        except (ConfigException, HTTPError, RolloutFailedError, ValueError) as exc:
+        except (
+            ConfigException,
+            HTTPError,
+            RolloutFailedError,
+            LockTimeoutError,
+            ValueError,
+        ) as exc:
             raise dg.Failure(description=f"dataset {dataset!r}: {exc}") from exc
         return RolloutOutcome(_serving_record(database), self.service_url, reused=False)
 
@@ -353,8 +376,9 @@ class KubernetesDeployTarget(DeployTarget):
                 details={"image": self.image, "model_tag": model_tag},
             ).id  # fmt: skip
         try:
-            result = self._roll(model_version)
-        except RolloutFailedError as exc:
+            with self._one_at_a_time(database):
+                result = self._roll(model_version)
+        except (RolloutFailedError, LockTimeoutError) as exc:
             with database.session() as session:
                 fail_deployment(session, record_id, str(exc))
             raise dg.Failure(description=str(exc)) from exc

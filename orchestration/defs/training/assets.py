@@ -9,7 +9,9 @@ import dagster as dg
 import pandas as pd
 
 from core.mlflow_names import (
+    ARTIFACT_FEATURE_IMPORTANCE,
     METRIC_BACKTEST_MASE,
+    METRIC_IMPORTANCE_PREFIX,
     TAG_CODE_VERSION,
     TAG_DAGSTER_RUN_ID,
     TAG_DATASET,
@@ -65,6 +67,22 @@ def _overrides(config: TrainingConfig, device: str, base_lgb_params: dict) -> di
     if lgb:
         overrides["lgb_params"] = {**base_lgb_params, **lgb}
     return overrides
+
+
+def _log_feature_importance(model) -> None:
+    """The model's global feature-group importance on the active MLflow run (models without
+    features, the statistical baselines, have none)."""
+    import mlflow
+
+    if not hasattr(model, "feature_importance"):
+        return
+    importance = model.feature_importance()
+    rows = [
+        {"group": str(g), "gain": float(gain), "share": float(share)}
+        for g, gain, share in importance[["group", "gain", "share"]].itertuples(index=False)
+    ]
+    mlflow.log_dict(rows, ARTIFACT_FEATURE_IMPORTANCE)
+    mlflow.log_metrics({f"{METRIC_IMPORTANCE_PREFIX}{row['group']}": row["share"] for row in rows})
 
 
 def _training_panel(storage: ObjectStorage, snapshot_key: str, series):
@@ -167,6 +185,7 @@ def _fit_and_log(
             }
         )
         mlflow.log_metrics({"fit_seconds": fit_seconds, "training_rows": float(n_rows)})
+        _log_feature_importance(model)
         info = mlflow.pyfunc.log_model(
             name="model",
             python_model=QuantisPythonModel(),

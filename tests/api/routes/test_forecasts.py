@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from served_model import HORIZON, MODEL_NAME, MODEL_VERSION, SERVED_DATASET, tiny_panel
@@ -78,33 +79,42 @@ def test_the_request_id_reaches_the_model_server(client, headers, model_server):
     assert "request_id=relay-7" in log_tail(model_server.process.log_path, 400)
 
 
-def test_default_horizon_is_the_series_datasets(client, headers):
-    """Without a horizon, a `web` series (the served second dataset, horizon 3 here) gets its
-    dataset's horizon, not the platform's default."""
+def test_a_request_without_a_horizon_or_levels_gets_its_datasets(client, headers, api_settings):
+    """Each dataset has its own horizon and interval levels: a request that names none is
+    forecast that many steps ahead at those levels (the global `forecast_default_horizon`
+    only seeds `default`'s); levels the API cannot serve (not whole percents) are a 422."""
     admin = headers("admin")
-    created = client.post(
-        "/api/v1/datasets",
-        json={"name": SERVED_DATASET, "frequency": "D", "horizon": 3},
-        headers=admin,
-    )
-    assert created.status_code == 201, created.text
-    web = _upload(client, admin, names=("s00002",), dataset=SERVED_DATASET)
-    answer = client.post("/api/v1/forecasts", json={"series_ids": [web["s00002"]]}, headers=admin)
-    assert answer.status_code == 201, answer.text
-    [forecast] = answer.json()["forecasts"]
-    assert forecast["horizon"] == 3 and len(forecast["points"]) == 3
+    web_horizon = 3
+    assert web_horizon != api_settings.forecast_default_horizon
+    body = {"name": SERVED_DATASET, "frequency": "D", "horizon": web_horizon, "levels": [90]}
+    assert client.post("/api/v1/datasets", json=body, headers=admin).status_code == 201
+    web = _upload(client, admin, names=("s00003",), dataset=SERVED_DATASET)
+    default = _upload(client, admin, names=("s00002",))
+    shown = client.get("/api/v1/datasets/default", headers=admin).json()
+    default_horizon, default_levels = shown["effective_horizon"], shown["levels"]
+    for ids, horizon, levels in (
+        (web, web_horizon, [90]),
+        (default, default_horizon, [int(level) for level in default_levels]),
+    ):
+        response = client.post(
+            "/api/v1/forecasts", json={"series_ids": list(ids.values())}, headers=admin
+        )
+        assert response.status_code == 201, response.text
+        [forecast] = response.json()["forecasts"]
+        assert forecast["horizon"] == horizon and forecast["levels"] == levels
+        assert len(forecast["points"]) == horizon
+        assert set(forecast["points"][0]["lower"]) == {str(level) for level in levels}
 
-
-def test_default_horizon_comes_from_the_settings(client, headers, api_settings):
-    writer = headers("write")
-    ids = _upload(client, writer, names=("s00003",))
-    response = client.post(
-        "/api/v1/forecasts", json={"series_ids": [ids["s00003"]]}, headers=writer
+    changed = {"levels": [97.5]}
+    assert client.patch(
+        f"/api/v1/datasets/{SERVED_DATASET}", json=changed, headers=admin
+    ).is_success
+    refused = client.post(
+        "/api/v1/forecasts", json={"series_ids": list(web.values())}, headers=admin
     )
-    assert response.status_code == 201
-    [forecast] = response.json()["forecasts"]
-    assert forecast["horizon"] == api_settings.forecast_default_horizon
-    assert len(forecast["points"]) == api_settings.forecast_default_horizon
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == "levels_required"
+    sent = {"series_ids": list(web.values()), "levels": [80]}
+    assert client.post("/api/v1/forecasts", json=sent, headers=admin).status_code == 201
 
 
 @pytest.mark.parametrize(
@@ -247,10 +257,11 @@ def test_latest_forecast_comes_from_the_database_by_kind(client, headers, api_se
     assert client.get("/api/v1/series/999999/forecasts/latest", headers=writer).status_code == 404
 
 
-def test_each_dataset_is_forecast_by_its_own_champion(client, headers):
+def test_each_dataset_is_forecast_by_its_own_champion(client, headers, model_server):
     """The session's model server serves `default` and `web` (tests/conftest.py): a `web`
     series is forecast by `web`'s model, a dataset without a served champion is a 503 that
-    says so, and one request does not mix datasets."""
+    says so, and one request does not mix datasets. The API's and the model server's
+    forecast counters tell the datasets apart."""
     admin = headers("admin")
     for name in (SERVED_DATASET, "daily"):
         created = client.post(
@@ -272,6 +283,11 @@ def test_each_dataset_is_forecast_by_its_own_champion(client, headers):
         MODEL_NAME,
         MODEL_VERSION,
     )
+    api_metrics = client.get("/metrics").text
+    for dataset in ("default", SERVED_DATASET):
+        assert f'quantis_api_forecasts_total{{dataset="{dataset}",' in api_metrics
+        served = httpx.get(f"{model_server.url}/metrics", timeout=10).text
+        assert f'quantis_model_forecast_requests_total{{dataset="{dataset}",' in served, dataset
 
     unserved = client.post(
         "/api/v1/forecasts", json={"series_ids": [daily["s00003"]]}, headers=admin
@@ -284,3 +300,39 @@ def test_each_dataset_is_forecast_by_its_own_champion(client, headers):
     mixed = client.post("/api/v1/forecasts", json=both, headers=admin)
     assert mixed.status_code == 422, mixed.text
     assert mixed.json()["error"]["code"] == "mixed_datasets"
+
+
+def test_a_series_forecast_is_explained_by_feature_group(client, headers, api_key):
+    """`GET /series/{id}/explanation`: per step, base + contributions == raw and yhat is the
+    served LightGBM model's forecast; a read key is enough, another dataset's key gets 404."""
+    writer = headers("write")
+    ids = _upload(client, writer, names=("s00000",))
+    url = f"/api/v1/series/{ids['s00000']}/explanation?horizon=3"
+
+    response = client.get(url, headers=headers("read"))
+    assert response.status_code == 200, response.text
+    explained = response.json()
+    assert (explained["model_name"], explained["model_version"]) == (MODEL_NAME, MODEL_VERSION)
+    assert explained["dataset"] == "default" and explained["horizon"] == 3
+    assert len(explained["points"]) == 3
+    body = {"series_ids": [ids["s00000"]], "horizon": 3, "levels": []}
+    forecast = client.post("/api/v1/forecasts", json=body, headers=writer).json()
+    for point, forecast_point in zip(
+        explained["points"], forecast["forecasts"][0]["points"], strict=True
+    ):
+        assert set(point["contributions"]) == {"history", "calendar"}
+        assert point["base"] + sum(point["contributions"].values()) == pytest.approx(point["raw"])
+        assert point["ds"] == forecast_point["ds"]
+        assert point["yhat"] == pytest.approx(forecast_point["yhat"])
+
+    short = client.get(f"{url}&history=1", headers=writer)  # too short for the model's lags
+    assert short.status_code == 422, short.text
+    assert "too short" in short.json()["error"]["message"]
+
+    admin = headers("admin")
+    assert client.post(
+        "/api/v1/datasets", json={"name": "other", "frequency": "D"}, headers=admin
+    ).is_success
+    other_key = {"Authorization": f"Bearer {api_key('read', datasets=['other'])}"}
+    assert client.get(url, headers=other_key).status_code == 404
+    assert client.get("/api/v1/series/999999/explanation", headers=writer).status_code == 404

@@ -28,6 +28,26 @@ def registry(api_settings, tmp_path) -> ModelRegistry:
 # views run on SQLite alone and promote/rollback on both backends.
 @pytest.mark.slow
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_versions_feature_importance_comes_from_its_training_runs_metrics(
+    client, headers, registry, tmp_path
+):
+    client_ = registry.client
+    run = client_.create_run(client_.create_experiment("training"))
+    for name, value in {"importance_share_history": 0.7, "importance_share_promo": 0.3,
+                        "backtest_mase": 0.9}.items():  # fmt: skip
+        client_.log_metric(run.info.run_id, name, value)
+    client_.create_model_version(
+        registry.model_name, source=str(tmp_path / "artifacts"), run_id=run.info.run_id
+    )
+    four = client.get("/api/v1/models/4", headers=headers("read")).json()
+    assert four["feature_importance"] == {"history": 0.7, "promo": 0.3}
+    assert (
+        client.get("/api/v1/models/1", headers=headers("read")).json()["feature_importance"] == {}
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_registry_view_lists_versions_newest_first(client, headers, registry):
     registry.client.set_registered_model_alias(registry.model_name, "challenger", "3")
     response = client.get("/api/v1/models", headers=headers("read"))

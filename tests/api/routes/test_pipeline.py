@@ -66,7 +66,10 @@ def test_runs_filtered_by_job_and_an_unknown_job_is_an_empty_list(dagster_client
     assert dagster_client.get("/api/v1/pipeline/runs?job=", headers=reader).status_code == 422
 
 
-def test_a_key_limited_to_datasets_gets_no_run_of_another(api_settings, api_options, api_key):
+@pytest.fixture
+def tagged_runs_client(api_settings, api_options):
+    """An API whose Dagster answers three runs: of `web`, of `default`, and of no dataset (a
+    backup); the `web` dataset exists."""
     answer = RECORDED["runs"]
     (recorded,) = answer["data"]["runsOrError"]["results"]
     runs = [
@@ -87,12 +90,35 @@ def test_a_key_limited_to_datasets_gets_no_run_of_another(api_settings, api_opti
     with session_scope(engine) as session:
         session.add(Dataset(name="web", config={}))
     engine.dispose()
-    limited = {"X-API-Key": api_key("read", datasets=["web"])}
     with TestClient(create_app(api_settings, api_options, state=state)) as client:
-        seen = client.get("/api/v1/pipeline/runs", headers=limited).json()
-        everything = client.get("/api/v1/pipeline/runs", headers={"X-API-Key": api_key("read")})
-    assert [run["run_id"] for run in seen] == ["web-run", "backup-run"]
-    assert len(everything.json()) == 3
+        yield client
+
+
+def _run_ids(client, headers, query: str = "") -> list[str]:
+    response = client.get(f"/api/v1/pipeline/runs{query}", headers=headers)
+    assert response.status_code == 200, response.text
+    return [run["run_id"] for run in response.json()]
+
+
+def test_a_key_limited_to_datasets_gets_no_run_of_another(tagged_runs_client, api_key):
+    limited = {"X-API-Key": api_key("read", datasets=["web"])}
+    assert _run_ids(tagged_runs_client, limited) == ["web-run", "backup-run"]
+    everything = _run_ids(tagged_runs_client, {"X-API-Key": api_key("read")})
+    assert everything == ["web-run", "default-run", "backup-run"]
+
+
+def test_runs_of_one_dataset_keep_the_platform_runs(tagged_runs_client, api_key):
+    reader = {"X-API-Key": api_key("read")}
+    assert _run_ids(tagged_runs_client, reader, "?dataset=web") == ["web-run", "backup-run"]
+    assert _run_ids(tagged_runs_client, reader, "?dataset=default") == [
+        "default-run",
+        "backup-run",
+    ]
+    unknown = tagged_runs_client.get("/api/v1/pipeline/runs?dataset=nope", headers=reader)
+    assert unknown.status_code == 404, unknown.text
+    limited = {"X-API-Key": api_key("read", datasets=["web"])}
+    hidden = tagged_runs_client.get("/api/v1/pipeline/runs?dataset=default", headers=limited)
+    assert hidden.status_code == 404, hidden.text
 
 
 def test_schedules_from_dagster_need_read(dagster_client, headers):

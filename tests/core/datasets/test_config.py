@@ -74,3 +74,66 @@ def test_the_default_dataset_takes_the_global_settings():
     assert (default.horizon, default.max_bad_row_share, default.min_history) == (9, 0.2, 30)
     assert (default.value_min, default.retrain_new_data_share) == (0.0, 0.3)
     assert default.batch_forecasts_after_rollout is True
+
+
+# -- covariates ---------------------------------------------------------------------------------
+PRICE = {"name": "price", "type": "numeric", "kind": "known_in_advance"}
+STORE = {"name": "store", "type": "categorical", "kind": "static", "categories": ["a", "b"]}
+
+
+def test_declared_covariates_are_stored_and_read_back():
+    config = DatasetConfig(name="retail", frequency="D", covariates=[PRICE, STORE])
+    assert [c.name for c in config.covariates] == ["price", "store"]
+    assert config.covariates[1].categories == ("a", "b")
+    document = config.settings_document()
+    assert document["covariates"][0] == {
+        **PRICE,
+        "country": None,
+        "subdivision": None,
+        "categories": [],
+    }
+    assert DatasetConfig.from_stored("retail", "D", document) == config
+    # a document stored before covariates existed reads as none declared
+    del document["covariates"]
+    assert DatasetConfig.from_stored("retail", "D", document).covariates == ()
+
+
+@pytest.mark.parametrize(
+    ("covariates", "message"),
+    [
+        ([PRICE, PRICE], "declared twice"),
+        ([{**PRICE, "name": "Price"}], "lowercase"),
+        ([{**PRICE, "name": "series_id"}], "taken by the series"),
+        ([{**PRICE, "name": "value"}], "taken by the series"),
+        ([{**PRICE, "name": "y"}], "reserved"),
+        ([{**PRICE, "kind": "sometimes"}], "kind must be one of"),
+        ([{**PRICE, "type": "text"}], "type must be one of"),
+        ([{"name": "holiday", "type": "boolean", "kind": "calendar"}], "needs a country"),
+        ([{**PRICE, "colour": "red"}], "Unexpected keyword"),
+    ],
+)
+def test_invalid_covariates_say_what_is_wrong(covariates, message):
+    with pytest.raises(ValidationError, match=message):
+        DatasetConfig(name="retail", covariates=covariates)
+
+
+def test_a_live_dataset_takes_new_covariates_but_keeps_the_declared_ones():
+    current = DatasetConfig(name="retail", frequency="D", covariates=[PRICE, STORE])
+    more = {**STORE, "categories": ["a", "b", "c"]}
+    added = current.model_copy(
+        update={
+            "covariates": DatasetConfig(
+                name="x", covariates=[PRICE, more, {"name": "promo", "type": "boolean"}]
+            ).covariates
+        }
+    )
+    assert changes_refused(current, added) == {}
+
+    def refused(*covariates):
+        wanted = DatasetConfig(name="retail", frequency="D", covariates=covariates)
+        return changes_refused(current, wanted).get("covariates", "")
+
+    assert "cannot change its kind" in refused({**PRICE, "kind": "static"}, STORE)
+    assert "cannot change its type" in refused({**PRICE, "type": "boolean"}, STORE)
+    assert "cannot be removed" in refused(PRICE)
+    assert "cannot drop categories ['b']" in refused(PRICE, {**STORE, "categories": ["a"]})

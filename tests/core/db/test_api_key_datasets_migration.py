@@ -14,6 +14,9 @@ from core.db.repositories.api_keys import create_api_key
 
 KINDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 BEFORE = "0006_datasets"
+# Up to this revision only: SQLite runs DDL outside the migration transaction, so a refused
+# downgrade from a later head would leave the later revisions undone.
+AFTER = "0007_api_key_datasets"
 NOW = datetime(2026, 12, 7, tzinfo=UTC)
 
 
@@ -49,7 +52,7 @@ def test_existing_keys_see_every_dataset_and_a_limit_blocks_the_downgrade(fresh_
     url = fresh_db_url(kind)
     migrate.upgrade(url, BEFORE)
     _insert_key(url, "old", None)
-    migrate.upgrade(url)
+    migrate.upgrade(url, AFTER)
     assert _keys(url) == [("old", True)]
     engine = make_engine(url)
     try:
@@ -61,7 +64,7 @@ def test_existing_keys_see_every_dataset_and_a_limit_blocks_the_downgrade(fresh_
     _insert_key(url, "web-only", ["web"])
     with pytest.raises(RuntimeError, match="limited to datasets"):
         migrate.downgrade(url, BEFORE)
-    assert migrate.current(url) == migrate.head()
+    assert migrate.current(url) == AFTER
     engine = make_engine(url)
     try:
         with engine.begin() as connection:

@@ -52,10 +52,23 @@ def recorded_names(rules_file: Path) -> set[str]:
     return {rule["record"] for rule in _rules(rules_file) if "record" in rule}
 
 
+_LABEL_VALUES = re.compile(r"label_values\(\s*([A-Za-z_:][A-Za-z0-9_:]*)\s*,\s*\w+\s*\)")
+
+
 def dashboard_exprs(dashboard: Path) -> dict[str, str]:
+    """The expression of every panel target, and the metric of every query variable (read
+    with `label_values(metric, label)`, the only variable query the dashboards use)."""
     board = json.loads(dashboard.read_text())
-    return {
+    exprs = {
         f"{board['uid']}/{panel['title']}/{target['refId']}": target["expr"]
         for panel in board["panels"]
         for target in panel.get("targets", [])
     }
+    for variable in board["templating"]["list"]:
+        if variable["type"] != "query":
+            continue
+        found = _LABEL_VALUES.fullmatch(variable["query"])
+        if found is None:
+            raise ValueError(f"{dashboard.name}: variable {variable['name']}: not label_values()")
+        exprs[f"{board['uid']}/variable {variable['name']}"] = found.group(1)
+    return exprs

@@ -3,6 +3,7 @@ import io
 import pandas as pd
 import pytest
 
+from core.covariates import Covariate
 from orchestration.defs.ingestion.landing import (
     LandingFile,
     UnreadableFileError,
@@ -50,3 +51,45 @@ def test_unsupported_type_is_unreadable():
 def test_corrupt_parquet_is_unreadable():
     with pytest.raises(UnreadableFileError, match="cannot parse"):
         parse_landing_file(LandingFile("broken.parquet", b"not parquet at all"))
+
+
+# -- covariate columns --------------------------------------------------------------------------
+DECLARED = (
+    Covariate("price"),
+    Covariate("region", "categorical", "static"),
+    Covariate.calendar("holiday", "US"),
+)
+
+
+def test_declared_covariate_columns_are_kept_as_received():
+    rows = parse_landing_file(
+        _csv("unique_id,ds,y, Price ,region\nA,2024-01-01,1,2.5,north\nA,2024-01-02,,3,north\n"),
+        DECLARED,
+    )
+    assert rows["price"].tolist() == ["2.5", "3"]
+    assert rows["region"].tolist() == ["north", "north"]
+    assert rows["y_raw"].tolist() == ["1", ""]
+
+
+def test_a_file_of_covariates_alone_needs_no_value_column():
+    rows = parse_landing_file(_csv("unique_id,ds,price\nA,2030-01-01,2.5\n"), DECLARED)
+    assert rows.loc[0, "y_raw"] == "" and rows.loc[0, "price"] == "2.5"
+    with pytest.raises(UnreadableFileError, match="missing required column"):
+        parse_landing_file(_csv("unique_id,ds\nA,2030-01-01\n"), DECLARED)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("unique_id,ds,y,colour\nA,2024-01-01,1,red\n", r"undeclared column\(s\) \['colour'\]"),
+        ("unique_id,ds,y,holiday\nA,2024-01-01,1,1\n", "take no values"),
+    ],
+)
+def test_an_undeclared_or_calendar_column_makes_the_file_unreadable(text, message):
+    with pytest.raises(UnreadableFileError, match=message):
+        parse_landing_file(_csv(text), DECLARED)
+
+
+def test_a_dataset_without_covariates_refuses_extra_columns():
+    with pytest.raises(UnreadableFileError, match="covariates: none"):
+        parse_landing_file(_csv("unique_id,ds,y,price\nA,2024-01-01,1,2\n"))

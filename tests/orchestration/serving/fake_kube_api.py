@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ class SeenRequest:
     content_type: str | None
     authorization: str | None
     body: Any
+    at: float = field(default_factory=time.monotonic)  # when it arrived
 
 
 @dataclass

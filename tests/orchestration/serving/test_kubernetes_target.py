@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -14,6 +16,8 @@ import pytest
 import yaml
 from fake_kube_api import RECORDED, TOKEN, fake_kube_api, write_kubeconfig
 
+from core.db.engine import make_engine
+from core.db.locks import held_lock
 from core.db.migrate import upgrade
 from core.db.repositories.deployments import list_deployments
 from core.settings import load_settings
@@ -311,3 +315,47 @@ def test_another_datasets_entry_is_kept_and_a_served_version_is_not_rolled_again
         server["env"][-1]["value"] = "[1]"
         cluster({("GET", DEPLOYMENT): [(200, serving_shop)]})
         _target().roll_out_dataset(database, model_version="4", **web)
+
+
+def test_roll_outs_of_the_model_server_wait_for_each_other(cluster, database):
+    """Another roll-out (another dataset's run, in another pod) holds the model server's lock:
+    this one reads nothing and patches nothing until it ends, and gives up naming it when it
+    lasts too long; once it ends, this one goes ahead."""
+    api = cluster(
+        {
+            ("GET", DEPLOYMENT): [(200, "deployment_revision_1")],
+            ("PATCH", DEPLOYMENT): [(200, "deployment_patched")],
+            ("GET", STATUS): [(200, "status_complete")],
+        }
+    )
+    web = {"dataset": "web", "model_name": "quantis-forecaster-web", "tracking_uri": "unused"}
+    other = make_engine(database.url)  # the other run's connection
+    scope = "rollout.quantis.model-deployment"
+    try:
+        with held_lock(other, scope, wait_s=1):
+            with pytest.raises(dg.Failure, match="is still held by another process"):
+                _target(lock_wait_s=0.3).roll_out_dataset(database, model_version="3", **web)
+            with pytest.raises(dg.Failure, match="is still held by another process"):
+                _roll_out(_target(lock_wait_s=0.3), database)
+            assert api.seen == []  # nothing read or patched while the other held it
+
+        # The other roll-out ends while this one waits: this one goes ahead after it.
+        acquired, ended = threading.Event(), []
+
+        def other_roll_out() -> None:
+            with held_lock(other, scope, wait_s=1):
+                acquired.set()
+                time.sleep(0.5)
+                ended.append(time.monotonic())
+
+        holder = threading.Thread(target=other_roll_out)
+        holder.start()
+        acquired.wait(5)
+        _target(lock_wait_s=30).roll_out_dataset(database, model_version="3", **web)
+        holder.join()
+    finally:
+        other.dispose()
+    [patch] = api.requests("PATCH")
+    assert "QUANTIS_SERVED_DATASET_VERSIONS" in json.dumps(patch.body)
+    assert ended and api.seen[0].at >= ended[0]  # its first request came after the other ended
+    assert [status for status, _, _ in _records(database)] == ["failed"]

@@ -1,0 +1,290 @@
+"""Covariate values: idempotent bulk upserts and reads as frames, per dataset.
+
+Static covariates hold one value per (series, covariate); known-in-advance covariates one per
+(series, timestamp, covariate), future timestamps included. A value is a number (booleans as
+0/1, as `core.covariates.validate_covariates` types them) or, for a categorical covariate, a
+category. Frames are wide, as validated: `unique_id`, `ds` (naive UTC; time-varying only) and
+one column per covariate. Timestamps are stored in UTC; naive ones are taken to be UTC.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Table, select
+from sqlalchemy.orm import Session
+
+from core.covariates import ID_COL, TIME_COL, Covariate
+from core.db.repositories.series import in_dataset, series_ids_by_name
+from core.db.repositories.upserts import UpsertResult, upsert_rows
+from core.db.tables import CovariateValue, Series, StaticCovariate
+from core.db.types import as_utc
+
+__all__ = [
+    "CovariatesStored",
+    "read_covariate_values",
+    "read_static_covariates",
+    "store_covariates",
+    "upsert_covariate_values",
+    "upsert_static_covariates",
+]
+
+_CHUNK_ROWS = 2000
+
+
+@dataclass(frozen=True)
+class CovariatesStored:
+    """What one write stored: static values and time-varying values, each inserted/updated."""
+
+    static: UpsertResult
+    values: UpsertResult
+
+    @classmethod
+    def nothing(cls) -> CovariatesStored:
+        return cls(UpsertResult(0, 0), UpsertResult(0, 0))
+
+    def __add__(self, other: CovariatesStored) -> CovariatesStored:
+        return CovariatesStored(self.static + other.static, self.values + other.values)
+
+    @property
+    def inserted(self) -> int:
+        return self.static.inserted + self.values.inserted
+
+    @property
+    def updated(self) -> int:
+        return self.static.updated + self.values.updated
+
+
+def _declared(covariates: Sequence[Covariate], names: Iterable[str]) -> list[Covariate]:
+    by_name = {c.name: c for c in covariates}
+    unknown = sorted(n for n in names if n not in by_name)
+    if unknown:
+        raise ValueError(f"undeclared covariates {unknown}; declared: {sorted(by_name)}")
+    return [by_name[n] for n in names]
+
+
+def _value_fields(covariate: Covariate, raw: Any, where: str) -> dict[str, Any]:
+    """The row's `value` and `category` for one cell; a missing or non-finite one raises."""
+    if covariate.type == "categorical":
+        if raw is None or (isinstance(raw, float) and math.isnan(raw)):
+            raise ValueError(f"{covariate.name} {where}: missing value; quarantine such rows")
+        return {"value": None, "category": str(raw)}
+    try:
+        number = float(raw)
+    except (TypeError, ValueError):
+        number = math.nan
+    if not math.isfinite(number):
+        raise ValueError(
+            f"{covariate.name} {where} is {raw!r}, not a finite number; quarantine such rows"
+        )
+    return {"value": number, "category": None}
+
+
+def _write(
+    session: Session, table: Table, rows: list[dict[str, Any]], keys: tuple[str, ...]
+) -> UpsertResult:
+    seen: set[tuple] = set()
+    for row in rows:
+        key = tuple(row[k] for k in keys)
+        if key in seen:
+            raise ValueError(f"repeated key {dict(zip(keys, key, strict=True))} in one batch")
+        seen.add(key)
+    result = UpsertResult(0, 0)
+    for start in range(0, len(rows), _CHUNK_ROWS):
+        part = rows[start : start + _CHUNK_ROWS]
+        result += upsert_rows(session, table, part, keys, updates=("value", "category"))
+    session.expire_all()
+    return result
+
+
+def _series_ids(session, frame, create_missing_series, frequency, dataset_id) -> pd.Series:
+    if ID_COL not in frame.columns or frame[ID_COL].isna().any():
+        raise ValueError("every covariate row must name its series (unique_id)")
+    names = frame[ID_COL].astype(str)
+    ids = series_ids_by_name(
+        session, names.unique(), create_missing_series, frequency, dataset_id=dataset_id
+    )
+    return names.map(ids)
+
+
+def upsert_static_covariates(
+    session: Session,
+    frame: pd.DataFrame,
+    covariates: Sequence[Covariate],
+    *,
+    dataset_id: int | None = None,
+    create_missing_series: bool = False,
+    frequency: str | None = None,
+) -> UpsertResult:
+    """Insert or update the static covariate columns of `frame` (`unique_id` and one column
+    each; a series' value may repeat over rows, two values for one series raise)."""
+    declared = _declared(covariates, [c for c in frame.columns if c not in (ID_COL, TIME_COL)])
+    static = [c for c in declared if c.kind == "static"]
+    if not static or frame.empty:
+        return UpsertResult(0, 0)
+    ids = _series_ids(session, frame, create_missing_series, frequency, dataset_id)
+    rows: dict[tuple[int, str], dict[str, Any]] = {}
+    for covariate in static:
+        for series_id, name, raw in zip(ids, frame[ID_COL], frame[covariate.name], strict=True):
+            fields = _value_fields(covariate, raw, f"of series {name!r}")
+            row = {"series_id": int(series_id), "name": covariate.name, **fields}
+            if rows.setdefault((int(series_id), covariate.name), row) != row:
+                raise ValueError(f"{covariate.name}: several values for series {name!r}")
+    table: Table = StaticCovariate.__table__  # type: ignore[assignment]
+    return _write(session, table, list(rows.values()), ("series_id", "name"))
+
+
+def upsert_covariate_values(
+    session: Session,
+    frame: pd.DataFrame,
+    covariates: Sequence[Covariate],
+    *,
+    dataset_id: int | None = None,
+    create_missing_series: bool = False,
+    frequency: str | None = None,
+) -> UpsertResult:
+    """Insert or update the known-in-advance columns of `frame` (`unique_id`, `ds` and one
+    column each), keyed by (series, timestamp, covariate); re-sending a value updates it."""
+    declared = _declared(covariates, [c for c in frame.columns if c not in (ID_COL, TIME_COL)])
+    dynamic = [c for c in declared if c.dynamic]
+    if not dynamic or frame.empty:
+        return UpsertResult(0, 0)
+    if TIME_COL not in frame.columns:
+        raise ValueError(f"known-in-advance covariates {[c.name for c in dynamic]} need ds")
+    ids = _series_ids(session, frame, create_missing_series, frequency, dataset_id)
+    stamps = pd.to_datetime(frame[TIME_COL])
+    if stamps.isna().any():
+        raise ValueError("every covariate row needs a timestamp (ds)")
+    rows = []
+    for covariate in dynamic:
+        for series_id, name, ts, raw in zip(
+            ids, frame[ID_COL], stamps, frame[covariate.name], strict=True
+        ):
+            moment = as_utc(ts.to_pydatetime())
+            where = f"of series {name!r} at {moment.isoformat()}"
+            rows.append(
+                {"series_id": int(series_id), "ts": moment, "name": covariate.name,
+                 **_value_fields(covariate, raw, where)}
+            )  # fmt: skip
+    table: Table = CovariateValue.__table__  # type: ignore[assignment]
+    return _write(session, table, rows, ("series_id", "ts", "name"))
+
+
+def store_covariates(
+    session: Session,
+    frame: pd.DataFrame,
+    covariates: Sequence[Covariate],
+    *,
+    dataset_id: int | None = None,
+    create_missing_series: bool = False,
+    frequency: str | None = None,
+) -> CovariatesStored:
+    """Both kinds from one validated frame: its static columns once per series, its
+    known-in-advance columns per timestamp."""
+    declared = _declared(covariates, [c for c in frame.columns if c not in (ID_COL, TIME_COL)])
+    options = {
+        "dataset_id": dataset_id,
+        "create_missing_series": create_missing_series,
+        "frequency": frequency,
+    }
+    static = [c.name for c in declared if c.kind == "static"]
+    dynamic = [c.name for c in declared if c.dynamic]
+    keys = [c for c in (ID_COL, TIME_COL) if c in frame.columns]
+    return CovariatesStored(
+        static=upsert_static_covariates(session, frame[[ID_COL, *static]], covariates, **options)
+        if static
+        else UpsertResult(0, 0),
+        values=upsert_covariate_values(session, frame[[*keys, *dynamic]], covariates, **options)
+        if dynamic
+        else UpsertResult(0, 0),
+    )
+
+
+def _wide(
+    rows: list[tuple], keys: list[str], covariates: Sequence[Covariate], names: Sequence[str]
+) -> pd.DataFrame:
+    """Long (keys..., name, value, category) rows as one column per covariate."""
+    by_name = {c.name: c for c in covariates}
+    long = pd.DataFrame(rows, columns=[*keys, "name", "value", "category"])
+    long["cell"] = [
+        category if by_name[name].type == "categorical" else value
+        for name, value, category in zip(long["name"], long["value"], long["category"], strict=True)
+    ]
+    if long.empty:
+        wide = pd.DataFrame(columns=[*keys, *names])
+    else:
+        wide = long.pivot(index=keys, columns="name", values="cell").reset_index()
+        wide.columns.name = None
+    for name in names:
+        if name not in wide.columns:
+            wide[name] = None
+        wide[name] = (
+            wide[name].astype(object)
+            if by_name[name].type == "categorical"
+            else pd.to_numeric(wide[name]).astype("float64")
+        )
+    wide[ID_COL] = wide[ID_COL].astype(object)
+    return wide[[*keys, *names]].sort_values(keys, ignore_index=True)
+
+
+def _of_series(query, series_id, session, dataset_id, series_names):
+    query = query.join(Series, Series.id == series_id)
+    query = query.where(in_dataset(dataset_id))
+    if series_names is not None:
+        ids = series_ids_by_name(session, series_names, dataset_id=dataset_id)
+        query = query.where(Series.id.in_(list(ids.values())))
+    return query
+
+
+def read_static_covariates(
+    session: Session,
+    covariates: Sequence[Covariate],
+    *,
+    dataset_id: int | None = None,
+    series_names: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """`unique_id` and one column per declared static covariate, a row per series of the
+    dataset (None: `default`) holding any; unknown names in `series_names` raise."""
+    names = [c.name for c in covariates if c.kind == "static"]
+    query = select(
+        Series.name, StaticCovariate.name, StaticCovariate.value, StaticCovariate.category
+    )
+    query = _of_series(query, StaticCovariate.series_id, session, dataset_id, series_names)
+    query = query.where(StaticCovariate.name.in_(names))
+    return _wide(session.execute(query).all(), [ID_COL], covariates, names)
+
+
+def read_covariate_values(
+    session: Session,
+    covariates: Sequence[Covariate],
+    *,
+    dataset_id: int | None = None,
+    series_names: Iterable[str] | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> pd.DataFrame:
+    """`unique_id`, `ds` (naive UTC) and one column per declared known-in-advance covariate
+    (missing values as NaN/None), sorted by series and time; `start` and `end` inclusive."""
+    names = [c.name for c in covariates if c.dynamic]
+    query = select(
+        Series.name, CovariateValue.ts, CovariateValue.name, CovariateValue.value,
+        CovariateValue.category,
+    )  # fmt: skip
+    query = _of_series(query, CovariateValue.series_id, session, dataset_id, series_names)
+    query = query.where(CovariateValue.name.in_(names))
+    if start is not None:
+        query = query.where(CovariateValue.ts >= as_utc(start))
+    if end is not None:
+        query = query.where(CovariateValue.ts <= as_utc(end))
+    rows = [
+        (name, as_utc(ts).replace(tzinfo=None), *rest)
+        for name, ts, *rest in session.execute(query).all()
+    ]
+    frame = _wide(rows, [ID_COL, TIME_COL], covariates, names)
+    frame[TIME_COL] = pd.to_datetime(frame[TIME_COL])
+    return frame
