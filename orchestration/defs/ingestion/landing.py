@@ -122,7 +122,8 @@ def _stripped(column: pd.Series) -> pd.Series:
     """`column.str.strip()`, stripping each distinct text once (a series' name repeats on
     every one of its rows)."""
     codes, uniques = pd.factorize(column)
-    return pd.Series(uniques.str.strip().to_numpy(dtype=object)[codes], index=column.index)
+    stripped = pd.Index(uniques, dtype=object).str.strip().to_numpy(dtype=object)
+    return pd.Series(stripped[codes], index=column.index, dtype=object)
 
 
 def parse_landing_file(file: LandingFile, covariates: Sequence[Covariate] = ()) -> pd.DataFrame:
