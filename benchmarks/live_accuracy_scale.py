@@ -3,18 +3,25 @@
 Setup (untimed) in a fresh migrated PostgreSQL database: N daily series with 730 points of
 history and then 30 days of actuals (`upsert_panel`); 30 nightly batches, one a day, each
 forecasting every series 28 days ahead with 80/95% intervals from that day's data cut-off
-(`save_forecasts_bulk`, kind `batch`, as `batch_forecasts` stores them). The day scored is
+(`save_forecasts_bulk`, kind `batch`, as `batch_forecasts` stores them; `--setup copy`
+writes the same rows, payload text included, by one COPY per table a night). The day scored is
 the first target of the last batch: 28 batches forecast it, so every series has 28 points
 on it, one per origin, and its actuals are in.
 
 Timed, in one process, each path twice (the better run counts; the first warms the caches):
 - `targets`: `score_day` as monitoring runs it (the day's points read through the
-  `forecast_targets` date index);
+  `forecast_targets` date index, the day's actuals only, the MASE scales computed in the
+  database by `seasonal_scales`);
 - `payloads`: `score_day` with the earlier `forecast_points`, kept here verbatim, which
-  reads every stored forecast of the model and its JSON payload to find the day's points.
-Both must give the same rows. The points read alone (`forecast_points`) are timed too.
+  reads every stored forecast of the model and its JSON payload to find the day's points
+  (the scales as on `history`).
+- `history`: `score_day` with the MASE scales as they were computed before: every
+  observation of the day's series read into Python (the path SQLite, or a series without a
+  recorded frequency, still takes); the day's points read as on `targets`.
+All must give the same rows (MASE to 1e-9 relative: the database sums in another order).
+The points read alone (`forecast_points`) are timed too.
 
-    .venv/bin/python benchmarks/live_accuracy_scale.py [--series 1000] [--batches 30] [--horizon 28]
+    .venv/bin/python benchmarks/live_accuracy_scale.py [--series 1000] [--batches 30] [--horizon 28] [--paths targets history payloads] [--name live_accuracy_scale]
 
 Needs PostgreSQL (QUANTIS_BENCH_POSTGRES_URL, default
 postgresql+psycopg://postgres@127.0.0.1:5432/postgres); a database `i26_live_accuracy` is
@@ -107,7 +114,62 @@ def _drop(server_url: str) -> None:
     admin.dispose()
 
 
-def setup(engine, series: int, batches: int, horizon: int, seed: int) -> tuple[datetime, dict]:
+def _copy_night(session, ids, request_id, cutoff, horizon, yhat, lo, hi) -> None:
+    """One night's batch forecasts written as `save_forecasts_bulk` writes them (the same
+    rows, payload text included), formatted here a row at a time and sent by one text COPY
+    per table: the setup at 10,000 series in minutes, not most of an hour."""
+    from core.db.repositories.forecasts import _new_forecast_ids
+    from core.db.types import utc_now
+
+    created = utc_now().isoformat()
+    names = list(ids)
+    forecast_ids = _new_forecast_ids(session, len(names))
+    days = [(cutoff + timedelta(days=step + 1)).isoformat() for step in range(horizon)]
+    origin = days[0]
+    yhat, lo, hi = (
+        yhat.tolist(),
+        {k: v.tolist() for k, v in lo.items()},
+        {k: v.tolist() for k, v in hi.items()},
+    )
+    forecasts, targets = [], []
+    for row, name in enumerate(names):
+        points = []
+        for step in range(horizon):
+            bounds = {
+                side: "{"
+                + ",".join(f'"{lv}":{side_values[lv][row][step]!r}' for lv in LEVELS)
+                + "}"
+                for side, side_values in (("lo", lo), ("hi", hi))
+            }
+            value = yhat[row][step]
+            points.append(
+                f'{{"ds":"{days[step]}","yhat":{value!r},"lo":{bounds["lo"]},"hi":{bounds["hi"]}}}'
+            )
+            targets.append(
+                f"{forecast_ids[row]}\t{step}\t{days[step]}\t{origin}\t{value!r}\t"
+                f"{bounds['lo']}\t{bounds['hi']}\n"
+            )
+        levels = "[" + ",".join(str(level) for level in LEVELS) + "]"
+        forecasts.append(
+            f"{forecast_ids[row]}\t{request_id}\t{ids[name]}\t{MODEL}\t1\t{horizon}\t{levels}\t"
+            f"[{','.join(points)}]\tbatch\t{cutoff.isoformat()}\t{created}\n"
+        )
+    raw = session.connection().connection.dbapi_connection
+    with raw.cursor() as cursor:
+        columns = (
+            "id, request_id, series_id, model_name, model_version, horizon, levels, payload, "
+            "kind, data_cutoff, created_at"
+        )
+        with cursor.copy(f"COPY forecasts ({columns}) FROM STDIN") as copy:
+            copy.write("".join(forecasts))
+        columns = "forecast_id, step, ds, origin, yhat, lo, hi"
+        with cursor.copy(f"COPY forecast_targets ({columns}) FROM STDIN") as copy:
+            copy.write("".join(targets))
+
+
+def setup(
+    engine, series: int, batches: int, horizon: int, seed: int, by_copy: bool = False
+) -> tuple[datetime, dict]:
     """Observations and the nightly batches; returns the day to score and the setup times."""
     import numpy as np
 
@@ -131,6 +193,12 @@ def setup(engine, series: int, batches: int, horizon: int, seed: int) -> tuple[d
         last = values[:, HISTORY - 1 + night]
         noise = rng.normal(0.0, 0.05, size=(series, horizon)) * last[:, None]
         yhat = last[:, None] + noise
+        if by_copy:
+            lo = {level: yhat - level / 10 * last[:, None] for level in LEVELS}
+            hi = {level: yhat + level / 10 * last[:, None] for level in LEVELS}
+            with session_scope(engine) as session:
+                _copy_night(session, ids, f"batch-{night}", cutoff, horizon, yhat, lo, hi)
+            continue
         forecasts = [
             NewForecast(
                 series_id=ids[name],
@@ -169,30 +237,40 @@ def _timed(function, repeats: int = 2):
     return round(best, 2), result
 
 
-def measure(engine, day: datetime) -> dict:
+PATHS = ("targets", "history", "payloads")
+
+
+def measure(engine, day: datetime, paths: tuple[str, ...] = PATHS) -> dict:
     from core.db.engine import session_scope
     from core.db.repositories import live_accuracy
     from orchestration.defs.monitoring import scoring
 
-    readers = {"targets": live_accuracy.forecast_points, "payloads": payload_forecast_points}
+    readers = {
+        "targets": live_accuracy.forecast_points,
+        "history": live_accuracy.forecast_points,
+        "payloads": payload_forecast_points,
+    }
     start, before = scoring.day_bounds(day.date())
     runs, scores = {}, {}
-    for path, reader in readers.items():
+    for path in paths:
+        reader = readers[path]
         with session_scope(engine) as session:
             points_s, points = _timed(
                 lambda reader=reader, session=session: reader(
                     session, start=start, before=before, model_name=MODEL
                 )
             )
-        original = scoring.forecast_points
+        original, in_database = scoring.forecast_points, scoring.can_compute_scales
         scoring.forecast_points = reader
+        if path != "targets":  # the scales from every observation read into Python
+            scoring.can_compute_scales = lambda session: False
         try:
             with session_scope(engine) as session:
                 score_s, score = _timed(
                     lambda session=session: scoring.score_day(session, day.date(), MODEL)
                 )
         finally:
-            scoring.forecast_points = original
+            scoring.forecast_points, scoring.can_compute_scales = original, in_database
         scores[path] = score
         runs[path] = {
             "points_read_s": points_s,
@@ -201,9 +279,34 @@ def measure(engine, day: datetime) -> dict:
             "rows": len(score.rows),
             "scored_points": score.scored_points,
         }
-    if scores["targets"] != scores["payloads"]:
-        raise SystemExit("the two paths scored the day differently")
+    first, *others = scores.values()
+    for other in others:
+        if not _same_score(first, other):
+            raise SystemExit("the paths scored the day differently")
     return runs
+
+
+def _same_score(one, other) -> bool:
+    """The same rows (MASE equal to 1e-9 relative: the database sums the scales' terms in
+    another order than pandas)."""
+    import math
+
+    if (one.scored_points, one.pending_points, one.levels) != (
+        other.scored_points, other.pending_points, other.levels,
+    ):  # fmt: skip
+        return False
+    if len(one.rows) != len(other.rows):
+        return False
+    for a, b in zip(one.rows, other.rows, strict=True):
+        if (a.model_version, a.series_id, a.points, a.smape, a.bias, a.mae, a.coverage) != (
+            b.model_version, b.series_id, b.points, b.smape, b.bias, b.mae, b.coverage,
+        ):  # fmt: skip
+            return False
+        if (a.mase is None) != (b.mase is None) or (
+            a.mase is not None and not math.isclose(a.mase, b.mase, rel_tol=1e-9)
+        ):
+            return False
+    return True
 
 
 def _table(runs: dict, payload: dict) -> str:
@@ -220,7 +323,7 @@ def _table(runs: dict, payload: dict) -> str:
         f"\n\n{payload['series']:,} series, {payload['batches']} nightly batches of "
         f"h={payload['horizon']} ({payload['stored_forecasts']:,} forecasts, "
         f"{payload['stored_points']:,} points stored); day scored {payload['day']}. "
-        f"Same rows on both paths. Setup: {payload['setup']}. Peak RSS "
+        f"Same rows on every path. Setup: {payload['setup']}. Peak RSS "
         f"{payload['peak_rss_mib']:.0f} MiB (the whole process).\n"
     )
 
@@ -231,6 +334,14 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=30)
     parser.add_argument("--horizon", type=int, default=28)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--paths", nargs="+", choices=PATHS, default=list(PATHS))
+    parser.add_argument("--name", default="live_accuracy_scale", help="results file name")
+    parser.add_argument(
+        "--setup",
+        choices=["bulk", "copy"],
+        default="bulk",
+        help="store the batches with save_forecasts_bulk, or the same rows by one COPY a night",
+    )
     args = parser.parse_args()
     if args.batches < 1 or args.horizon < 1:
         parser.error("--batches and --horizon must be >= 1")
@@ -246,12 +357,14 @@ def main() -> None:
     url = _database(server)
     engine = make_engine(url)
     try:
-        day, setup_s = setup(engine, args.series, args.batches, args.horizon, args.seed)
+        day, setup_s = setup(
+            engine, args.series, args.batches, args.horizon, args.seed, args.setup == "copy"
+        )
         print("setup", setup_s, flush=True)
         with session_scope(engine) as session:
             forecasts = session.scalar(select(func.count()).select_from(Forecast))
             points = session.scalar(select(func.count()).select_from(ForecastTarget))
-        runs = measure(engine, day)
+        runs = measure(engine, day, tuple(args.paths))
     finally:
         engine.dispose()
         _drop(server)
@@ -267,7 +380,7 @@ def main() -> None:
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
     print(runs, flush=True)
-    print(write_results("live_accuracy_scale", payload, _table(runs, payload), machine))
+    print(write_results(args.name, payload, _table(runs, payload), machine))
 
 
 if __name__ == "__main__":

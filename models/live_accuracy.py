@@ -16,7 +16,7 @@ them); nothing else is left out.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -60,6 +60,12 @@ def _origin_scales(joined: pd.DataFrame, history: pd.DataFrame, season_length: i
         train = history[(history["ds"] < origin) & history["unique_id"].isin(group["unique_id"])]
         for unique_id, scale in in_sample_scales(train, season_length).items():
             scales[(unique_id, origin)] = scale
+    return _scales_of(joined, scales)
+
+
+def _scales_of(joined: pd.DataFrame, scales) -> pd.Series:
+    """Each joined point's scale, looked up by (unique_id, origin) in `scales` (NaN where
+    there is none)."""
     index = pd.MultiIndex.from_frame(joined[["unique_id", "origin"]])
     return pd.Series([scales.get(key, np.nan) for key in index], index=joined.index)
 
@@ -67,17 +73,23 @@ def _origin_scales(joined: pd.DataFrame, history: pd.DataFrame, season_length: i
 def live_metrics(
     points: pd.DataFrame,
     actuals: pd.DataFrame,
-    history: pd.DataFrame,
+    history: pd.DataFrame | None = None,
     *,
     season_length: int,
     levels: Sequence[int] = (),
+    scales: Mapping[tuple[str, pd.Timestamp], float] | None = None,
 ) -> pd.DataFrame:
     """Metrics per (model_version, unique_id): `points` evaluated, `mase`, `smape`, `bias`,
     `mae`, and `coverage_L` per level (NaN where the forecasts carry no such level).
 
     `history` is the long panel (`unique_id`, `ds`, `y`) the scales come from; a series with
     too little history before the origin, or a flat one, has NaN MASE, as in the backtest.
+    Instead of `history`, `scales` may give those scales already computed, by (unique_id,
+    origin) (`core.db.repositories.observations.seasonal_scales` computes them in the
+    database); a missing or None scale is NaN MASE.
     """
+    if (history is None) == (scales is None):
+        raise ValueError("give either the history or the scales computed from it")
     joined = join_actuals(points, actuals)
     columns = [*_KEYS, "points", "mase", "smape", "bias", "mae"]
     columns += [f"coverage_{level:g}" for level in levels]
@@ -86,7 +98,12 @@ def live_metrics(
     y, yhat = joined["y"].to_numpy(float), joined["yhat"].to_numpy(float)
     frame = joined.assign(
         abs_error=np.abs(y - yhat),
-        scaled_error=np.abs(y - yhat) / _origin_scales(joined, history, season_length),
+        scaled_error=np.abs(y - yhat)
+        / (
+            _origin_scales(joined, history, season_length)
+            if scales is None
+            else _scales_of(joined, {k: np.nan if v is None else v for k, v in scales.items()})
+        ),
         smape_term=smape_terms(y, yhat),
         error=yhat - y,
     )

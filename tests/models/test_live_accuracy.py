@@ -94,3 +94,24 @@ def test_missing_columns_are_named():
     points, actuals, history = _frames()
     with pytest.raises(ValueError, match="origin"):
         live_metrics(points.drop(columns="origin"), actuals, history, season_length=2)
+
+
+def test_scales_given_instead_of_history_give_the_same_metrics():
+    points, actuals, history = _frames()
+    from_history = live_metrics(points, actuals, history, season_length=2, levels=[80])
+    origin = DAYS[6]
+    # a's scale worked out above; the flat series' is undefined (None), as a database gives it
+    scales = {("a", origin): 2.0, ("flat", origin): None}
+    given = live_metrics(points, actuals, season_length=2, levels=[80], scales=scales)
+    pd.testing.assert_frame_equal(given, from_history)
+    unknown = live_metrics(points, actuals, season_length=2, levels=[80], scales={})
+    assert unknown["mase"].isna().all()
+
+
+@pytest.mark.parametrize("both", [True, False])
+def test_history_or_scales_not_both_nor_neither(both):
+    points, actuals, history = _frames()
+    with pytest.raises(ValueError, match="either the history or the scales"):
+        live_metrics(
+            points, actuals, history if both else None, season_length=2, scales={} if both else None
+        )

@@ -86,18 +86,13 @@ def forecast_points(
     index), then their forecasts by id: index ranges and primary-key lookups, whatever the
     planner knows of the tables (a join planned without statistics could scan the window's
     points once per forecast). The interval bounds (JSON) are read for the newest points only.
+    On PostgreSQL the newest points are chosen in the database (`_newest_points_postgres`).
     """
     start, before = as_utc(start), as_utc(before)
     in_window = (ForecastTarget.ds >= start, ForecastTarget.ds < before)
-    targets = session.execute(
-        select(
-            ForecastTarget.forecast_id,
-            ForecastTarget.step,
-            ForecastTarget.ds,
-            ForecastTarget.origin,
-            ForecastTarget.yhat,
-        ).where(*in_window)
-    ).all()
+    if session.get_bind().dialect.name == "postgresql":
+        return _newest_points_postgres(session, in_window, model_name, series_id)
+    targets = session.execute(select(*_POINT_COLUMNS).where(*in_window)).all()
     forecasts = _forecasts_by_id(session, {t.forecast_id for t in targets}, model_name, series_id)
     kept = [t for t in targets if t.forecast_id in forecasts]
     kept.sort(key=lambda t: (forecasts[t.forecast_id].created_at, t.forecast_id))
@@ -120,6 +115,74 @@ def forecast_points(
             forecast_id=target.forecast_id,
         )
         for (version, series, ds), target in newest.items()
+    ]
+    return sorted(points, key=lambda p: (p.model_version, p.series_name, p.ds))
+
+
+# what a day's points are read with (their interval bounds apart)
+_POINT_COLUMNS = (
+    ForecastTarget.forecast_id,
+    ForecastTarget.step,
+    ForecastTarget.ds,
+    ForecastTarget.origin,
+    ForecastTarget.yhat,
+)
+
+
+def _newest_points_postgres(
+    session: Session, in_window, model_name: str | None, series_id: int | None
+) -> list[ForecastPoint]:
+    """`forecast_points` on PostgreSQL: the newest point per (version, series, target) chosen
+    in the database (`DISTINCT ON`), so only those rows come back, whatever the number of
+    batches that forecast the window. The window's points are taken first (a materialized
+    set from the `ds` index) and their forecasts joined by primary key, the shape that does
+    not depend on the planner's statistics."""
+    window = (
+        select(*_POINT_COLUMNS, ForecastTarget.lo, ForecastTarget.hi)
+        .where(*in_window)
+        .cte("window_points")
+        .prefix_with("MATERIALIZED")
+    )
+    query = (
+        select(
+            Forecast.model_version,
+            Forecast.series_id,
+            Series.name,
+            window.c.forecast_id,
+            window.c.ds,
+            window.c.origin,
+            window.c.yhat,
+            window.c.lo,
+            window.c.hi,
+        )
+        .join(Forecast, Forecast.id == window.c.forecast_id)
+        .join(Series, Series.id == Forecast.series_id)
+        .distinct(Forecast.model_version, Forecast.series_id, window.c.ds)
+        .order_by(
+            Forecast.model_version,
+            Forecast.series_id,
+            window.c.ds,
+            Forecast.created_at.desc(),
+            Forecast.id.desc(),
+        )
+    )
+    if model_name is not None:
+        query = query.where(Forecast.model_name == model_name)
+    if series_id is not None:
+        query = query.where(Forecast.series_id == series_id)
+    points = [
+        ForecastPoint(
+            model_version=row.model_version,
+            series_id=row.series_id,
+            series_name=row.name,
+            ds=as_utc(row.ds),
+            origin=as_utc(row.origin),
+            yhat=float(row.yhat),
+            lo=dict(row.lo or {}),
+            hi=dict(row.hi or {}),
+            forecast_id=row.forecast_id,
+        )
+        for row in session.execute(query)
     ]
     return sorted(points, key=lambda p: (p.model_version, p.series_name, p.ds))
 

@@ -38,6 +38,7 @@ __all__ = [
     "PANEL_COLUMNS",
     "UPSERT_METHODS",
     "UpsertResult",
+    "can_compute_scales",
     "count_observations",
     "first_observation_times",
     "latest_observation_times",
@@ -45,6 +46,7 @@ __all__ = [
     "read_panel",
     "read_recent_panel",
     "recent_values",
+    "seasonal_scales",
     "staged_upsert",
     "upsert_observations",
     "upsert_panel",
@@ -510,3 +512,56 @@ def recent_values(session: Session, series_id: int, points: int) -> tuple[list[d
     ).all()
     rows.reverse()
     return [ts for ts, _ in rows], [value for _, value in rows]
+
+
+def seasonal_scales(
+    session: Session, keys: Iterable[tuple[int, datetime]], season_length: int
+) -> dict[tuple[int, datetime], float | None]:
+    """`models.metrics.in_sample_scales` of each (series id, origin) in `keys`, over the
+    series' observations strictly before `origin`, computed in the database: the mean
+    absolute difference between a value and the one `season_length` points before it (one
+    point before it where the series has no more than `season_length` points there). None
+    for a flat series; a key without two points before its origin is left out. PostgreSQL
+    only (`can_compute_scales`): the history is not sent to Python at all."""
+    if season_length < 1:
+        raise ValueError(f"season_length must be >= 1, got {season_length}")
+    wanted = sorted({(int(series_id), as_utc(origin)) for series_id, origin in keys})
+    if not wanted:
+        return {}
+    if not can_compute_scales(session):
+        raise NotImplementedError("seasonal_scales runs on PostgreSQL only")
+    # One window pass gives both differences (to `season_length` points before and to the
+    # point before); the count of points picks which one the scale takes, as the backtest.
+    query = text(
+        "WITH wanted AS (SELECT * FROM unnest(CAST(:ids AS bigint[]), "
+        "CAST(:origins AS timestamptz[])) AS w(series_id, origin)), "
+        "lagged AS (SELECT w.series_id, w.origin, "
+        "o.value - lag(o.value, CAST(:season AS integer)) OVER ordered AS seasonal, "
+        "o.value - lag(o.value) OVER ordered AS naive "
+        "FROM wanted AS w JOIN observations AS o "
+        "ON o.series_id = w.series_id AND o.ts < w.origin "
+        "WINDOW ordered AS (PARTITION BY w.series_id, w.origin ORDER BY o.ts)), "
+        "means AS (SELECT series_id, origin, count(*) AS points, "
+        "avg(abs(seasonal)) AS seasonal, avg(abs(naive)) AS naive "
+        "FROM lagged GROUP BY series_id, origin), "
+        "scales AS (SELECT series_id, origin, "
+        "CASE WHEN points > :season THEN seasonal ELSE naive END AS scale FROM means) "
+        "SELECT series_id, origin, scale FROM scales WHERE scale IS NOT NULL"
+    )
+    rows = session.execute(
+        query,
+        {
+            "ids": [series_id for series_id, _ in wanted],
+            "origins": [origin for _, origin in wanted],
+            "season": season_length,
+        },
+    )
+    return {
+        (series_id, as_utc(origin)): (float(scale) if scale > 0 else None)
+        for series_id, origin, scale in rows
+    }
+
+
+def can_compute_scales(session: Session) -> bool:
+    """Whether `seasonal_scales` runs on the session's database (PostgreSQL)."""
+    return session.get_bind().dialect.name == "postgresql"

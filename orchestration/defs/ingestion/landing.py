@@ -118,6 +118,14 @@ def _as_text(column: pd.Series) -> pd.Series:
     )
 
 
+def _stripped(column: pd.Series) -> pd.Series:
+    """`column.str.strip()`, stripping each distinct text once (a series' name repeats on
+    every one of its rows)."""
+    codes, uniques = pd.factorize(column)
+    stripped = pd.Index(uniques, dtype=object).str.strip().to_numpy(dtype=object)
+    return pd.Series(stripped[codes], index=column.index, dtype=object)
+
+
 def parse_landing_file(file: LandingFile, covariates: Sequence[Covariate] = ()) -> pd.DataFrame:
     """Rows of `file` with raw and parsed columns; raises `UnreadableFileError`.
 
@@ -126,7 +134,7 @@ def parse_landing_file(file: LandingFile, covariates: Sequence[Covariate] = ()) 
     one raw text column per declared covariate the file holds (`""` when empty).
     """
     table, held = _canonical_columns(_read_table(file), file.key, covariates)
-    ids = _as_text(table["unique_id"]).str.strip()
+    ids = _stripped(_as_text(table["unique_id"]))
     ds_raw = _as_text(table["ds"])
     y_raw = _as_text(table["y"])
     parsed_ds = pd.to_datetime(
@@ -136,7 +144,8 @@ def parse_landing_file(file: LandingFile, covariates: Sequence[Covariate] = ()) 
         {
             "unique_id": ids.where(ids != "", None),
             "ds": parsed_ds.dt.tz_localize(None),
-            "y": pd.to_numeric(y_raw.where(y_raw.str.strip() != ""), errors="coerce"),
+            # a blank value (empty or whitespace only) is not a number either: NaN
+            "y": pd.to_numeric(y_raw, errors="coerce"),
             "ds_raw": ds_raw,
             "y_raw": y_raw,
             "source_file": file.key,

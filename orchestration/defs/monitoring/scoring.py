@@ -16,7 +16,11 @@ from sqlalchemy.orm import Session
 
 from core.db.repositories.drift import DriftRow
 from core.db.repositories.live_accuracy import AccuracyRow, ForecastPoint, forecast_points
-from core.db.repositories.observations import read_panel
+from core.db.repositories.observations import (
+    can_compute_scales,
+    read_panel,
+    seasonal_scales,
+)
 from core.db.repositories.series import in_dataset
 from core.db.tables import Series
 from models.drift import drift_statistics, stale_series
@@ -85,6 +89,37 @@ def _frequencies(
     return recorded | dict.fromkeys(set(unknown["unique_id"]), inferred)
 
 
+def _recorded_frequencies(
+    session: Session, names: set[str], dataset_id: int | None = None
+) -> dict[str, str]:
+    """The frequency recorded on each named series of the dataset that has one."""
+    recorded: dict[str, str] = {}
+    ordered = sorted(names)
+    for first in range(0, len(ordered), _NAMES_PER_QUERY):
+        query = select(Series.name, Series.frequency).where(
+            Series.name.in_(ordered[first : first + _NAMES_PER_QUERY]), in_dataset(dataset_id)
+        )
+        recorded.update({name: freq for name, freq in session.execute(query) if freq})
+    return recorded
+
+
+_NAMES_PER_QUERY = 5000
+
+
+def _database_scales(
+    session: Session, points: pd.DataFrame, ids: dict[str, int], season_length: int
+) -> dict[tuple[str, pd.Timestamp], float | None]:
+    """The scale of each (unique_id, origin) of `points`, computed in the database."""
+    keys = set(zip(points["unique_id"], points["origin"], strict=True))
+    names = {ids[name]: name for name, _ in keys}
+    found = seasonal_scales(
+        session,
+        [(ids[name], origin.tz_localize(UTC).to_pydatetime()) for name, origin in keys],
+        season_length,
+    )
+    return {(names[series], _naive(origin)): scale for (series, origin), scale in found.items()}
+
+
 def _to_row(record: dict, ids: dict[str, int], levels: Sequence[int]) -> AccuracyRow:
     coverage = {
         str(level): float(record[f"coverage_{level:g}"])
@@ -115,18 +150,35 @@ def score_day(
     levels = tuple(sorted({int(level) for p in points for level in p.lo}))
     ids = {p.series_name: p.series_id for p in points}
     frame = _points_frame(points, levels)
-    history = read_panel(
-        session, series_ids=set(ids.values()), before=before, dataset_id=dataset_id
-    )
-    actuals = history[history["ds"] >= _naive(start)]
-    frequencies = _frequencies(session, history, dataset_id)
+    recorded = _recorded_frequencies(session, set(ids), dataset_id)
+    history = None
+    if can_compute_scales(session) and len(recorded) == len(ids):
+        # Only the day's actuals are read; the scales come from the database, whose history
+        # (every observation of every series) never comes to Python.
+        actuals = read_panel(
+            session, series_ids=set(ids.values()), start=start, before=before,
+            dataset_id=dataset_id,
+        )  # fmt: skip
+        frequencies = recorded
+    else:
+        history = read_panel(
+            session, series_ids=set(ids.values()), before=before, dataset_id=dataset_id
+        )
+        actuals = history[history["ds"] >= _naive(start)]
+        frequencies = _frequencies(session, history, dataset_id)
     rows: list[AccuracyRow] = []
     by_season = pd.Series({n: season_length_for(f) for n, f in frequencies.items()})
     for season_length, names in by_season.groupby(by_season).groups.items():
         part = frame[frame["unique_id"].isin(names)]
-        result = live_metrics(
-            part, actuals, history, season_length=int(season_length), levels=levels
-        )
+        if history is None:
+            scales = _database_scales(session, part, ids, int(season_length))
+            result = live_metrics(
+                part, actuals, season_length=int(season_length), levels=levels, scales=scales
+            )
+        else:
+            result = live_metrics(
+                part, actuals, history, season_length=int(season_length), levels=levels
+            )
         rows += [_to_row(record, ids, levels) for record in result.to_dict("records")]
     scored = sum(row.points for row in rows)
     return DayScore(rows, scored, pending_points(frame, actuals), levels)

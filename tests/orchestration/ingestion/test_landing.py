@@ -93,3 +93,18 @@ def test_an_undeclared_or_calendar_column_makes_the_file_unreadable(text, messag
 def test_a_dataset_without_covariates_refuses_extra_columns():
     with pytest.raises(UnreadableFileError, match="covariates: none"):
         parse_landing_file(_csv("unique_id,ds,y,price\nA,2024-01-01,1,2\n"))
+
+
+def test_names_are_stripped_and_blank_values_are_not_numbers():
+    rows = parse_landing_file(_csv("unique_id,ds,y\n a ,2024-01-01, \nA ,2024-01-02,\t2.5 \n"))
+    assert list(rows["unique_id"]) == ["a", "A"]
+    assert pd.isna(rows.loc[0, "y"]) and rows.loc[0, "y_raw"] == " "
+    assert rows.loc[1, "y"] == 2.5
+
+
+def test_an_empty_parquet_file_of_numeric_columns_has_no_rows():
+    buffer = io.BytesIO()
+    empty = {"unique_id": pd.Series([], dtype=float), "ds": pd.Series([], dtype=float)}
+    pd.DataFrame(empty | {"y": pd.Series([], dtype=float)}).to_parquet(buffer, index=False)
+    rows = parse_landing_file(LandingFile(key="empty.parquet", data=buffer.getvalue()))
+    assert rows.empty and list(rows.columns)[:3] == ["unique_id", "ds", "y"]

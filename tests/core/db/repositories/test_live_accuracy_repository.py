@@ -70,6 +70,36 @@ def test_points_are_read_from_the_window_only(session):
     )[0].origin == START + timedelta(days=5)
 
 
+def test_postgres_chooses_the_newest_points_in_one_query(session):
+    """On PostgreSQL the newest point per (version, series, target) is chosen in the database
+    (one query, whose rows are those points only, however many forecasts target the day);
+    elsewhere the window's points are read, then their forecasts, bounds and names."""
+    from sqlalchemy import event
+
+    store = series.create_series(session, "store")
+    for night in range(4):  # four forecasts target START + 3 days
+        _forecast(session, store.id, "1", START + timedelta(days=night), [float(night)] * 4)
+    session.commit()
+    statements = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        points = live_accuracy.forecast_points(
+            session, start=START + timedelta(days=3), before=START + timedelta(days=4)
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert [(p.yhat, p.origin) for p in points] == [(3.0, START + timedelta(days=3))]
+    postgres = engine.dialect.name == "postgresql"
+    assert len(statements) == (1 if postgres else 4)
+    if postgres:
+        assert "DISTINCT ON" in statements[0]
+
+
 def _row(series_id, version="1", points=1, mase=1.0, coverage=None):
     return AccuracyRow(
         model_version=version, series_id=series_id, points=points, mase=mase,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import tracemalloc
 from datetime import UTC, datetime, timedelta, timezone
 
+import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import event, text
@@ -376,3 +378,43 @@ def test_read_panel_filters_by_series_and_range_in_name_and_time_order(session):
     )
     pd.testing.assert_frame_equal(got, expected)
     assert observations.read_panel(session, before=START).empty
+
+
+def test_seasonal_scales_in_the_database_are_the_in_sample_scales(session):
+    from models.metrics import in_sample_scales
+
+    season = 3
+    rng = np.random.default_rng(7)
+    values = {
+        "long": list(rng.normal(10.0, 2.0, 20)),  # lag 3
+        "short": [1.0, 4.0, 2.0],  # no more than a season: lag 1
+        "flat": [5.0] * 8,  # scale 0: undefined
+        "single": [2.0],  # no difference at all: left out
+    }
+    panel = pd.DataFrame(
+        [
+            (name, (START + timedelta(days=day)).replace(tzinfo=None), value)
+            for name, series_values in values.items()
+            for day, value in enumerate(series_values)
+        ],
+        columns=["unique_id", "ds", "y"],
+    )
+    observations.upsert_panel(session, panel)
+    ids = series.series_ids_by_name(session, values)
+    origins = [START + timedelta(days=8), START + timedelta(days=20)]
+    keys = [(ids[name], origin) for name in values for origin in origins]
+    if not observations.can_compute_scales(session):
+        with pytest.raises(NotImplementedError):
+            observations.seasonal_scales(session, keys, season)
+        return
+    found = observations.seasonal_scales(session, keys, season)
+    expected = {}
+    for origin in origins:
+        before = panel[panel["ds"] < origin.replace(tzinfo=None)]
+        for name, scale in in_sample_scales(before, season).items():
+            if not math.isnan(scale) or name == "flat":
+                expected[ids[name], origin] = None if math.isnan(scale) else scale
+    assert found.keys() == expected.keys()
+    assert (ids["single"], origins[0]) not in found
+    for key, scale in expected.items():
+        assert found[key] == (None if scale is None else pytest.approx(scale, rel=1e-12))

@@ -92,3 +92,36 @@ def test_lookups_by_id_and_by_name_leave_unknown_ones_out(session):
         second.id: "second",
     }
     assert series.existing_series_ids(session, ["second", "nope"]) == {"second": second.id}
+
+
+def test_missing_series_are_created_a_thousand_per_insert(session):
+    from sqlalchemy import event
+
+    from core.datasets import DatasetConfig
+    from core.db.repositories import datasets
+
+    other = datasets.create_dataset(session, DatasetConfig(name="shops")).id
+    names = [f"s{i:04d}" for i in range(2500)]
+    statements = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("INSERT INTO SERIES"):
+            statements.append(statement)
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        ids = series.series_ids_by_name(
+            session, reversed(names), create_missing=True, frequency="D", dataset_id=other
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    session.commit()
+    assert len(statements) == 3  # 2,500 names: 1,000 + 1,000 + 500 rows
+    assert sorted(ids, key=ids.get) == names  # created in name order
+    created = series.get_series_by_name(session, "s1234", dataset_id=other)
+    assert (created.id, created.frequency, created.meta, created.dataset_id) == (
+        ids["s1234"], "D", {}, other,
+    )  # fmt: skip
+    assert created.created_at is not None
+    assert series.series_ids_by_name(session, names, dataset_id=other) == ids
