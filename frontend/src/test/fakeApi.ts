@@ -65,6 +65,7 @@ export function datasetFixture(
     retrain_new_data_share: 0.1,
     model_overrides: {},
     batch_forecasts_after_rollout: true,
+    covariates: [],
     series,
     created_at: "2026-01-01T00:00:00Z",
     updated_at: "2026-01-01T00:00:00Z",
