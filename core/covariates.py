@@ -33,6 +33,7 @@ __all__ = [
     "Covariate",
     "CovariateError",
     "MissingFutureCovariatesError",
+    "join_covariates",
     "parse_covariates",
     "validate_covariates",
 ]
@@ -245,3 +246,52 @@ def validate_covariates(
     bad_rows = reason.notna()
     bad = raw.loc[bad_rows].assign(reason=reason[bad_rows])
     return good.loc[~bad_rows].reset_index(drop=True), bad
+
+
+# -- joining stored values to a history --------------------------------------------------------
+def join_covariates(
+    panel: pd.DataFrame,
+    covariates: Sequence[Covariate],
+    *,
+    static: pd.DataFrame | None = None,
+    values: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """`panel` (`unique_id`, `ds`, `y`, ...) with one column per declared static and
+    known-in-advance covariate, as a model fits on it and forecasts from it.
+
+    `static` holds `unique_id` and static columns; `values` holds `unique_id`, `ds` and
+    known-in-advance columns (as `core.db.repositories.covariates` reads them). A row of
+    `values` with a null `unique_id` applies to every series; a series' own value wins.
+    A (series, date) without a value stays missing (NaN/None): nothing is filled in, the
+    caller decides (the model refuses such history rows, naming them). Rows and their order
+    are the panel's; a dataset without such covariates gets the panel back unchanged.
+    """
+    static_names = [c.name for c in covariates if c.kind == "static"]
+    dynamic_names = [c.name for c in covariates if c.dynamic]
+    if not static_names and not dynamic_names:
+        return panel
+    out = panel.reset_index(drop=True).copy()
+    if static_names:
+        table = static if static is not None else pd.DataFrame(columns=[ID_COL, *static_names])
+        table = table.reindex(columns=[ID_COL, *static_names]).drop_duplicates(ID_COL, keep="last")
+        table = table.assign(unique_id=table[ID_COL].astype(str)).set_index(ID_COL)
+        joined = out[[ID_COL]].astype({ID_COL: str}).join(table, on=ID_COL)
+        for name in static_names:
+            out[name] = joined[name].to_numpy()
+    if dynamic_names:
+        table = values if values is not None else pd.DataFrame(columns=[ID_COL, TIME_COL])
+        table = table.reindex(columns=[ID_COL, TIME_COL, *dynamic_names])
+        table = table.assign(ds=pd.to_datetime(table[TIME_COL]))
+        own = table[table[ID_COL].notna()].assign(unique_id=lambda f: f[ID_COL].astype(str))
+        own = own.drop_duplicates([ID_COL, TIME_COL], keep="last")
+        shared = table[table[ID_COL].isna()].drop(columns=ID_COL)
+        shared = shared.drop_duplicates([TIME_COL], keep="last")
+        keys = pd.DataFrame(
+            {ID_COL: out[ID_COL].astype(str).to_numpy(), TIME_COL: pd.to_datetime(out[TIME_COL])}
+        )
+        mine = keys.merge(own, on=[ID_COL, TIME_COL], how="left")
+        everyone = keys.merge(shared, on=TIME_COL, how="left")
+        for name in dynamic_names:
+            column = mine[name].where(mine[name].notna(), everyone[name])
+            out[name] = column.to_numpy()
+    return out
