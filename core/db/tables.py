@@ -164,6 +164,44 @@ class CovariateValue(Base):
     __table_args__ = (CheckConstraint("(value IS NULL) <> (category IS NULL)", name="one_value"),)
 
 
+class DatasetCovariateValue(Base):
+    """A known-in-advance covariate's value for every series of a dataset at one timestamp
+    (future ones too): a row landed or posted without a series. A series' own value
+    (`CovariateValue`) wins over it."""
+
+    __tablename__ = "dataset_covariate_values"
+
+    dataset_id: Mapped[int] = mapped_column(
+        ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True
+    )
+    ts: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    name: Mapped[str] = mapped_column(String(63), primary_key=True)
+    value: Mapped[float | None] = mapped_column(Float(precision=53))
+    category: Mapped[str | None] = mapped_column(String(255))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+
+    __table_args__ = (CheckConstraint("(value IS NULL) <> (category IS NULL)", name="one_value"),)
+
+
+class Scenario(Base):
+    """A named what-if of one dataset: changes to known-in-advance covariates for chosen
+    series and dates (`spec`), and its latest run (`last_run`: the champion version, the
+    baseline and scenario forecasts and their difference), re-run against newer champions."""
+
+    __tablename__ = "scenarios"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(120))
+    spec: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    last_run: Mapped[dict[str, Any] | None] = mapped_column(NullableJsonDocument)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (UniqueConstraint("dataset_id", "name", name="uq_scenarios_dataset_id_name"),)
+
+
 class Forecast(Base):
     """One stored forecast of one series: points with `ds`, `yhat` and `lo`/`hi` per level."""
 

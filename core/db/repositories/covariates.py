@@ -19,7 +19,7 @@ import pandas as pd
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
-from core.covariates import ID_COL, TIME_COL, Covariate
+from core.covariates import ID_COL, TIME_COL, Covariate, join_covariates
 from core.db.repositories.series import in_dataset, series_ids_by_name
 from core.db.repositories.upserts import UpsertResult, upsert_rows
 from core.db.tables import CovariateValue, Series, StaticCovariate
@@ -32,6 +32,7 @@ __all__ = [
     "store_covariates",
     "upsert_covariate_values",
     "upsert_static_covariates",
+    "with_stored_covariates",
 ]
 
 _CHUNK_ROWS = 2000
@@ -288,3 +289,29 @@ def read_covariate_values(
     frame = _wide(rows, [ID_COL, TIME_COL], covariates, names)
     frame[TIME_COL] = pd.to_datetime(frame[TIME_COL])
     return frame
+
+
+def with_stored_covariates(
+    session: Session,
+    panel: pd.DataFrame,
+    covariates: Sequence[Covariate],
+    *,
+    dataset_id: int | None = None,
+) -> pd.DataFrame:
+    """`panel` (`unique_id`, `ds`, `y`) with the stored static and known-in-advance values of
+    its series over its dates joined on (`core.covariates.join_covariates`): what a model with
+    these covariates fits on and forecasts from. A (series, date) without a stored value stays
+    missing; a dataset without such covariates gets `panel` back as it is."""
+    if panel.empty or not any(c.kind != "calendar" for c in covariates):
+        return panel
+    names = panel[ID_COL].astype(str).unique().tolist()
+    static = read_static_covariates(session, covariates, dataset_id=dataset_id, series_names=names)
+    values = read_covariate_values(
+        session,
+        covariates,
+        dataset_id=dataset_id,
+        series_names=names,
+        start=pd.Timestamp(panel[TIME_COL].min()).to_pydatetime(),
+        end=pd.Timestamp(panel[TIME_COL].max()).to_pydatetime(),
+    )
+    return join_covariates(panel, covariates, static=static, values=values)

@@ -144,3 +144,27 @@ def test_values_go_with_their_series(session):
     session.commit()
     assert store.read_covariate_values(session, DECLARED).empty
     assert store.read_static_covariates(session, DECLARED).empty
+
+
+def test_a_history_gets_its_stored_values_joined_on(session):
+    retail = create_dataset(session, DatasetConfig(name="retail", frequency="D")).id
+    store.upsert_covariate_values(
+        session, _dynamic(["a", "b"], 3), DECLARED, dataset_id=retail, create_missing_series=True
+    )
+    static = pd.DataFrame({"unique_id": ["a"], "region": ["north"], "size": [3.0]})
+    store.upsert_static_covariates(session, static, DECLARED, dataset_id=retail)
+    session.commit()
+    panel = pd.DataFrame(
+        {
+            "unique_id": ["a", "a", "b"],
+            "ds": pd.to_datetime(["2026-01-02", "2026-01-04", "2026-01-01"]),
+            "y": [1.0, 2.0, 3.0],
+        }
+    )
+    joined = store.with_stored_covariates(session, panel, DECLARED, dataset_id=retail)
+    assert joined["price"].tolist()[0] == 2.0 and joined["price"].tolist()[2] == 1.0
+    assert pd.isna(joined["price"].iloc[1])  # nothing stored for a on the 4th
+    assert joined["region"].tolist()[:2] == ["north", "north"] and pd.isna(joined["region"][2])
+    assert joined["event"].tolist()[0] == "e1"
+    pd.testing.assert_frame_equal(joined[["unique_id", "ds", "y"]], panel)
+    assert store.with_stored_covariates(session, panel, (), dataset_id=retail) is panel
