@@ -7,6 +7,7 @@ that transaction ended before the call, the forecasts are stored in a new one af
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -29,7 +30,14 @@ from core.db.repositories.observations import recent_values
 from core.db.repositories.series import series_names_by_id
 from core.db.tables import Dataset, Forecast, Series
 
-__all__ = ["forecast_public", "model_server_call", "read_histories", "run_forecast"]
+__all__ = [
+    "ModelForecasts",
+    "forecast_public",
+    "model_forecasts",
+    "model_server_call",
+    "read_histories",
+    "run_forecast",
+]
 
 
 def forecast_public(forecast: Forecast) -> ForecastPublic:
@@ -134,6 +142,59 @@ def _whole_levels(dataset: str, levels: Sequence[float]) -> list[int]:
     return sorted({int(level) for level in levels})
 
 
+@dataclass(frozen=True)
+class ModelForecasts:
+    """What the champion of the series' dataset answered, before anything is stored: the
+    horizon and levels used and, per series id, its points (`ds`, `yhat`, `lower`, `upper`)."""
+
+    dataset: str
+    horizon: int
+    levels: list[int]
+    model_name: str
+    model_version: str
+    histories: list[dict[str, Any]]
+    points: dict[int, list[dict[str, Any]]]
+
+
+def model_forecasts(
+    session: Session,
+    client: ModelServerClient,
+    metrics: ApiMetrics,
+    *,
+    request_id: str,
+    series_ids: list[int],
+    horizon: int | None,
+    levels: list[int] | None,
+    history_points: int,
+) -> ModelForecasts:
+    """Forecast the series with their dataset's champion, `horizon` steps ahead (None: the
+    dataset's horizon) at `levels` (None: the dataset's), storing nothing. The read
+    transaction ends before the model call."""
+    dataset, histories = read_histories(session, series_ids, history_points)
+    config = dataset_config(find_dataset(session, dataset))
+    steps = horizon or config.effective_horizon
+    levels = levels if levels is not None else _whole_levels(dataset, config.levels)
+    session.commit()  # end the read transaction before the (slow) model call
+    answer = model_server_call(
+        metrics,
+        dataset,
+        lambda: client.forecast(histories, steps, levels, request_id, dataset=dataset),
+    )
+    by_name = {entry["id"]: entry["points"] for entry in answer.series}
+    return ModelForecasts(
+        dataset=dataset,
+        horizon=steps,
+        levels=levels,
+        model_name=answer.model_name,
+        model_version=answer.model_version,
+        histories=histories,
+        points={
+            series_id: by_name[history["id"]]
+            for series_id, history in zip(series_ids, histories, strict=True)
+        },
+    )
+
+
 def run_forecast(
     session: Session,
     client: ModelServerClient,
@@ -144,23 +205,22 @@ def run_forecast(
     history_points: int,
 ) -> ForecastBatch:
     """Forecast the body's series with their dataset's champion, `body.horizon` steps ahead
-    or, when it names none, the dataset's horizon."""
-    dataset, histories = read_histories(session, body.series_ids, body.history or history_points)
-    config = dataset_config(find_dataset(session, dataset))
-    horizon = body.horizon or config.effective_horizon
-    levels = body.levels if body.levels is not None else _whole_levels(dataset, config.levels)
-    session.commit()  # end the read transaction before the (slow) model call
-    answer = model_server_call(
+    or, when it names none, the dataset's horizon, and store the forecasts."""
+    answer = model_forecasts(
+        session,
+        client,
         metrics,
-        dataset,
-        lambda: client.forecast(histories, horizon, levels, caller.request_id, dataset=dataset),
+        request_id=caller.request_id,
+        series_ids=body.series_ids,
+        horizon=body.horizon,
+        levels=body.levels,
+        history_points=body.history or history_points,
     )
-    by_name = {entry["id"]: entry["points"] for entry in answer.series}
     stored = []
-    for series_id, history in zip(body.series_ids, histories, strict=True):
+    for series_id in body.series_ids:
         points = [
             {"ds": p["ds"], "yhat": p["yhat"], "lo": p["lower"], "hi": p["upper"]}
-            for p in by_name[history["id"]]
+            for p in answer.points[series_id]
         ]
         stored.append(
             save_forecast(
@@ -169,8 +229,8 @@ def run_forecast(
                 series_id=series_id,
                 model_name=answer.model_name,
                 model_version=answer.model_version,
-                horizon=horizon,
-                levels=levels,
+                horizon=answer.horizon,
+                levels=answer.levels,
                 points=points,
             )
         )
@@ -178,10 +238,14 @@ def run_forecast(
         session,
         "forecast.create",
         "forecasts",
-        {"series_ids": body.series_ids, "horizon": horizon, "model_version": answer.model_version},
+        {
+            "series_ids": body.series_ids,
+            "horizon": answer.horizon,
+            "model_version": answer.model_version,
+        },
     )
     session.commit()
-    metrics.forecasts.labels(dataset, answer.model_version).inc(len(stored))
+    metrics.forecasts.labels(answer.dataset, answer.model_version).inc(len(stored))
     return ForecastBatch(
         request_id=caller.request_id,
         model_name=answer.model_name,
