@@ -18,6 +18,7 @@ __all__ = [
     "CovariateDeclaration",
     "CovariateName",
     "CovariatePublic",
+    "CovariateValue",
     "CovariateValueIn",
     "CovariateValuePublic",
     "CovariatesSummary",
