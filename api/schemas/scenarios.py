@@ -11,11 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.common import MAX_RECORD_ID, Text, UtcDateTime
 from api.schemas.covariates import CovariateName, CovariateValue
-from api.schemas.forecasts import MAX_FORECAST_SERIES, MAX_HORIZON
+from api.schemas.forecasts import MAX_FORECAST_SERIES, MAX_HORIZON, ForecastBand
 
 __all__ = [
     "MAX_CHANGES",
-    "ScenarioBand",
     "ScenarioChange",
     "ScenarioCreate",
     "ScenarioListed",
@@ -75,16 +74,10 @@ class ScenarioCreate(BaseModel):
     changes: list[ScenarioChange] = Field(min_length=1, max_length=MAX_CHANGES)
 
 
-class ScenarioBand(BaseModel):
-    yhat: float
-    lower: dict[str, float] = Field(description="Level (as text) -> lower bound.")
-    upper: dict[str, float] = Field(description="Level (as text) -> upper bound.")
-
-
 class ScenarioPointPublic(BaseModel):
     ds: UtcDateTime
-    baseline: ScenarioBand
-    scenario: ScenarioBand
+    baseline: ForecastBand
+    scenario: ForecastBand
     difference: float = Field(description="Scenario minus baseline forecast (yhat).")
 
 

@@ -1302,6 +1302,28 @@ export interface components {
             yhat: number;
         };
         /**
+         * ForecastBand
+         * @description A forecast value with its interval bounds.
+         */
+        ForecastBand: {
+            /**
+             * Lower
+             * @description Level (as text) -> lower bound.
+             */
+            lower: {
+                [key: string]: number;
+            };
+            /**
+             * Upper
+             * @description Level (as text) -> upper bound.
+             */
+            upper: {
+                [key: string]: number;
+            };
+            /** Yhat */
+            yhat: number;
+        };
+        /**
          * ForecastBatch
          * @description The answer to one forecast request: one stored forecast per series.
          */
@@ -1701,25 +1723,6 @@ export interface components {
             /** Status */
             status: string;
         };
-        /** ScenarioBand */
-        ScenarioBand: {
-            /**
-             * Lower
-             * @description Level (as text) -> lower bound.
-             */
-            lower: {
-                [key: string]: number;
-            };
-            /**
-             * Upper
-             * @description Level (as text) -> upper bound.
-             */
-            upper: {
-                [key: string]: number;
-            };
-            /** Yhat */
-            yhat: number;
-        };
         /**
          * ScenarioChange
          * @description One change of a known-in-advance covariate on the dates from `start` to `end`
@@ -1806,7 +1809,7 @@ export interface components {
         };
         /** ScenarioPointPublic */
         ScenarioPointPublic: {
-            baseline: components["schemas"]["ScenarioBand"];
+            baseline: components["schemas"]["ForecastBand"];
             /**
              * Difference
              * @description Scenario minus baseline forecast (yhat).
@@ -1817,7 +1820,7 @@ export interface components {
              * Format: date-time
              */
             ds: string;
-            scenario: components["schemas"]["ScenarioBand"];
+            scenario: components["schemas"]["ForecastBand"];
         };
         /** ScenarioPublic */
         ScenarioPublic: {
