@@ -136,13 +136,13 @@ def with_covariates(
     place). 422 `missing_future_covariates` when a horizon date lacks a value."""
     dynamic = [c for c in covariates if c.dynamic]
     static = [c for c in covariates if c.kind == "static"]
+    if not dynamic and future is not None and len(future.columns.difference([ID_COL, TIME_COL])):
+        raise ApiError(
+            422,
+            "invalid_future_covariates",
+            f"dataset {dataset.name!r} declares no known-in-advance covariates",
+        )
     if not dynamic and not static:
-        if future is not None and len(future.columns.difference([ID_COL, TIME_COL])):
-            raise ApiError(
-                422,
-                "invalid_future_covariates",
-                f"dataset {dataset.name!r} declares no known-in-advance covariates",
-            )
         return histories
     names = [h["id"] for h in histories]
     ids = dict(zip(names, series_ids, strict=True))

@@ -521,3 +521,57 @@ def test_future_values_in_the_request_are_checked_against_the_declarations(clien
     sent = {"series_ids": [plain["s00000"]], "future": [{"ts": day, "name": "promo", "value": 1}]}
     refused = client.post("/api/v1/forecasts", json=sent, headers=admin)
     assert refused.status_code == 422 and "not a declared covariate" in refused.text
+
+
+def test_model_forecasts_takes_an_override_frame_nan_keeping_the_stored_value(
+    client, headers, covariate_model_dir
+):
+    """The seam scenarios build on: `model_forecasts(future=frame)`, `unique_id` a series name
+    or None (every series), NaN where a value is not overridden; nothing is stored."""
+    from api.errors import ApiError
+    from api.forecasting import model_forecasts
+
+    admin = headers("admin")
+    ids = _retail(client, admin)
+    _, _, ahead = retail_split()
+    days = sorted(ahead["ds"].unique())
+    frame = pd.DataFrame(
+        {
+            "unique_id": [None] * len(days) + ["p001"] * len(days),
+            "ds": days * 2,
+            "promo": [1.0] * len(days) + [0.0] * len(days),
+            "price": float("nan"),
+        }
+    )
+    state = client.app.state.quantis
+
+    def forecast(future: pd.DataFrame):
+        with state.sessions() as session:
+            return model_forecasts(
+                session,
+                state.model_server,
+                state.metrics,
+                request_id="scenario",
+                series_ids=[ids["p000"], ids["p001"]],
+                horizon=None,
+                levels=None,
+                history_points=5000,
+                future=future,
+            )
+
+    answer = forecast(frame)
+    assert [p["yhat"] for p in answer.points[ids["p000"]]] == pytest.approx(
+        _library_forecast(covariate_model_dir, "p000", promo=1.0)
+    )
+    assert [p["yhat"] for p in answer.points[ids["p001"]]] == pytest.approx(
+        _library_forecast(covariate_model_dir, "p001", promo=0.0)
+    )
+    listed = client.get(f"/api/v1/series/{ids['p000']}/forecasts", headers=admin).json()
+    assert listed["total"] == 0
+    for bad, said in (
+        (frame.assign(unique_id="p999"), "p999"),
+        (frame.assign(region="north"), "region"),
+    ):
+        with pytest.raises(ApiError, match=said) as error:
+            forecast(bad)
+        assert error.value.status == 422 and error.value.code == "invalid_future_covariates"
