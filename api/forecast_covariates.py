@@ -73,7 +73,7 @@ def _checked_override(future: pd.DataFrame, names: list[str], dynamic: list[str]
             f"({dynamic}); got columns {unknown}",
         )
     future = future.reindex(columns=[ID_COL, TIME_COL, *dynamic])
-    future = future.assign(ds=pd.to_datetime(future[TIME_COL]))
+    future = future.assign(ds=pd.to_datetime(future[TIME_COL], utc=True).dt.tz_localize(None))
     shared = future[future[ID_COL].isna()]
     own = future[future[ID_COL].notna()].assign(unique_id=lambda f: f[ID_COL].astype(str))
     strangers = sorted(set(own[ID_COL]) - set(names))
@@ -147,7 +147,6 @@ def with_covariates(
     names = [h["id"] for h in histories]
     ids = dict(zip(names, series_ids, strict=True))
     panel = with_stored_covariates(session, _panel(histories), covariates, dataset_id=dataset.id)
-    expected = None
     values = None
     if dynamic:
         if dataset.frequency is None:
@@ -174,14 +173,16 @@ def with_covariates(
             values = require_future(merged, expected, covariates)
         except MissingFutureCovariatesError as error:
             raise _missing_error(error, ids) from error
+    by_series = dict(tuple(panel.groupby(ID_COL, sort=False)))
+    ahead_of = {} if values is None else dict(tuple(values.groupby(ID_COL, sort=False)))
     out = []
     for history in histories:
         name = history["id"]
-        rows = panel[panel[ID_COL] == name]
+        rows = by_series[name]
         extra: dict[str, Any] = {}
         if dynamic:
             extra["covariates"] = {c.name: [_cell(v, c) for v in rows[c.name]] for c in dynamic}
-            ahead = values[values[ID_COL] == name]
+            ahead = ahead_of[name]
             extra["future"] = {
                 "timestamps": [ts.isoformat() for ts in ahead[TIME_COL]],
                 "values": {c.name: [_cell(v, c) for v in ahead[c.name]] for c in dynamic},
