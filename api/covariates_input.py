@@ -26,13 +26,14 @@ from api.schemas.covariates import (
     SeriesCovariatesUpsert,
     StaticCovariateIn,
 )
+from api.schemas.forecasts import FutureCovariateIn
 from core.covariates import Covariate, validate_covariates
 from core.datasets.frequency import off_grid_positions
 from core.db.repositories.covariates import CovariatesStored, store_covariates
 from core.db.tables import Dataset, Observation, Series
 from core.db.types import as_utc
 
-__all__ = ["store_dataset_covariates", "store_series_covariates"]
+__all__ = ["future_override", "store_dataset_covariates", "store_series_covariates"]
 
 
 def _declared_problems(
@@ -57,16 +58,17 @@ def _value_problems(
     rows: Sequence[StaticCovariateIn],
     where: str,
     declared: dict[str, Covariate],
-    series: str | None,
+    series: Sequence[str | None],
 ) -> tuple[list[pd.DataFrame], list[dict[str, Any]]]:
-    """The typed frame of each covariate's rows, and a problem for each bad value."""
+    """The typed frame of each covariate's rows (`series`: each row's series name, None for
+    every series), and a problem for each bad value."""
     by_name: dict[str, list[int]] = defaultdict(list)
     for i, row in enumerate(rows):
         by_name[row.name].append(i)
     frames, problems = [], []
     for name, places in by_name.items():
-        columns = {"unique_id": [series] * len(places), name: [rows[i].value for i in places]}
-        if where == "values":
+        columns = {"unique_id": [series[i] for i in places], name: [rows[i].value for i in places]}
+        if where != "static":
             columns["ds"] = [as_utc(rows[i].ts).replace(tzinfo=None) for i in places]
         good, bad = validate_covariates(pd.DataFrame(columns), [declared[name]])
         for place, reason in bad["reason"].items():
@@ -78,28 +80,42 @@ def _value_problems(
 
 
 def _off_grid(
-    session: Session, rows: Sequence[CovariateValueIn], dataset: Dataset, series: Series | None
+    session: Session,
+    rows: Sequence[CovariateValueIn],
+    series_ids: Sequence[int | None],
+    dataset: Dataset,
+    where: str = "values",
 ) -> list[dict[str, Any]]:
+    """A problem for each row whose timestamp is off the dataset's grid (`series_ids`: the
+    series each row's grid is anchored on, its first stored observation; None: the dataset's
+    first stored observation)."""
     if dataset.frequency is None or not rows:
         return []
-    first = select(func.min(Observation.ts))
-    anchor = session.scalar(
-        first.where(Observation.series_id == series.id)
-        if series is not None
-        else first.join(Series, Series.id == Observation.series_id).where(
-            Series.dataset_id == dataset.id
+    places: dict[int | None, list[int]] = defaultdict(list)
+    for i, series_id in enumerate(series_ids):
+        places[series_id].append(i)
+    problems = []
+    for series_id, positions in places.items():
+        first = select(func.min(Observation.ts))
+        anchor = session.scalar(
+            first.where(Observation.series_id == series_id)
+            if series_id is not None
+            else first.join(Series, Series.id == Observation.series_id).where(
+                Series.dataset_id == dataset.id
+            )
         )
-    )
-    stamps = [as_utc(row.ts) for row in rows]
-    return [
-        row_problem(
-            ("body", "values", i, "ts"),
-            "off_grid",
-            f"{stamps[i].isoformat()} is off the grid of dataset {dataset.name!r} "
-            f"(frequency {dataset.frequency})",
-        )
-        for i in off_grid_positions(stamps, dataset.frequency, as_utc(anchor) if anchor else None)
-    ]
+        stamps = [as_utc(rows[i].ts) for i in positions]
+        off = off_grid_positions(stamps, dataset.frequency, as_utc(anchor) if anchor else None)
+        problems += [
+            row_problem(
+                ("body", where, positions[j], "ts"),
+                "off_grid",
+                f"{stamps[j].isoformat()} is off the grid of dataset {dataset.name!r} "
+                f"(frequency {dataset.frequency})",
+            )
+            for j in off
+        ]
+    return sorted(problems, key=lambda p: p["loc"][2])
 
 
 def store_series_covariates(
@@ -116,9 +132,14 @@ def store_series_covariates(
     problems += _declared_problems(body.values, "values", "known_in_advance", declared)
     if problems:
         raise reject_rows("undeclared covariates", problems)
-    static, bad_static = _value_problems(body.static, "static", declared, series.name)
-    values, bad_values = _value_problems(body.values, "values", declared, series.name)
-    problems = bad_static + bad_values + _off_grid(session, body.values, dataset, series)
+    static, bad_static = _value_problems(
+        body.static, "static", declared, [series.name] * len(body.static)
+    )
+    values, bad_values = _value_problems(
+        body.values, "values", declared, [series.name] * len(body.values)
+    )
+    anchors = [series.id] * len(body.values)
+    problems = bad_static + bad_values + _off_grid(session, body.values, anchors, dataset)
     if problems:
         raise reject_rows("invalid covariate values", problems)
     stored = CovariatesStored.nothing()
@@ -139,11 +160,47 @@ def store_dataset_covariates(
     problems = _declared_problems(body.values, "values", "known_in_advance", declared)
     if problems:
         raise reject_rows("undeclared covariates", problems)
-    values, problems = _value_problems(body.values, "values", declared, None)
-    problems += _off_grid(session, body.values, dataset, None)
+    everyone = [None] * len(body.values)
+    values, problems = _value_problems(body.values, "values", declared, everyone)
+    problems += _off_grid(session, body.values, everyone, dataset)
     if problems:
         raise reject_rows("invalid covariate values", problems)
     stored = CovariatesStored.nothing()
     for frame in values:
         stored += store_covariates(session, frame, covariates, dataset_id=dataset.id)
     return stored
+
+
+def future_override(
+    session: Session,
+    dataset: Dataset,
+    covariates: Sequence[Covariate],
+    names: dict[int, str],
+    rows: Sequence[FutureCovariateIn],
+) -> pd.DataFrame:
+    """The future values a forecast request sends for the series `names` (id -> name) as an
+    override frame: `unique_id` (a series name, None for every series), `ds` and a column per
+    covariate (NaN where a row gives another). Each row must name a series of the request, a
+    known-in-advance covariate of the dataset and a value of its type on the dataset's grid;
+    a 422 lists every bad row."""
+    declared = {c.name: c for c in covariates}
+    problems = _declared_problems(rows, "future", "known_in_advance", declared)
+    problems += [
+        row_problem(
+            ("body", "future", i, "series_id"),
+            "unknown_series",
+            f"series {row.series_id} is not one of the request's series_ids",
+        )
+        for i, row in enumerate(rows)
+        if row.series_id is not None and row.series_id not in names
+    ]
+    if problems:
+        raise reject_rows("invalid future covariate values", problems)
+    series = [None if row.series_id is None else names[row.series_id] for row in rows]
+    frames, problems = _value_problems(rows, "future", declared, series)
+    first = next(iter(names))
+    anchors = [first if row.series_id is None else row.series_id for row in rows]
+    problems += _off_grid(session, rows, anchors, dataset, "future")
+    if problems:
+        raise reject_rows("invalid future covariate values", problems)
+    return pd.concat(frames, ignore_index=True)

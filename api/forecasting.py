@@ -10,11 +10,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.auth import Caller
+from api.covariates_input import future_override
 from api.errors import ApiError
+from api.forecast_covariates import with_covariates
 from api.metrics import ApiMetrics
 from api.model_server import (
     DatasetNotServedError,
@@ -83,15 +86,21 @@ def _dataset_of(session: Session, series_ids: list[int]) -> str:
     return next(iter(by_dataset), DEFAULT_DATASET)
 
 
+def _series_names(session: Session, series_ids: list[int]) -> dict[int, str]:
+    """Id -> name of each series (404 naming the ids that do not exist)."""
+    found = series_names_by_id(session, series_ids)
+    unknown = [i for i in series_ids if i not in found]
+    if unknown:
+        raise ApiError(404, "not_found", f"series ids {unknown} do not exist")
+    return found
+
+
 def read_histories(
     session: Session, series_ids: list[int], points: int
 ) -> tuple[str, list[dict[str, Any]]]:
     """The series' one dataset and their recent histories, as the model server takes them
     (404 for an unknown series, 422 for one without observations or for mixed datasets)."""
-    found = series_names_by_id(session, series_ids)
-    unknown = [i for i in series_ids if i not in found]
-    if unknown:
-        raise ApiError(404, "not_found", f"series ids {unknown} do not exist")
+    found = _series_names(session, series_ids)
     dataset = _dataset_of(session, series_ids)
     histories, empty = [], []
     for series_id in series_ids:
@@ -166,14 +175,25 @@ def model_forecasts(
     horizon: int | None,
     levels: list[int] | None,
     history_points: int,
+    future: pd.DataFrame | None = None,
 ) -> ModelForecasts:
     """Forecast the series with their dataset's champion, `horizon` steps ahead (None: the
     dataset's horizon) at `levels` (None: the dataset's), storing nothing. The read
-    transaction ends before the model call."""
+    transaction ends before the model call.
+
+    A dataset with covariates sends each series' stored values (`api.forecast_covariates`);
+    `future` overrides stored known-in-advance values of the horizon: `unique_id` (a series
+    name, or None for every series of the request), `ds` and a column per covariate (NaN:
+    not overridden). A horizon date left without a value is a 422
+    `missing_future_covariates` naming the series, covariate and dates."""
     dataset, histories = read_histories(session, series_ids, history_points)
-    config = dataset_config(find_dataset(session, dataset))
+    found = find_dataset(session, dataset)
+    config = dataset_config(found)
     steps = horizon or config.effective_horizon
     levels = levels if levels is not None else _whole_levels(dataset, config.levels)
+    histories = with_covariates(
+        session, found, config.covariates, series_ids, histories, steps, future
+    )
     session.commit()  # end the read transaction before the (slow) model call
     answer = model_server_call(
         metrics,
@@ -195,6 +215,16 @@ def model_forecasts(
     )
 
 
+def _requested_future(session: Session, body: ForecastCreate) -> pd.DataFrame | None:
+    """The body's future covariate values as an override frame (None when it sends none)."""
+    if not body.future:
+        return None
+    names = _series_names(session, body.series_ids)
+    dataset = find_dataset(session, _dataset_of(session, body.series_ids))
+    covariates = dataset_config(dataset).covariates
+    return future_override(session, dataset, covariates, names, body.future)
+
+
 def run_forecast(
     session: Session,
     client: ModelServerClient,
@@ -205,7 +235,10 @@ def run_forecast(
     history_points: int,
 ) -> ForecastBatch:
     """Forecast the body's series with their dataset's champion, `body.horizon` steps ahead
-    or, when it names none, the dataset's horizon, and store the forecasts."""
+    or, when it names none, the dataset's horizon, and store the forecasts. `body.future`
+    values (checked against the dataset's declarations, 422 naming bad rows) take the place
+    of stored ones."""
+    future = _requested_future(session, body)
     answer = model_forecasts(
         session,
         client,
@@ -215,6 +248,7 @@ def run_forecast(
         horizon=body.horizon,
         levels=body.levels,
         history_points=body.history or history_points,
+        future=future,
     )
     stored = []
     for series_id in body.series_ids:
@@ -242,6 +276,7 @@ def run_forecast(
             "series_ids": body.series_ids,
             "horizon": answer.horizon,
             "model_version": answer.model_version,
+            **({"future_values": len(body.future)} if body.future else {}),
         },
     )
     session.commit()

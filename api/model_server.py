@@ -136,7 +136,9 @@ class ModelServerClient:
         dataset: str = DEFAULT_DATASET,
     ) -> ModelForecast:
         """Forecast each `{"id", "timestamps", "values"}` history `horizon` steps ahead with
-        `dataset`'s champion (one server serves every dataset's: `bentos.served_models`)."""
+        `dataset`'s champion (one server serves every dataset's: `bentos.served_models`). A
+        history may carry its covariates (`covariates`, `static`, `future`:
+        `bentos.schemas.SeriesHistory`); `api.forecast_covariates` adds them."""
         body = {"series": list(series), "horizon": horizon, "levels": list(levels)}
         if dataset != DEFAULT_DATASET:  # a server from before datasets knows no `dataset`
             body["dataset"] = dataset

@@ -5,6 +5,10 @@ Kept apart from the BentoML service so it can be tested and benchmarked in-proce
 model call where their ids allow; that is what adaptive batching feeds it. Series keep their
 own ids, so the model recognises the series it was trained on (and reuses what it estimated
 for them).
+
+A series may carry its covariates (a model trained with them needs them): their values over
+the history become columns of the panel, their values over the horizon the `future` frame the
+model takes (`histories_to_future`). A series batched with others keeps its own.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ __all__ = [
     "explain_histories",
     "forecast_histories",
     "forecast_jobs",
+    "histories_to_future",
     "histories_to_panel",
 ]
 
@@ -35,15 +40,23 @@ class ForecastInputError(ValueError):
     """The request's histories cannot be forecast (duplicate ids, irregular spacing, ...)."""
 
 
+def _naive_utc(timestamps) -> pd.DatetimeIndex:
+    return pd.to_datetime(timestamps, utc=True).tz_localize(None)
+
+
 def histories_to_panel(series: Sequence[SeriesHistory]) -> pd.DataFrame:
-    """Long-format panel (`unique_id`, `ds`, `y`) from request histories."""
+    """Long-format panel (`unique_id`, `ds`, `y`) from request histories, with a column per
+    covariate a history carries (static ones repeated on its rows); a series without one of
+    them has it missing there (the model refuses such rows, naming them)."""
     _check_unique(series)
     frames = [
         pd.DataFrame(
             {
                 "unique_id": s.id,
-                "ds": pd.to_datetime(s.timestamps, utc=True).tz_localize(None),
+                "ds": _naive_utc(s.timestamps),
                 "y": s.values,
+                **{name: value for name, value in (s.static or {}).items()},
+                **(s.covariates or {}),
             }
         )
         for s in series
@@ -51,17 +64,32 @@ def histories_to_panel(series: Sequence[SeriesHistory]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def _predict(model, panel: pd.DataFrame, horizon: int, levels: Sequence[int]) -> pd.DataFrame:
+def histories_to_future(series: Sequence[SeriesHistory]) -> pd.DataFrame | None:
+    """The known-in-advance values the histories carry for their horizons (`unique_id`,
+    `ds`, a column per covariate), or None when none carries any."""
+    frames = [
+        pd.DataFrame({"unique_id": s.id, "ds": _naive_utc(s.future.timestamps), **s.future.values})
+        for s in series
+        if s.future is not None
+    ]
+    return pd.concat(frames, ignore_index=True) if frames else None
+
+
+def _predict(
+    model, series: Sequence[SeriesHistory], horizon: int, levels: Sequence[int]
+) -> pd.DataFrame:
     from models.validation import PanelValidationError, validate_panel
 
     try:
-        panel = validate_panel(panel, freq=model.config.freq)
+        panel = validate_panel(histories_to_panel(series), freq=model.config.freq)
     except PanelValidationError as exc:
         raise ForecastInputError(str(exc)) from exc
+    future = histories_to_future(series)
+    extra = {} if future is None else {"future": future}  # baselines take no `future`
     try:
-        return model.predict(horizon, levels=list(levels) or None, history=panel)
-    except ValueError as exc:  # e.g. a history shorter than the model's lags
-        raise ForecastInputError(str(exc)) from exc
+        return model.predict(horizon, levels=list(levels) or None, history=panel, **extra)
+    except ValueError as exc:  # e.g. a history shorter than the model's lags, or covariates
+        raise ForecastInputError(str(exc)) from exc  # missing (CovariateError, named)
 
 
 def _to_forecast(series_id: str, frame: pd.DataFrame, levels: Sequence[int]) -> SeriesForecast:
@@ -117,7 +145,7 @@ def forecast_jobs(
     groups = _call_groups(jobs)
     answers: list[dict[str, pd.DataFrame]] = []
     for group in groups:
-        predictions = _predict(model, histories_to_panel(list(group.values())), horizon, levels)
+        predictions = _predict(model, list(group.values()), horizon, levels)
         answers.append(dict(tuple(predictions.groupby("unique_id", sort=False))))
     out = []
     for series in jobs:
@@ -143,13 +171,15 @@ def explain_histories(
         raise ExplanationUnavailableError(
             f"the served model ({type(model).__name__}) has no LightGBM member to explain"
         )
+    future = histories_to_future(series)
+    extra = {} if future is None else {"future": future}
     try:
         panel = validate_panel(histories_to_panel(series), freq=model.config.freq)
-        explained = model.explain(horizon, history=panel)
+        explained = model.explain(horizon, history=panel, **extra)
     except PanelValidationError as exc:
         raise ForecastInputError(str(exc)) from exc
-    except ValueError as exc:  # e.g. a history shorter than the model's lags
-        raise ForecastInputError(str(exc)) from exc
+    except ValueError as exc:  # e.g. a history shorter than the model's lags, or covariates
+        raise ForecastInputError(str(exc)) from exc  # missing (CovariateError, named)
     fixed = {"unique_id", "ds", "base", "raw", "yhat"}
     groups = [c for c in explained.columns if c not in fixed]
     by_series = dict(tuple(explained.groupby("unique_id", sort=False)))

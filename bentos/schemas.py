@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 __all__ = [
+    "MAX_COVARIATES",
     "MAX_HISTORY",
     "MAX_HORIZON",
     "MAX_LEVELS",
     "MAX_SERIES",
+    "CovariateValue",
     "ExplanationPoint",
     "ForecastPoint",
+    "FutureCovariates",
     "ModelInfo",
     "SeriesExplanation",
     "SeriesForecast",
@@ -28,6 +32,41 @@ MAX_SERIES = 500
 MAX_HORIZON = 366
 MAX_HISTORY = 5000
 MAX_LEVELS = 10
+MAX_COVARIATES = 100
+
+# A covariate's value: a number (numeric), true/false (boolean) or a category (categorical).
+CovariateValue = bool | float | Annotated[str, Field(max_length=255)]
+CovariateName = Annotated[str, Field(min_length=1, max_length=63)]
+
+
+def _finite_values(name: str, values: list[CovariateValue | None]) -> None:
+    bad = [i for i, v in enumerate(values) if isinstance(v, float) and not math.isfinite(v)]
+    if bad:
+        raise ValueError(f"covariate {name!r}: values not finite at positions {bad[:10]}")
+
+
+class FutureCovariates(BaseModel):
+    """Known-in-advance covariates of one series over its forecast horizon: the timestamps
+    and, per covariate, one value each (null: not known; the model refuses a horizon date
+    without a value, naming it)."""
+
+    timestamps: list[datetime] = Field(
+        min_length=1, max_length=MAX_HORIZON, description="Forecast dates, oldest first."
+    )
+    values: dict[CovariateName, list[CovariateValue | None]] = Field(
+        max_length=MAX_COVARIATES, description="Covariate -> one value per timestamp."
+    )
+
+    @model_validator(mode="after")
+    def _aligned(self) -> FutureCovariates:
+        for name, values in self.values.items():
+            _finite_values(name, values)
+            if len(values) != len(self.timestamps):
+                raise ValueError(
+                    f"future covariate {name!r}: {len(self.timestamps)} timestamps but "
+                    f"{len(values)} values"
+                )
+        return self
 
 
 class SeriesHistory(BaseModel):
@@ -39,6 +78,18 @@ class SeriesHistory(BaseModel):
     )
     values: list[float] = Field(
         min_length=1, max_length=MAX_HISTORY, description="Observed values, finite numbers."
+    )
+    covariates: dict[CovariateName, list[CovariateValue | None]] | None = Field(
+        None,
+        max_length=MAX_COVARIATES,
+        description="Known-in-advance covariates over the history: covariate -> one value per "
+        "timestamp. Only for a model trained with covariates.",
+    )
+    static: dict[CovariateName, CovariateValue] | None = Field(
+        None, max_length=MAX_COVARIATES, description="Static covariates: covariate -> value."
+    )
+    future: FutureCovariates | None = Field(
+        None, description="Known-in-advance covariates over the forecast horizon."
     )
 
     @field_validator("values")
@@ -56,6 +107,17 @@ class SeriesHistory(BaseModel):
                 f"series {self.id!r}: {len(self.timestamps)} timestamps but "
                 f"{len(self.values)} values"
             )
+        for name, values in (self.covariates or {}).items():
+            _finite_values(name, values)
+            if len(values) != len(self.timestamps):
+                raise ValueError(
+                    f"series {self.id!r}, covariate {name!r}: {len(self.timestamps)} "
+                    f"timestamps but {len(values)} values"
+                )
+        _finite_values("static", list((self.static or {}).values()))
+        both = sorted(set(self.covariates or {}) & set(self.static or {}))
+        if both:
+            raise ValueError(f"series {self.id!r}: covariates {both} both static and over time")
         return self
 
 

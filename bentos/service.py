@@ -42,6 +42,7 @@ from bentos.model_source import (
     choose_model_source,
 )
 from bentos.schemas import (
+    MAX_COVARIATES,
     MAX_HISTORY,
     MAX_HORIZON,
     MAX_LEVELS,
@@ -170,9 +171,15 @@ class ModelServer:
         """Forecast `horizon` steps for each series from the history sent with it, with the
         champion of `dataset` (404 when this server serves none for it).
 
+        A series of a model trained with covariates carries them: `covariates` (its
+        known-in-advance values over `timestamps`), `static` and `future` (their values on
+        the horizon's dates); one without them, or a horizon date without a value, is a 400
+        naming the series, covariate and dates. A model without covariates ignores them.
+
         Limits: at most `MAX_SERIES` series, `MAX_HORIZON` steps, `MAX_HISTORY` points per
-        series and `MAX_LEVELS` levels, each in (0, 100). Breaking one, or sending histories
-        the model cannot use (irregular spacing, too short, duplicate ids), gives HTTP 400.
+        series, `MAX_LEVELS` levels, each in (0, 100), and `MAX_COVARIATES` covariates of
+        each kind. Breaking one, or sending histories the model cannot use (irregular
+        spacing, too short, duplicate ids, covariates missing), gives HTTP 400.
         `ctx` is BentoML's request context, not part of the JSON body.
         """
         started = time.perf_counter()
@@ -213,9 +220,9 @@ class ModelServer:
         dataset: str = DEFAULT_DATASET,
     ) -> list[SeriesExplanation]:
         """Each series' forecast by `dataset`'s champion's LightGBM member, taken apart by
-        feature group with LightGBM's `pred_contrib` (see `ExplanationPoint`). The limits of
-        `/forecast` apply; a model without a LightGBM member, or histories it cannot use,
-        give HTTP 400."""
+        feature group with LightGBM's `pred_contrib` (see `ExplanationPoint`). Covariates and
+        limits as in `/forecast`; a model without a LightGBM member, or histories it cannot
+        use, give HTTP 400."""
         served = self._served(dataset)
         ctx.response.headers["X-Quantis-Model-Name"] = served.manifest.name
         ctx.response.headers["X-Quantis-Model-Version"] = served.manifest.version
@@ -283,5 +290,6 @@ def _info(served: ServedModel) -> ModelInfo:
             "max_horizon": MAX_HORIZON,
             "max_history": MAX_HISTORY,
             "max_levels": MAX_LEVELS,
+            "max_covariates": MAX_COVARIATES,
         },
     )

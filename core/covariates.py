@@ -10,7 +10,10 @@ A covariate has a name, a type (`numeric`, `boolean`, `categorical`) and a kind:
   are needed, the features come from the timestamps.
 
 `validate_covariates` checks a covariate frame against the declarations and returns the good
-rows and the bad ones with a reason (never dropping a row silently). Turning covariates into
+rows and the bad ones with a reason (never dropping a row silently); `require_future` takes
+the known-in-advance values of a forecast horizon from a frame, refusing one that lacks any
+(`MissingFutureCovariatesError`, naming the series, covariate and dates): the model checks
+it when it forecasts, the API before it calls the model server. Turning covariates into
 model features is the models' job (`models.covariates`).
 """
 
@@ -35,6 +38,7 @@ __all__ = [
     "MissingFutureCovariatesError",
     "join_covariates",
     "parse_covariates",
+    "require_future",
     "validate_covariates",
 ]
 
@@ -295,3 +299,48 @@ def join_covariates(
             column = mine[name].where(mine[name].notna(), everyone[name])
             out[name] = column.to_numpy()
     return out
+
+
+# -- the horizon's known-in-advance values ------------------------------------------------------
+def require_future(
+    future: pd.DataFrame | None,
+    expected: pd.DataFrame,
+    covariates: Sequence[Covariate],
+) -> pd.DataFrame:
+    """The known-in-advance values of every (series, date) in `expected` from `future`.
+
+    `future` rows with a null or absent `unique_id` apply to every series; a series' own row
+    wins. Raises `MissingFutureCovariatesError` naming each series, covariate and the dates
+    without a value; nothing is filled in.
+    """
+    dynamic = [c.name for c in covariates if c.dynamic]
+    out = expected[[ID_COL, TIME_COL]].reset_index(drop=True)
+    if not dynamic:
+        return out
+    if future is None:
+        future = pd.DataFrame(columns=[ID_COL, TIME_COL, *dynamic])
+    absent = [c for c in (TIME_COL, *dynamic) if c not in future.columns]
+    if absent:
+        future = future.assign(**{c: np.nan for c in absent if c != TIME_COL})
+        if TIME_COL in absent:
+            future = future.assign(ds=pd.NaT)
+    future = future.assign(ds=pd.to_datetime(future[TIME_COL]))
+    if ID_COL in future.columns:
+        own = future[future[ID_COL].notna()].assign(unique_id=lambda f: f[ID_COL].astype(str))
+        shared = future[future[ID_COL].isna()].drop(columns=ID_COL)
+    else:
+        own, shared = future.iloc[:0].assign(unique_id=pd.Series(dtype=str)), future
+    own = own.drop_duplicates([ID_COL, TIME_COL], keep="last")
+    shared = shared.drop_duplicates([TIME_COL], keep="last")
+    merged = out.merge(own[[ID_COL, TIME_COL, *dynamic]], on=[ID_COL, TIME_COL], how="left")
+    fallback = out.merge(shared[[TIME_COL, *dynamic]], on=TIME_COL, how="left")
+    missing = []
+    for name in dynamic:
+        merged[name] = merged[name].where(merged[name].notna(), fallback[name])
+        lacking = merged[merged[name].isna()]
+        for uid, rows in lacking.groupby(ID_COL, sort=True):
+            dates = [str(d.date()) if d == d.normalize() else str(d) for d in rows[TIME_COL]]
+            missing.append({"unique_id": uid, "covariate": name, "dates": dates})
+    if missing:
+        raise MissingFutureCovariatesError(missing)
+    return merged

@@ -10,12 +10,12 @@ A covariate has a name, a type (`numeric`, `boolean`, `categorical`) and a kind:
   are needed, the features come from the timestamps: whether the date is a holiday and the
   days to the next and from the last one.
 
-The declarations and `validate_covariates` (the good rows and the bad ones with a reason) live
-in `core.covariates`, the one home the dataset configuration, the API and ingestion share; they
-are re-exported here. `covariate_features`
-turns a panel's covariate columns into model features, for training and for the horizon;
-`require_future` refuses a horizon whose known-in-advance values are missing, naming the
-series, covariate and dates.
+The declarations, `validate_covariates` (the good rows and the bad ones with a reason) and
+`require_future` (refuses a horizon whose known-in-advance values are missing, naming the
+series, covariate and dates) live in `core.covariates`, the one home the dataset
+configuration, the API, ingestion and the models share; they are re-exported here.
+`covariate_features` turns a panel's covariate columns into model features, for training and
+for the horizon.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from core.covariates import (
     CovariateError,
     MissingFutureCovariatesError,
     parse_covariates,
+    require_future,
     validate_covariates,
 )
 
@@ -174,47 +175,3 @@ def _derived(feature: str, name: str) -> bool:
     return suffix in ("days_to", "days_from", "which") or (
         suffix.startswith("lag") and suffix[3:].isdigit()
     )
-
-
-def require_future(
-    future: pd.DataFrame | None,
-    expected: pd.DataFrame,
-    covariates: Sequence[Covariate],
-) -> pd.DataFrame:
-    """The known-in-advance values of every (series, date) in `expected` from `future`.
-
-    `future` rows with a null or absent `unique_id` apply to every series; a series' own row
-    wins. Raises `MissingFutureCovariatesError` naming each series, covariate and the dates
-    without a value; nothing is filled in.
-    """
-    dynamic = [c.name for c in covariates if c.dynamic]
-    out = expected[[ID_COL, TIME_COL]].reset_index(drop=True)
-    if not dynamic:
-        return out
-    if future is None:
-        future = pd.DataFrame(columns=[ID_COL, TIME_COL, *dynamic])
-    absent = [c for c in (TIME_COL, *dynamic) if c not in future.columns]
-    if absent:
-        future = future.assign(**{c: np.nan for c in absent if c != TIME_COL})
-        if TIME_COL in absent:
-            future = future.assign(ds=pd.NaT)
-    future = future.assign(ds=pd.to_datetime(future[TIME_COL]))
-    if ID_COL in future.columns:
-        own = future[future[ID_COL].notna()].assign(unique_id=lambda f: f[ID_COL].astype(str))
-        shared = future[future[ID_COL].isna()].drop(columns=ID_COL)
-    else:
-        own, shared = future.iloc[:0].assign(unique_id=pd.Series(dtype=str)), future
-    own = own.drop_duplicates([ID_COL, TIME_COL], keep="last")
-    shared = shared.drop_duplicates([TIME_COL], keep="last")
-    merged = out.merge(own[[ID_COL, TIME_COL, *dynamic]], on=[ID_COL, TIME_COL], how="left")
-    fallback = out.merge(shared[[TIME_COL, *dynamic]], on=TIME_COL, how="left")
-    missing = []
-    for name in dynamic:
-        merged[name] = merged[name].where(merged[name].notna(), fallback[name])
-        lacking = merged[merged[name].isna()]
-        for uid, rows in lacking.groupby(ID_COL, sort=True):
-            dates = [str(d.date()) if d == d.normalize() else str(d) for d in rows[TIME_COL]]
-            missing.append({"unique_id": uid, "covariate": name, "dates": dates})
-    if missing:
-        raise MissingFutureCovariatesError(missing)
-    return merged

@@ -44,9 +44,11 @@ if _BENTOS_TESTS not in sys.path:
     sys.path.insert(0, _BENTOS_TESTS)
 
 from served_model import (  # noqa: E402
+    COVARIATE_DATASET,
     SERVED_DATASET,
     SERVED_DATASET_VERSION,
     RunningModelServer,
+    build_covariate_model_dir,
     build_tiny_model_dir,
     put_dataset_version,
 )
@@ -211,23 +213,30 @@ def fresh_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Cal
         server.drop_database(url)
 
 
-# One tiny model and one real `bentoml serve` process for the whole session, shared by the
-# model-server, API and web-page tests.
+# One tiny model (and one with covariates, for the `retail` dataset) and one real `bentoml
+# serve` process for the whole session, shared by the model-server, API and web-page tests.
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_tiny_model_dir(tmp_path_factory.mktemp("tiny-model") / "model")
 
 
 @pytest.fixture(scope="session")
+def covariate_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_covariate_model_dir(tmp_path_factory.mktemp("covariate-model") / "model")
+
+
+@pytest.fixture(scope="session")
 def model_server(
-    tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory
+    tiny_model_dir: Path, covariate_model_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningModelServer]:
     volume = tmp_path_factory.mktemp("model-artifacts")
     for version in (SERVED_DATASET_VERSION, "4"):
         put_dataset_version(volume, tiny_model_dir, SERVED_DATASET, version)
+    put_dataset_version(volume, covariate_model_dir, COVARIATE_DATASET, "1")
+    served = {SERVED_DATASET: SERVED_DATASET_VERSION, COVARIATE_DATASET: "1"}
     environment = {
         "QUANTIS_MODEL_ARTIFACTS_DIR": str(volume),
-        "QUANTIS_SERVED_DATASET_VERSIONS": json.dumps({SERVED_DATASET: SERVED_DATASET_VERSION}),
+        "QUANTIS_SERVED_DATASET_VERSIONS": json.dumps(served),
     }
     server = RunningModelServer(
         tiny_model_dir, tmp_path_factory.mktemp("model-server-logs"), environment=environment

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, status
 
 from api.deps import Reader, SessionDep, StateDep, Writer
 from api.errors import ApiError
+from api.forecast_covariates import with_covariates
 from api.forecasting import forecast_public, model_server_call, read_histories, run_forecast
 from api.routes import API_PREFIX
 from api.routes.series import find_series
@@ -47,6 +48,12 @@ def create(
     422 `mixed_datasets` otherwise). The forecasts are stored with the model name and version
     that made them. 503 when the model server is down or serves no champion of the dataset
     yet (`dataset_not_served`); 422 when the model cannot use a series' history.
+
+    A dataset with covariates forecasts with each series' stored values: over its history,
+    static, and for the horizon's dates (`future` values sent in the body take the place of
+    stored ones). A horizon date without a value is a 422 `missing_future_covariates` whose
+    `details.missing` name each series (id and name), covariate and the dates; nothing is
+    filled in.
     """
     check_series_visible(session, caller, body.series_ids)
     return run_forecast(
@@ -131,14 +138,18 @@ def explain_series(
 ) -> SeriesExplanationPublic:
     """What drives the series' forecast: each step of its dataset's champion's LightGBM member
     taken apart by feature group (LightGBM's `pred_contrib`), computed now from the series'
-    recent history; nothing is stored. 404 (`dataset_not_served`) while the dataset has no
-    champion served; 503 when the model server is down; 422 when the champion has no LightGBM
-    member or cannot use the history."""
+    recent history and, for a dataset with covariates, their stored values (the horizon's
+    too: 422 `missing_future_covariates` when a date lacks one); nothing is stored. 404
+    (`dataset_not_served`) while the dataset has no champion served; 503 when the model
+    server is down; 422 when the champion has no LightGBM member or cannot use the history."""
     find_series(session, caller, series_id)
     dataset, histories = read_histories(
         session, [series_id], history or state.options.history_points
     )
-    steps = horizon or dataset_config(find_dataset(session, dataset)).effective_horizon
+    found = find_dataset(session, dataset)
+    config = dataset_config(found)
+    steps = horizon or config.effective_horizon
+    histories = with_covariates(session, found, config.covariates, [series_id], histories, steps)
     session.commit()  # no transaction held during the model call
     try:
         answer = model_server_call(

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.schemas.common import MAX_RECORD_ID, UtcDateTime
+from api.schemas.covariates import CovariateValueIn
 
 __all__ = [
     "MAX_FORECAST_SERIES",
@@ -17,6 +18,7 @@ __all__ = [
     "ForecastCreate",
     "ForecastPointPublic",
     "ForecastPublic",
+    "FutureCovariateIn",
 ]
 
 # Mirrors the model server's limits (bentos/schemas.py), checked here to answer 422 early.
@@ -24,6 +26,15 @@ MAX_FORECAST_SERIES = 500
 MAX_HORIZON = 366
 MAX_HISTORY_POINTS = 5000
 MAX_LEVELS = 10
+MAX_FUTURE_VALUES = 20_000
+
+
+class FutureCovariateIn(CovariateValueIn):
+    """A known-in-advance covariate's value at a forecast date, in place of the stored one."""
+
+    series_id: Annotated[int, Field(strict=True, ge=1, le=MAX_RECORD_ID)] | None = Field(
+        None, description="A series of the request; absent: every series of the request."
+    )
 
 
 class ForecastCreate(BaseModel):
@@ -54,6 +65,15 @@ class ForecastCreate(BaseModel):
         ge=1,
         le=MAX_HISTORY_POINTS,
         description="Most recent observations sent to the model per series (default 730).",
+    )
+    future: list[FutureCovariateIn] = Field(
+        default_factory=list,
+        max_length=MAX_FUTURE_VALUES,
+        description="Known-in-advance covariate values for the horizon's dates, in place of "
+        "the stored ones (a series' own value wins over one for every series). Each must be "
+        "a known-in-advance covariate of the series' dataset, of its type, on the dataset's "
+        "grid (422 naming bad rows). A horizon date still without a value is a 422 "
+        "`missing_future_covariates`.",
     )
 
     @field_validator("series_ids")

@@ -17,6 +17,7 @@ from pandas.tseries.frequencies import to_offset
 __all__ = [
     "default_horizon",
     "frequency_unit",
+    "horizon_timestamps",
     "normalized_frequency",
     "off_grid_positions",
     "season_length",
@@ -77,6 +78,16 @@ def season_length(frequency: str) -> int:
 def default_horizon(frequency: str) -> int:
     """Steps a dataset of this frequency forecasts unless told otherwise (M4's horizons)."""
     return _HORIZON[frequency_unit(frequency)]
+
+
+def horizon_timestamps(last: datetime, frequency: str, steps: int) -> list[pd.Timestamp]:
+    """The `steps` timestamps after `last` on the grid of `frequency` (`last` + k periods, as
+    the models date their forecasts), naive UTC."""
+    offset = _offset(frequency)
+    start = pd.Timestamp(last)
+    if start.tzinfo is not None:
+        start = start.tz_convert("UTC").tz_localize(None)
+    return [start + k * offset for k in range(1, steps + 1)]
 
 
 def off_grid_positions(

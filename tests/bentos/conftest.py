@@ -14,3 +14,11 @@ def tiny_model(tiny_model_dir: Path):
 
     model, _manifest = load_model_dir(tiny_model_dir)
     return model
+
+
+@pytest.fixture(scope="session")
+def covariate_model(covariate_model_dir: Path):
+    from models.artifact import load_model_dir
+
+    model, _manifest = load_model_dir(covariate_model_dir)
+    return model

@@ -22,6 +22,8 @@ from core.processes import (
 )
 
 __all__ = [
+    "COVARIATE_DATASET",
+    "COVARIATE_HORIZON",
     "FREQ",
     "HORIZON",
     "MODEL_NAME",
@@ -30,10 +32,12 @@ __all__ = [
     "SERVED_DATASET",
     "SERVED_DATASET_VERSION",
     "RunningModelServer",
+    "build_covariate_model_dir",
     "build_tiny_model_dir",
     "log_model_dir",
     "put_dataset_version",
     "register_champion",
+    "retail_split",
     "tiny_panel",
 ]
 
@@ -63,6 +67,55 @@ def build_tiny_model_dir(directory: Path) -> Path:
         horizon=HORIZON,
         name=MODEL_NAME,
         version=MODEL_VERSION,
+    )
+    save_model_dir(model, directory, manifest)
+    return directory
+
+
+# The dataset whose champion uses covariates (promo, price, region, US holidays), served by
+# the session's model server at version 1 beside `default` and `web`.
+COVARIATE_DATASET, COVARIATE_HORIZON = "retail", 7
+
+
+def retail_split():
+    """`(retail, history, horizon)`: a seeded retail panel (`models.datasets.retail_panel`)
+    of 4 series, its rows up to `COVARIATE_HORIZON` days before the end (what the covariate
+    model is trained on) and the last `COVARIATE_HORIZON` days (their covariates are the
+    future values a forecast from the history needs)."""
+    import pandas as pd
+
+    from models.datasets import retail_panel
+
+    retail = retail_panel(4, 150, seed=3)
+    cutoff = retail.panel["ds"].max() - pd.Timedelta(days=COVARIATE_HORIZON)
+    panel = retail.panel
+    return retail, panel[panel["ds"] <= cutoff], panel[panel["ds"] > cutoff]
+
+
+def build_covariate_model_dir(directory: Path) -> Path:
+    """Fit a few-tree LightGBM model with every kind of covariate and save it as a model dir
+    (`COVARIATE_DATASET`'s version 1)."""
+    from models.artifact import ModelManifest, save_model_dir
+    from models.config import default_config
+    from models.forecaster import LightGBMForecaster
+
+    retail, history, _ = retail_split()
+    config = default_config(
+        FREQ,
+        SEASON,
+        COVARIATE_HORIZON,
+        covariates=retail.covariates,
+        num_boost_round=30,
+        interval_windows=1,
+    )
+    model = LightGBMForecaster(config).fit(history)
+    manifest = ModelManifest(
+        model_class=type(model).__name__,
+        freq=FREQ,
+        season_length=SEASON,
+        horizon=COVARIATE_HORIZON,
+        name=f"{MODEL_NAME}-{COVARIATE_DATASET}",
+        version="1",
     )
     save_model_dir(model, directory, manifest)
     return directory

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
-from served_model import tiny_panel
+from served_model import COVARIATE_HORIZON, retail_split, tiny_panel
 
 from bentos.inference import (
     ExplanationUnavailableError,
@@ -12,7 +13,7 @@ from bentos.inference import (
     forecast_histories,
     forecast_jobs,
 )
-from bentos.schemas import SeriesHistory
+from bentos.schemas import MAX_COVARIATES, SeriesHistory
 
 
 def history(series_id: str, source: str = "s00000", drop: int | None = None) -> SeriesHistory:
@@ -66,9 +67,9 @@ class _CountingModel:
     def __init__(self, model):
         self.model, self.config, self.calls = model, model.config, []
 
-    def predict(self, h, levels=None, history=None):
+    def predict(self, h, levels=None, history=None, **future):
         self.calls.append(sorted(history["unique_id"].unique()))
-        return self.model.predict(h, levels=levels, history=history)
+        return self.model.predict(h, levels=levels, history=history, **future)
 
 
 def test_batched_series_keep_their_own_ids_and_repeats_are_forecast_once(tiny_model):
@@ -107,3 +108,102 @@ def test_a_model_without_a_lightgbm_member_cannot_be_explained_and_bad_input_is_
         explain_histories(Baseline(), [history("a")], 3)
     with pytest.raises(ForecastInputError, match="gappy"):
         explain_histories(tiny_model, [history("gappy", drop=50)], 3)
+
+
+# -- covariates ------------------------------------------------------------------------------
+def covariate_history(series_id: str, source: str = "p000", **future_changes) -> SeriesHistory:
+    """A retail series as the model server takes it: its history with `promo` and `price`
+    over it, its static `region`, and their values over the horizon (`future_changes`:
+    covariate -> values replacing the recorded ones; a covariate -> None drops it)."""
+    _, train, test = retail_split()
+    rows, ahead = train[train["unique_id"] == source], test[test["unique_id"] == source]
+    future = {"promo": list(ahead["promo"]), "price": list(ahead["price"])}
+    future.update(future_changes)
+    return SeriesHistory(
+        id=series_id,
+        timestamps=list(rows["ds"]),
+        values=list(rows["y"]),
+        covariates={"promo": [bool(v) for v in rows["promo"]], "price": list(rows["price"])},
+        static={"region": rows["region"].iloc[0]},
+        future={
+            "timestamps": list(ahead["ds"]),
+            "values": {k: v for k, v in future.items() if v is not None},
+        },
+    )
+
+
+def _yhat(forecast) -> list[float]:
+    return [p.yhat for p in forecast.points]
+
+
+def test_future_covariate_values_sent_with_a_series_change_its_forecast(covariate_model):
+    on = [True] * COVARIATE_HORIZON
+    off = [False] * COVARIATE_HORIZON
+    [promoted] = forecast_histories(covariate_model, [covariate_history("a", promo=on)], 7, [80])
+    [plain] = forecast_histories(covariate_model, [covariate_history("a", promo=off)], 7, [80])
+    assert len(promoted.points) == COVARIATE_HORIZON
+    # the planted promotion lift (x1.5): switched on, every day's forecast is higher
+    assert all(p > q for p, q in zip(_yhat(promoted), _yhat(plain), strict=True))
+    # the same as the library forecasts with that future frame
+    _, train, test = retail_split()
+    rows = train[train["unique_id"] == "p000"].assign(unique_id="a")
+    future = test[test["unique_id"] == "p000"].assign(unique_id="a", promo=1.0)
+    expected = covariate_model.predict(7, levels=[80], history=rows, future=future)
+    assert _yhat(promoted) == pytest.approx(list(expected["yhat"]))
+
+
+def test_a_horizon_without_its_future_values_is_refused_naming_them(covariate_model):
+    partial = [1.0] * 5 + [None, None]
+    with pytest.raises(ForecastInputError, match="missing future covariate") as error:
+        forecast_histories(covariate_model, [covariate_history("a", price=partial)], 7, [80])
+    last = retail_split()[2]["ds"].max()
+    days = [str((last - pd.Timedelta(days=d)).date()) for d in (1, 0)]
+    assert f"series 'a', covariate 'price': {days[0]}, {days[1]}" in str(error.value)
+    with pytest.raises(ForecastInputError, match="series 'b', covariate 'promo'"):
+        forecast_histories(covariate_model, [covariate_history("b", promo=None)], 7, [80])
+    with pytest.raises(ForecastInputError, match="no column for covariates"):
+        bare = covariate_history("c").model_copy(update={"covariates": None, "static": None})
+        forecast_histories(covariate_model, [bare], 7, [80])
+    with pytest.raises(ForecastInputError, match="missing future covariate"):
+        explain_histories(covariate_model, [covariate_history("d", promo=None)], 7)
+
+
+def test_batched_series_keep_their_own_covariates(covariate_model):
+    counting = _CountingModel(covariate_model)
+    on, off = [True] * COVARIATE_HORIZON, [False] * COVARIATE_HORIZON
+    # the same id and history with two futures (two calls), and two series in one request
+    jobs = [
+        [covariate_history("p000", promo=on)],
+        [covariate_history("p000", promo=off), covariate_history("p001", "p001", promo=on)],
+    ]
+    together = forecast_jobs(counting, jobs, 7, [80])
+    alone = [forecast_histories(covariate_model, job, 7, [80]) for job in jobs]
+    assert together == alone
+    assert len(counting.calls) == 2
+    assert _yhat(together[0][0]) != _yhat(together[1][0])
+
+
+def test_explanations_take_the_covariates_sent(covariate_model):
+    on, off = [True] * COVARIATE_HORIZON, [False] * COVARIATE_HORIZON
+    [promoted] = explain_histories(covariate_model, [covariate_history("a", promo=on)], 7)
+    [plain] = explain_histories(covariate_model, [covariate_history("a", promo=off)], 7)
+    assert {"promo", "price", "region", "us_holidays"} <= set(promoted.points[0].contributions)
+    assert [p.contributions["promo"] for p in promoted.points] != [
+        p.contributions["promo"] for p in plain.points
+    ]
+
+
+def test_covariates_sent_are_bounded_and_aligned():
+    from pydantic import ValidationError
+
+    base = covariate_history("a").model_dump()
+    with pytest.raises(ValidationError, match="covariate 'price'"):
+        SeriesHistory(**{**base, "covariates": {"price": [1.0]}})
+    future = {**base["future"], "values": {"promo": [True]}}
+    with pytest.raises(ValidationError, match="future covariate 'promo'"):
+        SeriesHistory(**{**base, "future": future})
+    many = {f"c{i}": 1.0 for i in range(MAX_COVARIATES + 1)}
+    with pytest.raises(ValidationError, match="at most"):
+        SeriesHistory(**{**base, "static": many})
+    with pytest.raises(ValidationError, match="not finite"):
+        SeriesHistory(**{**base, "static": {"size": float("inf")}})

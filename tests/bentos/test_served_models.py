@@ -8,7 +8,13 @@ import threading
 from pathlib import Path
 
 import pytest
-from served_model import MODEL_NAME, SERVED_DATASET, SERVED_DATASET_VERSION, put_dataset_version
+from served_model import (
+    COVARIATE_DATASET,
+    MODEL_NAME,
+    SERVED_DATASET,
+    SERVED_DATASET_VERSION,
+    put_dataset_version,
+)
 from test_inference import history
 
 from bentos.batching import ForecastBatcher
@@ -188,7 +194,7 @@ def test_one_server_process_serves_and_swaps_each_dataset(model_server):
     refused = post("/load_model", {"dataset": "default", "version": "4"})
     assert refused.status_code == 404 and "roll it out" in refused.text
     served = {m["dataset"]: m["version"] for m in post("/served_models", {}).json()}
-    assert served == {"default": "7", SERVED_DATASET: "4"}
+    assert served == {"default": "7", SERVED_DATASET: "4", COVARIATE_DATASET: "1"}
 
 
 def test_a_datasets_swaps_never_fail_or_change_anothers_continuous_forecasts(model_server):

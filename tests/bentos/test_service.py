@@ -8,7 +8,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from served_model import MODEL_NAME, MODEL_VERSION, REPO_ROOT, tiny_panel
+from served_model import (
+    COVARIATE_DATASET,
+    COVARIATE_HORIZON,
+    MODEL_NAME,
+    MODEL_VERSION,
+    REPO_ROOT,
+    tiny_panel,
+)
 
 from bentos.schemas import MAX_HISTORY, MAX_HORIZON, MAX_LEVELS, MAX_SERIES
 
@@ -38,6 +45,36 @@ def test_forecast_answers_with_points_and_the_model_identity(model_server):
     assert response.headers["X-Quantis-Model-Version"] == MODEL_VERSION
     assert response.headers["X-Quantis-Model-Name"] == MODEL_NAME
     assert response.headers["X-Request-ID"] == "r-1"
+
+
+def test_a_covariate_model_forecasts_with_the_covariates_sent_and_names_missing_ones(
+    model_server,
+):
+    """The `retail` dataset's champion uses covariates: a series carries them (history,
+    static, future) through the real server; a horizon without them is a 400 naming them."""
+    from test_inference import covariate_history
+
+    on = [True] * COVARIATE_HORIZON
+    series = covariate_history("a").model_dump(mode="json")
+    promoted = covariate_history("a", promo=on).model_dump(mode="json")
+    body = {"series": [series], "horizon": COVARIATE_HORIZON, "dataset": COVARIATE_DATASET}
+    plain = _post(model_server, "/forecast", body)
+    assert plain.status_code == 200, plain.text
+    assert plain.headers["X-Quantis-Dataset"] == COVARIATE_DATASET
+    assert len(plain.json()[0]["points"]) == COVARIATE_HORIZON
+    switched = _post(model_server, "/forecast", {**body, "series": [promoted]})
+    assert switched.json() != plain.json()
+    explained = _post(model_server, "/explain", {**body, "series": [promoted]})
+    assert (
+        explained.status_code == 200
+        and "promo" in explained.json()[0]["points"][0]["contributions"]
+    )
+    missing = {**series, "future": {**series["future"], "values": {"promo": on}}}
+    refused = _post(model_server, "/forecast", {**body, "series": [missing]})
+    assert refused.status_code == 400
+    assert "series 'a', covariate 'price'" in refused.text
+    # a request without covariates to the models without them is unchanged by the fields
+    assert _post(model_server, "/forecast", {"series": [_series("a")], "horizon": 3}).is_success
 
 
 def test_explain_answers_contributions_by_feature_group_for_the_served_model(model_server):

@@ -177,6 +177,12 @@ export interface paths {
          *     422 `mixed_datasets` otherwise). The forecasts are stored with the model name and version
          *     that made them. 503 when the model server is down or serves no champion of the dataset
          *     yet (`dataset_not_served`); 422 when the model cannot use a series' history.
+         *
+         *     A dataset with covariates forecasts with each series' stored values: over its history,
+         *     static, and for the horizon's dates (`future` values sent in the body take the place of
+         *     stored ones). A horizon date without a value is a 422 `missing_future_covariates` whose
+         *     `details.missing` name each series (id and name), covariate and the dates; nothing is
+         *     filled in.
          */
         post: operations["forecasts-create"];
         delete?: never;
@@ -564,9 +570,10 @@ export interface paths {
          * Explain Series
          * @description What drives the series' forecast: each step of its dataset's champion's LightGBM member
          *     taken apart by feature group (LightGBM's `pred_contrib`), computed now from the series'
-         *     recent history; nothing is stored. 404 (`dataset_not_served`) while the dataset has no
-         *     champion served; 503 when the model server is down; 422 when the champion has no LightGBM
-         *     member or cannot use the history.
+         *     recent history and, for a dataset with covariates, their stored values (the horizon's
+         *     too: 422 `missing_future_covariates` when a date lacks one); nothing is stored. 404
+         *     (`dataset_not_served`) while the dataset has no champion served; 503 when the model
+         *     server is down; 422 when the champion has no LightGBM member or cannot use the history.
          */
         get: operations["forecasts-explain_series"];
         put?: never;
@@ -1340,6 +1347,11 @@ export interface components {
         /** ForecastCreate */
         ForecastCreate: {
             /**
+             * Future
+             * @description Known-in-advance covariate values for the horizon's dates, in place of the stored ones (a series' own value wins over one for every series). Each must be a known-in-advance covariate of the series' dataset, of its type, on the dataset's grid (422 naming bad rows). A horizon date still without a value is a 422 `missing_future_covariates`.
+             */
+            future?: components["schemas"]["FutureCovariateIn"][];
+            /**
              * History
              * @description Most recent observations sent to the model per series (default 730).
              */
@@ -1454,6 +1466,33 @@ export interface components {
             request_id: string;
             /** Series Id */
             series_id: number;
+        };
+        /**
+         * FutureCovariateIn
+         * @description A known-in-advance covariate's value at a forecast date, in place of the stored one.
+         */
+        FutureCovariateIn: {
+            /**
+             * Name
+             * @description A known-in-advance covariate of the dataset.
+             */
+            name: string;
+            /**
+             * Series Id
+             * @description A series of the request; absent: every series of the request.
+             */
+            series_id?: number | null;
+            /**
+             * Ts
+             * Format: date-time
+             * @description Timestamp (ISO 8601 text; future ones too); without a zone it is UTC.
+             */
+            ts: string;
+            /**
+             * Value
+             * @description A finite number, true/false, or a category; as the covariate's type.
+             */
+            value: boolean | number | string;
         };
         /** Liveness */
         Liveness: {

@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import httpx
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
-from served_model import HORIZON, MODEL_NAME, MODEL_VERSION, SERVED_DATASET, tiny_panel
+from served_model import (
+    COVARIATE_DATASET,
+    COVARIATE_HORIZON,
+    HORIZON,
+    MODEL_NAME,
+    MODEL_VERSION,
+    SERVED_DATASET,
+    retail_split,
+    tiny_panel,
+)
 
 from api.main import create_app
 from core.db.engine import make_engine, session_scope
@@ -341,3 +351,227 @@ def test_a_series_forecast_is_explained_by_feature_group(client, headers, api_ke
     answer = client.get(f"/api/v1/series/{unserved['s00004']}/explanation", headers=admin)
     assert answer.status_code == 404, answer.text
     assert answer.json()["error"]["code"] == "dataset_not_served"
+
+
+# -- covariates --------------------------------------------------------------------------------
+RETAIL = {
+    "name": COVARIATE_DATASET,
+    "frequency": "D",
+    "horizon": COVARIATE_HORIZON,
+    "levels": [80],
+    "covariates": [
+        {"name": "promo", "type": "boolean"},
+        {"name": "price"},
+        {"name": "region", "type": "categorical", "kind": "static"},
+        {"name": "us_holidays", "type": "boolean", "kind": "calendar", "country": "US"},
+    ],
+}
+
+
+def _retail(client, admin, names=("p000", "p001"), future_until=None) -> dict[str, int]:
+    """The `retail` dataset (its served champion uses covariates) with the named series'
+    history and their covariates stored: over the history and the horizon's dates (up to
+    `future_until`, when given, for the last series)."""
+    assert client.post("/api/v1/datasets", json=RETAIL, headers=admin).status_code == 201
+    _, history, ahead = retail_split()
+    history, ahead = history[history["unique_id"].isin(names)], ahead
+    rows = [
+        {"series": uid, "ts": ds.isoformat(), "value": y}
+        for uid, ds, y in history[["unique_id", "ds", "y"]].itertuples(index=False)
+    ]
+    body = {"observations": rows, "create_missing_series": True, "dataset": COVARIATE_DATASET}
+    assert client.post("/api/v1/observations", json=body, headers=admin).is_success
+    page = client.get(f"/api/v1/series?dataset={COVARIATE_DATASET}", headers=admin).json()
+    ids = {s["name"]: s["id"] for s in page["items"]}
+    for name in names:
+        stored = pd.concat([history, ahead])
+        stored = stored[stored["unique_id"] == name]
+        if future_until is not None and name == names[-1]:
+            stored = stored[stored["ds"] <= future_until]
+        values = [
+            {"ts": ts.isoformat(), "name": column, "value": value}
+            for ts, promo, price in stored[["ds", "promo", "price"]].itertuples(index=False)
+            for column, value in (("promo", bool(promo)), ("price", price))
+        ]
+        region = [{"name": "region", "value": stored["region"].iloc[0]}]
+        url = f"/api/v1/series/{ids[name]}/covariates"
+        answer = client.post(url, json={"static": region, "values": values}, headers=admin)
+        assert answer.status_code == 200, answer.text
+    return ids
+
+
+def _library_forecast(model_dir, name: str, **future_changes) -> list[float]:
+    """The served model's forecast of a retail series from its history and covariates, in
+    process (the recorded future values, `future_changes` in their place)."""
+    from models.artifact import load_model_dir
+
+    model, _ = load_model_dir(model_dir)
+    _, history, ahead = retail_split()
+    future = ahead[ahead["unique_id"] == name].assign(**future_changes)
+    rows = history[history["unique_id"] == name]
+    predicted = model.predict(COVARIATE_HORIZON, levels=[80], history=rows, future=future)
+    return list(predicted["yhat"])
+
+
+def _yhat(forecast: dict) -> list[float]:
+    return [p["yhat"] for p in forecast["points"]]
+
+
+def test_stored_covariates_are_sent_and_values_in_the_request_take_their_place(
+    client, headers, covariate_model_dir
+):
+    admin = headers("admin")
+    ids = _retail(client, admin)
+    body = {"series_ids": [ids["p000"], ids["p001"]]}
+    stored = client.post("/api/v1/forecasts", json=body, headers=admin)
+    assert stored.status_code == 201, stored.text
+    first, second = stored.json()["forecasts"]
+    assert stored.json()["model_name"] == f"{MODEL_NAME}-{COVARIATE_DATASET}"
+    # what the model forecasts with the stored values: history, static and horizon's
+    assert _yhat(first) == pytest.approx(_library_forecast(covariate_model_dir, "p000"))
+    assert _yhat(second) == pytest.approx(_library_forecast(covariate_model_dir, "p001"))
+
+    # promo on every day for every series; p001's own rows (off) win over those
+    _, _, ahead = retail_split()
+    days = [ts.isoformat() for ts in ahead["ds"].unique()]
+    shared = [{"ts": day, "name": "promo", "value": True} for day in days]
+    own = [{"series_id": ids["p001"], "ts": day, "name": "promo", "value": 0} for day in days]
+    sent = client.post("/api/v1/forecasts", json={**body, "future": shared + own}, headers=admin)
+    assert sent.status_code == 201, sent.text
+    promoted, off = sent.json()["forecasts"]
+    assert _yhat(promoted) == pytest.approx(
+        _library_forecast(covariate_model_dir, "p000", promo=1.0)
+    )
+    assert _yhat(off) == pytest.approx(_library_forecast(covariate_model_dir, "p001", promo=0.0))
+    assert _yhat(promoted) != _yhat(first)
+
+    explained = client.get(f"/api/v1/series/{ids['p000']}/explanation", headers=admin)
+    assert explained.status_code == 200, explained.text
+    point = explained.json()["points"][0]
+    assert {"promo", "price", "region", "us_holidays"} <= set(point["contributions"])
+
+
+def test_a_horizon_without_its_future_values_is_a_422_naming_them(client, headers):
+    admin = headers("admin")
+    _, _, ahead = retail_split()
+    last_two = sorted(ahead["ds"].unique())[-2:]
+    ids = _retail(client, admin, future_until=last_two[0] - pd.Timedelta(days=1))
+    body = {"series_ids": [ids["p000"], ids["p001"]]}
+    refused = client.post("/api/v1/forecasts", json=body, headers=admin)
+    assert refused.status_code == 422, refused.text
+    error = refused.json()["error"]
+    assert error["code"] == "missing_future_covariates"
+    days = [str(pd.Timestamp(d).date()) for d in last_two]
+    missing = {
+        (m["series_id"], m["series"], m["covariate"]): m["dates"]
+        for m in error["details"]["missing"]
+    }
+    assert missing == {
+        (ids["p001"], "p001", "promo"): days,
+        (ids["p001"], "p001", "price"): days,
+    }
+    assert (
+        f"series {ids['p001']} ('p001'), covariate 'promo': {days[0]}, {days[1]}"
+        in (error["message"])
+    )
+    explained = client.get(f"/api/v1/series/{ids['p001']}/explanation", headers=admin)
+    assert explained.json()["error"]["code"] == "missing_future_covariates"
+    # sent in the request, for that series only: it is forecast
+    future = [
+        {"series_id": ids["p001"], "ts": pd.Timestamp(day).isoformat(), "name": name, "value": 1}
+        for day in last_two
+        for name in ("promo", "price")
+    ]
+    sent = client.post("/api/v1/forecasts", json={**body, "future": future}, headers=admin)
+    assert sent.status_code == 201, sent.text
+    half = client.post("/api/v1/forecasts", json={**body, "future": future[::2]}, headers=admin)
+    assert half.json()["error"]["code"] == "missing_future_covariates"
+    assert "covariate 'price'" in half.json()["error"]["message"]
+
+
+def test_future_values_in_the_request_are_checked_against_the_declarations(client, headers):
+    admin = headers("admin")
+    ids = _retail(client, admin, names=("p000",))
+    day = "2024-12-25T00:00:00Z"
+    future = [
+        {"ts": day, "name": "region", "value": "north"},  # static
+        {"ts": day, "name": "weather", "value": 1.0},  # undeclared
+        {"ts": day, "name": "price", "value": "cheap"},  # not a number
+        {"ts": "2024-12-25T12:00:00Z", "name": "promo", "value": True},  # off the grid
+        {"series_id": ids["p000"] + 1, "ts": day, "name": "promo", "value": True},
+    ]
+    body = {"series_ids": [ids["p000"]]}
+    for i, (field, kind) in enumerate(
+        [
+            ("name", "undeclared_covariate"),
+            ("name", "undeclared_covariate"),
+            ("value", "invalid_covariate"),
+            ("ts", "off_grid"),
+            ("series_id", "unknown_series"),
+        ]
+    ):
+        answer = client.post(
+            "/api/v1/forecasts", json={**body, "future": [future[i]]}, headers=admin
+        )
+        assert answer.status_code == 422, answer.text
+        [problem] = answer.json()["error"]["details"]["errors"]
+        assert problem["loc"] == ["body", "future", 0, field] and problem["type"] == kind
+    # a dataset without covariates takes no future values; without them it is as before
+    plain = _upload(client, admin, names=("s00000",))
+    sent = {"series_ids": [plain["s00000"]], "future": [{"ts": day, "name": "promo", "value": 1}]}
+    refused = client.post("/api/v1/forecasts", json=sent, headers=admin)
+    assert refused.status_code == 422 and "not a declared covariate" in refused.text
+
+
+def test_model_forecasts_takes_an_override_frame_nan_keeping_the_stored_value(
+    client, headers, covariate_model_dir
+):
+    """The seam scenarios build on: `model_forecasts(future=frame)`, `unique_id` a series name
+    or None (every series), NaN where a value is not overridden; nothing is stored."""
+    from api.errors import ApiError
+    from api.forecasting import model_forecasts
+
+    admin = headers("admin")
+    ids = _retail(client, admin)
+    _, _, ahead = retail_split()
+    days = sorted(ahead["ds"].unique())
+    frame = pd.DataFrame(
+        {
+            "unique_id": [None] * len(days) + ["p001"] * len(days),
+            "ds": days * 2,
+            "promo": [1.0] * len(days) + [0.0] * len(days),
+            "price": float("nan"),
+        }
+    )
+    state = client.app.state.quantis
+
+    def forecast(future: pd.DataFrame):
+        with state.sessions() as session:
+            return model_forecasts(
+                session,
+                state.model_server,
+                state.metrics,
+                request_id="scenario",
+                series_ids=[ids["p000"], ids["p001"]],
+                horizon=None,
+                levels=None,
+                history_points=5000,
+                future=future,
+            )
+
+    answer = forecast(frame)
+    assert [p["yhat"] for p in answer.points[ids["p000"]]] == pytest.approx(
+        _library_forecast(covariate_model_dir, "p000", promo=1.0)
+    )
+    assert [p["yhat"] for p in answer.points[ids["p001"]]] == pytest.approx(
+        _library_forecast(covariate_model_dir, "p001", promo=0.0)
+    )
+    listed = client.get(f"/api/v1/series/{ids['p000']}/forecasts", headers=admin).json()
+    assert listed["total"] == 0
+    for bad, said in (
+        (frame.assign(unique_id="p999"), "p999"),
+        (frame.assign(region="north"), "region"),
+    ):
+        with pytest.raises(ApiError, match=said) as error:
+            forecast(bad)
+        assert error.value.status == 422 and error.value.code == "invalid_future_covariates"

@@ -10,6 +10,7 @@ from pandas.tseries.frequencies import to_offset
 
 from core.datasets.frequency import (
     default_horizon,
+    horizon_timestamps,
     normalized_frequency,
     off_grid_positions,
     season_length,
@@ -61,3 +62,14 @@ def test_calendar_grids_agree_with_pandas_per_stamp(frequency):
     offset = to_offset(frequency)
     expected = [i for i, stamp in enumerate(stamps) if not offset.is_on_offset(stamp)]
     assert off_grid_positions(stamps, frequency) == expected
+
+
+def test_horizon_timestamps_follow_the_last_one_on_the_grid_in_naive_utc():
+    last = datetime(2024, 12, 29, tzinfo=UTC)
+    assert horizon_timestamps(last, "D", 3) == list(
+        pd.date_range("2024-12-30", periods=3, freq="D")
+    )
+    assert horizon_timestamps(datetime(2024, 1, 31), "MS", 2) == [
+        pd.Timestamp("2024-02-01"),
+        pd.Timestamp("2024-03-01"),
+    ]
