@@ -12,8 +12,8 @@ import api.scenarios
 from api.forecasting import ModelForecasts
 from core.db.tables import Series
 
-RETAIL = {
-    "name": "retail",
+SHOP = {
+    "name": "shop",
     "frequency": "D",
     "covariates": [
         {"name": "price"},
@@ -22,7 +22,7 @@ RETAIL = {
     ],
 }
 DATES = pd.date_range("2030-01-01", periods=4, freq="D")
-URL = "/api/v1/datasets/retail/scenarios"
+URL = "/api/v1/datasets/shop/scenarios"
 SCENARIO = {
     "name": "promo and half price",
     "changes": [
@@ -59,7 +59,7 @@ class FakeChampion:
                      "lower": {"80": yhat - 5}, "upper": {"80": yhat + 5}}
                 )  # fmt: skip
         return ModelForecasts(
-            dataset="retail", horizon=horizon or 4, levels=[80], model_name="quantis-retail",
+            dataset="shop", horizon=horizon or 4, levels=[80], model_name="quantis-shop",
             model_version=self.version, histories=[], points=points,
         )  # fmt: skip
 
@@ -71,12 +71,12 @@ def champion(monkeypatch) -> FakeChampion:
     return fake
 
 
-def _retail(client, headers) -> dict[str, int]:
-    assert client.post("/api/v1/datasets", json=RETAIL, headers=headers("admin")).is_success
+def _shop(client, headers) -> dict[str, int]:
+    assert client.post("/api/v1/datasets", json=SHOP, headers=headers("admin")).is_success
     ids = {}
     for name in ("a", "b"):
         created = client.post(
-            "/api/v1/series", json={"name": name, "dataset": "retail"}, headers=headers("write")
+            "/api/v1/series", json={"name": name, "dataset": "shop"}, headers=headers("write")
         )
         ids[name] = created.json()["id"]
     own = [{"ts": f"{d.date()}T00:00:00Z", "name": "price", "value": 10.0} for d in DATES]
@@ -90,14 +90,14 @@ def _retail(client, headers) -> dict[str, int]:
         for name, value in (("price", 20.0), ("promo", False))
     ]
     posted = client.post(
-        "/api/v1/datasets/retail/covariates", json={"values": everyone}, headers=headers("write")
+        "/api/v1/datasets/shop/covariates", json={"values": everyone}, headers=headers("write")
     )
     assert posted.is_success, posted.text
     return ids
 
 
 def test_a_scenario_sends_the_changed_values_and_answers_both_forecasts(client, headers, champion):
-    ids = _retail(client, headers)
+    ids = _shop(client, headers)
     body = {**SCENARIO, "series": [ids["a"], ids["b"]]}
     created = client.post(URL, json=body, headers=headers("write"))
     assert created.status_code == 201, created.text
@@ -161,7 +161,7 @@ def test_a_scenario_sends_the_changed_values_and_answers_both_forecasts(client, 
     ],
 )  # fmt: skip
 def test_a_bad_spec_is_a_422_and_nothing_is_stored(client, headers, champion, change, message):
-    ids = _retail(client, headers)
+    ids = _shop(client, headers)
     dates = {"start": "2030-01-02", "end": "2030-01-02"}
     body = {"name": "bad", "series": [ids["a"]], "changes": [{**dates, **change}]}
     answer = client.post(URL, json=body, headers=headers("write"))
@@ -174,7 +174,7 @@ def test_a_bad_spec_is_a_422_and_nothing_is_stored(client, headers, champion, ch
 def test_scenarios_of_other_datasets_and_their_series_are_out_of_reach(
     client, headers, champion, api_key
 ):
-    ids = _retail(client, headers)
+    ids = _shop(client, headers)
     body = {**SCENARIO, "series": [ids["a"]]}
     limited = {"Authorization": f"Bearer {api_key('write', 'read', datasets=['default'])}"}
     assert client.post(URL, json=body, headers=limited).status_code == 404
@@ -182,21 +182,57 @@ def test_scenarios_of_other_datasets_and_their_series_are_out_of_reach(
     other = client.post("/api/v1/series", json={"name": "z"}, headers=headers("write")).json()
     body["series"] = [other["id"]]
     answer = client.post(URL, json=body, headers=headers("write"))
-    assert answer.status_code == 422 and "not of dataset 'retail'" in answer.text
+    assert answer.status_code == 422 and "not of dataset 'shop'" in answer.text
     body["series"] = [999_999]
     assert client.post(URL, json=body, headers=headers("write")).status_code == 404
     assert champion.calls == []
 
 
 def test_a_dataset_without_a_served_champion_is_a_503_and_nothing_is_stored(client, headers):
-    ids = _retail(client, headers)
+    ids = _shop(client, headers)
     observations = {
         "observations": [{"series": "a", "ts": "2029-12-31T00:00:00Z", "value": 1.0}],
-        "dataset": "retail",
+        "dataset": "shop",
     }
     posted = client.post("/api/v1/observations", json=observations, headers=headers("write"))
     assert posted.is_success, posted.text
-    answer = client.post(URL, json={**SCENARIO, "series": [ids["a"]]}, headers=headers("write"))
+    body = {**SCENARIO, "series": [ids["a"]], "horizon": len(DATES)}  # the values stored
+    answer = client.post(URL, json=body, headers=headers("write"))
     assert answer.status_code == 503, answer.text
     assert answer.json()["error"]["code"] == "dataset_not_served"
     assert client.get(URL, headers=headers("read")).json() == []
+
+
+def test_a_scenario_runs_against_the_served_covariate_champion(
+    client, headers, covariate_model_dir
+):
+    from served_model import COVARIATE_DATASET, COVARIATE_HORIZON, retail_split
+
+    from models.artifact import load_model_dir
+    from tests.api.routes.test_forecasts import _retail
+
+    admin = headers("admin")
+    ids = _retail(client, admin, names=("p000",))
+    _, history, ahead = retail_split()
+    history, ahead = history[history["unique_id"] == "p000"], ahead[ahead["unique_id"] == "p000"]
+    day = ahead.loc[ahead["promo"] == 0, "ds"].iloc[0]  # a day without a promotion
+    change = {"covariate": "promo", "start": str(day.date()), "end": str(day.date()), "value": True}
+    body = {"name": "one promotion day", "series": [ids["p000"]], "changes": [change]}
+    created = client.post(
+        f"/api/v1/datasets/{COVARIATE_DATASET}/scenarios", json=body, headers=admin
+    )
+    assert created.status_code == 201, created.text
+
+    # the served champion, in process: the stored future values, then with the promotion on
+    model, _ = load_model_dir(covariate_model_dir)
+    changed = ahead.assign(promo=ahead["promo"].where(ahead["ds"] != day, 1.0))
+    baseline, scenario = (
+        list(model.predict(COVARIATE_HORIZON, levels=[80], history=history, future=f)["yhat"])
+        for f in (ahead, changed)
+    )
+    [series] = created.json()["last_run"]["series"]
+    assert [p["baseline"]["yhat"] for p in series["points"]] == pytest.approx(baseline)
+    assert [p["scenario"]["yhat"] for p in series["points"]] == pytest.approx(scenario)
+    assert baseline != scenario  # the promotion moves the forecast
+    total = sum(s - b for s, b in zip(scenario, baseline, strict=True))
+    assert series["total_difference"] == pytest.approx(total)
