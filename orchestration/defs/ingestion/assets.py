@@ -6,6 +6,7 @@ import io
 import dagster as dg
 import pandas as pd
 
+from core.db.repositories.covariates import with_stored_covariates
 from core.db.repositories.landing_files import mark_files_loaded
 from core.db.repositories.observations import first_observation_times, read_panel, upsert_panel
 from core.db.repositories.quarantine import quarantine_frame
@@ -220,13 +221,18 @@ def observations(
             else None
         )
         mark_files_loaded(session, list(staged_observations.files), run_id=context.run.run_id)
+    # The declared static and known-in-advance covariates' stored values, a column each, on
+    # the panel the model trains on; a series lacking one on some date is screened out below.
+    valued = [c.name for c in rules.covariates if c.kind != "calendar"]
     with database.session() as session:
         panel = read_panel(session, dataset_id=dataset.id)
+        panel = with_stored_covariates(session, panel, rules.covariates, dataset_id=dataset.id)
     screening = screen_series(
         panel,
         min_history=rules.min_history,
         frequency=rules.frequency,
         season_length=rules.season_length,
+        covariates=valued if len(panel) else (),
     )
     if screening.freq and len(panel):
         # What ingestion inferred is what the series page shows (not "not set"); only the
@@ -239,7 +245,7 @@ def observations(
     inserted = result.inserted if result else 0
     snapshot = PanelSnapshot(
         snapshot_key=snapshot_key,
-        fingerprint=panel_fingerprint(panel),
+        fingerprint=panel_fingerprint(panel, valued if len(panel) else ()),
         freq=screening.freq,
         season_length=screening.season_length,
         training_series=tuple(screening.training_series),
@@ -260,6 +266,7 @@ def observations(
             "frequency": screening.freq or "",
             "snapshot": store.uri(snapshot_key),
             "dataset": dataset.name,
-        },
+        }
+        | ({"covariates": ", ".join(valued)} if valued else {}),
     )
     yield from screening.check_results(rules.max_bad_row_share)
