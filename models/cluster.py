@@ -8,6 +8,11 @@ alone), the per-series scores and interval residuals. What comes back to the cal
 series lengths, per-series scores, scaled residuals, the members' fitted state (the tail of
 each series they forecast from) and LightGBM's trained trees.
 
+A model with covariates works the same: each part carries its series' covariate columns, the
+categories of a categorical covariate are gathered from every part before the feature rows
+are built, and each backtest window forecasts with the known-in-advance values recorded for
+its test rows.
+
 LightGBM trains either on one worker that gathers every part's feature rows
 (`lightgbm="one_worker"`: the same trees as `fit` in one process, bit for bit) or data-parallel
 over the workers with `lightgbm.dask` (`lightgbm="data_parallel"`: each worker holds only its

@@ -278,8 +278,9 @@ class LightGBMForecaster:
         categories: dict[str, list[str]] | None = None,
     ) -> LightGBMForecaster:
         """A fitted model from parts computed elsewhere (e.g. on Dask workers): the trained
-        regressor, the recent tail of every series (`_recent`) and the interval scales. It
-        forecasts as the model `fit` on the same panel would; no interval calibration."""
+        regressor, the recent tail of every series (`_recent`), the interval scales and, with
+        categorical covariates, the whole panel's categories in code order (`categories_`).
+        It forecasts as the model `fit` on the same panel would; no interval calibration."""
         if config.interval_windows:
             raise ValueError("an assembled model has no interval calibration; interval_windows=0")
         model = cls(config)
