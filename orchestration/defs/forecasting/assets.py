@@ -6,6 +6,7 @@ its own pod (the k8s_job_executor), and re-running one shard is one click on its
 """
 
 import time
+import warnings
 from dataclasses import dataclass
 
 import dagster as dg
@@ -123,14 +124,13 @@ def _horizon_dates(panel: pd.DataFrame, freq: str, h: int) -> pd.DataFrame:
     """Every series' next `h` timestamps after its last observation (`unique_id`, `ds`)."""
     offset = pd.tseries.frequencies.to_offset(freq)
     last = panel.groupby("unique_id", sort=False)["ds"].max()
-    return pd.DataFrame(
-        [
-            (name, cutoff + step * offset)
-            for name, cutoff in last.items()
+    with warnings.catch_warnings():  # offsets such as month starts add element by element
+        warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
+        steps = [
+            pd.DataFrame({"unique_id": last.index, "ds": (last + step * offset).to_numpy()})
             for step in range(1, h + 1)
-        ],
-        columns=["unique_id", "ds"],
-    )
+        ]
+    return pd.concat(steps, ignore_index=True)
 
 
 def _reasons(missing: list[dict], where: str) -> dict[str, str]:
