@@ -6,7 +6,7 @@ import dagster as dg
 import pandas as pd
 
 from core.db.repositories.landing_files import mark_files_loaded
-from core.db.repositories.observations import first_observation_times, read_panel, upsert_panel
+from core.db.repositories.observations import first_observation_times, read_panel
 from core.db.repositories.series import record_inferred_frequency
 from orchestration.contracts import PanelSnapshot, StagedBatch
 from orchestration.datasets import dataset_names, dataset_partitions, dataset_scope
@@ -19,7 +19,7 @@ from orchestration.defs.ingestion.panel import (
     write_panel_snapshot,
 )
 from orchestration.defs.ingestion.pickup import pick_up_new_files
-from orchestration.defs.ingestion.staging import stage_batch
+from orchestration.defs.ingestion.staging import stage_batch, upsert_staged
 from orchestration.resources import (
     LandingArea,
     ObjectStorage,
@@ -120,18 +120,6 @@ def staged_observations(
         )
 
 
-def _upsert_staged_parts(session, store, staged: StagedBatch, rules, dataset_id: int):
-    """Upsert the staged good rows a part at a time (one part unless the batch was read in
-    chunks), all in the caller's transaction; None when there were none."""
-    result = None
-    for key in staged.parts:
-        rows = pd.read_parquet(io.BytesIO(store.get_bytes(key)))
-        if len(rows):
-            done = upsert_panel(session, rows, frequency=rules.frequency, dataset_id=dataset_id)
-            result = done if result is None else result + done
-    return result
-
-
 @dg.asset(
     group_name="ingestion",
     description="Good staged rows upserted into the dataset's series in the operational DB "
@@ -156,7 +144,10 @@ def observations(
     dataset = dataset_scope(context, database)
     rules = dataset.config
     with database.session() as session:
-        result = _upsert_staged_parts(session, store, staged_observations, rules, dataset.id)
+        result = upsert_staged(
+            session, store, staged_observations.parts, frequency=rules.frequency,
+            dataset_id=dataset.id,
+        )  # fmt: skip
         covariates = (
             store_landed_covariates(
                 session,

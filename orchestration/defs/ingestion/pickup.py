@@ -167,12 +167,18 @@ def pick_up_new_files(
                 scan, rows, frames = BatchScan(), 0, []
                 try:
                     for chunk in read_landing_chunks(handle, key, covariates, chunk_rows):
-                        scan.add(chunk, covariates)
                         rows += len(chunk)
-                        if kept is not None:
-                            frames.append(chunk)
-                            if chunk_rows is not None and picked.rows + rows > chunk_rows:
-                                kept, frames = None, []  # too many rows to keep: read again
+                        if kept is None:
+                            scan.add(chunk, covariates)
+                            continue
+                        frames.append(chunk)
+                        if chunk_rows is not None and picked.rows + rows > chunk_rows:
+                            # too many rows to keep: scan what was kept, read it again later
+                            for frame in kept:
+                                picked.scan.add(frame, covariates)
+                            for frame in frames:
+                                scan.add(frame, covariates)
+                            kept, frames = None, []
                 except UnreadableFileError as exc:
                     reason = str(exc)
         if reason is not None:

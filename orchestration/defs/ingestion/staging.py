@@ -1,4 +1,5 @@
-"""Check a picked-up batch and stage it: bad rows quarantined, good rows staged as Parquet.
+"""Check a picked-up batch and stage it: bad rows quarantined, good rows staged as Parquet;
+then upsert the staged rows a part at a time.
 
 A batch of at most `landing_chunk_rows` rows is checked whole and staged as one object,
 `staging/<dataset>/<run_id>.parquet`. A larger one is read again a chunk at a time: each chunk
@@ -19,13 +20,14 @@ from datetime import datetime
 import pandas as pd
 
 from core.datasets import DatasetConfig
+from core.db.repositories.observations import UpsertResult, upsert_panel
 from core.db.repositories.quarantine import quarantine_frame
 from core.storage import ObjectStore
 from orchestration.defs.ingestion.chunks import duplicate_keys
 from orchestration.defs.ingestion.pickup import PickedUp
 from orchestration.defs.ingestion.validation import CheckTally, validate_batch
 
-__all__ = ["Staged", "stage_batch"]
+__all__ = ["Staged", "stage_batch", "upsert_staged"]
 
 
 @dataclass
@@ -116,3 +118,18 @@ def stage_batch(
         raise
     staged.parts = tuple(parts) if in_chunks else None
     return staged
+
+
+def upsert_staged(
+    session, store: ObjectStore, parts: tuple[str, ...], *, frequency: str | None, dataset_id: int
+) -> UpsertResult | None:
+    """Upsert the staged good rows (`StagedBatch.parts`) a part at a time, each through
+    `upsert_panel`'s staged COPY, all in the caller's transaction: only one part is in memory
+    at a time, and a failure applies none. None when there were no rows."""
+    result = None
+    for key in parts:
+        rows = pd.read_parquet(io.BytesIO(store.get_bytes(key)))
+        if len(rows):
+            done = upsert_panel(session, rows, frequency=frequency, dataset_id=dataset_id)
+            result = done if result is None else result + done
+    return result
