@@ -5,7 +5,8 @@ frequency grid, whose fixed steps count from a series' earliest row when the ser
 stored point. A batch read in chunks keeps, from a first read of every row (`BatchScan`):
 
 - a 64-bit hash of each observed row's (series, timestamp): 8 bytes a row (58 MiB for 7.3
-  million rows), the only part that grows with the batch;
+  million rows; finding the repeated ones sorts them in place, with one more byte a row for
+  a moment), the only part that grows with the batch;
 - each series' earliest timestamp: one per series.
 
 Hashes seen twice name the candidate duplicates; `duplicate_keys` reads the batch once more,
@@ -66,8 +67,10 @@ class BatchScan:
         """Sorted hashes seen more than once: every duplicate key's, maybe a collision."""
         if not self.hashes:
             return np.array([], dtype=np.uint64)
-        values, counts = np.unique(np.concatenate(self.hashes), return_counts=True)
-        return values[counts > 1]
+        values = np.concatenate(self.hashes)
+        self.hashes = [values]  # one array from here on, sorted in place: 8 bytes a row
+        values.sort()
+        return np.unique(values[1:][values[1:] == values[:-1]])
 
 
 def duplicate_keys(
