@@ -110,6 +110,13 @@ class Settings(BaseSettings):
         default_factory=lambda data: str(_home(data) / "landing"),
         description="Where CSV/Parquet files land for ingestion: a folder or s3://bucket/prefix.",
     )
+    landing_chunk_rows: int = Field(
+        1_000_000,
+        ge=1,
+        description="Rows of landing files read, validated and staged at a time: a batch of "
+        "new files with more rows is read in chunks of this many, so a file larger than memory "
+        "lands (docs/datasets.md, Large files); memory follows this number, not the file's size.",
+    )
     mlflow_tracking_uri: str = Field(
         default_factory=lambda data: f"sqlite:///{_home(data) / 'mlflow' / 'mlflow.db'}",
         description="MLflow tracking URI (backend store or server URL).",

@@ -8,6 +8,11 @@ alone), the per-series scores and interval residuals. What comes back to the cal
 series lengths, per-series scores, scaled residuals, the members' fitted state (the tail of
 each series they forecast from) and LightGBM's trained trees.
 
+A model with covariates works the same: each part carries its series' covariate columns, the
+categories of a categorical covariate are gathered from every part before the feature rows
+are built, and each backtest window forecasts with the known-in-advance values recorded for
+its test rows.
+
 LightGBM trains either on one worker that gathers every part's feature rows
 (`lightgbm="one_worker"`: the same trees as `fit` in one process, bit for bit) or data-parallel
 over the workers with `lightgbm.dask` (`lightgbm="data_parallel"`: each worker holds only its
@@ -25,14 +30,20 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from models.backtest import align_forecasts, backtest, calibration_windows, split_windows
+from models.backtest import (
+    align_forecasts,
+    backtest,
+    calibration_windows,
+    future_covariates,
+    split_windows,
+)
 from models.baselines import StatisticalForecaster
 from models.combined import CombinedForecaster
 from models.device import resolve_device
 from models.forecaster import BoosterRegressor, LightGBMForecaster
 from models.intervals import ConformalIntervals, series_scales
 from models.metrics import aggregate_metrics, per_series_metrics
-from models.validation import required_columns, validate_panel
+from models.validation import validate_panel
 
 __all__ = [
     "LightGBMTraining",
@@ -116,8 +127,9 @@ class SeriesPartitions:
 
 
 # -- what runs on the workers --------------------------------------------------------------
-def _validated(part: pd.DataFrame, freq: str) -> pd.DataFrame:
-    return required_columns(validate_panel(part, freq=freq))
+def _validated(part: pd.DataFrame, model: CombinedForecaster) -> pd.DataFrame:
+    """The part's columns the members use (covariate columns checked, for a model with them)."""
+    return model._panel(validate_panel(part, freq=model.config.freq))
 
 
 def _lengths(part: pd.DataFrame) -> pd.Series:
@@ -140,6 +152,17 @@ def _window(
     raise ValueError(f"no backtest window {window}")
 
 
+def _future_window(
+    part: pd.DataFrame, model: Any, h: int, n_windows: int, window: int, step: int | None
+) -> pd.DataFrame | None:
+    """The known-in-advance values recorded for a window's test rows that `model` forecasts
+    with (None for a model without them), as `models.backtest` passes them in one process."""
+    for index, _, held_out in split_windows(part, h=h, n_windows=n_windows, step=step):
+        if index == window:
+            return future_covariates(model, held_out)
+    raise ValueError(f"no backtest window {window}")
+
+
 def _on_worker(member: StatisticalForecaster) -> StatisticalForecaster:
     """A fresh copy that estimates in the worker's own process: the worker is the unit of
     parallelism (and a Dask worker process may not start processes of its own)."""
@@ -158,6 +181,12 @@ def _fit_local(part: pd.DataFrame, member: StatisticalForecaster) -> Statistical
 
 def _lightgbm_forecast(part: pd.DataFrame, model: LightGBMForecaster, h: int) -> pd.DataFrame:
     return model.predict_validated(h, model.recent(part))
+
+
+def _lightgbm_forecast_with(
+    part: pd.DataFrame, future: pd.DataFrame, model: LightGBMForecaster, h: int
+) -> pd.DataFrame:
+    return model.predict_validated(h, model.recent(part), future=future)
 
 
 def _attach(actual: pd.DataFrame, predicted: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -194,6 +223,25 @@ def _residual_scores(scored: pd.DataFrame, subset: pd.DataFrame, model: Combined
 
 def _has_negative(part: pd.DataFrame) -> bool:
     return bool((part["y"] < 0).any())
+
+
+def _categories_seen(part: pd.DataFrame, member: LightGBMForecaster) -> dict[str, set[str]]:
+    return {
+        c.name: set(part[c.name].astype(str).unique())
+        for c in member.covariates
+        if c.type == "categorical"
+    }
+
+
+def _learn_categories(parts: SeriesPartitions, member: LightGBMForecaster) -> None:
+    """The categories of the whole panel, in the order `fit` learns them in one process
+    (declared ones, else every value seen, sorted), from what each part holds."""
+    seen = parts.collect(_categories_seen, member)
+    member.categories_ = {
+        c.name: list(c.categories) or sorted(set().union(*(s[c.name] for s in seen)))
+        for c in member.covariates
+        if c.type == "categorical"
+    }
 
 
 def _lightgbm_rows(part: pd.DataFrame, member: LightGBMForecaster, log_target: bool, device: str):
@@ -276,6 +324,8 @@ def fit_lightgbm_on_cluster(
     if member.config.interval_windows:
         raise ValueError("on a cluster LightGBM fits without its own interval calibration")
     parts = panel.map(_lgb_validated, member)
+    if member.covariates:
+        _learn_categories(parts, member)
     log_target = member.log_target_for(has_negative=any(parts.collect(_has_negative)))
     rows = parts.map(_lightgbm_rows, member, log_target, "cpu")
     if lightgbm == "one_worker":
@@ -295,6 +345,7 @@ def fit_lightgbm_on_cluster(
         regressor=regressor,
         history=history,
         scales=scales,
+        categories=member.categories_,
     )
 
 
@@ -313,11 +364,14 @@ def _member_forecast_parts(
     train: SeriesPartitions,
     h: int,
     lightgbm: LightGBMTraining,
+    future: SeriesPartitions | None = None,
 ) -> SeriesPartitions:
     member = model._new_member(name)
     if isinstance(member, LightGBMForecaster):
         fitted = fit_lightgbm_on_cluster(member, train, lightgbm=lightgbm)
         shared = train.client.scatter(fitted, broadcast=True)
+        if future is not None:  # the known-in-advance values of the window's test rows
+            return train.zip_map(_lightgbm_forecast_with, future, shared, h)
         return train.map(_lightgbm_forecast, shared, h)
     return train.map(_local_forecast, member, h)
 
@@ -340,8 +394,13 @@ def _member_backtest(
     for window in range(n_windows - 1, -1, -1):
         train = subset.map(_window, cfg.horizon, n_windows, window, None, False)
         actual = subset.map(_window, cfg.horizon, n_windows, window, None, True)
+        future = (
+            subset.map(_future_window, model, cfg.horizon, n_windows, window, None)
+            if model.future_columns()
+            else None
+        )
         for name in members:
-            predicted = _member_forecast_parts(model, name, train, cfg.horizon, lightgbm)
+            predicted = _member_forecast_parts(model, name, train, cfg.horizon, lightgbm, future)
             actual = actual.zip_map(_attach, predicted, name)
         windows.append(actual)
     return _stack(windows), subset
@@ -356,7 +415,7 @@ def fit_combined_on_cluster(
     """`model.fit(panel)` with the panel's parts on Dask workers: the same selection, interval
     calibration and members (see the module docstring for LightGBM's two ways)."""
     cfg = model.config
-    parts = panel.map(_validated, cfg.freq)
+    parts = panel.map(_validated, model)
     scored, subset = _member_backtest(model, parts, lightgbm)
     model._choose(pd.concat(scored.zip_map(_candidate_mase, subset, model).results()))
     residuals = scored.zip_map(_residual_scores, subset, model).results()
@@ -423,7 +482,17 @@ def backtest_on_cluster(
             train = panel.map(_window, h, n_windows, window, step, False)
             test = panel.map(_window, h, n_windows, window, step, True)
             model = fit_combined_on_cluster(make_model(), train, lightgbm=lightgbm)
-            predicted = panel.client.scatter(model.predict(h, levels or None), broadcast=True)
+            future = (
+                {"future": pd.concat(
+                    panel.collect(_future_window, model, h, n_windows, window, step),
+                    ignore_index=True,
+                )}
+                if model.future_columns()
+                else {}
+            )  # fmt: skip
+            predicted = panel.client.scatter(
+                model.predict(h, levels or None, **future), broadcast=True
+            )
             windows.append(test.map(_align_part, predicted, window))
             train.release()
         forecasts = _stack(windows)

@@ -256,11 +256,10 @@ class LightGBMForecaster:
     ) -> tuple[np.ndarray, np.ndarray]:
         """The float32 features and target that `fit` trains on, for a validated panel (or a
         part of one holding whole series: the features of a series depend on it alone)."""
-        if self.covariates:
-            raise NotImplementedError("covariates are not yet on the distributed training path")
         self.log_target_, self.device_ = log_target, device
         self._mlf = self._build(log_target, device)
-        return self._training_matrix(panel)
+        # the categories of a categorical covariate are the whole panel's (set beforehand)
+        return self._training_matrix(self._with_features(panel) if self.covariates else panel)
 
     def untrained_regressor(self, *, log_target: bool, device: str) -> BoosterRegressor:
         """The regressor `fit` trains, before training (its parameters follow the config)."""
@@ -276,21 +275,23 @@ class LightGBMForecaster:
         regressor: BoosterRegressor,
         history: pd.DataFrame,
         scales: pd.Series,
+        categories: dict[str, list[str]] | None = None,
     ) -> LightGBMForecaster:
         """A fitted model from parts computed elsewhere (e.g. on Dask workers): the trained
-        regressor, the recent tail of every series (`_recent`) and the interval scales. It
-        forecasts as the model `fit` on the same panel would; no interval calibration."""
+        regressor, the recent tail of every series (`_recent`), the interval scales and, with
+        categorical covariates, the whole panel's categories in code order (`categories_`).
+        It forecasts as the model `fit` on the same panel would; no interval calibration."""
         if config.interval_windows:
             raise ValueError("an assembled model has no interval calibration; interval_windows=0")
-        if config.covariates:
-            raise NotImplementedError("covariates are not yet on the distributed training path")
         model = cls(config)
+        model.categories_ = dict(categories or {})  # those the trees were trained with
         model.log_target_, model.device_ = log_target, device
         model._mlf = model._build(log_target, device)
         # mlforecast forecasts from `new_df` (see `_forecast`) but wants its feature layout
         # from a preprocess: the first series' tail is enough to set it.
         first = history["unique_id"].iloc[0]
-        model._training_matrix(history[history["unique_id"] == first].reset_index(drop=True))
+        tail = history[history["unique_id"] == first].reset_index(drop=True)
+        model._training_matrix(model._with_features(tail) if model.covariates else tail)
         model._mlf.models_ = {"yhat": regressor}
         model.history_, model.scales_ = history, scales
         return model

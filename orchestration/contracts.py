@@ -95,6 +95,14 @@ class StagedBatch(HandOff):
     # object-store key of the good rows' covariate values (None: the batch held none)
     covariates_key: str | None = None
     covariate_rows: int = 0  # rows whose covariate values are staged
+    # a batch read in chunks: the keys of its staged parts, under `staging_key` as a prefix
+    # (None: the good rows are the one object `staging_key`)
+    staging_parts: tuple[str, ...] | None = None
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        """The staged objects of good rows, to be upserted in order."""
+        return (self.staging_key,) if self.staging_parts is None else self.staging_parts
 
 
 @dataclass(frozen=True)

@@ -163,6 +163,11 @@ class PipelinePolicy(dg.ConfigurableResource):
         "frame (shared by windows, nested selection backtests and methods) instead of "
         "refitting every model with its own selection backtest at every window.",
     )
+    landing_chunk_rows: int = Field(
+        default=1_000_000,
+        description="Rows of landing files read, validated and staged at a time (a larger "
+        "batch is read in chunks of this many).",
+    )
 
 
 class StepScratch(dg.ConfigurableResource):
@@ -259,6 +264,7 @@ def build_resources(settings: Settings) -> dict[str, Any]:
             train_device=settings.train_device,
             train_jobs=settings.train_jobs,
             backtest_reuse_fits=settings.backtest_reuse_fits,
+            landing_chunk_rows=settings.landing_chunk_rows,
         ),
         "scratch": StepScratch(
             root=str(settings.scratch_dir),

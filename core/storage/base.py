@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import IO
 
 __all__ = ["ObjectNotFoundError", "ObjectStore", "check_key"]
 
@@ -41,6 +43,12 @@ class ObjectStore(ABC):
     @abstractmethod
     def get_file(self, key: str, path: Path) -> None:
         """Download to a local file, creating its folder."""
+
+    @abstractmethod
+    def open_for_reading(self, key: str) -> AbstractContextManager[IO[bytes]]:
+        """The object as a seekable binary file, read as it is used: a large object is never
+        held in memory whole (a local file as it is, an S3 object streamed to a temporary
+        file that is removed on close). `ObjectNotFoundError` if absent."""
 
     @abstractmethod
     def exists(self, key: str) -> bool: ...

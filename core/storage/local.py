@@ -52,6 +52,14 @@ class LocalObjectStore(ObjectStore):
             raise ObjectNotFoundError(f"no object {key!r} in {self.root}")
         return path.read_bytes()
 
+    @contextmanager
+    def open_for_reading(self, key: str) -> Iterator[IO[bytes]]:
+        path = self._path(key)
+        if not path.is_file():
+            raise ObjectNotFoundError(f"no object {key!r} in {self.root}")
+        with path.open("rb") as handle:
+            yield handle
+
     def put_file(self, key: str, path: Path) -> None:
         with self._atomic_writer(key) as handle, Path(path).open("rb") as source:
             shutil.copyfileobj(source, handle)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import boto3
 from botocore.exceptions import ClientError
@@ -47,6 +50,20 @@ class S3ObjectStore(ObjectStore):
                 raise self._missing(key) from error
             raise
         return answer["Body"].read()
+
+    @contextmanager
+    def open_for_reading(self, key: str) -> Iterator[IO[bytes]]:
+        # Parquet readers seek, an S3 body does not: stream it to a temporary file (on
+        # TMPDIR, the step's scratch folder in a pipeline step), gone when closed.
+        with tempfile.TemporaryFile(prefix="s3-object-") as handle:
+            try:
+                self.client.download_fileobj(self.bucket, self._object_key(key), handle)
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") in _MISSING_CODES:
+                    raise self._missing(key) from error
+                raise
+            handle.seek(0)
+            yield handle
 
     def put_file(self, key: str, path: Path) -> None:
         self.client.upload_file(str(path), self.bucket, self._object_key(key))

@@ -23,7 +23,7 @@ from models.cluster import (
     fit_combined_on_cluster,
 )
 from models.combined import CombinedForecaster
-from models.datasets import synthetic_panel
+from models.datasets import retail_panel, synthetic_panel
 from models.metrics import aggregate_metrics, per_series_metrics
 
 pytestmark = pytest.mark.slow  # two worker processes compile statsforecast (numba) once each
@@ -121,3 +121,61 @@ def test_a_bad_part_fails_the_fit_with_the_validation_error(client, panel):
     broken.loc[broken.index[3], "ds"] += pd.Timedelta(days=3)  # off the monthly grid
     with pytest.raises(models.PanelValidationError):
         fit_combined_on_cluster(_model(), SeriesPartitions.scatter(client, broken, 2))
+
+
+# -- covariates ----------------------------------------------------------------------------
+def _retail() -> tuple[pd.DataFrame, tuple[dict, ...]]:
+    """A daily panel with promotions, prices, a static region whose categories are not
+    declared (each of the three parts holds one region only: the categories must be the whole
+    panel's) and a holiday calendar."""
+    retail = retail_panel(n_series=6, length=112, seed=2)
+    panel = retail.panel.assign(
+        region=np.where(retail.panel["unique_id"] < "p002", "north", "south")
+    )
+    panel.loc[panel["unique_id"] >= "p004", "region"] = "west"
+    return panel, retail.covariates
+
+
+def _covariate_model(covariates) -> CombinedForecaster:
+    return models.default_forecaster("D", 7, 7, num_boost_round=30, covariates=covariates)
+
+
+def test_with_covariates_the_cluster_fit_forecasts_as_the_fit_in_one_process(client):
+    panel, covariates = _retail()
+    train = panel.groupby("unique_id").head(105)
+    future = panel.groupby("unique_id").tail(7)[["unique_id", "ds", "promo", "price"]]
+    local = _covariate_model(covariates).fit(train)
+    remote = fit_combined_on_cluster(
+        _covariate_model(covariates), SeriesPartitions.scatter(client, train, n_parts=3)
+    )
+
+    assert remote.members_ == local.members_
+    assert remote.selection_scores_ == pytest.approx(local.selection_scores_, **APPROX)
+    lightgbm = remote._models["lightgbm"]
+    assert lightgbm.categories_ == {"region": ["north", "south", "west"]}
+    expected = local.predict(7, LEVELS, future=future)
+    got = remote.predict(7, LEVELS, future=future)
+    pd.testing.assert_frame_equal(got[["unique_id", "ds"]], expected[["unique_id", "ds"]])
+    for column in expected.columns.drop(["unique_id", "ds"]):
+        np.testing.assert_allclose(got[column], expected[column], **EXACT)
+    # the future values are used: a promotion switched on changes the forecast
+    switched = remote.predict(7, future=future.assign(promo=1.0))
+    assert not np.allclose(switched["yhat"], got["yhat"])
+
+
+def test_with_covariates_backtest_scores_on_a_cluster_equal_those_in_one_process(client):
+    panel, covariates = _retail()
+    make = lambda: _covariate_model(covariates)  # noqa: E731
+    local = aggregate_metrics(
+        per_series_metrics(
+            backtest(make, panel, h=7, n_windows=2, step=7, levels=LEVELS),
+            panel,
+            season_length=7,
+            levels=LEVELS,
+        )
+    )
+    remote = backtest_on_cluster(
+        make, SeriesPartitions.scatter(client, panel, n_parts=3),
+        h=7, n_windows=2, step=7, season_length=7, levels=LEVELS,
+    )  # fmt: skip
+    assert remote == pytest.approx(local, **APPROX)

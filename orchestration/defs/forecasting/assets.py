@@ -6,6 +6,7 @@ its own pod (the k8s_job_executor), and re-running one shard is one click on its
 """
 
 import time
+import warnings
 from dataclasses import dataclass
 
 import dagster as dg
@@ -13,11 +14,18 @@ import pandas as pd
 from pydantic import Field
 from sqlalchemy.orm import Session
 
+from core.db.repositories.covariates import read_covariate_values, with_stored_covariates
 from core.db.repositories.datasets import dataset_config, find_dataset
 from core.db.repositories.forecasts import NewForecast, save_forecasts_bulk
 from core.db.repositories.observations import read_recent_panel
 from core.db.repositories.series import series_in_shard
 from models.artifact import load_model_dir
+from models.covariates import (
+    Covariate,
+    MissingFutureCovariatesError,
+    parse_covariates,
+    require_future,
+)
 from models.metrics import interval_columns
 from orchestration.contracts import Rollout
 from orchestration.defs.forecasting.sharding import (
@@ -25,6 +33,7 @@ from orchestration.defs.forecasting.sharding import (
     batch_partitions,
     dataset_and_shard,
 )
+from orchestration.defs.ingestion.panel import describe_missing, missing_covariate_values
 from orchestration.resources import MLflowTracking, OperationalDatabase, StepScratch
 
 __all__ = [
@@ -111,6 +120,71 @@ def _forecastable(model, panel: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, s
     return panel[~panel["unique_id"].isin(short)], reasons
 
 
+def _horizon_dates(panel: pd.DataFrame, freq: str, h: int) -> pd.DataFrame:
+    """Every series' next `h` timestamps after its last observation (`unique_id`, `ds`)."""
+    offset = pd.tseries.frequencies.to_offset(freq)
+    last = panel.groupby("unique_id", sort=False)["ds"].max()
+    with warnings.catch_warnings():  # offsets such as month starts add element by element
+        warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
+        steps = [
+            pd.DataFrame({"unique_id": last.index, "ds": (last + step * offset).to_numpy()})
+            for step in range(1, h + 1)
+        ]
+    return pd.concat(steps, ignore_index=True)
+
+
+def _reasons(missing: list[dict], where: str) -> dict[str, str]:
+    """Series -> why it is not forecast, from (series, covariate, dates) records."""
+    reasons: dict[str, list[str]] = {}
+    for record in missing:
+        reasons.setdefault(str(record["unique_id"]), []).append(describe_missing(record))
+    return {name: f"{where}: " + "; ".join(why) for name, why in reasons.items()}
+
+
+@dataclass
+class StoredCovariates:
+    """A covariate model's inputs from storage: the history with its stored values joined
+    on, and the known-in-advance values stored for its horizon dates."""
+
+    history: pd.DataFrame
+    future: pd.DataFrame
+
+    @classmethod
+    def read(
+        cls, session: Session, panel: pd.DataFrame, covariates: list[Covariate], plan: ShardPlan,
+        freq: str,
+    ) -> "StoredCovariates":  # fmt: skip
+        history = with_stored_covariates(session, panel, covariates, dataset_id=plan.dataset_id)
+        dates = _horizon_dates(panel, freq, plan.horizon)["ds"]
+        future = read_covariate_values(
+            session,
+            covariates,
+            dataset_id=plan.dataset_id,
+            series_names=panel["unique_id"].astype(str).unique().tolist(),
+            start=dates.min().to_pydatetime(),
+            end=dates.max().to_pydatetime(),
+        )  # rows with a null unique_id (values for every series) pass through as they are
+        return cls(history, future)
+
+    def without_gaps(
+        self, usable: pd.DataFrame, covariates: list[Covariate], freq: str, h: int
+    ) -> tuple[pd.DataFrame, dict[str, str]]:
+        """The series of `usable` whose history holds every covariate value and whose horizon
+        has every known-in-advance one, and why each other one is not forecast (the
+        covariate and the dates lacking a value): one series' gap does not stop the others,
+        and nothing is filled in."""
+        valued = [c.name for c in covariates if c.kind != "calendar"]
+        reasons = _reasons(missing_covariate_values(usable, valued), "history")
+        complete = usable[~usable["unique_id"].astype(str).isin(reasons)]
+        try:
+            require_future(self.future, _horizon_dates(complete, freq, h), covariates)
+        except MissingFutureCovariatesError as exc:
+            reasons |= _reasons(exc.missing, "forecast dates")
+        if not reasons:
+            return usable, {}
+        return usable[~usable["unique_id"].astype(str).isin(reasons)], reasons
+
+
 @dataclass
 class ShardOutcome:
     series: int  # series in the shard
@@ -138,6 +212,13 @@ def forecast_shard(
     panel = (
         read_recent_panel(session, plan.history_points, names, plan.dataset_id) if names else None
     )
+    # A model trained with covariates forecasts from their stored values (its own
+    # declarations: the dataset may have declared more since).
+    covariates = list(parse_covariates(getattr(getattr(model, "config", None), "covariates", ())))
+    stored = None
+    if covariates and panel is not None and not panel.empty:
+        stored = StoredCovariates.read(session, panel, covariates, plan, model.config.freq)
+        panel = stored.history
     session.commit()  # end the read transaction before the (long) predict
     timings["read_history_s"] = time.perf_counter() - started
     if not names or panel is None or panel.empty:
@@ -146,6 +227,13 @@ def forecast_shard(
     usable, skipped = _forecastable(model, panel)
     skipped |= dict.fromkeys(without, "no observations")
     del panel
+    future = None
+    if stored is not None:
+        usable, lacking = stored.without_gaps(usable, covariates, model.config.freq, plan.horizon)
+        skipped |= lacking
+        future, stored = stored.future, None
+    if usable.empty:
+        return ShardOutcome(len(names), 0, skipped, timings)
 
     started = time.perf_counter()
     # Validated once without a copy (the frame read is let go right after, and nothing changes
@@ -153,7 +241,11 @@ def forecast_shard(
     history = model.validate_history(usable, copy=False)
     del usable
     cutoffs = history.groupby("unique_id", sort=False)["ds"].max()
-    predicted = model.predict_validated(plan.horizon, history, plan.levels)
+    predicted = (
+        model.predict_validated(plan.horizon, history, plan.levels)
+        if future is None
+        else model.predict_validated(plan.horizon, history, plan.levels, future=future)
+    )
     timings["predict_s"] = time.perf_counter() - started
     del history  # not needed past here
 

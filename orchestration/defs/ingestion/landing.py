@@ -10,17 +10,22 @@ in advance; matched by name, case and spaces aside), kept as raw text for the co
 (`orchestration.defs.ingestion.covariates`); a file of covariates alone needs no `y` column.
 Any other column makes the file unreadable: it is quarantined with the reason, never read
 with the column silently left out.
+
+`read_landing_chunks` reads a file from an open handle a chunk of rows at a time (CSV through
+pandas' chunked reader, Parquet a record batch at a time), so a file larger than memory can be
+read; `parse_landing_file` reads one in a piece. Both give the same rows.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from core.covariates import Covariate
 from core.datasets.columns import COLUMN_ALIASES
@@ -31,6 +36,7 @@ __all__ = [
     "LandingFile",
     "UnreadableFileError",
     "parse_landing_file",
+    "read_landing_chunks",
 ]
 
 SUPPORTED_SUFFIXES = (".csv", ".parquet", ".pq")
@@ -53,20 +59,53 @@ class LandingFile:
 
     @property
     def suffix(self) -> str:
-        return PurePosixPath(self.key).suffix.lower()
+        return _suffix(self.key)
 
 
-def _read_table(file: LandingFile) -> pd.DataFrame:
+def _suffix(key: str) -> str:
+    return PurePosixPath(key).suffix.lower()
+
+
+def _parquet_batches(handle, chunk_rows: int | None) -> Iterator[pd.DataFrame]:
+    if chunk_rows is None:
+        yield pd.read_parquet(handle)
+        return
+    parquet = pq.ParquetFile(handle)
+    # Index columns pandas stored (`to_parquet(index=True)`) are not data, as in one piece.
+    metadata = parquet.schema_arrow.pandas_metadata or {}
+    index = {name for name in metadata.get("index_columns", []) if isinstance(name, str)}
+    columns = [name for name in parquet.schema_arrow.names if name not in index]
+    empty = True
+    for batch in parquet.iter_batches(batch_size=chunk_rows, columns=columns):
+        empty = False
+        yield batch.to_pandas()
+    if empty:
+        yield parquet.schema_arrow.empty_table().select(columns).to_pandas()
+
+
+def _read_tables(handle, key: str, chunk_rows: int | None) -> Iterator[pd.DataFrame]:
+    """The file's table (`chunk_rows` None) or its chunks, as read; parser failures raise
+    `UnreadableFileError`, wherever in the file they are met."""
+    suffix = _suffix(key)
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise UnreadableFileError(
+            f"{key}: unsupported file type {suffix!r}; use one of {SUPPORTED_SUFFIXES}"
+        )
     try:
-        if file.suffix == ".csv":
-            return pd.read_csv(io.BytesIO(file.data), dtype=str, keep_default_na=False)
-        if file.suffix in (".parquet", ".pq"):
-            return pd.read_parquet(io.BytesIO(file.data))
+        if suffix == ".csv":
+            if chunk_rows is None:
+                yield pd.read_csv(handle, dtype=str, keep_default_na=False)
+            else:
+                with pd.read_csv(
+                    handle, dtype=str, keep_default_na=False, chunksize=chunk_rows
+                ) as reader:
+                    yield from reader
+        else:
+            yield from _parquet_batches(handle, chunk_rows)
+    except UnreadableFileError:
+        raise
     except Exception as exc:  # any parser failure means the same thing: quarantine the file
-        raise UnreadableFileError(f"cannot parse {file.key}: {exc}") from exc
-    raise UnreadableFileError(
-        f"{file.key}: unsupported file type {file.suffix!r}; use one of {SUPPORTED_SUFFIXES}"
-    )
+        raise UnreadableFileError(f"cannot parse {key}: {exc}") from exc
 
 
 def _canonical_columns(
@@ -126,14 +165,7 @@ def _stripped(column: pd.Series) -> pd.Series:
     return pd.Series(stripped[codes], index=column.index, dtype=object)
 
 
-def parse_landing_file(file: LandingFile, covariates: Sequence[Covariate] = ()) -> pd.DataFrame:
-    """Rows of `file` with raw and parsed columns; raises `UnreadableFileError`.
-
-    Columns: `unique_id` (None when empty), `ds` (NaT when not a timestamp), `y` (NaN when not
-    a number), `ds_raw`, `y_raw`, `source_file`, `source_row` (1-based data row number), and
-    one raw text column per declared covariate the file holds (`""` when empty).
-    """
-    table, held = _canonical_columns(_read_table(file), file.key, covariates)
+def _parsed(table: pd.DataFrame, key: str, held: list[str], first_row: int) -> pd.DataFrame:
     ids = _stripped(_as_text(table["unique_id"]))
     ds_raw = _as_text(table["ds"])
     y_raw = _as_text(table["y"])
@@ -148,8 +180,46 @@ def parse_landing_file(file: LandingFile, covariates: Sequence[Covariate] = ()) 
             "y": pd.to_numeric(y_raw, errors="coerce"),
             "ds_raw": ds_raw,
             "y_raw": y_raw,
-            "source_file": file.key,
-            "source_row": range(1, len(table) + 1),
+            "source_file": key,
+            "source_row": range(first_row, first_row + len(table)),
             **{name: _as_text(table[name]) for name in held},
         }
-    )
+    ).reset_index(drop=True)
+
+
+def read_landing_chunks(
+    handle,
+    key: str,
+    covariates: Sequence[Covariate] = (),
+    chunk_rows: int | None = None,
+) -> Iterator[pd.DataFrame]:
+    """The rows of the file open as `handle` (named `key`), parsed as `parse_landing_file`
+    parses them, at most `chunk_rows` at a time (None: in one piece); `source_row` counts on
+    across chunks. A file holding covariate columns comes in one piece whatever `chunk_rows`
+    (its covariates are checked file by file: a static value per series). Raises
+    `UnreadableFileError`, also after earlier chunks were given: read a file to its end before
+    keeping any of it."""
+    if chunk_rows is not None and chunk_rows < 1:
+        raise ValueError(f"chunk_rows must be >= 1, got {chunk_rows}")
+    first_row, pieces = 1, []
+    for table in _read_tables(handle, key, chunk_rows):
+        canonical, held = _canonical_columns(table, key, covariates)
+        chunk = _parsed(canonical, key, held, first_row)
+        first_row += len(chunk)
+        if held:
+            pieces.append(chunk)
+        else:
+            yield chunk
+    if pieces:
+        yield pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0]
+
+
+def parse_landing_file(file: LandingFile, covariates: Sequence[Covariate] = ()) -> pd.DataFrame:
+    """Rows of `file` with raw and parsed columns; raises `UnreadableFileError`.
+
+    Columns: `unique_id` (None when empty), `ds` (NaT when not a timestamp), `y` (NaN when not
+    a number), `ds_raw`, `y_raw`, `source_file`, `source_row` (1-based data row number), and
+    one raw text column per declared covariate the file holds (`""` when empty).
+    """
+    [rows] = read_landing_chunks(io.BytesIO(file.data), file.key, covariates)
+    return rows

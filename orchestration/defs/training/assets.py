@@ -128,6 +128,8 @@ def _fit_and_log(
     # The launchpad's horizon, else the dataset's (declared, else its frequency's default).
     horizon = config.horizon or dataset.config.effective_horizon
     overrides = dict(dataset.config.model_overrides)
+    if dataset.config.covariates:  # none: the config (and model) of a dataset without them
+        overrides["covariates"] = [c.to_dict() for c in dataset.config.covariates]
     base_lgb_params = default_config(freq, season_length, horizon, **overrides).lgb_params
     device = config.device or policy.train_device
     model = default_forecaster(

@@ -55,6 +55,20 @@ def test_missing_object_raises_not_found(store, tmp_path):
         store.get_file("absent.bin", tmp_path / "out.bin")
 
 
+def test_open_for_reading_gives_a_seekable_file(store):
+    data = bytes(range(256)) * 4_000
+    store.put_bytes("landing/big.csv", data)
+    with store.open_for_reading("landing/big.csv") as handle:
+        assert handle.read(10) == data[:10]
+        handle.seek(0)
+        assert handle.read() == data
+    with (
+        pytest.raises(ObjectNotFoundError, match=r"absent\.csv"),
+        store.open_for_reading("absent.csv"),
+    ):
+        pass
+
+
 def test_files_round_trip(store, tmp_path):
     source = tmp_path / "backup.tar"
     source.write_bytes(b"x" * 100_000)

@@ -8,6 +8,7 @@ from orchestration.defs.ingestion.landing import (
     LandingFile,
     UnreadableFileError,
     parse_landing_file,
+    read_landing_chunks,
 )
 
 
@@ -108,3 +109,54 @@ def test_an_empty_parquet_file_of_numeric_columns_has_no_rows():
     pd.DataFrame(empty | {"y": pd.Series([], dtype=float)}).to_parquet(buffer, index=False)
     rows = parse_landing_file(LandingFile(key="empty.parquet", data=buffer.getvalue()))
     assert rows.empty and list(rows.columns)[:3] == ["unique_id", "ds", "y"]
+
+
+# -- read in chunks ---------------------------------------------------------------------------
+def _table(rows: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "series": [f"s{i % 7}" for i in range(rows)],
+            "date": pd.date_range("2024-01-01", periods=rows, freq="h"),
+            "value": [float(i) if i % 11 else None for i in range(rows)],
+        }
+    )
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+@pytest.mark.parametrize("index", [False, True])
+def test_chunks_hold_the_rows_of_one_piece(suffix, index):
+    buffer = io.BytesIO()
+    if suffix == ".csv":
+        _table(95).to_csv(buffer, index=False)
+    else:
+        _table(95).to_parquet(buffer, index=index)
+    whole = parse_landing_file(LandingFile(f"f{suffix}", buffer.getvalue()))
+    buffer.seek(0)
+    chunks = list(read_landing_chunks(buffer, f"f{suffix}", chunk_rows=20))
+    assert [len(c) for c in chunks] == [20, 20, 20, 20, 15]
+    assert all(list(c.index) == list(range(len(c))) for c in chunks)
+    pd.testing.assert_frame_equal(pd.concat(chunks, ignore_index=True), whole)
+    assert whole["source_row"].tolist() == list(range(1, 96))
+
+
+def test_a_file_unreadable_after_its_first_chunks_raises_when_read_there():
+    text = "unique_id,ds,y\n" + "a,2024-01-01,1\n" * 25 + "a,b,c,d,e\n"
+    chunks = read_landing_chunks(io.BytesIO(text.encode()), "late.csv", chunk_rows=10)
+    assert len(next(chunks)) == 10
+    with pytest.raises(UnreadableFileError, match=r"cannot parse late\.csv"):
+        list(chunks)
+
+
+def test_a_file_holding_covariates_comes_in_one_piece():
+    text = "unique_id,ds,y,region\n" + "".join(f"A,2024-01-{d:02d},1,north\n" for d in range(1, 26))
+    chunks = list(read_landing_chunks(io.BytesIO(text.encode()), "c.csv", DECLARED, chunk_rows=10))
+    assert [len(c) for c in chunks] == [25]
+    assert chunks[0]["source_row"].tolist() == list(range(1, 26))
+
+
+def test_a_header_only_csv_in_chunks_is_checked_and_empty():
+    assert [
+        len(c) for c in read_landing_chunks(io.BytesIO(b"unique_id,ds,y\n"), "e.csv", (), 5)
+    ] == [0]
+    with pytest.raises(UnreadableFileError, match="missing required column"):
+        list(read_landing_chunks(io.BytesIO(b"foo,bar\n"), "e.csv", (), 5))

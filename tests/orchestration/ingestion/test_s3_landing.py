@@ -53,3 +53,26 @@ def test_files_under_an_s3_prefix_are_ingested_once(s3_settings):
         assert session.scalar(select(func.count()).select_from(Observation)) == len(panel)
     snapshots = s3.list_objects_v2(Bucket="quantis-objects", Prefix="quantis/panels/")
     assert snapshots["KeyCount"] == 2
+
+
+def test_a_batch_larger_than_a_chunk_lands_from_s3_in_parts(s3_settings):
+    settings, s3 = s3_settings
+    panel = synthetic_panel(4, 30, "MS", seed=5)  # 120 rows, chunks of 50
+    s3.put_object(
+        Bucket="quantis-landing", Key="incoming/a.parquet", Body=panel.to_parquet(index=False)
+    )
+    job = build_definitions(settings.model_copy(update={"landing_chunk_rows": 50})).resolve_job_def(
+        "ingestion"
+    )
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(DATASET_PARTITIONS, [DEFAULT_DATASET])
+    result = job.execute_in_process(instance=instance, partition_key=DEFAULT_DATASET)
+    assert result.success
+    [staged] = result.asset_materializations_for_node("staged_observations")
+    assert staged.metadata["chunks"].value == 3
+    parts = s3.list_objects_v2(Bucket="quantis-objects", Prefix="quantis/staging/default/")
+    assert sorted(item["Key"].rsplit("/", 1)[1] for item in parts["Contents"]) == [
+        "part-00000.parquet", "part-00001.parquet", "part-00002.parquet"
+    ]  # fmt: skip
+    with session_scope(make_engine(settings.database_url)) as session:
+        assert session.scalar(select(func.count()).select_from(Observation)) == len(panel)
