@@ -41,6 +41,7 @@ COVARIATES = (
     {"name": "promo", "type": "boolean"},
     {"name": "price"},
     {"name": "region", "type": "categorical", "kind": "static"},
+    {"name": "us_holidays", "type": "boolean", "kind": "calendar", "country": "US"},
 )
 RETAIL = DatasetConfig(
     name="retail",
@@ -141,14 +142,14 @@ def test_a_dataset_with_covariates_trains_backtests_and_forecasts_with_them(
     run = mlflow.get_run(trained.run_id)
     assert "promo" in run.data.params["covariates"]
     importance = mlflow.artifacts.load_dict(f"runs:/{trained.run_id}/{ARTIFACT_FEATURE_IMPORTANCE}")
-    assert {"promo", "price", "region"} <= {row["group"] for row in importance}
+    assert {"promo", "price", "region", "us_holidays"} <= {row["group"] for row in importance}
     report = result.output_for_node("backtest_report")
     assert {"challenger", "seasonal_naive"} <= set(report.results)
 
     # The MLflow model: the future values as rows without y.
     model_dir = resources["mlflow_tracking"].download_model(trained.model_uri, tmp_path / "m")
     model, _ = load_model_dir(model_dir)
-    assert [c["name"] for c in model.config.covariates] == ["promo", "price", "region"]
+    assert [c["name"] for c in model.config.covariates] == [c["name"] for c in COVARIATES]
     pyfunc = mlflow.pyfunc.load_model(trained.model_uri)
     with session_scope(engine) as session:
         history = read_panel(session, dataset_id=dataset_id)
