@@ -491,7 +491,8 @@ def series_lengths(session: Session, dataset_id: int | None = None) -> pd.Series
     )
     rows = session.execute(query).all()
     return pd.Series(
-        [int(n) for _, n in rows], index=pd.Index([str(name) for name, _ in rows], dtype=object),
+        [int(n) for _, n in rows],
+        index=pd.Index([str(name) for name, _ in rows], dtype=object, name="unique_id"),
         dtype="int64", name="count",
     )  # fmt: skip
 

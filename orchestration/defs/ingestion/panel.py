@@ -91,8 +91,9 @@ class PanelSnapshotWriter:
     local file, then put to the object store (streamed) under `key`; `read_panel_snapshot`
     reads it whole as it read a panel written at once (`DataFrame.to_parquet`).
 
-    A column without a value in the first part (a categorical covariate) takes the type
-    `categorical` names (string; others float64), so that later parts with values fit."""
+    A categorical column (`categorical`) without a value in the first part takes the string
+    type, so that later parts with values fit (numeric columns are float64 whatever their
+    values)."""
 
     def __init__(self, path: Path, categorical: Sequence[str] = ()) -> None:
         self.path = Path(path)
@@ -102,15 +103,13 @@ class PanelSnapshotWriter:
     def add(self, part: pd.DataFrame) -> None:
         table = pa.Table.from_pandas(part, preserve_index=False)
         if self._writer is None:
-            schema = pa.schema(
-                [
-                    field.with_type(pa.string() if field.name in self.categorical else pa.float64())
-                    if pa.types.is_null(field.type)
-                    else field
-                    for field in table.schema
-                ],
-                metadata=table.schema.metadata,
-            )
+            typed = [
+                field.with_type(pa.string())
+                if field.name in self.categorical and pa.types.is_null(field.type)
+                else field
+                for field in table.schema
+            ]
+            schema = pa.schema(typed, metadata=table.schema.metadata)
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._writer = pq.ParquetWriter(self.path, schema, compression="snappy")
         if table.schema != self._writer.schema:
