@@ -5,6 +5,7 @@ covariates, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 
 import pandas as pd
@@ -179,3 +180,27 @@ def test_series_lengths_follow_the_panels_order(dataset):
         panel = read_panel(session, dataset_id=dataset_id)
         lengths = series_lengths(session, dataset_id=dataset_id)
     pd.testing.assert_series_equal(lengths, panel["unique_id"].value_counts(sort=False))
+
+
+def test_a_dataset_changing_while_it_is_read_puts_no_snapshot(migrated_engine, tmp_path):
+    rules = DatasetConfig(name="moving", frequency="D")
+    with session_scope(migrated_engine) as session:
+        dataset_id = create_dataset(session, rules).id
+        upsert_panel(session, _observations().iloc[:100], dataset_id=dataset_id)
+    calls = []
+
+    @contextlib.contextmanager
+    def scope():
+        calls.append(1)
+        if len(calls) == 2:  # after the rows were counted: a point more for s00
+            late = pd.DataFrame({"unique_id": ["s00"], "ds": ["2025-01-01"], "y": [1.0]})
+            with session_scope(migrated_engine) as session:
+                upsert_panel(session, late, dataset_id=dataset_id)
+        with session_scope(migrated_engine) as session:
+            yield session
+
+    store = open_object_store(str(tmp_path / "objects"))
+    with pytest.raises(RuntimeError, match="changed while its panel was read"):
+        curate_panel(scope, store, tmp_path / "scratch", rules, dataset_id=dataset_id,
+                     run_id="run", group_rows=GROUP_ROWS)  # fmt: skip
+    assert store.list("panels/") == []
