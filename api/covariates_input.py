@@ -1,10 +1,12 @@
-"""Checks on covariate values sent for one series, with a problem per bad row.
+"""Checks on covariate values sent for one series, or for every series of a dataset, with a
+problem per bad row.
 
 Each value is checked against its dataset's declaration (`core.covariates`): the name is
 declared, of the kind of the list it is in (static or known in advance; calendar covariates
 take no values), and the value of the covariate's type, finite and of a known category; a
 (timestamp, covariate) or static covariate given twice, and a timestamp off the dataset's
-frequency grid, are bad rows too. One bad row rejects the whole request; nothing is written.
+frequency grid (counted from the series' first observation; for every series, from the
+dataset's first), are bad rows too. One bad row rejects the whole request; nothing is written.
 """
 
 from __future__ import annotations
@@ -18,7 +20,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.observations_input import reject_rows, row_problem
-from api.schemas.covariates import CovariateValueIn, SeriesCovariatesUpsert, StaticCovariateIn
+from api.schemas.covariates import (
+    CovariateValueIn,
+    DatasetCovariatesUpsert,
+    SeriesCovariatesUpsert,
+    StaticCovariateIn,
+)
 from api.schemas.forecasts import FutureCovariateIn
 from core.covariates import Covariate, validate_covariates
 from core.datasets.frequency import off_grid_positions
@@ -26,7 +33,7 @@ from core.db.repositories.covariates import CovariatesStored, store_covariates
 from core.db.tables import Dataset, Observation, Series
 from core.db.types import as_utc
 
-__all__ = ["future_override", "store_series_covariates"]
+__all__ = ["future_override", "store_dataset_covariates", "store_series_covariates"]
 
 
 def _declared_problems(
@@ -75,21 +82,27 @@ def _value_problems(
 def _off_grid(
     session: Session,
     rows: Sequence[CovariateValueIn],
-    series_ids: Sequence[int],
+    series_ids: Sequence[int | None],
     dataset: Dataset,
     where: str = "values",
 ) -> list[dict[str, Any]]:
     """A problem for each row whose timestamp is off the dataset's grid (`series_ids`: the
-    series each row's grid is anchored on, its first stored observation)."""
+    series each row's grid is anchored on, its first stored observation; None: the dataset's
+    first stored observation)."""
     if dataset.frequency is None or not rows:
         return []
-    places: dict[int, list[int]] = defaultdict(list)
+    places: dict[int | None, list[int]] = defaultdict(list)
     for i, series_id in enumerate(series_ids):
         places[series_id].append(i)
     problems = []
     for series_id, positions in places.items():
+        first = select(func.min(Observation.ts))
         anchor = session.scalar(
-            select(func.min(Observation.ts)).where(Observation.series_id == series_id)
+            first.where(Observation.series_id == series_id)
+            if series_id is not None
+            else first.join(Series, Series.id == Observation.series_id).where(
+                Series.dataset_id == dataset.id
+            )
         )
         stamps = [as_utc(rows[i].ts) for i in positions]
         off = off_grid_positions(stamps, dataset.frequency, as_utc(anchor) if anchor else None)
@@ -131,6 +144,29 @@ def store_series_covariates(
         raise reject_rows("invalid covariate values", problems)
     stored = CovariatesStored.nothing()
     for frame in [*static, *values]:
+        stored += store_covariates(session, frame, covariates, dataset_id=dataset.id)
+    return stored
+
+
+def store_dataset_covariates(
+    session: Session,
+    dataset: Dataset,
+    covariates: Sequence[Covariate],
+    body: DatasetCovariatesUpsert,
+) -> CovariatesStored:
+    """Check every known-in-advance value of `body`, for every series of `dataset`; a 422
+    lists each bad one, else all are upserted (re-sending a value updates it)."""
+    declared = {c.name: c for c in covariates}
+    problems = _declared_problems(body.values, "values", "known_in_advance", declared)
+    if problems:
+        raise reject_rows("undeclared covariates", problems)
+    everyone = [None] * len(body.values)
+    values, problems = _value_problems(body.values, "values", declared, everyone)
+    problems += _off_grid(session, body.values, everyone, dataset)
+    if problems:
+        raise reject_rows("invalid covariate values", problems)
+    stored = CovariatesStored.nothing()
+    for frame in values:
         stored += store_covariates(session, frame, covariates, dataset_id=dataset.id)
     return stored
 

@@ -74,15 +74,21 @@ def _checked_override(future: pd.DataFrame, names: list[str], dynamic: list[str]
         )
     future = future.reindex(columns=[ID_COL, TIME_COL, *dynamic])
     future = future.assign(ds=pd.to_datetime(future[TIME_COL], utc=True).dt.tz_localize(None))
-    shared = future[future[ID_COL].isna()]
-    own = future[future[ID_COL].notna()].assign(unique_id=lambda f: f[ID_COL].astype(str))
-    strangers = sorted(set(own[ID_COL]) - set(names))
+    strangers = sorted(set(future[ID_COL].dropna().astype(str)) - set(names))
     if strangers:
         raise ApiError(
             422,
             "invalid_future_covariates",
             f"future values for series not in the request: {strangers[:_LISTED]}",
         )
+    return _per_series(future, names)
+
+
+def _per_series(frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """`frame`'s rows for every series (`unique_id` None) given to each of `names`, then the
+    series' own rows (last: they win where a later step keeps the last value)."""
+    shared = frame[frame[ID_COL].isna()]
+    own = frame[frame[ID_COL].notna()].assign(unique_id=lambda f: f[ID_COL].astype(str))
     everyone = [shared.assign(unique_id=name) for name in names]
     return pd.concat([*everyone, own], ignore_index=True)
 
@@ -162,7 +168,8 @@ def with_covariates(
             start=expected[TIME_COL].min().to_pydatetime(),
             end=expected[TIME_COL].max().to_pydatetime(),
         )
-        frames = [stored]
+        # the dataset's values for every series, then each series' own (they win)
+        frames = [_per_series(stored, names)]
         if future is not None:
             frames.append(_checked_override(future, names, [c.name for c in dynamic]))
         merged = pd.concat(frames, ignore_index=True)

@@ -36,6 +36,7 @@ from api.routes import (
     models,
     observations,
     pipeline,
+    scenarios,
     series,
 )
 from api.state import ApiState
@@ -119,6 +120,7 @@ def create_app(
         models,
         accuracy,
         pipeline,
+        scenarios,
     ):
         app.include_router(module.router)
     if options.frontend_dir.is_dir():  # built by the frontend's `npm run build`

@@ -18,9 +18,12 @@ __all__ = [
     "CovariateDeclaration",
     "CovariateName",
     "CovariatePublic",
+    "CovariateValue",
     "CovariateValueIn",
     "CovariateValuePublic",
     "CovariatesSummary",
+    "DatasetCovariates",
+    "DatasetCovariatesUpsert",
     "SeriesCovariates",
     "SeriesCovariatesUpsert",
     "StaticCovariateIn",
@@ -98,6 +101,18 @@ class SeriesCovariatesUpsert(BaseModel):
     )
 
 
+class DatasetCovariatesUpsert(BaseModel):
+    """Known-in-advance values for every series of a dataset (a series' own value wins over
+    one of these); all are written or none."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    values: list[CovariateValueIn] = Field(
+        max_length=MAX_UPLOAD_ROWS,
+        description="Known-in-advance values by timestamp; re-sending one updates it.",
+    )
+
+
 class CovariatesSummary(BaseModel):
     rows: int = Field(description="Values received (static and by timestamp).")
     inserted: int = Field(description="Values that were new.")
@@ -116,6 +131,17 @@ class SeriesCovariates(BaseModel):
 
     series_id: int
     static: dict[str, bool | float | str]
+    values: list[CovariateValuePublic]
+    total: int = Field(description="Values in the range.")
+    limit: int
+    offset: int
+
+
+class DatasetCovariates(BaseModel):
+    """A dataset's known-in-advance values for every series in a time range (oldest first, a
+    page of them); a series' own values are read from the series."""
+
+    dataset: str
     values: list[CovariateValuePublic]
     total: int = Field(description="Values in the range.")
     limit: int

@@ -13,6 +13,7 @@ __all__ = [
     "MAX_FORECAST_SERIES",
     "MAX_HISTORY_POINTS",
     "MAX_HORIZON",
+    "ForecastBand",
     "ForecastBatch",
     "ForecastCreate",
     "ForecastPointPublic",
@@ -89,11 +90,16 @@ class ForecastCreate(BaseModel):
         return None if levels is None else sorted(set(levels))
 
 
-class ForecastPointPublic(BaseModel):
-    ds: UtcDateTime
+class ForecastBand(BaseModel):
+    """A forecast value with its interval bounds."""
+
     yhat: float
     lower: dict[str, float] = Field(description="Level (as text) -> lower bound.")
     upper: dict[str, float] = Field(description="Level (as text) -> upper bound.")
+
+
+class ForecastPointPublic(ForecastBand):
+    ds: UtcDateTime
 
 
 class ForecastPublic(BaseModel):

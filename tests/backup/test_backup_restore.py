@@ -49,6 +49,7 @@ def test_rows_are_counted_per_dataset_in_the_manifest_and_verified_by_the_restor
     operational_sources, populated_db, backup_store, fresh_db_url
 ):
     add_dataset(populated_db, "web", series=2, length=10)
+    _add_scenario_and_shared_value(populated_db, "web")
     result = create_backup(operational_sources, backup_store)
     target = fresh_db_url(_kind(populated_db))
 
@@ -59,11 +60,45 @@ def test_rows_are_counted_per_dataset_in_the_manifest_and_verified_by_the_restor
         "default": (4, 4 * 36),
         "web": (2, 2 * 10),
     }
+    assert {
+        name: (c["dataset_covariate_values"], c["scenarios"]) for name, c in counted.items()
+    } == {
+        "default": (0, 0),
+        "web": (1, 1),
+    }
     assert report.datasets_verified == counted
     stored = Manifest.from_json(
         backup_store.get_bytes(f"{backup_prefix(result.manifest.backup_id)}/{MANIFEST_NAME}")
     )
     assert stored.database(OPERATIONAL_DATABASE).datasets == counted
+
+
+def _add_scenario_and_shared_value(url: str, dataset: str) -> None:
+    """A value for every series of `dataset` and a scenario of it."""
+    from datetime import UTC, datetime
+
+    from core.db.engine import session_scope
+    from core.db.repositories.datasets import find_dataset
+    from core.db.tables import DatasetCovariateValue, Scenario
+
+    engine = make_engine(url)
+    try:
+        with session_scope(engine) as session:
+            owner = find_dataset(session, dataset).id
+            moment = datetime(2030, 1, 1, tzinfo=UTC)
+            session.add(DatasetCovariateValue(dataset_id=owner, ts=moment, name="promo", value=1))
+            session.add(Scenario(dataset_id=owner, name="promo", spec={"changes": []}))
+    finally:
+        engine.dispose()
+
+
+def test_a_table_an_older_backup_did_not_count_is_not_compared():
+    from core.backup.dataset_counts import compare_dataset_counts
+
+    older = {"web": {"series": 2}}
+    compare_dataset_counts(older, {"web": {"series": 2, "scenarios": 0}}, "restore")
+    with pytest.raises(VerificationError, match="dataset web has 3 series rows"):
+        compare_dataset_counts(older, {"web": {"series": 3, "scenarios": 0}}, "restore")
 
 
 def test_a_dataset_whose_rows_differ_from_the_backup_fails_the_restore(

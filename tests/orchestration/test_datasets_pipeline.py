@@ -163,5 +163,11 @@ def test_the_dataset_grid_check_names_each_off_grid_row():
         }
     )
     outcome = frequency_grid_outcome(batch, "MS", {})
-    assert not outcome.success and outcome.failed_rows == {2}
+    # a row without a series (values for every series) is on the grid too
+    assert not outcome.success and outcome.failed_rows == {2, 4}
     assert frequency_grid_outcome(batch, None, {}).success  # frequency not fixed yet
+    daily = pd.DataFrame(
+        {"unique_id": [None, None], "ds": pd.to_datetime(["2024-01-01 09:00", "2024-01-02 00:00"])}
+    )
+    first = {"a": pd.Timestamp("2023-12-01 09:00").to_pydatetime()}
+    assert frequency_grid_outcome(daily, "D", first).failed_rows == {1}  # from the first stored

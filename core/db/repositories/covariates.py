@@ -1,7 +1,9 @@
 """Covariate values: idempotent bulk upserts and reads as frames, per dataset.
 
 Static covariates hold one value per (series, covariate); known-in-advance covariates one per
-(series, timestamp, covariate), future timestamps included. A value is a number (booleans as
+(series, timestamp, covariate), future timestamps included; a known-in-advance value for every
+series of a dataset at once (a row without `unique_id`) is kept per (dataset, timestamp,
+covariate), and a series' own value wins over it. A value is a number (booleans as
 0/1, as `core.covariates.validate_covariates` types them) or, for a categorical covariate, a
 category. Frames are wide, as validated: `unique_id`, `ds` (naive UTC; time-varying only) and
 one column per covariate. Timestamps are stored in UTC; naive ones are taken to be UTC.
@@ -20,9 +22,10 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from core.covariates import ID_COL, TIME_COL, Covariate, join_covariates
+from core.db.repositories.datasets import default_dataset_id
 from core.db.repositories.series import in_dataset, series_ids_by_name
 from core.db.repositories.upserts import UpsertResult, upsert_rows
-from core.db.tables import CovariateValue, Series, StaticCovariate
+from core.db.tables import CovariateValue, DatasetCovariateValue, Series, StaticCovariate
 from core.db.types import as_utc
 
 __all__ = [
@@ -105,7 +108,7 @@ def _write(
 
 def _series_ids(session, frame, create_missing_series, frequency, dataset_id) -> pd.Series:
     if ID_COL not in frame.columns or frame[ID_COL].isna().any():
-        raise ValueError("every covariate row must name its series (unique_id)")
+        raise ValueError("every static covariate row must name its series (unique_id)")
     names = frame[ID_COL].astype(str)
     ids = series_ids_by_name(
         session, names.unique(), create_missing_series, frequency, dataset_id=dataset_id
@@ -140,6 +143,30 @@ def upsert_static_covariates(
     return _write(session, table, list(rows.values()), ("series_id", "name"))
 
 
+def _value_rows(
+    frame: pd.DataFrame, dynamic: Sequence[Covariate], keys: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Storage rows (`keys` columns, `ts`, `name`, value fields) of `frame`'s dynamic columns;
+    `keys` maps each key column to its values (one per frame row)."""
+    stamps = pd.to_datetime(frame[TIME_COL])
+    if stamps.isna().any():
+        raise ValueError("every covariate row needs a timestamp (ds)")
+    names = frame[ID_COL] if ID_COL in frame.columns else pd.Series(None, index=frame.index)
+    rows = []
+    for covariate in dynamic:
+        for place, (name, ts, raw) in enumerate(
+            zip(names, stamps, frame[covariate.name], strict=True)
+        ):
+            moment = as_utc(ts.to_pydatetime())
+            whose = "every series" if pd.isna(name) else f"series {name!r}"
+            rows.append(
+                {**{key: values[place] for key, values in keys.items()}, "ts": moment,
+                 "name": covariate.name,
+                 **_value_fields(covariate, raw, f"of {whose} at {moment.isoformat()}")}
+            )  # fmt: skip
+    return rows
+
+
 def upsert_covariate_values(
     session: Session,
     frame: pd.DataFrame,
@@ -150,30 +177,30 @@ def upsert_covariate_values(
     frequency: str | None = None,
 ) -> UpsertResult:
     """Insert or update the known-in-advance columns of `frame` (`unique_id`, `ds` and one
-    column each), keyed by (series, timestamp, covariate); re-sending a value updates it."""
+    column each), keyed by (series, timestamp, covariate); re-sending a value updates it. A
+    row without `unique_id` (the column absent, or null) holds a value for every series of
+    the dataset (None: `default`), keyed by (dataset, timestamp, covariate)."""
     declared = _declared(covariates, [c for c in frame.columns if c not in (ID_COL, TIME_COL)])
     dynamic = [c for c in declared if c.dynamic]
     if not dynamic or frame.empty:
         return UpsertResult(0, 0)
     if TIME_COL not in frame.columns:
         raise ValueError(f"known-in-advance covariates {[c.name for c in dynamic]} need ds")
-    ids = _series_ids(session, frame, create_missing_series, frequency, dataset_id)
-    stamps = pd.to_datetime(frame[TIME_COL])
-    if stamps.isna().any():
-        raise ValueError("every covariate row needs a timestamp (ds)")
-    rows = []
-    for covariate in dynamic:
-        for series_id, name, ts, raw in zip(
-            ids, frame[ID_COL], stamps, frame[covariate.name], strict=True
-        ):
-            moment = as_utc(ts.to_pydatetime())
-            where = f"of series {name!r} at {moment.isoformat()}"
-            rows.append(
-                {"series_id": int(series_id), "ts": moment, "name": covariate.name,
-                 **_value_fields(covariate, raw, where)}
-            )  # fmt: skip
-    table: Table = CovariateValue.__table__  # type: ignore[assignment]
-    return _write(session, table, rows, ("series_id", "ts", "name"))
+    shared = frame[ID_COL].isna() if ID_COL in frame.columns else pd.Series(True, frame.index)
+    result = UpsertResult(0, 0)
+    if shared.any():
+        rows = frame[shared]
+        owner = dataset_id if dataset_id is not None else default_dataset_id(session)
+        table: Table = DatasetCovariateValue.__table__  # type: ignore[assignment]
+        values = _value_rows(rows, dynamic, {"dataset_id": [owner] * len(rows)})
+        result += _write(session, table, values, ("dataset_id", "ts", "name"))
+    if not shared.all():
+        rows = frame[~shared]
+        ids = _series_ids(session, rows, create_missing_series, frequency, dataset_id)
+        table = CovariateValue.__table__  # type: ignore[assignment]
+        values = _value_rows(rows, dynamic, {"series_id": [int(i) for i in ids]})
+        result += _write(session, table, values, ("series_id", "ts", "name"))
+    return result
 
 
 def store_covariates(
@@ -260,6 +287,14 @@ def read_static_covariates(
     return _wide(session.execute(query).all(), [ID_COL], covariates, names)
 
 
+def _in_range(query, column, start: datetime | None, end: datetime | None):
+    if start is not None:
+        query = query.where(column >= as_utc(start))
+    if end is not None:
+        query = query.where(column <= as_utc(end))
+    return query
+
+
 def read_covariate_values(
     session: Session,
     covariates: Sequence[Covariate],
@@ -268,25 +303,45 @@ def read_covariate_values(
     series_names: Iterable[str] | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
+    own: bool = True,
+    shared: bool = True,
 ) -> pd.DataFrame:
     """`unique_id`, `ds` (naive UTC) and one column per declared known-in-advance covariate
-    (missing values as NaN/None), sorted by series and time; `start` and `end` inclusive."""
+    (missing values as NaN/None), sorted by series and time; `start` and `end` inclusive.
+
+    `own`: the series' own values (of `series_names`, or all the dataset's); `shared`: the
+    dataset's values for every series, as rows with `unique_id` None after the series' rows.
+    Where both hold a value for a series and date, the series' own wins
+    (`core.covariates.join_covariates` applies that)."""
     names = [c.name for c in covariates if c.dynamic]
-    query = select(
-        Series.name, CovariateValue.ts, CovariateValue.name, CovariateValue.value,
-        CovariateValue.category,
+    rows: list[tuple] = []
+    if own:
+        query = select(
+            Series.name, CovariateValue.ts, CovariateValue.name, CovariateValue.value,
+            CovariateValue.category,
+        )  # fmt: skip
+        query = _of_series(query, CovariateValue.series_id, session, dataset_id, series_names)
+        query = _in_range(
+            query.where(CovariateValue.name.in_(names)), CovariateValue.ts, start, end
+        )
+        rows += session.execute(query).all()
+    frame = _wide(
+        [(name, as_utc(ts).replace(tzinfo=None), *rest) for name, ts, *rest in rows],
+        [ID_COL, TIME_COL], covariates, names,
     )  # fmt: skip
-    query = _of_series(query, CovariateValue.series_id, session, dataset_id, series_names)
-    query = query.where(CovariateValue.name.in_(names))
-    if start is not None:
-        query = query.where(CovariateValue.ts >= as_utc(start))
-    if end is not None:
-        query = query.where(CovariateValue.ts <= as_utc(end))
-    rows = [
-        (name, as_utc(ts).replace(tzinfo=None), *rest)
-        for name, ts, *rest in session.execute(query).all()
-    ]
-    frame = _wide(rows, [ID_COL, TIME_COL], covariates, names)
+    if shared:
+        owner = dataset_id if dataset_id is not None else default_dataset_id(session)
+        table = DatasetCovariateValue
+        query = select(table.ts, table.name, table.value, table.category).where(
+            table.dataset_id == owner, table.name.in_(names)
+        )
+        query = _in_range(query, table.ts, start, end)
+        everyone = _wide(
+            [("", as_utc(ts).replace(tzinfo=None), *rest) for ts, *rest in session.execute(query)],
+            [ID_COL, TIME_COL], covariates, names,
+        ).assign(**{ID_COL: None})  # fmt: skip
+        if not everyone.empty:
+            frame = pd.concat([frame, everyone], ignore_index=True) if len(frame) else everyone
     frame[TIME_COL] = pd.to_datetime(frame[TIME_COL])
     return frame
 

@@ -57,6 +57,109 @@ export interface paths {
         patch: operations["datasets-update"];
         trace?: never;
     };
+    "/api/v1/datasets/{name}/covariates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read For Dataset
+         * @description The dataset's known-in-advance values for every series in a time range (future ones
+         *     included), oldest first, by timestamp then covariate; a `start` after `end` answers 422.
+         */
+        get: operations["covariates-read_for_dataset"];
+        put?: never;
+        /**
+         * Upsert For Dataset
+         * @description Insert or update known-in-advance values for every series of the dataset (future ones
+         *     too), keyed by (timestamp, covariate); a series' own value wins over one of these. An
+         *     undeclared covariate, one of another kind, a value not of the covariate's type, a key
+         *     given twice or a timestamp off the dataset's grid rejects the whole request with a 422
+         *     listing the rows.
+         */
+        post: operations["covariates-upsert_for_dataset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{name}/scenarios": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List All
+         * @description The dataset's scenarios by name, each with its spec and a summary of its last run.
+         */
+        get: operations["scenarios-list_all"];
+        put?: never;
+        /**
+         * Create
+         * @description Create a scenario and run it: the baseline forecast (the stored future covariate
+         *     values) and the scenario forecast (with the changes) of each series by the dataset's
+         *     champion, side by side with intervals, the difference per point, per series and overall.
+         *
+         *     The changes must name known-in-advance covariates, values of their type and dates within
+         *     the horizon (422 `invalid_scenario`); a name the dataset has is a 409. Nothing is stored
+         *     when the run fails: 503 when the model server is down or serves no champion of the
+         *     dataset (`dataset_not_served`), 422 when it cannot forecast the input.
+         */
+        post: operations["scenarios-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{name}/scenarios/{scenario_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get One
+         * @description A scenario's spec and its last run.
+         */
+        get: operations["scenarios-get_one"];
+        put?: never;
+        post?: never;
+        /** Delete */
+        delete: operations["scenarios-delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{name}/scenarios/{scenario_id}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rerun
+         * @description Run the scenario again against the current champion and the stored values of today
+         *     (the spec is checked again: a covariate since changed may make it a 422); the new run
+         *     replaces the last one. A failed run leaves the last one as it was.
+         */
+        post: operations["scenarios-rerun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/forecasts": {
         parameters: {
             query?: never;
@@ -434,9 +537,9 @@ export interface paths {
         };
         /**
          * Read
-         * @description The series' static covariate values and its known-in-advance values in a time range
+         * @description The series' static covariate values and its own known-in-advance values in a time range
          *     (future ones included), oldest first, by timestamp then covariate; a `start` after `end`
-         *     answers 422.
+         *     answers 422. Values for every series of the dataset are read from the dataset.
          */
         get: operations["covariates-read"];
         put?: never;
@@ -901,6 +1004,38 @@ export interface components {
             smape: number | null;
         };
         /**
+         * DatasetCovariates
+         * @description A dataset's known-in-advance values for every series in a time range (oldest first, a
+         *     page of them); a series' own values are read from the series.
+         */
+        DatasetCovariates: {
+            /** Dataset */
+            dataset: string;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /**
+             * Total
+             * @description Values in the range.
+             */
+            total: number;
+            /** Values */
+            values: components["schemas"]["CovariateValuePublic"][];
+        };
+        /**
+         * DatasetCovariatesUpsert
+         * @description Known-in-advance values for every series of a dataset (a series' own value wins over
+         *     one of these); all are written or none.
+         */
+        DatasetCovariatesUpsert: {
+            /**
+             * Values
+             * @description Known-in-advance values by timestamp; re-sending one updates it.
+             */
+            values: components["schemas"]["CovariateValueIn"][];
+        };
+        /**
          * DatasetCreate
          * @description A new dataset; what is left out follows its frequency (or the defaults).
          */
@@ -1171,6 +1306,28 @@ export interface components {
              * Yhat
              * @description The LightGBM member's forecast for this point.
              */
+            yhat: number;
+        };
+        /**
+         * ForecastBand
+         * @description A forecast value with its interval bounds.
+         */
+        ForecastBand: {
+            /**
+             * Lower
+             * @description Level (as text) -> lower bound.
+             */
+            lower: {
+                [key: string]: number;
+            };
+            /**
+             * Upper
+             * @description Level (as text) -> upper bound.
+             */
+            upper: {
+                [key: string]: number;
+            };
+            /** Yhat */
             yhat: number;
         };
         /**
@@ -1604,6 +1761,170 @@ export interface components {
             run_id: string;
             /** Status */
             status: string;
+        };
+        /**
+         * ScenarioChange
+         * @description One change of a known-in-advance covariate on the dates from `start` to `end`
+         *     (inclusive, within the forecast horizon).
+         */
+        ScenarioChange: {
+            /**
+             * Covariate
+             * @description A known-in-advance covariate of the dataset.
+             */
+            covariate: string;
+            /**
+             * End
+             * @description A date (YYYY-MM-DD: its whole day) or an RFC 3339 date-time (no zone: UTC).
+             * @example 2030-01-02
+             */
+            end: string;
+            /**
+             * Op
+             * @description set: the value (true/false switches a boolean, e.g. a promotion, on/off; a category); scale: multiply by it; add: add it (numeric covariates only).
+             * @default set
+             * @enum {string}
+             */
+            op: "set" | "scale" | "add";
+            /**
+             * Start
+             * @description A date (YYYY-MM-DD: its whole day) or an RFC 3339 date-time (no zone: UTC).
+             * @example 2030-01-02
+             */
+            start: string;
+            /**
+             * Value
+             * @description A finite number, true/false, or a category; as the covariate's type.
+             */
+            value: boolean | number | string;
+        };
+        /**
+         * ScenarioCreate
+         * @description A named what-if: changes of known-in-advance covariates for some series of the
+         *     dataset, forecast against the baseline (the stored future values).
+         */
+        ScenarioCreate: {
+            /** Changes */
+            changes: components["schemas"]["ScenarioChange"][];
+            /**
+             * Horizon
+             * @description Steps ahead; default: the dataset's.
+             */
+            horizon?: number | null;
+            /**
+             * Name
+             * @description Unique in the dataset.
+             */
+            name: string;
+            /**
+             * Series
+             * @description Ids of the dataset's series the changes apply to, each once.
+             */
+            series: number[];
+        };
+        /** ScenarioListed */
+        ScenarioListed: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Dataset */
+            dataset: string;
+            /** Id */
+            id: number;
+            /**
+             * Last Model Version
+             * @description The champion version of the last run.
+             */
+            last_model_version: string | null;
+            /** Last Run At */
+            last_run_at: string | null;
+            /** Last Total Difference */
+            last_total_difference: number | null;
+            /** Name */
+            name: string;
+            spec: components["schemas"]["ScenarioCreate"];
+        };
+        /** ScenarioPointPublic */
+        ScenarioPointPublic: {
+            baseline: components["schemas"]["ForecastBand"];
+            /**
+             * Difference
+             * @description Scenario minus baseline forecast (yhat).
+             */
+            difference: number;
+            /**
+             * Ds
+             * Format: date-time
+             */
+            ds: string;
+            scenario: components["schemas"]["ForecastBand"];
+        };
+        /** ScenarioPublic */
+        ScenarioPublic: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Dataset */
+            dataset: string;
+            /** Id */
+            id: number;
+            /**
+             * Last Model Version
+             * @description The champion version of the last run.
+             */
+            last_model_version: string | null;
+            last_run: components["schemas"]["ScenarioRunPublic"] | null;
+            /** Last Run At */
+            last_run_at: string | null;
+            /** Last Total Difference */
+            last_total_difference: number | null;
+            /** Name */
+            name: string;
+            spec: components["schemas"]["ScenarioCreate"];
+        };
+        /**
+         * ScenarioRunPublic
+         * @description A run: the baseline and scenario forecasts of the champion, side by side.
+         */
+        ScenarioRunPublic: {
+            /** Horizon */
+            horizon: number;
+            /** Levels */
+            levels: number[];
+            /** Model Name */
+            model_name: string;
+            /** Model Version */
+            model_version: string;
+            /**
+             * Ran At
+             * Format: date-time
+             */
+            ran_at: string;
+            /** Series */
+            series: components["schemas"]["ScenarioSeriesRun"][];
+            /**
+             * Total Difference
+             * @description Sum of the differences over all series.
+             */
+            total_difference: number;
+        };
+        /** ScenarioSeriesRun */
+        ScenarioSeriesRun: {
+            /** Points */
+            points: components["schemas"]["ScenarioPointPublic"][];
+            /** Series */
+            series: string;
+            /** Series Id */
+            series_id: number;
+            /**
+             * Total Difference
+             * @description Sum of the differences over the horizon.
+             */
+            total_difference: number;
         };
         /** SeriesAccuracy */
         SeriesAccuracy: {
@@ -2215,6 +2536,591 @@ export interface operations {
             };
             /** @description Rate limit exceeded; see `Retry-After`. */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "covariates-read_for_dataset": {
+        parameters: {
+            query?: {
+                /** @description Inclusive start (RFC 3339 date-time). */
+                start?: string | null;
+                /** @description Inclusive end (RFC 3339 date-time). */
+                end?: string | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The dataset's name. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetCovariates"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A record named in the request does not exist. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is invalid; `details` says where and why. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit exceeded; see `Retry-After`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "covariates-upsert_for_dataset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The dataset's name. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DatasetCovariatesUpsert"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CovariatesSummary"];
+                };
+            };
+            /** @description The request body could not be parsed (not JSON, or not the form it must be). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A record named in the request does not exist. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is larger than the API's limit (setting `api_max_body_bytes`, 16 MiB by default); it is refused before it is read. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is invalid; `details` says where and why. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit exceeded; see `Retry-After`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "scenarios-list_all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The dataset's name. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScenarioListed"][];
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A record named in the request does not exist. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is invalid; `details` says where and why. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit exceeded; see `Retry-After`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "scenarios-create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The dataset's name. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScenarioCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScenarioPublic"];
+                };
+            };
+            /** @description The request body could not be parsed (not JSON, or not the form it must be). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A record named in the request does not exist. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The change conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is larger than the API's limit (setting `api_max_body_bytes`, 16 MiB by default); it is refused before it is read. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is invalid; `details` says where and why. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit exceeded; see `Retry-After`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service this route needs (model server, Dagster) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "scenarios-get_one": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The dataset's name. */
+                name: string;
+                /** @description Record id. */
+                scenario_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScenarioPublic"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A record named in the request does not exist. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is invalid; `details` says where and why. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit exceeded; see `Retry-After`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "scenarios-delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The dataset's name. */
+                name: string;
+                /** @description Record id. */
+                scenario_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A record named in the request does not exist. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is invalid; `details` says where and why. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit exceeded; see `Retry-After`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "scenarios-rerun": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The dataset's name. */
+                name: string;
+                /** @description Record id. */
+                scenario_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScenarioPublic"];
+                };
+            };
+            /** @description The request body could not be parsed (not JSON, or not the form it must be). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A record named in the request does not exist. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The change conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is larger than the API's limit (setting `api_max_body_bytes`, 16 MiB by default); it is refused before it is read. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is invalid; `details` says where and why. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit exceeded; see `Retry-After`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service this route needs (model server, Dagster) is unavailable. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

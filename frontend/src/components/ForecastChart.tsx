@@ -9,6 +9,7 @@ import { formatNumber } from "../lib/format";
 
 const HISTORY_COLOR = "#1f4e79";
 const FORECAST_COLOR = "#c0392b";
+const SCENARIO_COLOR = "#1e8449";
 const BAND_ALPHA = [0.14, 0.28, 0.4];
 const HEIGHT = 360;
 // The y-axis is as wide as its longest tick label (uPlot's fixed default cuts the first digits
@@ -31,16 +32,40 @@ function textWidth(text: string): number {
 // uPlot draws on canvas, so the browser test reads the labels from there.
 type YAxisReport = (labels: string[], width: number) => void;
 
-function bandFill(index: number): string {
-  return `rgba(192, 57, 43, ${BAND_ALPHA[Math.min(index, BAND_ALPHA.length - 1)]})`;
+function bandFill(index: number, rgb = "192, 57, 43"): string {
+  return `rgba(${rgb}, ${BAND_ALPHA[Math.min(index, BAND_ALPHA.length - 1)]})`;
 }
 
 function chartOptions(columns: ChartColumns, width: number, report: YAxisReport): uPlot.Options {
   const value = (_u: uPlot, v: number | null) => (v === null ? "—" : formatNumber(v));
-  const edges: uPlot.Series[] = columns.bands.flatMap((band) => [
-    { label: `${band.level}% lower`, stroke: "transparent", value, points: { show: false } },
-    { label: `${band.level}% upper`, stroke: "transparent", value, points: { show: false } },
-  ]);
+  const edgesOf = (bands: ChartColumns["bands"], prefix = ""): uPlot.Series[] =>
+    bands.flatMap((band) => [
+      {
+        label: `${prefix}${band.level}% lower`,
+        stroke: "transparent",
+        value,
+        points: { show: false },
+      },
+      {
+        label: `${prefix}${band.level}% upper`,
+        stroke: "transparent",
+        value,
+        points: { show: false },
+      },
+    ]);
+  const edges = edgesOf(columns.bands);
+  // The scenario's line follows the baseline's series and bands (see `toAlignedData`).
+  const scenarioAt = 3 + 2 * columns.bands.length;
+  const scenario: uPlot.Series[] = columns.scenario
+    ? [
+        { label: "Scenario", stroke: SCENARIO_COLOR, width: 2, value },
+        ...edgesOf(columns.scenario.bands, "Scenario "),
+      ]
+    : [];
+  const scenarioBands: uPlot.Band[] = (columns.scenario?.bands ?? []).map((_band, i) => ({
+    series: [scenarioAt + 2 + 2 * i, scenarioAt + 1 + 2 * i] as [number, number],
+    fill: bandFill(i, "30, 132, 73"),
+  }));
   return {
     width,
     height: HEIGHT,
@@ -64,13 +89,23 @@ function chartOptions(columns: ChartColumns, width: number, report: YAxisReport)
     series: [
       {},
       { label: "Actual", stroke: HISTORY_COLOR, width: 1.5, value },
-      { label: "Forecast", stroke: FORECAST_COLOR, width: 2, dash: [6, 3], value },
+      {
+        label: columns.scenario ? "Baseline" : "Forecast",
+        stroke: FORECAST_COLOR,
+        width: 2,
+        dash: [6, 3],
+        value,
+      },
       ...edges,
+      ...scenario,
     ],
-    bands: columns.bands.map((_band, i) => ({
-      series: [4 + 2 * i, 3 + 2 * i] as [number, number],
-      fill: bandFill(i),
-    })),
+    bands: [
+      ...columns.bands.map((_band, i) => ({
+        series: [4 + 2 * i, 3 + 2 * i] as [number, number],
+        fill: bandFill(i),
+      })),
+      ...scenarioBands,
+    ],
   };
 }
 

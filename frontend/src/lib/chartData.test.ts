@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ForecastPublic } from "../api/types";
-import { shapeChartColumns, toAlignedData } from "./chartData";
+import { shapeChartColumns, shapeScenarioColumns, toAlignedData } from "./chartData";
 
 const history = [
   { ts: "2024-01-02T00:00:00Z", value: 12 },
@@ -86,5 +86,24 @@ describe("toAlignedData", () => {
     expect(data).toHaveLength(7);
     expect(data[3]).toBe(columns.bands[0].lower);
     expect(data[6]).toBe(columns.bands[1].upper);
+  });
+
+  it("follows with the scenario's line and its bands when there is one", () => {
+    const baseline = forecastOf([
+      point("2024-01-03T00:00:00Z", 13),
+      point("2024-01-04T00:00:00Z", 14),
+    ]);
+    const scenario = forecastOf([
+      point("2024-01-03T00:00:00Z", 15),
+      point("2024-01-04T00:00:00Z", 14),
+    ]);
+    const columns = shapeScenarioColumns(history, baseline, scenario);
+    expect(columns.forecast).toEqual([null, 12, 13, 14]);
+    expect(columns.scenario?.line).toEqual([null, 12, 15, 14]); // joined to the history too
+    expect(columns.scenario?.bands[1].upper).toEqual([null, null, 16, 15]);
+    const data = toAlignedData(columns);
+    expect(data).toHaveLength(7 + 5);
+    expect(data[7]).toBe(columns.scenario?.line);
+    expect(data[11]).toBe(columns.scenario?.bands[1].upper);
   });
 });

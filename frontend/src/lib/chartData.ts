@@ -15,7 +15,12 @@ export interface ChartColumns {
   forecast: (number | null)[];
   /** Widest band first, so narrower bands are drawn on top of it. */
   bands: IntervalBand[];
+  /** A second forecast of the same dates (a what-if scenario's), with its own bands. */
+  scenario?: { line: (number | null)[]; bands: IntervalBand[] };
 }
+
+/** What the chart needs of a forecast: its points and interval levels. */
+export type ChartForecast = Pick<ForecastPublic, "points" | "levels">;
 
 function epochSeconds(timestamp: string): number {
   const millis = Date.parse(timestamp);
@@ -28,7 +33,7 @@ function epochSeconds(timestamp: string): number {
 /** Columns for the chart; the forecast may be absent (history only). */
 export function shapeChartColumns(
   history: ObservationPublic[],
-  forecast: ForecastPublic | null,
+  forecast: ChartForecast | null,
 ): ChartColumns {
   const actual = new Map(history.map((o) => [epochSeconds(o.ts), o.value]));
   const points = new Map((forecast?.points ?? []).map((p) => [epochSeconds(p.ds), p]));
@@ -65,12 +70,24 @@ function joinForecastToHistory(
   }
 }
 
-/** The columns in uPlot's order: x, history, forecast, then lower/upper of each band. */
+/** `baseline`'s columns with `scenario` (a forecast of the same dates) as a second line
+ * with its bands, joined to the history as the baseline is. */
+export function shapeScenarioColumns(
+  history: ObservationPublic[],
+  baseline: ChartForecast,
+  scenario: ChartForecast,
+): ChartColumns {
+  const columns = shapeChartColumns(history, baseline);
+  const changed = shapeChartColumns(history, scenario);
+  return { ...columns, scenario: { line: changed.forecast, bands: changed.bands } };
+}
+
+/** The columns in uPlot's order: x, history, forecast, lower/upper of each band, then the
+ * scenario's line and its bands' lower/upper when there is one. */
 export function toAlignedData(columns: ChartColumns): (number | null)[][] {
-  return [
-    columns.x,
-    columns.history,
-    columns.forecast,
-    ...columns.bands.flatMap((band) => [band.lower, band.upper]),
-  ];
+  const edges = (bands: IntervalBand[]) => bands.flatMap((band) => [band.lower, band.upper]);
+  const scenario = columns.scenario
+    ? [columns.scenario.line, ...edges(columns.scenario.bands)]
+    : [];
+  return [columns.x, columns.history, columns.forecast, ...edges(columns.bands), ...scenario];
 }

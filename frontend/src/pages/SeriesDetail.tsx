@@ -1,6 +1,6 @@
 // One series (of its own dataset, whatever the switcher shows): history and latest forecast on
-// a chart, what drives the forecast (on request), a new forecast (default horizon: the
-// dataset's), a CSV upload into its dataset.
+// a chart, what drives the forecast (on request), a what-if of its covariates, a new forecast
+// (default horizon: the dataset's), a CSV upload into its dataset.
 import { useMemo, useState } from "react";
 import { api } from "../api/client";
 import { unwrap } from "../api/errors";
@@ -12,6 +12,7 @@ import { ForecastExplanation } from "../components/ForecastExplanation";
 import { ForecastForm } from "../components/ForecastForm";
 import { SeriesAccuracy } from "../components/SeriesAccuracy";
 import { Empty, ErrorMessage, Loading } from "../components/States";
+import { WhatIf } from "../components/WhatIf";
 import { shapeChartColumns } from "../lib/chartData";
 import { withDataset } from "../lib/dataset";
 import { formatDateTime } from "../lib/format";
@@ -123,6 +124,12 @@ export function SeriesDetail({ seriesId }: { seriesId: number }) {
         key={`${seriesId}-${forecast?.horizon}`}
         seriesId={seriesId}
         horizon={forecast?.horizon}
+      />
+      <WhatIf
+        seriesId={seriesId}
+        seriesName={data.series.name}
+        dataset={data.dataset}
+        history={data.history}
       />
       <SeriesAccuracy seriesId={seriesId} />
       <h2>New forecast</h2>

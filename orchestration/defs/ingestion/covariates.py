@@ -4,7 +4,9 @@ and why, and the good values typed for storage.
 
 Each file is checked on the covariate columns it holds (`core.covariates.validate_covariates`):
 a missing value, a value of the wrong type, not finite or of an unknown category, or a static
-covariate with two values for one series makes the row bad, with the reason and the values
+covariate with two values for one series makes the row bad. A row without a series and
+without `y` holds known-in-advance values for every series of the dataset; one with `y` or
+a static value makes the row bad, with the reason and the values
 as received. A bad row is quarantined whole (its observation too); nothing is dropped silently.
 """
 
@@ -91,12 +93,18 @@ def check_covariates(batch: pd.DataFrame, covariates: Sequence[Covariate]) -> Co
             check.reasons[int(position[place])] = (
                 f"covariates: {bad.loc[place, 'reason']} ({received[place]})"
             )
-        for place in local.index[local[ID_COL].isna()]:  # for every series: not stored yet
+        static = [n for n in held if next(c for c in covariates if c.name == n).kind == "static"]
+        for place in local.index[local[ID_COL].isna()]:  # a value for every series
+            if not only.iloc[place]:
+                why = "an observation needs a series; a row for every series carries no y"
+            elif any(given[n].iloc[place] for n in static):
+                why = f"a static covariate ({', '.join(static)}) needs a series"
+            else:
+                continue
             check.reasons.setdefault(
-                int(position[place]),
-                "covariates: the row names no series; values for every series at once are not "
-                f"stored yet: give each series its rows ({received[place]})",
-            )
+                int(position[place]), f"covariates: the row names no series: {why} "
+                f"({received[place]})"
+            )  # fmt: skip
         kept = [p for p in good.index if int(position[p]) not in check.reasons]
         values = good.loc[kept]
         values.index = position[kept].to_numpy()
@@ -116,7 +124,8 @@ def store_landed_covariates(
 ) -> CovariatesStored:
     """Store the good values a batch staged (`CovariateCheck.values`): each covariate from the
     rows of the files that held it; a series' static value, or a (series, timestamp) value,
-    given by two files of one batch takes the later file's."""
+    given by two files of one batch takes the later file's. Rows without a series are stored
+    for every series of the dataset (`dataset_covariate_values`)."""
     stored = CovariatesStored.nothing()
     for name in covariate_columns(values, covariates):
         declared = next(c for c in covariates if c.name == name)

@@ -127,15 +127,20 @@ def frequency_grid_outcome(
 ) -> ExpectationOutcome:
     """Rows of `batch` whose timestamp is off the dataset's `frequency` grid (the grid the API
     door enforces, `core.datasets.frequency`); fixed steps count from each series' first
-    stored point (`anchors`), else its earliest row here. Nothing fails while the dataset's
-    frequency is not fixed (its first ingest fixes it), nor a row without a series or time."""
+    stored point (`anchors`), else its earliest row here; a row without a series (values for
+    every series) from the dataset's first stored point, else the earliest such row. Nothing
+    fails while the dataset's frequency is not fixed (its first ingest fixes it), nor a row
+    without a time."""
     description = f"every timestamp is on the dataset's frequency grid ({frequency or 'not fixed'})"
     failed: list[int] = []
     if frequency is not None and len(batch):
         frame = batch[["unique_id", "ds"]].reset_index(drop=True)
-        frame = frame[frame["unique_id"].notna() & frame["ds"].notna()]
-        for name, rows in frame.groupby("unique_id", sort=False):
-            positions = off_grid_positions(list(rows["ds"]), frequency, anchors.get(name))
+        frame = frame[frame["ds"].notna()]
+        groups = list(frame[frame["unique_id"].notna()].groupby("unique_id", sort=False))
+        groups.append((None, frame[frame["unique_id"].isna()]))
+        for name, rows in groups:
+            anchor = anchors.get(name) if name is not None else min(anchors.values(), default=None)
+            positions = off_grid_positions(list(rows["ds"]), frequency, anchor)
             failed.extend(int(rows.index[p]) for p in positions)
     return ExpectationOutcome(
         name=FREQUENCY_GRID,

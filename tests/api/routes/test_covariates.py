@@ -108,3 +108,65 @@ def test_bad_rows_are_named_and_nothing_is_written(client, headers):
     assert "not a number" in errors[1]["message"]
     read = client.get(url, headers=headers("read")).json()
     assert read["static"] == {} and read["values"] == [] and read["total"] == 0
+
+
+def test_values_for_every_series_are_upserted_read_back_and_kept_apart(client, headers):
+    series_id = _series(client, headers)
+    url = "/api/v1/datasets/retail/covariates"
+    body = {
+        "values": [
+            {"ts": "2030-01-01T00:00:00Z", "name": "promo", "value": True},
+            {"ts": "2030-01-02T00:00:00Z", "name": "price", "value": 4},
+        ]
+    }
+    first = client.post(url, json=body, headers=headers("write"))
+    assert first.status_code == 200, first.text
+    assert first.json() == {"rows": 2, "inserted": 2, "updated": 0}
+    body["values"][1]["value"] = 5
+    assert client.post(url, json=body, headers=headers("write")).json() == {
+        "rows": 2, "inserted": 0, "updated": 2,
+    }  # fmt: skip
+    read = client.get(url, headers=headers("read")).json()
+    assert read["dataset"] == "retail" and read["total"] == 2
+    assert read["values"] == [
+        {"ts": "2030-01-01T00:00:00Z", "name": "promo", "value": True},
+        {"ts": "2030-01-02T00:00:00Z", "name": "price", "value": 5.0},
+    ]
+    later = client.get(url, params={"start": "2030-01-02T00:00:00Z"}, headers=headers("read"))
+    assert [v["name"] for v in later.json()["values"]] == ["price"]
+    own = client.get(f"/api/v1/series/{series_id}/covariates", headers=headers("read")).json()
+    assert own["values"] == []  # the series' own values only
+
+
+def test_bad_values_for_every_series_are_named_and_nothing_is_written(client, headers):
+    _series(client, headers)
+    url = "/api/v1/datasets/retail/covariates"
+    body = {
+        "values": [
+            {"ts": "2030-01-01T00:00:00Z", "name": "region", "value": "n"},
+            {"ts": "2030-01-01T00:00:00Z", "name": "price", "value": 1.0},
+        ]
+    }
+    response = client.post(url, json=body, headers=headers("write"))
+    assert response.status_code == 422
+    [error] = response.json()["error"]["details"]["errors"]
+    assert error["loc"] == ["body", "values", 0, "name"]
+    assert "static covariate, not known_in_advance" in error["message"]
+    body["values"][0] = {"ts": "2030-01-02T00:00:00Z", "name": "promo", "value": "maybe"}
+    body["values"].append({"ts": "2030-01-03T06:00:00Z", "name": "price", "value": 2.0})
+    response = client.post(url, json=body, headers=headers("write"))
+    assert [(e["loc"], e["type"]) for e in response.json()["error"]["details"]["errors"]] == [
+        (["body", "values", 0, "value"], "invalid_covariate"),
+        (["body", "values", 2, "ts"], "off_grid"),
+    ]
+    assert client.get(url, headers=headers("read")).json()["total"] == 0
+    assert client.post(url, json=body, headers=headers("read")).status_code == 403
+
+
+def test_a_key_limited_to_other_datasets_does_not_see_them(client, headers, api_key):
+    _series(client, headers)
+    url = "/api/v1/datasets/retail/covariates"
+    limited = {"Authorization": f"Bearer {api_key('write', 'read', datasets=['default'])}"}
+    assert client.get(url, headers=limited).status_code == 404
+    body = {"values": [{"ts": "2030-01-01T00:00:00Z", "name": "price", "value": 1.0}]}
+    assert client.post(url, json=body, headers=limited).status_code == 404

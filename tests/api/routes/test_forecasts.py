@@ -575,3 +575,32 @@ def test_model_forecasts_takes_an_override_frame_nan_keeping_the_stored_value(
         with pytest.raises(ApiError, match=said) as error:
             forecast(bad)
         assert error.value.status == 422 and error.value.code == "invalid_future_covariates"
+
+
+def test_values_stored_for_every_series_fill_the_horizon_and_a_series_own_win(client, headers):
+    admin = headers("admin")
+    _, _, ahead = retail_split()
+    last_two = sorted(ahead["ds"].unique())[-2:]
+    ids = _retail(client, admin, future_until=last_two[0] - pd.Timedelta(days=1))
+    values = [
+        {"ts": pd.Timestamp(day).isoformat(), "name": name, "value": value}
+        for day in last_two
+        for name, value in (("promo", True), ("price", 1.0))
+    ]
+    own = {"series_ids": [ids["p000"]]}
+    p000 = client.post("/api/v1/forecasts", json=own, headers=admin).json()["forecasts"][0]
+    p001 = {
+        "series_ids": [ids["p001"]],
+        "future": [{"series_id": ids["p001"], **v} for v in values],
+    }
+    sent = client.post("/api/v1/forecasts", json=p001, headers=admin)
+    assert sent.status_code == 201, sent.text
+
+    url = f"/api/v1/datasets/{COVARIATE_DATASET}/covariates"
+    assert client.post(url, json={"values": values}, headers=admin).status_code == 200
+    body = {"series_ids": [ids["p000"], ids["p001"]]}
+    stored = client.post("/api/v1/forecasts", json=body, headers=admin)
+    assert stored.status_code == 201, stored.text
+    first, second = stored.json()["forecasts"]
+    assert _yhat(first) == pytest.approx(_yhat(p000))  # p000's own values win
+    assert _yhat(second) == pytest.approx(_yhat(sent.json()["forecasts"][0]))

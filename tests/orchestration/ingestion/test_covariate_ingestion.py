@@ -1,5 +1,5 @@
 """Landing files with covariate columns, through the ingestion job: declared covariates are
-stored (future values too), a bad value quarantines its row with the reason, an undeclared
+stored (future values too, and values for every series), a bad value quarantines its row with the reason, an undeclared
 column quarantines the file."""
 
 from __future__ import annotations
@@ -40,6 +40,11 @@ def test_landed_covariates_are_stored_and_bad_ones_quarantined(pipeline_settings
         "A,2024-01-04,,2.5,false,north\n"  # no y: covariate values for that day
         "A,2024-01-05,,2.4,true,north\n"  # the future
     )
+    (landing / "retail" / "everyone.csv").write_text(
+        "unique_id,ds,price,promo\n"
+        ",2024-01-05,9.0,false\n"  # no series: for every series (A's own value wins)
+        ",2024-01-06,3.0,true\n"
+    )
     (landing / "retail" / "extra.csv").write_text("unique_id,ds,y,colour\nA,2024-01-01,1,red\n")
 
     result = run_job("ingestion", run_config={}, dataset="retail")
@@ -54,9 +59,10 @@ def test_landed_covariates_are_stored_and_bad_ones_quarantined(pipeline_settings
         ).all()
     assert panel["y"].tolist() == [10.0, 12.0]
     assert values["ds"].tolist() == list(pd.to_datetime(["2024-01-01", "2024-01-02",
-                                                          "2024-01-04", "2024-01-05"]))  # fmt: skip
-    assert values["price"].tolist() == [2.5, 2.0, 2.5, 2.4]
-    assert values["promo"].tolist() == [0.0, 1.0, 0.0, 1.0]
+        "2024-01-04", "2024-01-05", "2024-01-05", "2024-01-06"]))  # fmt: skip
+    assert values["unique_id"].tolist() == ["A"] * 4 + [None, None]
+    assert values["price"].tolist() == [2.5, 2.0, 2.5, 2.4, 9.0, 3.0]
+    assert values["promo"].tolist() == [0.0, 1.0, 0.0, 1.0, 0.0, 1.0]
     assert static.to_dict("records") == [{"unique_id": "A", "region": "north"}]
     [bad] = quarantined
     assert bad.ts_raw == "2024-01-03" and bad.value_raw == "11"

@@ -168,3 +168,42 @@ def test_a_history_gets_its_stored_values_joined_on(session):
     assert joined["event"].tolist()[0] == "e1"
     pd.testing.assert_frame_equal(joined[["unique_id", "ds", "y"]], panel)
     assert store.with_stored_covariates(session, panel, (), dataset_id=retail) is panel
+
+
+def test_values_for_every_series_are_stored_per_dataset_and_read_after_the_series(session):
+    retail = create_dataset(session, DatasetConfig(name="retail", frequency="D")).id
+    other = create_dataset(session, DatasetConfig(name="other", frequency="D")).id
+    everyone = _dynamic([None], 3, price=5.0)
+    first = store.upsert_covariate_values(session, everyone, DECLARED, dataset_id=retail)
+    assert first == UpsertResult(inserted=9, updated=0)  # 3 days x 3 covariates, no series
+    again = store.upsert_covariate_values(
+        session, everyone.drop(columns="unique_id").assign(price=7.0), DECLARED, dataset_id=retail
+    )
+    assert again == UpsertResult(inserted=0, updated=9)
+    store.upsert_covariate_values(
+        session, _dynamic(["a"], 1), DECLARED, dataset_id=retail, create_missing_series=True
+    )
+    session.commit()
+    assert session.query(CovariateValue).count() == 3  # only the series' own row
+    read = store.read_covariate_values(session, DECLARED, dataset_id=retail, series_names=["a"])
+    assert read["unique_id"].tolist() == ["a", None, None, None]
+    assert read["price"].tolist() == [1.0, 7.0, 7.0, 7.0]
+    assert read["event"].tolist() == ["e0", "e0", "e1", "e2"]
+    ranged = store.read_covariate_values(
+        session, DECLARED, dataset_id=retail, start=datetime(2026, 1, 2), own=False
+    )
+    assert ranged["ds"].tolist() == list(pd.date_range("2026-01-02", periods=2, freq="D"))
+    own = store.read_covariate_values(session, DECLARED, dataset_id=retail, shared=False)
+    assert own["unique_id"].tolist() == ["a"]
+    assert store.read_covariate_values(session, DECLARED, dataset_id=other).empty
+    panel = pd.DataFrame(
+        {"unique_id": ["a", "a", "b"], "ds": pd.to_datetime(["2026-01-01", "2026-01-02",
+         "2026-01-03"]), "y": [1.0, 2.0, 3.0]}
+    )  # fmt: skip
+    create_series(session, "b", dataset_id=retail)
+    joined = store.with_stored_covariates(session, panel, DECLARED, dataset_id=retail)
+    assert joined["price"].tolist() == [1.0, 7.0, 7.0]  # a series' own value wins
+    with pytest.raises(ValueError, match="static covariate row must name its series"):
+        store.upsert_static_covariates(
+            session, pd.DataFrame({"unique_id": [None], "size": [1.0]}), DECLARED
+        )
