@@ -57,7 +57,8 @@ def _observations() -> pd.DataFrame:
 
 def _store_covariates(session, panel: pd.DataFrame, covariates, dataset_id: int) -> None:
     """Values with holes: no `region` for the first six series (a whole group without one),
-    no `size` for s02, no `price` on two of s07's days, no `channel` at all for s12."""
+    no `size` for s02, no `price` on two of s07's days, no `channel` of s12's own (the
+    dataset's `channel` for every series on its first ten days only)."""
     names = sorted(panel["unique_id"].unique())
     static = pd.DataFrame({"unique_id": names, "size": [float(i) for i in range(len(names))]})
     upsert_static_covariates(session, static[static["unique_id"] != "s02"], covariates,
@@ -69,6 +70,8 @@ def _store_covariates(session, panel: pd.DataFrame, covariates, dataset_id: int)
     priced = values.drop(values[values["unique_id"] == "s07"].index[[3, 4]])
     upsert_covariate_values(session, priced[["unique_id", "ds", "price"]], covariates,
                             dataset_id=dataset_id)  # fmt: skip
+    every = pd.DataFrame({"ds": pd.date_range("2024-01-01", periods=10), "channel": "store"})
+    upsert_covariate_values(session, every, covariates, dataset_id=dataset_id)
     upsert_covariate_values(session, values.loc[values["unique_id"] != "s12",
                             ["unique_id", "ds", "channel"]], covariates, dataset_id=dataset_id)  # fmt: skip
 
@@ -136,6 +139,7 @@ def test_groups_of_series_give_the_one_piece_panel(dataset, tmp_path):
     assert set(screening.excluded["min_history_length"]) == {"s06", "s11"}
     if rules.covariates:
         assert set(screening.excluded["covariates_complete"]) >= {"s00", "s02", "s07", "s12"}
+        assert set(snapshot.loc[snapshot["unique_id"] == "s12", "channel"].dropna()) == {"store"}
         assert snapshot.columns.tolist() == ["unique_id", "ds", "y", "size", "region", "price",
                                              "channel"]  # fmt: skip
 
