@@ -30,6 +30,11 @@ batch in one piece), `chunked` with `--chunk-rows` (the `landing_chunk_rows` set
 their peak memory compares reading the same file whole and in chunks. For them "parse" is the
 pickup (hashing and reading the file, in chunks the first read), "validate" checking,
 quarantining and staging, "stage" nothing apart, "upsert" the upsert of the staged parts.
+After the two landings, the rest of the `observations` step runs in a process of its own on
+the stored rows (`curate_panel`: the panel read from the database, screened, fingerprinted and
+written as the Parquet snapshot), with the whole panel as one group for `landed` and groups of
+at most `--chunk-rows` rows of whole series for `chunked`: its peak memory is reported apart
+("snapshot") and in the path's peak, and the two snapshots' fingerprints must be equal.
 
     .venv/bin/python benchmarks/bulk_ingestion.py [--series 1000] [--length 730] [--paths staged rows landed chunked] [--chunk-rows 100000] [--format parquet|csv]
 
@@ -178,6 +183,36 @@ print(json.dumps({"first": first, "again": again, "peak_rss_mib": round(peak, 1)
                   "import_great_expectations_s": import_s}))
 """
 
+_SNAPSHOT = """
+import json, sys, time
+from pathlib import Path
+from core.datasets import DEFAULT_DATASET, DatasetConfig
+from core.db.engine import make_engine, session_scope
+from core.db.repositories.datasets import default_dataset_id
+from core.storage import open_object_store
+from orchestration.defs.ingestion.curated import curate_panel
+
+url, folder, group_rows = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
+engine = make_engine(url)
+store = open_object_store(str(folder / "objects"))
+rules = DatasetConfig(name=DEFAULT_DATASET, frequency="D", max_bad_row_share=1.0)
+with session_scope(engine) as session:
+    dataset_id = default_dataset_id(session)
+status = lambda field: int(open("/proc/self/status").read().split(field)[1].split()[0]) / 1024
+before = status("VmRSS:")
+mark = time.perf_counter()
+curated = curate_panel(lambda: session_scope(engine), store, folder / "scratch", rules,
+                       dataset_id=dataset_id, run_id="bench", group_rows=group_rows)
+written = (folder / "objects" / curated.snapshot_key).stat().st_size
+print(json.dumps({"snapshot_s": round(time.perf_counter() - mark, 2),
+                  "peak_rss_mib": round(status("VmHWM:"), 1),
+                  "rss_before_mib": round(before, 1), "parts": curated.parts,
+                  "panel_rows": curated.rows, "snapshot_mib": round(written / 2**20, 1),
+                  "training_series": len(curated.screening.training_series),
+                  "fingerprint": curated.fingerprint}))
+"""
+ONE_GROUP = 10**12  # rows: the whole panel as one group
+
 
 def _child(code: str, *args: str) -> dict:
     env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_WAIT_POLICY": "PASSIVE"}
@@ -255,6 +290,24 @@ def _table(runs: dict[str, dict], rows: int) -> str:
             f"| {again['inserted']} | {run['peak_rss_mib']:.0f} | {first.get('chunks', '')} |"
         )
     imports = ", ".join(f"{p} {r['import_great_expectations_s']} s" for p, r in runs.items())
+    snapshots = {p: r["snapshot"] for p, r in runs.items() if "snapshot" in r}
+    if snapshots:
+        lines += [
+            "",
+            "The `observations` step's panel snapshot, in a process of its own after the "
+            "landings (read, screened, fingerprinted, written; its peak is in the path's peak "
+            "above):",
+            "",
+            "| path | groups | snapshot s | RSS before MiB | peak RSS MiB | landing peak RSS MiB "
+            "| snapshot MiB | training series |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        lines += [
+            f"| {p} | {s['parts']} | {s['snapshot_s']} | {s['rss_before_mib']:.0f} "
+            f"| {s['peak_rss_mib']:.0f} | {runs[p]['landing_peak_rss_mib']:.0f} "
+            f"| {s['snapshot_mib']} | {s['training_series']} |"
+            for p, s in snapshots.items()
+        ]
     return (
         "\n".join(lines)
         + f"\n\n{rows:,} rows in the landing file; importing Great Expectations, before the "
@@ -300,12 +353,21 @@ def main() -> None:
                     (folder / "landing" / landing.name).symlink_to(landing)
                     chunk_rows = args.chunk_rows if path == "chunked" else 0
                     runs[path] = _child(_LAND, url, str(folder), str(chunk_rows))
+                    groups = args.chunk_rows if path == "chunked" else ONE_GROUP
+                    snapshot = _child(_SNAPSHOT, url, str(folder), str(groups))
+                    runs[path]["snapshot"] = snapshot
+                    runs[path]["landing_peak_rss_mib"] = runs[path]["peak_rss_mib"]
+                    runs[path]["peak_rss_mib"] = max(
+                        runs[path]["peak_rss_mib"], snapshot["peak_rss_mib"]
+                    )
                 else:
                     runs[path] = _child(_LOAD, url, str(landing), path)
             finally:
                 _drop(server, name)
             _checked(runs[path], rows, bad)
             print(path, json.dumps(runs[path]), flush=True)
+        snapshots = [run["snapshot"] for run in runs.values() if "snapshot" in run]
+        assert len({s["fingerprint"] for s in snapshots}) <= 1, "the snapshots differ"
         file_mib = landing.stat().st_size / 2**20
     payload = {
         "series": args.series,

@@ -115,7 +115,9 @@ class Settings(BaseSettings):
         ge=1,
         description="Rows of landing files read, validated and staged at a time: a batch of "
         "new files with more rows is read in chunks of this many, so a file larger than memory "
-        "lands (docs/datasets.md, Large files); memory follows this number, not the file's size.",
+        "lands (docs/datasets.md, Large files); memory follows this number, not the file's size. "
+        "The dataset's panel snapshot is read, screened and written in groups of whole series "
+        "of at most this many rows too.",
     )
     mlflow_tracking_uri: str = Field(
         default_factory=lambda data: f"sqlite:///{_home(data) / 'mlflow' / 'mlflow.db'}",

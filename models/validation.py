@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,7 +21,9 @@ __all__ = [
     "PanelProblem",
     "PanelValidationError",
     "frequency_kind",
+    "frequency_sample",
     "infer_freq",
+    "merge_problems",
     "required_columns",
     "season_length_for",
     "series_starts",
@@ -41,6 +44,8 @@ class PanelProblem:
     series: list[str] = field(default_factory=list)
     rows: list[int] = field(default_factory=list)
     sample: list[dict] = field(default_factory=list)
+    what: str = ""  # the message without the series and rows it names (see merge_problems)
+    points: list[int] = field(default_factory=list)  # too_short: each series' number of points
 
 
 class PanelValidationError(ValueError):
@@ -60,9 +65,68 @@ def _listed(values: list) -> str:
 def _problem(kind: str, what: str, frame: pd.DataFrame) -> PanelProblem:
     series = sorted({str(s) for s in frame[ID_COL]})
     rows = [int(i) for i in frame.index]
-    message = f"{what} in series {_listed(series)} at rows {_listed(rows)}"
     sample = frame.head(3).astype(str).to_dict("records")
-    return PanelProblem(kind, message, series, rows, sample)
+    return _rows_problem(kind, what, series, rows, sample)
+
+
+def _rows_problem(
+    kind: str, what: str, series: list[str], rows: list[int], sample: list[dict]
+) -> PanelProblem:
+    message = f"{what} in series {_listed(series)} at rows {_listed(rows)}"
+    return PanelProblem(kind, message, series, rows, sample, what=what)
+
+
+def _short_problem(what: str, series: list[str], points: list[int]) -> PanelProblem:
+    shown = zip(series[:_MAX_LISTED], points[:_MAX_LISTED], strict=True)
+    message = f"{what}: " + ", ".join(f"{s} ({n} points)" for s, n in shown)
+    if len(series) > _MAX_LISTED:
+        message += f" (+{len(series) - _MAX_LISTED} more)"
+    return PanelProblem("too_short", message, series, [], what=what, points=points)
+
+
+# The kinds `validate_panel` reports, in its order: it stops after the values' problems.
+_VALUE_KINDS = (
+    "missing_id", "bad_timestamp", "non_numeric", "missing_value", "infinite_value",
+    "duplicate_timestamp",
+)  # fmt: skip
+_KIND_ORDER = (*_VALUE_KINDS, "off_grid", "gap", "too_short")
+
+
+def merge_problems(parts: Iterable[Sequence[PanelProblem]]) -> list[PanelProblem]:
+    """The problems `validate_panel` finds in a whole panel, from those it found in the
+    panel's parts: each part a set of whole series, the parts in the panel's order, each part's
+    index labels the whole panel's (its rows' positions there), validated with the same `freq`,
+    `horizon` and `min_length`. A part with problems in its values hides the others' problems
+    of the grid and lengths, as the whole panel's check stops at its values' problems.
+
+    Series lists are sorted as the whole panel's; rows follow the parts' order (the panel's
+    own when the database sorts names as Python sorts strings)."""
+    found = [problem for part in parts for problem in part]
+    if any(problem.kind in _VALUE_KINDS for problem in found):
+        found = [problem for problem in found if problem.kind in _VALUE_KINDS]
+    merged: dict[tuple[int, str], list[PanelProblem]] = {}
+    for problem in found:
+        rank = _KIND_ORDER.index(problem.kind) if problem.kind in _KIND_ORDER else len(_KIND_ORDER)
+        merged.setdefault((rank, problem.what or problem.message), []).append(problem)
+    # Within too_short, "(horizon ...)" sorts before "(min_length ...)", validate_panel's order.
+    out = []
+    for key in sorted(merged):
+        same = merged[key]
+        first = same[0]
+        if len(same) == 1 or not first.what:
+            out.append(first)
+        elif first.kind == "too_short":
+            pairs = sorted(
+                (pair for p in same for pair in zip(p.series, p.points, strict=True)),
+                key=lambda pair: pair[0],
+            )
+            out.append(_short_problem(first.what, [s for s, _ in pairs], [n for _, n in pairs]))
+        else:
+            series = sorted({s for p in same for s in p.series})
+            rows = [row for p in same for row in p.rows]
+            sample = [record for p in same for record in p.sample][:3]
+            out.append(_rows_problem(first.kind, first.what, series, rows, sample))
+    return out
 
 
 _KINDS = {
@@ -100,13 +164,23 @@ def season_length_for(freq: str | pd.DateOffset) -> int:
     return cycle // n if cycle % n == 0 else 1
 
 
+_FREQUENCY_SAMPLE = 20  # the longest series `infer_freq` infers from
+
+
+def frequency_sample(lengths: pd.Series) -> list:
+    """The series `infer_freq` infers a panel's frequency from, given each series' number of
+    rows (indexed by series, in the panel's order): the 20 longest, ties as `value_counts`
+    orders them."""
+    return lengths.sort_values(ascending=False).index[:_FREQUENCY_SAMPLE].tolist()
+
+
 def infer_freq(df: pd.DataFrame) -> str:
-    """Most common frequency inferred over the longest series (pandas aliases, e.g. 'MS', 'h')."""
+    """Most common frequency inferred over the longest series (pandas aliases, e.g. 'MS', 'h').
+    The panel of `frequency_sample`'s series alone gives the same frequency."""
     ds = pd.to_datetime(df[TIME_COL])
     ids = df[ID_COL]
-    lengths = ids.value_counts()
     guesses: list[str] = []
-    for uid in lengths.index[:20]:
+    for uid in frequency_sample(ids.value_counts(sort=False)):
         stamps = pd.DatetimeIndex(ds[ids == uid]).sort_values().unique()
         if len(stamps) >= 3:
             guess = pd.infer_freq(stamps)
@@ -284,12 +358,8 @@ def _check_lengths(df: pd.DataFrame, needed: int, reason: str) -> list[PanelProb
     short = lengths[lengths < needed]
     if short.empty:
         return []
-    series = [str(s) for s in short.index]
-    detail = ", ".join(f"{s} ({n} points)" for s, n in list(short.items())[:_MAX_LISTED])
-    message = f"series too short ({reason}, need at least {needed} points): {detail}"
-    if len(short) > _MAX_LISTED:
-        message += f" (+{len(short) - _MAX_LISTED} more)"
-    return [PanelProblem("too_short", message, series, [])]
+    what = f"series too short ({reason}, need at least {needed} points)"
+    return [_short_problem(what, [str(s) for s in short.index], [int(n) for n in short])]
 
 
 def required_columns(panel: pd.DataFrame) -> pd.DataFrame:

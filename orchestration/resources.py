@@ -166,7 +166,8 @@ class PipelinePolicy(dg.ConfigurableResource):
     landing_chunk_rows: int = Field(
         default=1_000_000,
         description="Rows of landing files read, validated and staged at a time (a larger "
-        "batch is read in chunks of this many).",
+        "batch is read in chunks of this many); the panel snapshot is written in groups of "
+        "whole series of at most this many rows.",
     )
 
 

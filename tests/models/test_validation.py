@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tracemalloc
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -11,7 +12,9 @@ import pytest
 from models.validation import (
     PanelValidationError,
     frequency_kind,
+    frequency_sample,
     infer_freq,
+    merge_problems,
     season_length_for,
     series_starts,
     validate_panel,
@@ -345,3 +348,70 @@ def test_without_copy_what_needs_a_change_is_changed_in_a_copy():
     assert checked["y"].tolist() == [1.0, 2.0, 3.0, 4.0]
     mixed = pd.DataFrame({"unique_id": ["a", 1], "ds": ["2020-01-01"] * 2, "y": [1.0, 2.0]})
     assert validate_panel(mixed, freq="D", copy=False)["unique_id"].tolist() == ["1", "a"]
+
+
+def _problems_of(panel: pd.DataFrame, **options) -> list:
+    try:
+        validate_panel(panel, **options)
+    except PanelValidationError as error:
+        return error.problems
+    return []
+
+
+def _in_parts(panel: pd.DataFrame, cuts: list[int], **options) -> list:
+    """The problems of each part (whole series, between the series indices in `cuts`) with
+    the whole panel's row labels, merged."""
+    names = panel["unique_id"].unique()
+    edges = [0, *cuts, len(names)]
+    parts = [panel[panel["unique_id"].isin(names[a:b])] for a, b in pairwise(edges)]
+    return merge_problems(_problems_of(part, **options) for part in parts)
+
+
+def _many_problems() -> pd.DataFrame:
+    """26 monthly series of 12 points, some of them with a gap, a point off the grid,
+    or too short (more than ten of each, so that messages say `(+n more)`)."""
+    names = [f"s{n:02d}" for n in range(26)]
+    panel = _panel(ids=tuple(names), periods=12)
+    gaps = panel[(panel["unique_id"].isin(names[::2])) & (panel["ds"] == "2020-05-01")].index
+    off = panel[(panel["unique_id"].isin(names[1::2])) & (panel["ds"] == "2020-07-01")].index
+    panel.loc[off, "ds"] = pd.Timestamp("2020-07-15")
+    short = panel[panel["unique_id"].isin(names[:14]) & (panel["ds"] > "2020-08-01")].index
+    return panel.drop(gaps.union(short)).reset_index(drop=True)
+
+
+@pytest.mark.parametrize("cuts", [[1], [3, 4, 12], list(range(1, 26))])
+def test_problems_of_parts_merge_into_the_whole_panels(cuts):
+    panel = _many_problems()
+    options = {"freq": "MS", "min_length": 10, "horizon": 9}
+    whole = _problems_of(panel, **options)
+    assert [p.kind for p in whole] == ["off_grid", "gap", "too_short", "too_short"]
+    assert "more" in whole[0].message and "more" in whole[2].message
+    assert _in_parts(panel, cuts, **options) == whole
+
+
+def test_problems_in_the_values_of_one_part_hide_the_others_grid_problems():
+    panel = _many_problems()
+    panel.loc[panel.index[-1], "y"] = np.inf  # the last series only
+    panel.loc[panel.index[-2], "y"] = np.nan
+    whole = _problems_of(panel, freq="MS", min_length=10)
+    assert [p.kind for p in whole] == ["missing_value", "infinite_value"]
+    assert _in_parts(panel, [5, 25], freq="MS", min_length=10) == whole
+
+
+def test_the_frequency_sample_is_what_infer_freq_reads():
+    panel = _panel(ids=tuple(f"s{n:02d}" for n in range(30)), periods=8, freq="D")
+    longer = _panel(ids=("zz",), periods=12, freq="D")
+    odd = _panel(ids=("odd",), periods=9, freq="h")
+    panel = pd.concat([panel, longer, odd], ignore_index=True)
+    sample = frequency_sample(panel["unique_id"].value_counts(sort=False))
+    assert sample[:2] == ["zz", "odd"] and len(sample) == 20
+    assert sample == panel["unique_id"].value_counts().index[:20].tolist()
+    assert infer_freq(panel[panel["unique_id"].isin(sample)]) == infer_freq(panel) == "D"
+
+
+def test_short_series_are_listed_by_name_whatever_the_parts_order():
+    # a database sorting names otherwise than Python (its collation) hands parts so
+    panel = _panel(ids=tuple(f"s{n:02d}" for n in range(12)), periods=4)
+    whole = _problems_of(panel, min_length=5)
+    parts = [panel[panel["unique_id"] >= "s06"], panel[panel["unique_id"] < "s06"]]
+    assert merge_problems(_problems_of(part, min_length=5) for part in parts) == whole

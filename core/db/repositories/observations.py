@@ -47,6 +47,7 @@ __all__ = [
     "read_recent_panel",
     "recent_values",
     "seasonal_scales",
+    "series_lengths",
     "staged_upsert",
     "upsert_observations",
     "upsert_panel",
@@ -449,10 +450,13 @@ def read_panel(
     start: datetime | None = None,
     before: datetime | None = None,
     dataset_id: int | None = None,
+    names_between: tuple[str, str] | None = None,
 ) -> pd.DataFrame:
     """Observations of a dataset (None: `default`) as a long frame sorted by series and time:
-    `start` inclusive, `before` exclusive, of `series_ids` only when given. On PostgreSQL the
-    rows come through binary COPY as NumPy columns (no Python object per row)."""
+    `start` inclusive, `before` exclusive, of `series_ids` only when given, of the series
+    whose names lie between `names_between`'s two (both inclusive, in the database's order
+    of names, the frame's) when given. On PostgreSQL the rows come through binary COPY as
+    NumPy columns (no Python object per row)."""
     copied = can_copy(session)
     key = Observation.series_id if copied else Series.name
     query = (
@@ -462,6 +466,8 @@ def read_panel(
     )
     if series_ids is not None:
         query = query.where(Observation.series_id.in_(list(series_ids)))
+    if names_between is not None:
+        query = query.where(Series.name.between(*names_between))
     if start is not None:
         query = query.where(Observation.ts >= as_utc(start))
     if before is not None:
@@ -470,6 +476,25 @@ def read_panel(
     if copied:
         return _named_panel(session, copy_columns(session, query, _COPIED_COLUMNS))
     return _panel_frame(session.execute(query).all())
+
+
+def series_lengths(session: Session, dataset_id: int | None = None) -> pd.Series:
+    """Each series' number of observations in a dataset (None: `default`), indexed by name in
+    `read_panel`'s order (the database's order of names); series without any are left out,
+    as `read_panel` leaves them out."""
+    query = (
+        select(Series.name, func.count())
+        .join(Observation, Observation.series_id == Series.id)
+        .where(in_dataset(dataset_id))
+        .group_by(Series.id, Series.name)
+        .order_by(Series.name)
+    )
+    rows = session.execute(query).all()
+    return pd.Series(
+        [int(n) for _, n in rows],
+        index=pd.Index([str(name) for name, _ in rows], dtype=object, name="unique_id"),
+        dtype="int64", name="count",
+    )  # fmt: skip
 
 
 def first_observation_times(session: Session, dataset_id: int | None = None) -> dict[str, datetime]:

@@ -5,20 +5,15 @@ import io
 import dagster as dg
 import pandas as pd
 
-from core.db.repositories.covariates import with_stored_covariates
 from core.db.repositories.landing_files import mark_files_loaded
-from core.db.repositories.observations import first_observation_times, read_panel
+from core.db.repositories.observations import first_observation_times
 from core.db.repositories.series import record_inferred_frequency
 from orchestration.contracts import PanelSnapshot, StagedBatch
 from orchestration.datasets import dataset_names, dataset_partitions, dataset_scope
 from orchestration.defs.ingestion.covariates import COVARIATES_VALID, store_landed_covariates
+from orchestration.defs.ingestion.curated import curate_panel
 from orchestration.defs.ingestion.expectations import FREQUENCY_GRID
-from orchestration.defs.ingestion.panel import (
-    PANEL_CHECKS,
-    panel_fingerprint,
-    screen_series,
-    write_panel_snapshot,
-)
+from orchestration.defs.ingestion.panel import PANEL_CHECKS
 from orchestration.defs.ingestion.pickup import pick_up_new_files
 from orchestration.defs.ingestion.staging import stage_batch, upsert_staged
 from orchestration.resources import (
@@ -162,35 +157,30 @@ def observations(
         )
         mark_files_loaded(session, list(staged_observations.files), run_id=context.run.run_id)
     # The declared static and known-in-advance covariates' stored values, a column each, on
-    # the panel the model trains on; a series lacking one on some date is screened out below.
+    # the panel the model trains on; a series lacking one on some date is screened out. The
+    # panel is read, screened and written a group of whole series at a time (curated.py).
     valued = [c.name for c in rules.covariates if c.kind != "calendar"]
-    with database.session() as session:
-        panel = read_panel(session, dataset_id=dataset.id)
-        panel = with_stored_covariates(session, panel, rules.covariates, dataset_id=dataset.id)
-    screening = screen_series(
-        panel,
-        min_history=rules.min_history,
-        frequency=rules.frequency,
-        season_length=rules.season_length,
-        covariates=valued if len(panel) else (),
-    )
-    if screening.freq and len(panel):
+    curated = curate_panel(
+        database.session, store, scratch.folder("panel"), rules, dataset_id=dataset.id,
+        run_id=context.run.run_id, group_rows=policy.landing_chunk_rows,
+    )  # fmt: skip
+    screening = curated.screening
+    if screening.freq and curated.rows:
         # What ingestion inferred is what the series page shows (not "not set"); only the
         # series that are regular at that frequency get it, and a set frequency is kept.
         irregular = set(screening.excluded.get("regular_frequency", []))
-        regular = [name for name in panel["unique_id"].unique() if name not in irregular]
+        regular = [name for name in curated.series if name not in irregular]
         with database.session() as session:
             record_inferred_frequency(session, regular, screening.freq, dataset_id=dataset.id)
-    snapshot_key = write_panel_snapshot(store, panel, run_id=context.run.run_id)
     inserted = result.inserted if result else 0
     snapshot = PanelSnapshot(
-        snapshot_key=snapshot_key,
-        fingerprint=panel_fingerprint(panel, valued if len(panel) else ()),
+        snapshot_key=curated.snapshot_key,
+        fingerprint=curated.fingerprint,
         freq=screening.freq,
         season_length=screening.season_length,
         training_series=tuple(screening.training_series),
         inserted=inserted,
-        new_row_share=inserted / len(panel) if len(panel) else 0.0,
+        new_row_share=inserted / curated.rows if curated.rows else 0.0,
     )
     yield dg.Output(
         snapshot,
@@ -200,11 +190,12 @@ def observations(
             "rows_updated": result.updated if result else 0,
             "covariate_values_inserted": covariates.inserted if covariates else 0,
             "covariate_values_updated": covariates.updated if covariates else 0,
-            "panel_rows": len(panel),
-            "series": int(panel["unique_id"].nunique()) if len(panel) else 0,
+            "panel_rows": curated.rows,
+            "series": len(curated.series),
+            "panel_parts": curated.parts,
             "training_series_count": len(screening.training_series),
             "frequency": screening.freq or "",
-            "snapshot": store.uri(snapshot_key),
+            "snapshot": store.uri(curated.snapshot_key),
             "dataset": dataset.name,
         }
         | ({"covariates": ", ".join(valued)} if valued else {}),

@@ -74,6 +74,14 @@ def _checks(result) -> dict:
     }
 
 
+def _panel_checks(result) -> dict:
+    return {
+        c.check_name: (c.passed, c.severity, {k: v.value for k, v in c.metadata.items()})
+        for c in result.get_asset_check_evaluations()
+        if c.asset_key == dg.AssetKey("observations")
+    }
+
+
 def _stored(engine, dataset_id: int) -> tuple[pd.DataFrame, list[tuple]]:
     with session_scope(engine) as session:
         panel = read_panel(session, dataset_id=dataset_id)
@@ -135,6 +143,22 @@ def test_chunks_give_the_rows_and_checks_of_one_piece(pipeline_settings, dataset
     off_grid = {q[2] for q in quarantined if q[4] == "on_frequency_grid"}
     assert off_grid == {"2024-01-09 12:00", "2024-01-03 09:00", "2024-01-04 09:00"}
     assert _metadata(chunked, "observations")["rows_inserted"] == len(panel)
+
+    # the panel snapshot, written a group of whole series (at most 100 rows) at a time
+    assert _metadata(whole, "observations")["panel_parts"] == 1
+    assert _metadata(chunked, "observations")["panel_parts"] == 4  # 360 rows of 12 or so
+    snapshot_whole, snapshot = (
+        result.output_for_node("observations") for result in (whole, chunked)
+    )
+    store = open_object_store(pipeline_settings.object_store_url)
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(io.BytesIO(store.get_bytes(snapshot.snapshot_key))),
+        pd.read_parquet(io.BytesIO(store.get_bytes(snapshot_whole.snapshot_key))),
+    )
+    assert snapshot.fingerprint == snapshot_whole.fingerprint
+    assert snapshot.training_series == snapshot_whole.training_series
+    assert (snapshot.freq, snapshot.season_length) == (snapshot_whole.freq, 7) == ("D", 7)
+    assert _panel_checks(chunked) == _panel_checks(whole)
 
 
 def test_relanding_in_chunks_stores_nothing_twice(pipeline_settings, datasets, landing):
