@@ -5,8 +5,10 @@
 // QUANTIS_E2E_SERIES_COUNT (series seeded), QUANTIS_E2E_SERIES (the one to open),
 // QUANTIS_E2E_NEXT_TS (the date after its last observation), QUANTIS_E2E_NEXT_VALUE (a
 // plausible value there), QUANTIS_E2E_SCREENSHOTS (folder for the screenshots),
-// QUANTIS_E2E_OTHER_DATASET (a second dataset) and QUANTIS_E2E_OTHER_SERIES (its series'
-// names, comma-separated).
+// QUANTIS_E2E_OTHER_DATASET (a second dataset), QUANTIS_E2E_OTHER_SERIES (its series'
+// names, comma-separated), QUANTIS_E2E_WHAT_IF_DATASET and QUANTIS_E2E_WHAT_IF_SERIES_ID (a
+// dataset with a `promo` covariate the served model uses, and one of its series), and
+// QUANTIS_E2E_WHAT_IF_FROM / QUANTIS_E2E_WHAT_IF_TO (horizon dates to switch promo on).
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -28,6 +30,12 @@ const nextValue = required("QUANTIS_E2E_NEXT_VALUE");
 const seriesCount = Number(required("QUANTIS_E2E_SERIES_COUNT"));
 const otherDataset = required("QUANTIS_E2E_OTHER_DATASET");
 const otherSeries = required("QUANTIS_E2E_OTHER_SERIES").split(",");
+const whatIf = {
+  dataset: required("QUANTIS_E2E_WHAT_IF_DATASET"),
+  seriesId: Number(required("QUANTIS_E2E_WHAT_IF_SERIES_ID")),
+  from: required("QUANTIS_E2E_WHAT_IF_FROM"),
+  to: required("QUANTIS_E2E_WHAT_IF_TO"),
+};
 const shots = process.env.QUANTIS_E2E_SCREENSHOTS || "test-artifacts/screenshots";
 mkdirSync(shots, { recursive: true });
 
@@ -53,6 +61,33 @@ async function step(name, body) {
 
 const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
 const text = (selector) => page.locator(selector).innerText();
+
+// The API itself, with the admin key: what the page's figures are checked against.
+async function callApi(method, path, body) {
+  const answer = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${adminKey}`, "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const raw = await answer.text();
+  assert.ok(answer.ok, `${method} ${path}: ${answer.status} ${raw}`);
+  return JSON.parse(raw);
+}
+
+// A figure as the page prints it (en-US grouping, a sign) as a number.
+const shownNumber = (text) => Number(text.replace(/[,+\s]/g, ""));
+
+// Explain on the series page: its card and the bars drawn, [group, value, width] each.
+async function explain() {
+  const region = page.getByRole("region", { name: "What drives this forecast" });
+  await region.getByRole("button", { name: "Explain" }).click();
+  const bars = region.getByTestId("explanation-bars").getByTestId("bar");
+  await bars.first().waitFor();
+  const drawn = await bars.evaluateAll((rects) =>
+    rects.map((r) => [r.dataset.group, Number(r.dataset.value), Number(r.getAttribute("width"))]),
+  );
+  return { region, drawn };
+}
 
 async function useKey(key, expectedScopes) {
   await page.goto(`${baseUrl}/#/settings`);
@@ -172,13 +207,7 @@ try {
   });
 
   await step("Explain draws the served LightGBM model's feature-group bars", async () => {
-    const region = page.getByRole("region", { name: "What drives this forecast" });
-    await region.getByRole("button", { name: "Explain" }).click();
-    const bars = region.getByTestId("explanation-bars").getByTestId("bar");
-    await bars.first().waitFor();
-    const drawn = await bars.evaluateAll((rects) =>
-      rects.map((r) => [r.dataset.group, Number(r.dataset.value), Number(r.getAttribute("width"))]),
-    );
+    const { region, drawn } = await explain();
     const groups = drawn.map(([group]) => group);
     assert.ok(groups.includes("history") && groups.includes("calendar"), JSON.stringify(drawn));
     assert.ok(
@@ -327,6 +356,80 @@ try {
       await pager.getByText(new RegExp(`^1–\\d+ of ${seriesCount}$`)).waitFor();
     },
   );
+
+  await step(
+    "a what-if charts the baseline and the scenario and their total difference",
+    async () => {
+      await page.goto(`${baseUrl}/#/series/${whatIf.seriesId}`);
+      const card = page.getByRole("region", { name: "What if" });
+      await card.getByLabel("Covariate").selectOption("promo");
+      await card.getByLabel("Value").selectOption("true");
+      await card.getByLabel(/^From/).fill(whatIf.from);
+      await card.getByLabel(/^to/).fill(whatIf.to);
+      const created = page.waitForResponse(
+        (r) => r.request().method() === "POST" && r.url().endsWith(`/${whatIf.dataset}/scenarios`),
+      );
+      await card.getByRole("button", { name: "Run" }).click();
+      const answer = await created;
+      assert.equal(answer.status(), 201, await answer.text());
+      const result = card.getByTestId("what-if-result");
+      await result.waitFor();
+
+      // the total shown is the one the API stored for the scenario
+      const { id } = await answer.json();
+      const stored = await callApi("GET", `/api/v1/datasets/${whatIf.dataset}/scenarios/${id}`);
+      assert.deepEqual(stored.spec.changes, [
+        { covariate: "promo", op: "set", value: true, start: whatIf.from, end: whatIf.to },
+      ]);
+      const run = stored.last_run;
+      const series = run.series.find((s) => s.series_id === whatIf.seriesId);
+      const shown = shownNumber(
+        await result.getByTestId("what-if-total").locator("strong").innerText(),
+      );
+      assert.ok(
+        Math.abs(shown - series.total_difference) <= 5e-4,
+        `shown ${shown}, stored ${series.total_difference}`,
+      );
+      // and the one the model implies: its forecasts with the stored values and with promo on
+      const dates = series.points.map((p) => p.ds.slice(0, 10));
+      const promoOn = dates
+        .filter((day) => day >= whatIf.from && day <= whatIf.to)
+        .map((day) => ({ series_id: whatIf.seriesId, ts: day, name: "promo", value: true }));
+      assert.ok(dates.includes(whatIf.from) && dates.includes(whatIf.to), `horizon: ${dates}`);
+      const total = async (future) => {
+        const body = { series_ids: [whatIf.seriesId], horizon: run.horizon, future };
+        const [forecast] = (await callApi("POST", "/api/v1/forecasts", body)).forecasts;
+        return forecast.points.reduce((sum, p) => sum + p.yhat, 0);
+      };
+      const implied = (await total(promoOn)) - (await total([]));
+      assert.notEqual(
+        Math.round(implied * 1000),
+        0,
+        `the promotion moves the forecast: ${implied}`,
+      );
+      assert.ok(
+        Math.abs(series.total_difference - implied) <= 1e-6 * Math.abs(implied),
+        `stored ${series.total_difference}, implied by the forecasts ${implied}`,
+      );
+      assert.equal(Math.sign(shown), Math.sign(implied));
+
+      // both forecasts on the card's chart
+      const legend = await result.locator(".u-legend").innerText();
+      for (const label of ["Actual", "Baseline", "Scenario", "Scenario 80% lower"]) {
+        assert.ok(legend.includes(label), `legend lists ${label}: ${legend}`);
+      }
+      const drawn = await chartColourCounts(page, "[data-testid=what-if-result]");
+      assert.ok(drawn.line > 0 && drawn.scenarioLine > 0, `both lines: ${JSON.stringify(drawn)}`);
+      assert.ok(drawn.scenarioBand > 0, `the scenario's bands: ${JSON.stringify(drawn)}`);
+      await shot("13-series-what-if");
+    },
+  );
+
+  await step("Explain on the covariate series draws a bar for the promotion", async () => {
+    const { drawn } = await explain();
+    const promo = drawn.find(([group]) => group === "promo");
+    assert.ok(promo && Number.isFinite(promo[1]), `a promo bar: ${JSON.stringify(drawn)}`);
+  });
 
   await step("a read key is refused promotion with a message saying why", async () => {
     await useKey(readKey, "read");

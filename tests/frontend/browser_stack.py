@@ -2,7 +2,8 @@
 as its own process (uvicorn) serving the built page beside the model server.
 
 The data is the tiny model's own panel shape (`served_model.tiny_panel`), so the model
-server can forecast every seeded series.
+server can forecast every seeded series; the covariate dataset is the one the session's model
+server serves a covariate model for (`served_model.retail_split`).
 """
 
 from __future__ import annotations
@@ -13,14 +14,23 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from served_model import FREQ, REPO_ROOT, tiny_panel
+from served_model import (
+    COVARIATE_DATASET,
+    COVARIATE_HORIZON,
+    FREQ,
+    REPO_ROOT,
+    retail_split,
+    tiny_panel,
+)
 
 from core.datasets import DEFAULT_DATASET, DatasetConfig
 from core.db.engine import make_engine, session_scope
 from core.db.migrate import upgrade
 from core.db.repositories.api_keys import create_api_key
+from core.db.repositories.covariates import store_covariates
 from core.db.repositories.datasets import create_dataset
 from core.db.repositories.observations import upsert_panel
+from core.db.repositories.series import get_series_by_name
 from core.mlflow_names import METRIC_IMPORTANCE_PREFIX, registered_model_name
 from core.processes import (
     ManagedProcess,
@@ -34,9 +44,11 @@ from core.registry import ModelRegistry
 from core.settings import Settings
 
 __all__ = [
+    "CovariateSeries",
     "RunningApi",
     "SeededData",
     "api_environment",
+    "seed_covariate_dataset",
     "seed_database",
     "seed_dataset",
     "seed_registry",
@@ -102,6 +114,50 @@ def seed_dataset(settings: Settings, name: str, n_series: int, length: int) -> l
     finally:
         engine.dispose()
     return sorted(panel["unique_id"].unique())
+
+
+@dataclass(frozen=True)
+class CovariateSeries:
+    """A series of the covariate dataset, as seeded: history up to the horizon, its covariate
+    values over the history and the horizon."""
+
+    dataset: str
+    series_id: int
+    series_name: str
+    horizon_dates: list[str]  # the dates its forecast covers, as ISO dates
+    promo_off: list[str]  # those of them without a promotion in the stored values
+
+
+def seed_covariate_dataset(settings: Settings, series_name: str = "p000") -> CovariateSeries:
+    """The covariate dataset (after `seed_database`): the served covariate model's training
+    history as observations, its covariates stored (static region, promo and price over the
+    history and the horizon's dates), as an ingestion would leave them."""
+    retail, history, ahead = retail_split()
+    config = DatasetConfig(
+        name=COVARIATE_DATASET,
+        frequency=FREQ,
+        horizon=COVARIATE_HORIZON,
+        covariates=retail.covariates,
+    )
+    stored = pd.concat([history, ahead])[["unique_id", "ds", "promo", "price", "region"]]
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(engine) as session:
+            dataset = create_dataset(session, config)
+            observations = history[["unique_id", "ds", "y"]]
+            upsert_panel(session, observations, frequency=FREQ, dataset_id=dataset.id)
+            store_covariates(session, stored, config.covariates, dataset_id=dataset.id)
+            series_id = get_series_by_name(session, series_name, dataset_id=dataset.id).id
+    finally:
+        engine.dispose()
+    own = ahead[ahead["unique_id"] == series_name].sort_values("ds")
+    return CovariateSeries(
+        dataset=COVARIATE_DATASET,
+        series_id=series_id,
+        series_name=series_name,
+        horizon_dates=[d.date().isoformat() for d in own["ds"]],
+        promo_off=[d.date().isoformat() for d in own.loc[own["promo"] == 0, "ds"]],
+    )
 
 
 def seed_registry(

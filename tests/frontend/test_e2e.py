@@ -4,8 +4,11 @@ The browser script (`frontend/e2e/run.mjs`) loads the overview, pages and search
 opens one, checks the chart and its 80/95 interval bands, requests a forecast and its
 explanation (the served LightGBM model's feature-group bars), uploads a CSV
 with a bad row and reads the row error, promotes a model with an admin key and sees its feature importance, switches to a
-second dataset and sees its series and model (then back), and is refused promotion with a
-read key. Screenshots of each page land in `test-artifacts/screenshots/`.
+second dataset and sees its series and model (then back), runs a what-if on a series of the
+covariate dataset (the served covariate model: a promotion switched on for some horizon dates;
+both forecasts charted, the total difference shown as the API stored it and as the forecasts
+API implies it) and explains that series (a bar for the promotion covariate), and is refused
+promotion with a read key. Screenshots of each page land in `test-artifacts/screenshots/`.
 """
 
 from __future__ import annotations
@@ -18,9 +21,11 @@ from pathlib import Path
 
 import pytest
 from browser_stack import (
+    CovariateSeries,
     RunningApi,
     SeededData,
     api_environment,
+    seed_covariate_dataset,
     seed_database,
     seed_dataset,
     seed_registry,
@@ -47,7 +52,10 @@ PAGES_SHOWN = {
     "10-models-refused-read-key",
     "11-tablet-series",
     "12-other-dataset-series",
+    "13-series-what-if",
 }
+# The what-if: a promotion switched on for the first days of the covariate series' horizon.
+WHAT_IF_DAYS = 3
 
 
 @pytest.fixture
@@ -73,6 +81,13 @@ def other_dataset(stack_settings: Settings, seeded: SeededData, tmp_path: Path) 
 
 
 @pytest.fixture
+def covariate_series(stack_settings: Settings, seeded: SeededData) -> CovariateSeries:
+    """A series of the covariate dataset the model server serves a covariate model for (no
+    registry records needed: the scenario and explanation calls go to the model server)."""
+    return seed_covariate_dataset(stack_settings)
+
+
+@pytest.fixture
 def api(
     stack_settings: Settings, seeded: SeededData, built_frontend: Path, tmp_path: Path
 ) -> Iterator[str]:
@@ -84,8 +99,16 @@ def api(
 
 @pytest.mark.slow
 def test_web_page_end_to_end(
-    api: str, seeded: SeededData, other_dataset: list[str], browser: str, tmp_path: Path
+    api: str,
+    seeded: SeededData,
+    other_dataset: list[str],
+    covariate_series: CovariateSeries,
+    browser: str,
+    tmp_path: Path,
 ):
+    what_if_days = covariate_series.horizon_dates[:WHAT_IF_DAYS]
+    # none has a promotion stored, so switching it on changes each of them
+    assert set(what_if_days) <= set(covariate_series.promo_off)
     if SCREENSHOTS.exists():
         shutil.rmtree(SCREENSHOTS)
     env = {
@@ -101,6 +124,10 @@ def test_web_page_end_to_end(
         "QUANTIS_E2E_SCREENSHOTS": str(SCREENSHOTS),
         "QUANTIS_E2E_OTHER_DATASET": OTHER_DATASET,
         "QUANTIS_E2E_OTHER_SERIES": ",".join(other_dataset),
+        "QUANTIS_E2E_WHAT_IF_DATASET": covariate_series.dataset,
+        "QUANTIS_E2E_WHAT_IF_SERIES_ID": str(covariate_series.series_id),
+        "QUANTIS_E2E_WHAT_IF_FROM": what_if_days[0],
+        "QUANTIS_E2E_WHAT_IF_TO": what_if_days[-1],
     }
     completed = subprocess.run(
         ["node", "e2e/run.mjs"],
