@@ -24,6 +24,7 @@ from core.covariates import (
     TIME_COL,
     Covariate,
     MissingFutureCovariatesError,
+    describe_missing,
     require_future,
 )
 from core.datasets.frequency import horizon_timestamps
@@ -103,18 +104,12 @@ def _missing_error(error: MissingFutureCovariatesError, ids: dict[str, int]) -> 
         }
         for m in error.missing
     ]
-    shown = "; ".join(
-        f"series {m['series_id']} ({m['series']!r}), covariate {m['covariate']!r}: "
-        + ", ".join(m["dates"][:_LISTED])
-        + (f" (+{len(m['dates']) - _LISTED} more)" if len(m["dates"]) > _LISTED else "")
-        for m in missing[:_LISTED]
-    )
-    more = f" (+{len(missing) - _LISTED} more)" if len(missing) > _LISTED else ""
+    shown = describe_missing(missing, lambda m: f"{m['series_id']} ({m['series']!r})")
     return ApiError(
         422,
         "missing_future_covariates",
         f"the horizon lacks known-in-advance covariate values (store them with POST "
-        f"/api/v1/series/{{id}}/covariates or send them as `future`): {shown}{more}",
+        f"/api/v1/series/{{id}}/covariates or send them as `future`): {shown}",
         {"missing": missing},
     )
 

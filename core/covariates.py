@@ -20,7 +20,7 @@ model features is the models' job (`models.covariates`).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +36,7 @@ __all__ = [
     "Covariate",
     "CovariateError",
     "MissingFutureCovariatesError",
+    "describe_missing",
     "join_covariates",
     "parse_covariates",
     "require_future",
@@ -62,16 +63,25 @@ class MissingFutureCovariatesError(CovariateError):
 
     def __init__(self, missing: list[dict[str, Any]]):
         self.missing = missing
-        shown = "; ".join(
-            f"series {m['unique_id']!r}, covariate {m['covariate']!r}: "
-            + ", ".join(m["dates"][:_LISTED])
-            + (f" (+{len(m['dates']) - _LISTED} more)" if len(m["dates"]) > _LISTED else "")
-            for m in missing[:_LISTED]
-        )
-        more = (
-            f" (+{len(missing) - _LISTED} more series/covariates)" if len(missing) > _LISTED else ""
-        )
-        super().__init__(f"missing future covariate values: {shown}{more}")
+        shown = describe_missing(missing, lambda m: repr(m["unique_id"]), " series/covariates")
+        super().__init__(f"missing future covariate values: {shown}")
+
+
+def describe_missing(
+    missing: Sequence[Mapping[str, Any]],
+    series: Callable[[Mapping[str, Any]], str],
+    more_of: str = "",
+) -> str:
+    """One line naming the first few (series, covariate) records of `missing` and their first
+    dates; `series(record)` says how a record's series is named."""
+    shown = "; ".join(
+        f"series {series(m)}, covariate {m['covariate']!r}: "
+        + ", ".join(m["dates"][:_LISTED])
+        + (f" (+{len(m['dates']) - _LISTED} more)" if len(m["dates"]) > _LISTED else "")
+        for m in missing[:_LISTED]
+    )
+    more = f" (+{len(missing) - _LISTED} more{more_of})" if len(missing) > _LISTED else ""
+    return f"{shown}{more}"
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,8 @@ differ a little, and the scores are compared to 5% relative.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -165,7 +167,7 @@ def test_with_covariates_the_cluster_fit_forecasts_as_the_fit_in_one_process(cli
 
 def test_with_covariates_backtest_scores_on_a_cluster_equal_those_in_one_process(client):
     panel, covariates = _retail()
-    make = lambda: _covariate_model(covariates)  # noqa: E731
+    make = functools.partial(_covariate_model, covariates)
     local = aggregate_metrics(
         per_series_metrics(
             backtest(make, panel, h=7, n_windows=2, step=7, levels=LEVELS),
