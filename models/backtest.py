@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from models.validation import PanelProblem, PanelValidationError
@@ -24,6 +25,7 @@ __all__ = [
     "fit_and_forecast",
     "future_covariates",
     "holdout",
+    "sample_series",
     "split_windows",
 ]
 
@@ -80,20 +82,41 @@ def calibration_windows(
     )
 
 
-def calibration_subset(
-    df: pd.DataFrame, *, h: int, max_windows: int, min_train: int
-) -> tuple[pd.DataFrame, int]:
-    """The series long enough for the most windows (up to `max_windows`) that any series allows.
+def sample_series(ids: pd.Index, limit: int | None) -> pd.Index:
+    """At most `limit` of `ids` (all of them when `limit` is None or not below their count).
 
-    Used by in-fit backtests (interval calibration, member selection): shorter series still get
-    forecasts from the final model, they just do not contribute residuals. Raises when no series
-    can hold even one window.
+    The same series whatever order or parts the ids come in, in every process and run: those
+    whose id hashes lowest under pandas' fixed-key hash. Kept in the order given."""
+    if limit is None or len(ids) <= limit:
+        return ids
+    if limit < 1:
+        raise ValueError(f"limit must be >= 1 or None, got {limit}")
+    keys = pd.util.hash_array(np.asarray(ids.astype(str), dtype=object), categorize=False)
+    lowest = np.argsort(keys, kind="stable")[:limit]
+    return ids[np.sort(lowest)]
+
+
+def calibration_subset(
+    df: pd.DataFrame,
+    *,
+    h: int,
+    max_windows: int,
+    min_train: int,
+    max_series: int | None = None,
+) -> tuple[pd.DataFrame, int]:
+    """The series long enough for the most windows (up to `max_windows`) that any series
+    allows; of those at most `max_series` (`sample_series`), None for all.
+
+    Used by in-fit backtests (interval calibration, member selection): the other series still
+    get forecasts from the final model, they just do not contribute residuals. Raises when no
+    series can hold even one window.
     """
     lengths = df.groupby("unique_id", sort=False)["y"].size()
     n_windows, needed = calibration_windows(
         lengths, h=h, max_windows=max_windows, min_train=min_train
     )
-    return df[df["unique_id"].isin(lengths.index[lengths >= needed])], n_windows
+    chosen = sample_series(lengths.index[lengths >= needed], max_series)
+    return df[df["unique_id"].isin(chosen)], n_windows
 
 
 def _training_key(train: pd.DataFrame, future: pd.DataFrame | None = None) -> str:

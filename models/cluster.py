@@ -35,6 +35,7 @@ from models.backtest import (
     backtest,
     calibration_windows,
     future_covariates,
+    sample_series,
     split_windows,
 )
 from models.baselines import StatisticalForecaster
@@ -139,6 +140,10 @@ def _lengths(part: pd.DataFrame) -> pd.Series:
 def _long_enough(part: pd.DataFrame, needed: int) -> pd.DataFrame:
     lengths = part.groupby("unique_id", sort=False)["y"].transform("size")
     return part[lengths >= needed]
+
+
+def _only_series(part: pd.DataFrame, ids: frozenset) -> pd.DataFrame:
+    return part[part["unique_id"].isin(ids)]
 
 
 def _window(
@@ -388,7 +393,12 @@ def _member_backtest(
         max_windows=max(cfg.selection_windows, cfg.interval_windows),
         min_train=LightGBMForecaster(cfg)._min_history() + 1,
     )
-    subset = panel.map(_long_enough, needed).nonempty()
+    eligible = lengths.index[lengths >= needed]
+    chosen = sample_series(eligible, cfg.selection_series)
+    if len(chosen) == len(eligible):
+        subset = panel.map(_long_enough, needed).nonempty()
+    else:  # the same sample as in one process, whatever part each series is in
+        subset = panel.map(_only_series, frozenset(chosen)).nonempty()
     members = sorted({m for c in model._candidates() for m in c})
     windows = []
     for window in range(n_windows - 1, -1, -1):

@@ -151,6 +151,7 @@ class CombinedForecaster:
             h=cfg.horizon,
             max_windows=max(cfg.selection_windows, cfg.interval_windows),
             min_train=LightGBMForecaster(cfg)._min_history() + 1,
+            max_series=cfg.selection_series,
         )
         logger.info(
             "selection backtest on %d of %d series over %d window(s)",

@@ -14,6 +14,7 @@ from models.covariates import parse_covariates
 from models.validation import frequency_kind
 
 __all__ = [
+    "DEFAULT_SELECTION_SERIES",
     "DEVICES",
     "TARGET_TRANSFORMS",
     "ForecasterConfig",
@@ -105,6 +106,10 @@ class ForecasterConfig:
     # (None: all of them); they re-estimate on every forecast, so this bounds serving cost.
     member_window: int | None = None
     selection_windows: int = 1
+    # The in-fit backtests (member selection, interval calibration) score at most this many
+    # series (the same ones in every run: `models.backtest.sample_series`); None: every series
+    # long enough. The final members are fitted on every series either way.
+    selection_series: int | None = None
     # Declared covariates (`models.covariates.Covariate` dicts) the LightGBM member uses; none
     # (the default) builds exactly the features and model of a panel without covariates.
     covariates: tuple[dict[str, Any], ...] = ()
@@ -125,7 +130,7 @@ class ForecasterConfig:
             )
         if self.num_boost_round < 1:
             problems.append(f"num_boost_round must be >= 1, got {self.num_boost_round}")
-        for name in ("train_window", "member_window"):
+        for name in ("train_window", "member_window", "selection_series"):
             value = getattr(self, name)
             if value is not None and value < 1:
                 problems.append(f"{name} must be >= 1 or None, got {value}")
@@ -152,6 +157,13 @@ class ForecasterConfig:
         if unknown:
             raise ValueError(f"unknown ForecasterConfig fields: {unknown}")
         return cls(**data)
+
+
+# Series the default model's in-fit backtests score: the selection compares a handful of
+# candidates by mean MASE and the intervals take quantiles of residuals per horizon step, both
+# settled long before 1,000 series x the windows; past that the backtests' refits (every member
+# at every window) were most of a large panel's fit.
+DEFAULT_SELECTION_SERIES = 1_000
 
 
 def default_train_window(season_length: int, horizon: int) -> int:
@@ -206,6 +218,7 @@ def default_config(
         "differences": (season_length,) if seasonal else (1,),
         "train_window": default_train_window(season_length, horizon),
         "member_window": default_member_window(season_length, horizon),
+        "selection_series": DEFAULT_SELECTION_SERIES,
     }
     unknown = sorted(set(overrides) - {f.name for f in dataclasses.fields(ForecasterConfig)})
     if unknown:

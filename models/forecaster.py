@@ -356,6 +356,7 @@ class LightGBMForecaster:
             h=cfg.horizon,
             max_windows=cfg.interval_windows,
             min_train=self._min_history() + 1,
+            max_series=cfg.selection_series,
         )
         logger.info(
             "calibrating intervals on %d of %d series over %d window(s)",

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from models.backtest import backtest, holdout, split_windows
+from models.backtest import (
+    backtest,
+    calibration_subset,
+    holdout,
+    sample_series,
+    split_windows,
+)
 from models.baselines import SeasonalNaiveForecaster
 from models.datasets import synthetic_panel
 from models.validation import PanelValidationError
@@ -54,3 +60,35 @@ def test_holdout_is_the_last_h_points():
     result = holdout(lambda: SeasonalNaiveForecaster("D", 7), panel, h=4)
     assert set(result["window"]) == {0}
     assert result.groupby("unique_id")["ds"].max().equals(panel.groupby("unique_id")["ds"].max())
+
+
+def test_a_series_sample_is_the_same_whatever_the_order_and_is_kept_in_order():
+    ids = pd.Index([f"s{i:04d}" for i in range(500)])
+    chosen = sample_series(ids, 40)
+    assert len(chosen) == 40 and chosen.isin(ids).all()
+    assert list(chosen) == sorted(chosen)  # kept in the order given
+    shuffled = pd.Index(ids.to_series().sample(frac=1.0, random_state=7))
+    assert set(sample_series(shuffled, 40)) == set(chosen)
+    # a part of the ids keeps the members of the sample it holds among its own lowest
+    assert set(sample_series(ids[:250], 40)) >= set(chosen) & set(ids[:250])
+    assert sample_series(ids, None) is ids and sample_series(ids, 500) is ids
+    with pytest.raises(ValueError, match="limit must be >= 1"):
+        sample_series(ids, 0)
+
+
+def test_the_calibration_subset_takes_at_most_max_series_of_the_long_enough_ones():
+    df = synthetic_panel(30, 48, "MS", seed=2)
+    short = df.groupby("unique_id").head(20)  # two series too short for the windows
+    df = pd.concat(
+        [df[~df["unique_id"].isin(["s00000", "s00001"])], short[short["unique_id"] < "s00002"]]
+    )
+    everyone, windows = calibration_subset(df, h=6, max_windows=2, min_train=24)
+    assert windows == 2 and everyone["unique_id"].nunique() == 28
+    sampled, windows = calibration_subset(df, h=6, max_windows=2, min_train=24, max_series=10)
+    assert windows == 2
+    assert set(sampled["unique_id"]) == set(
+        sample_series(pd.Index(everyone["unique_id"].unique()), 10)
+    )
+    assert not {"s00000", "s00001"} & set(sampled["unique_id"])
+    # whole series: every row of a chosen series
+    pd.testing.assert_frame_equal(sampled, df[df["unique_id"].isin(sampled["unique_id"].unique())])

@@ -50,14 +50,16 @@ def panel() -> pd.DataFrame:
     return synthetic_panel(9, 84, "MS", seed=5)
 
 
-def _model() -> CombinedForecaster:
-    return models.default_forecaster("MS", 12, 6, num_boost_round=30)
+def _model(**overrides) -> CombinedForecaster:
+    return models.default_forecaster("MS", 12, 6, num_boost_round=30, **overrides)
 
 
-def test_fit_on_a_local_cluster_equals_the_fit_in_one_process(client, panel):
-    local = _model().fit(panel)
+# every series in the selection backtest, or a sample of 4 of the 9 (spread over the parts)
+@pytest.mark.parametrize("selection_series", [None, 4])
+def test_fit_on_a_local_cluster_equals_the_fit_in_one_process(client, panel, selection_series):
+    local = _model(selection_series=selection_series).fit(panel)
     parts = SeriesPartitions.scatter(client, panel, n_parts=3)
-    remote = fit_combined_on_cluster(_model(), parts)
+    remote = fit_combined_on_cluster(_model(selection_series=selection_series), parts)
 
     assert remote.members_ == local.members_
     assert remote.selection_scores_ == pytest.approx(local.selection_scores_, **APPROX)

@@ -89,3 +89,19 @@ def test_a_history_is_validated_once_for_every_member_and_short_series_are_refus
     with pytest.raises(PanelValidationError, match="too short") as error:
         model.predict(6, history=short.assign(unique_id="short"))
     assert "short" in str(error.value)
+
+
+def test_the_selection_scores_a_sample_of_series_and_every_series_is_forecast(monthly_panel):
+    model = models.default_forecaster("MS", 12, 6, num_boost_round=30, selection_series=5)
+    scored, subset = model._member_backtest(model._panel(monthly_panel))
+    assert subset["unique_id"].nunique() == 5
+    assert set(scored["unique_id"]) == set(subset["unique_id"])
+    model.fit(monthly_panel)
+    forecasts = model.predict(6, levels=[80])
+    assert set(forecasts["unique_id"]) == set(monthly_panel["unique_id"])
+    assert (forecasts["yhat_lo_80"] < forecasts["yhat_hi_80"]).all()
+
+
+def test_the_default_model_samples_1000_series_for_its_selection():
+    assert models.default_config("D", 7, 14).selection_series == 1_000
+    assert models.ForecasterConfig("D", 7, 14).selection_series is None  # older artifacts
