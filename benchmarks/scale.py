@@ -7,6 +7,8 @@ memory (VmHWM) is its own:
 
 - `in_process`: the default model (`models.default_forecaster`, LightGBM + ETS / Theta chosen
   by backtest, conformal intervals) reads the snapshot, fits and forecasts h=14 with 80/95%.
+- `in_process_every_series`: the same with `selection_series=None`: the member selection and
+  interval calibration backtest every series (the default before it sampled 1,000).
 - `local_cluster`: the same model fitted with `models.cluster.fit_combined_on_cluster` on a
   `LocalCluster` of `--workers` single-threaded workers; the step's process never reads the
   panel (only the series ids): each worker reads its series' rows of the snapshot. The peak of
@@ -15,8 +17,12 @@ memory (VmHWM) is its own:
   Theta on the same member window) fitted once and forecast: no selection backtest, no
   interval calibration; the floor of what the members cost.
 
+Each series has 14 more points than `--length`, held out: every way's forecasts are scored on
+them (mean MASE, coverage of the 80% interval), so speed is never bought with accuracy.
+
     python benchmarks/scale.py --series 1000            # the first figure (shared machine)
     python benchmarks/scale.py --series 1000 10000 30000 --workers 2
+    python benchmarks/scale.py --series 3000 --ways in_process in_process_every_series
 """
 
 from __future__ import annotations
@@ -43,9 +49,10 @@ import json, sys, time
 import pandas as pd
 from models.evaluation import default_forecaster
 snapshot, h, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+overrides = json.loads(sys.argv[4])
 started = time.perf_counter()
 panel = pd.read_parquet(snapshot)
-model = default_forecaster("D", 7, h).fit(panel)
+model = default_forecaster("D", 7, h, **overrides).fit(panel)
 fit_s = time.perf_counter() - started
 forecasts = model.predict(h, [80, 95])
 seconds = time.perf_counter() - started
@@ -92,7 +99,7 @@ from mlforecast.target_transforms import Differences
 from statsforecast import StatsForecast
 from statsforecast.models import AutoETS, SeasonalNaive, Theta
 from models.config import default_config
-snapshot, h = sys.argv[1], int(sys.argv[2])
+snapshot, h, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 cfg = default_config("D", 7, h)
 started = time.perf_counter()
 panel = pd.read_parquet(snapshot)
@@ -114,8 +121,12 @@ engine = StatsForecast(models=[AutoETS(season_length=7), Theta(season_length=7)]
                        n_jobs=1, fallback_model=SeasonalNaive(season_length=7))
 statistical = engine.forecast(df=window, h=h, level=[80, 95])
 seconds = time.perf_counter() - started
+lightgbm.merge(statistical, on=["unique_id", "ds"]).assign(
+    yhat=lambda f: f[["lgb", "AutoETS", "Theta"]].mean(axis=1)
+)[["unique_id", "ds", "yhat"]].to_parquet(out)
 print(json.dumps({{"seconds": seconds, "peak_rss_mib": {_PEAK}}}))
 """
+WAYS = ("in_process", "in_process_every_series", "local_cluster", "plain")
 
 
 def read_series(snapshot: str, series: list[str]):
@@ -151,6 +162,25 @@ def _max_difference(a: Path, b: Path) -> float:
     return float(np.max(np.abs(left[columns].to_numpy() - right[columns].to_numpy())))
 
 
+def _holdout_scores(forecasts: Path, train, test) -> dict:
+    """Mean MASE of the forecasts on the held-out points, and the 80% interval's coverage."""
+    import pandas as pd
+
+    from models.metrics import per_series_metrics
+
+    predicted = pd.read_parquet(forecasts)
+    scored = test.merge(predicted, on=["unique_id", "ds"], how="left", validate="one_to_one")
+    if scored["yhat"].isna().any():
+        raise SystemExit(f"{forecasts.name}: forecasts miss held-out points")
+    scores = {
+        "holdout_mase": float(per_series_metrics(scored, train, season_length=7)["mase"].mean())
+    }
+    if "yhat_lo_80" in scored:
+        inside = scored["y"].between(scored["yhat_lo_80"], scored["yhat_hi_80"])
+        scores["holdout_coverage_80"] = float(inside.mean())
+    return scores
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--series", type=int, nargs="+", default=[1000])
@@ -158,6 +188,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--parts-per-worker", type=int, default=2)
     parser.add_argument("--lightgbm", choices=["one_worker", "data_parallel"], default="one_worker")
+    parser.add_argument("--ways", nargs="+", choices=WAYS, default=list(WAYS))
     parser.add_argument("--name", default="scale")
     args = parser.parse_args()
     machine = machine_info()
@@ -166,51 +197,68 @@ def main() -> None:
 
     runs = []
     for n in args.series:
+        run: dict = {"series": n}
         with tempfile.TemporaryDirectory() as folder:
-            snapshot = Path(folder) / "panel.parquet"
-            synthetic_panel(n, args.length, "D", seed=0).to_parquet(snapshot, index=False)
-            ours, remote = Path(folder) / "ours.parquet", Path(folder) / "remote.parquet"
-            in_process = _child(IN_PROCESS, str(snapshot), str(HORIZON), str(ours))
-            print(f"{n} series in process: {in_process}", flush=True)
-            cluster = _child(
-                LOCAL_CLUSTER,
-                str(snapshot),
-                str(HORIZON),
-                str(remote),
-                str(args.workers),
-                str(args.workers * args.parts_per_worker),
-                args.lightgbm,
-            )
-            print(f"{n} series local cluster: {cluster}", flush=True)
-            plain = _child(PLAIN, str(snapshot), str(HORIZON))
-            print(f"{n} series plain: {plain}", flush=True)
-            cluster["max_abs_forecast_difference_vs_in_process"] = _max_difference(ours, remote)
-        runs.append(
-            {"series": n, "in_process": in_process, "local_cluster": cluster, "plain": plain}
-        )
+            folder = Path(folder)
+            snapshot = folder / "panel.parquet"
+            panel = synthetic_panel(n, args.length + HORIZON, "D", seed=0)
+            position = panel.groupby("unique_id", sort=False).cumcount()
+            train, test = panel[position < args.length], panel[position >= args.length]
+            train.to_parquet(snapshot, index=False)
+            commands = {
+                "in_process": (IN_PROCESS, "{}"),
+                "in_process_every_series": (IN_PROCESS, '{"selection_series": null}'),
+                "local_cluster": (
+                    LOCAL_CLUSTER,
+                    str(args.workers),
+                    str(args.workers * args.parts_per_worker),
+                    args.lightgbm,
+                ),
+                "plain": (PLAIN,),
+            }
+            for way in args.ways:
+                code, *extra = commands[way]
+                out = folder / f"{way}.parquet"
+                run[way] = _child(code, str(snapshot), str(HORIZON), str(out), *extra)
+                run[way].update(_holdout_scores(out, train, test))
+                print(f"{n} series {way}: {run[way]}", flush=True)
+            if "in_process" in run and "local_cluster" in run:
+                run["local_cluster"]["max_abs_forecast_difference_vs_in_process"] = _max_difference(
+                    folder / "in_process.parquet", folder / "local_cluster.parquet"
+                )
+        runs.append(run)
 
     lines = [
         f"Daily series x {args.length}, h={HORIZON}, 80/95% intervals; LocalCluster of "
         f"{args.workers} single-threaded workers ({args.workers * args.parts_per_worker} "
         f"parts, LightGBM {args.lightgbm}). Peak = VmHWM of the process.\n",
-        "| series | way | seconds | step peak MiB | worker peaks MiB | members | max abs diff |",
-        "|---|---|---|---|---|---|---|",
+        "| series | way | seconds | fit s | step peak MiB | worker peaks MiB | members | "
+        "holdout MASE | cov 80 | max abs diff |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for run in runs:
-        for way in ("in_process", "local_cluster", "plain"):
+        for way in (w for w in WAYS if w in run):
             r = run[way]
-            lines.append(
-                f"| {run['series']} | {way} | {r['seconds']:.1f} | {r['peak_rss_mib']:.0f} | "
-                f"{', '.join(f'{p:.0f}' for p in r.get('worker_peak_rss_mib', [])) or '-'} | "
-                f"{'+'.join(r.get('members', [])) or '-'} | "
-                f"{r.get('max_abs_forecast_difference_vs_in_process', '-')} |"
-            )
+            cells = [
+                run["series"],
+                way,
+                f"{r['seconds']:.1f}",
+                f"{r['fit_s']:.1f}" if "fit_s" in r else "-",
+                f"{r['peak_rss_mib']:.0f}",
+                ", ".join(f"{p:.0f}" for p in r.get("worker_peak_rss_mib", [])) or "-",
+                "+".join(r.get("members", [])) or "-",
+                f"{r['holdout_mase']:.4f}",
+                f"{r['holdout_coverage_80']:.3f}" if "holdout_coverage_80" in r else "-",
+                r.get("max_abs_forecast_difference_vs_in_process", "-"),
+            ]
+            lines.append("| " + " | ".join(str(c) for c in cells) + " |")
     payload = {
         "length": args.length,
         "horizon": HORIZON,
         "workers": args.workers,
         "parts": args.workers * args.parts_per_worker,
         "lightgbm": args.lightgbm,
+        "ways": args.ways,
         "runs": runs,
     }
     path = write_results(args.name, payload, "\n".join(lines), machine)
