@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from images import prune_replaced_images
+from images import IMAGES, prune_replaced_images, stages_copied_from
 from podman import Podman, PodmanError
 
 HELD = (
@@ -50,3 +50,25 @@ def test_a_prune_that_succeeds_leaves_no_log(tmp_path: Path, recwarn: pytest.War
     assert podman.calls == [("image", "prune", "--force")]
     assert not (tmp_path / "logs").exists()
     assert not recwarn.list
+
+
+def test_the_stages_each_image_copies_out_of_are_the_dependency_builds():
+    copied = {spec.dockerfile.parent.name: stages_copied_from(spec.dockerfile) for spec in IMAGES}
+    assert copied == {
+        "api": ["app"],
+        "dagster": ["app"],
+        "mlflow": ["build"],
+        "frontend": ["build"],
+        "model-server": ["build"],
+    }
+
+
+def test_a_copy_from_an_image_reference_is_not_a_stage(tmp_path: Path):
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text(
+        "FROM docker.io/library/python:3.11 AS deps\nRUN true\n"
+        "FROM docker.io/library/python:3.11\n"
+        "COPY --from=docker.io/library/busybox:1 /bin/sh /bin/sh\n"
+        "COPY --chown=1:1 --from=deps /opt /opt\n"
+    )
+    assert stages_copied_from(dockerfile) == ["deps"]
