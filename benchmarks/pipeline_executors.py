@@ -12,6 +12,11 @@ With `--backtest-paths` it times instead the in-process run twice, with the prom
 backtest reusing member fits (the default, `QUANTIS_BACKTEST_REUSE_FITS=true`) and with the
 old path that refits every model at every window (`false`), alternating, in one invocation;
 `--name` picks the results file.
+
+With `--baseline REV` each executor's run is also timed on commit REV (`git archive`d into a
+temporary folder, run with this virtual environment), alternating with this checkout in one
+invocation. `--env KEY=VALUE` sets a setting for this checkout's runs (e.g.
+`QUANTIS_TRAIN_JOBS=1`).
 """
 
 from __future__ import annotations
@@ -57,7 +62,9 @@ print(json.dumps({"success": outcome.success, "wall_seconds": wall,
 """
 
 
-def _run(executor: str, home: Path, extra_env: dict[str, str] | None = None) -> dict:
+def _run(
+    executor: str, home: Path, extra_env: dict[str, str] | None = None, repo: Path = REPO
+) -> dict:
     from core.processes import free_port
 
     env = {
@@ -66,10 +73,10 @@ def _run(executor: str, home: Path, extra_env: dict[str, str] | None = None) -> 
         "QUANTIS_HOME": str(home),
         "QUANTIS_EXECUTOR": executor,
         "QUANTIS_MODEL_SERVER_PORT": str(free_port()),
-        "PYTHONPATH": str(REPO),
+        "PYTHONPATH": str(repo),
     }
     result = subprocess.run(
-        [sys.executable, "-c", _ONE_RUN], cwd=REPO, env=env, capture_output=True, text=True
+        [sys.executable, "-c", _ONE_RUN], cwd=repo, env=env, capture_output=True, text=True
     )
     if result.returncode != 0:
         raise SystemExit(f"{executor}: the run failed\n{result.stderr[-3000:]}")
@@ -89,19 +96,35 @@ def main() -> None:
         help="in-process only: the backtest reusing member fits against the old refit path",
     )
     parser.add_argument("--name", default="pipeline_executors", help="results file name")
+    parser.add_argument("--baseline", help="also time each run on this commit (git rev)")
+    parser.add_argument(
+        "--env", nargs="+", default=[], metavar="KEY=VALUE", help="settings for this checkout"
+    )
     args = parser.parse_args()
     machine = machine_info()
-    plans = [(executor, executor, {}) for executor in args.executors]
+    settings = dict(pair.split("=", 1) for pair in args.env)
+    plans = [(executor, executor, settings, REPO) for executor in args.executors]
     if args.backtest_paths:
         plans = [
-            ("reuse fits", "in_process", {"QUANTIS_BACKTEST_REUSE_FITS": "true"}),
-            ("refit (old path)", "in_process", {"QUANTIS_BACKTEST_REUSE_FITS": "false"}),
+            ("reuse fits", "in_process", {"QUANTIS_BACKTEST_REUSE_FITS": "true"}, REPO),
+            ("refit (old path)", "in_process", {"QUANTIS_BACKTEST_REUSE_FITS": "false"}, REPO),
         ]
-    runs = {}
-    for label, executor, extra_env in plans:
-        with tempfile.TemporaryDirectory(prefix=f"quantis-bench-{executor}-") as home:
-            runs[label] = _run(executor, Path(home), extra_env)
-        print(f"{label}: {runs[label]['wall_seconds']:.1f}s", flush=True)
+    with tempfile.TemporaryDirectory(prefix="quantis-bench-baseline-") as baseline:
+        if args.baseline:
+            _archive(args.baseline, Path(baseline))
+            plans = [
+                plan
+                for label, executor, env, repo in plans
+                for plan in (
+                    (label, executor, env, repo),
+                    (f"{label} at {args.baseline}", executor, {}, Path(baseline)),
+                )
+            ]
+        runs = {}
+        for label, executor, extra_env, repo in plans:
+            with tempfile.TemporaryDirectory(prefix=f"quantis-bench-{executor}-") as home:
+                runs[label] = _run(executor, Path(home), extra_env, repo)
+            print(f"{label}: {runs[label]['wall_seconds']:.1f}s", flush=True)
     steps = list(next(iter(runs.values()))["step_seconds"])
     lines = [
         "| step | " + " | ".join(runs) + " |",
@@ -118,11 +141,24 @@ def main() -> None:
     ]
     write_results(
         args.name,
-        {"dataset": "tourism quarterly (427 series)", "runs": runs},
+        {
+            "dataset": "tourism quarterly (427 series)",
+            "baseline": args.baseline,
+            "env": settings,
+            "runs": runs,
+        },
         "Seconds per step and in all (wall time of `run_pipeline`, first run on a fresh "
         "home).\n\n" + "\n".join(lines),
         machine,
     )
+
+
+def _archive(rev: str, folder: Path) -> None:
+    """The tree of commit `rev` into `folder` (tracked files only, as a clean clone has)."""
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", rev], cwd=REPO, capture_output=True, check=True
+    )
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
 
 
 if __name__ == "__main__":

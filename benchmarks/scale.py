@@ -9,13 +9,16 @@ memory (VmHWM) is its own:
   by backtest, conformal intervals) reads the snapshot, fits and forecasts h=14 with 80/95%.
 - `in_process_every_series`: the same with `selection_series=None`: the member selection and
   interval calibration backtest every series (the default before it sampled 1,000).
+- `before`: the default model as it was before this engine's cost work: the selection
+  backtesting every series and the ETS member choosing among every form (`ets_model="ZZZ"`;
+  the default is additive errors only on daily data, see `models.config.default_ets_model`).
 - `local_cluster`: the same model fitted with `models.cluster.fit_combined_on_cluster` on a
   `LocalCluster` of `--workers` single-threaded workers; the step's process never reads the
   panel (only the series ids): each worker reads its series' rows of the snapshot. The peak of
   the step's process and of each worker are reported; forecasts are compared with in-process.
-- `plain`: mlforecast (LightGBM, the same features and rounds) and statsforecast (AutoETS and
-  Theta on the same member window) fitted once and forecast: no selection backtest, no
-  interval calibration; the floor of what the members cost.
+- `plain`: mlforecast (LightGBM, the same features and rounds) and statsforecast (AutoETS in
+  the same model space and Theta on the same member window) fitted once and forecast: no
+  selection backtest, no interval calibration; the floor of what the members cost.
 
 Each series has 14 more points than `--length`, held out: every way's forecasts are scored on
 them (mean MASE, coverage of the 80% interval), so speed is never bought with accuracy.
@@ -23,6 +26,7 @@ them (mean MASE, coverage of the 80% interval), so speed is never bought with ac
     python benchmarks/scale.py --series 1000            # the first figure (shared machine)
     python benchmarks/scale.py --series 1000 10000 30000 --workers 2
     python benchmarks/scale.py --series 3000 --ways in_process in_process_every_series
+    python benchmarks/scale.py --series 10000 --ways in_process before
 """
 
 from __future__ import annotations
@@ -117,7 +121,8 @@ with warnings.catch_warnings():
     mlf.fit(train)
     lightgbm = mlf.predict(h)
 window = panel.groupby("unique_id", sort=False).tail(cfg.member_window)
-engine = StatsForecast(models=[AutoETS(season_length=7), Theta(season_length=7)], freq="D",
+engine = StatsForecast(models=[AutoETS(season_length=7, model=cfg.ets_model),
+                               Theta(season_length=7)], freq="D",
                        n_jobs=1, fallback_model=SeasonalNaive(season_length=7))
 statistical = engine.forecast(df=window, h=h, level=[80, 95])
 seconds = time.perf_counter() - started
@@ -126,7 +131,7 @@ lightgbm.merge(statistical, on=["unique_id", "ds"]).assign(
 )[["unique_id", "ds", "yhat"]].to_parquet(out)
 print(json.dumps({{"seconds": seconds, "peak_rss_mib": {_PEAK}}}))
 """
-WAYS = ("in_process", "in_process_every_series", "local_cluster", "plain")
+WAYS = ("in_process", "in_process_every_series", "before", "local_cluster", "plain")
 
 
 def read_series(snapshot: str, series: list[str]):
@@ -208,6 +213,7 @@ def main() -> None:
             commands = {
                 "in_process": (IN_PROCESS, "{}"),
                 "in_process_every_series": (IN_PROCESS, '{"selection_series": null}'),
+                "before": (IN_PROCESS, '{"selection_series": null, "ets_model": "ZZZ"}'),
                 "local_cluster": (
                     LOCAL_CLUSTER,
                     str(args.workers),

@@ -28,6 +28,7 @@ import pandas as pd
 from statsforecast import StatsForecast
 from statsforecast.models import AutoETS, SeasonalNaive, Theta
 
+from models.config import check_ets_model
 from models.metrics import interval_columns
 from models.validation import required_columns, series_starts, validate_panel
 
@@ -106,6 +107,15 @@ class StatisticalForecaster:
     def _model(self):
         raise NotImplementedError
 
+    def settings(self) -> dict[str, Any]:
+        """The constructor's arguments: what decides how this forecaster estimates."""
+        return {
+            "freq": self.freq,
+            "season_length": self.season_length,
+            "n_jobs": self.n_jobs,
+            "max_history": self.max_history,
+        }
+
     def _engine(self) -> StatsForecast:
         return StatsForecast(
             models=[self._model()],
@@ -128,9 +138,7 @@ class StatisticalForecaster:
         if not parts:
             raise ValueError("no fitted parts to merge")
         first = parts[0]
-        model = type(first)(
-            first.freq, first.season_length, n_jobs=first.n_jobs, max_history=first.max_history
-        )
+        model = type(first)(**first.settings())
         histories = [part._require_history() for part in parts]
         model.history_ = pd.concat(histories, ignore_index=True)
         for part in parts:
@@ -159,7 +167,7 @@ class StatisticalForecaster:
             return _fitted_models(self, panel)
         cuts = [*(starts[group[0]] for group in np.array_split(range(len(starts)), jobs)), len(ids)]
         parts = [panel.iloc[begin:end] for begin, end in itertools.pairwise(cuts)]
-        blank = type(self)(self.freq, self.season_length, max_history=self.max_history)
+        blank = type(self)(**{**self.settings(), "n_jobs": 1})
         with _worker_pool(jobs) as pool:
             results = list(pool.map(_fitted_models, [blank] * jobs, parts))
         return [u for uids, _ in results for u in uids], [m for _, ms in results for m in ms]
@@ -302,13 +310,7 @@ class StatisticalForecaster:
         """Write the settings, the stored history and the kept estimates to a directory."""
         directory = Path(path)
         directory.mkdir(parents=True, exist_ok=True)
-        settings = {
-            "class": type(self).__name__,
-            "freq": self.freq,
-            "season_length": self.season_length,
-            "n_jobs": self.n_jobs,
-            "max_history": self.max_history,
-        }
+        settings = {"class": type(self).__name__, **self.settings()}
         (directory / "baseline.json").write_text(json.dumps(settings, indent=2))
         self._require_history().to_parquet(directory / "history.parquet", index=False)
         with open(directory / "estimates.pkl", "wb") as file:
@@ -353,12 +355,29 @@ class SeasonalNaiveForecaster(StatisticalForecaster):
 
 
 class ETSForecaster(StatisticalForecaster):
-    """Exponential smoothing with the ETS form chosen per series by AICc (AutoETS)."""
+    """Exponential smoothing with the ETS form chosen per series by AICc (AutoETS) among the
+    forms `model` allows (`ZZZ`: every one; `AZZ`: additive errors only, about a third of the
+    cost)."""
 
     name = "ets"
 
+    def __init__(
+        self,
+        freq: str,
+        season_length: int,
+        *,
+        n_jobs: int = 1,
+        max_history: int | None = None,
+        model: str = "ZZZ",
+    ):
+        super().__init__(freq, season_length, n_jobs=n_jobs, max_history=max_history)
+        self.model = check_ets_model(model)
+
+    def settings(self) -> dict[str, Any]:
+        return {**super().settings(), "model": self.model}
+
     def _model(self):
-        return AutoETS(season_length=self.season_length)
+        return AutoETS(season_length=self.season_length, model=self.model)
 
 
 class ThetaForecaster(StatisticalForecaster):

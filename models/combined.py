@@ -84,11 +84,13 @@ class CombinedForecaster:
             return LightGBMForecaster(
                 ForecasterConfig.from_dict({**cfg.to_dict(), "interval_windows": 0})
             )
+        options = {"model": cfg.ets_model} if name == "ets" else {}
         return BASELINES[name](
             cfg.freq,
             cfg.season_length,
             n_jobs=self.n_jobs,
             max_history=cfg.member_window,
+            **options,
         )
 
     def _candidates(self) -> list[tuple[str, ...]]:
@@ -101,15 +103,16 @@ class CombinedForecaster:
         member = self._new_member(name)
         if isinstance(member, LightGBMForecaster):
             config = member.config.to_dict()
-            for combined_only in ("combine_with", "member_window", "selection_windows"):
+            for combined_only in (
+                "combine_with",
+                "member_window",
+                "selection_windows",
+                "ets_model",
+            ):
                 config.pop(combined_only)  # what LightGBM itself never reads
             return json.dumps({"member": name, "config": config}, sort_keys=True)
-        settings = {
-            "member": name,
-            "freq": member.freq,
-            "season_length": member.season_length,
-            "max_history": member.max_history,
-        }
+        settings = {"member": name, **member.settings()}
+        settings.pop("n_jobs")  # how many processes estimate, not what they estimate
         return json.dumps(settings, sort_keys=True)
 
     def future_columns(self) -> list[str]:

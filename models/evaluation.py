@@ -111,8 +111,10 @@ def _check_test(train: pd.DataFrame, test: pd.DataFrame, freq: str) -> int:
     return int(counts.iloc[0])
 
 
-def _make_methods(freq: str, season_length: int, horizon: int) -> dict[str, Callable[[], Any]]:
-    config = default_config(freq, season_length, horizon)
+def _make_methods(
+    freq: str, season_length: int, horizon: int, overrides: dict[str, Any] | None = None
+) -> dict[str, Callable[[], Any]]:
+    config = default_config(freq, season_length, horizon, **(overrides or {}))
     makers: dict[str, Callable[[], Any]] = {
         CombinedForecaster.name: lambda: CombinedForecaster(config),
         LightGBMForecaster.name: lambda: LightGBMForecaster(config),
@@ -131,9 +133,11 @@ def evaluate_methods(
     levels: Sequence[float] = (80, 95),
     methods: Sequence[str] | None = None,
     on_progress: Callable[[str, str], None] | None = None,
+    overrides: dict[str, Any] | None = None,
 ) -> EvaluationReport:
     """Fit each method on `train_df`, forecast the test part, score MASE / sMAPE / coverage.
 
+    `overrides`: ForecasterConfig fields set on the default and LightGBM methods' defaults.
     `test` is either the held-out frame (continuing every training series) or a horizon: then
     the last `test` points of each series of `train_df` are held out. `on_progress(method,
     stage)` is called with stage "start" and "done" around each method.
@@ -148,7 +152,7 @@ def evaluate_methods(
         actual = required_columns(validate_panel(test, freq=freq))
         horizon = _check_test(train, actual, freq)
     season_length = season_length or season_length_for(freq)
-    makers = _make_methods(freq, season_length, horizon)
+    makers = _make_methods(freq, season_length, horizon, overrides)
     selected = list(methods or METHOD_ORDER)
     unknown = sorted(set(selected) - set(makers))
     if unknown:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -65,6 +67,34 @@ def test_max_history_estimates_on_the_last_points_only(tmp_path, monthly_panel):
         ETSForecaster("MS", 12, max_history=0)
 
 
+def _ets_forms(model: ETSForecaster) -> list[str]:
+    """The ETS form AutoETS chose for every series, e.g. `ETS(M,N,M)`."""
+    return [estimate.model.model_["method"] for estimate in model.estimates_.values()]
+
+
+def test_the_ets_model_space_bounds_the_forms_chosen(tmp_path):
+    from models.datasets import synthetic_panel
+
+    panel = synthetic_panel(3, 60, "D", seed=1)
+    every_form = ETSForecaster("D", 7).fit(panel)
+    assert any(form.startswith("ETS(M") for form in _ets_forms(every_form))
+    additive = ETSForecaster("D", 7, model="AZZ").fit(panel)
+    assert all(form.startswith("ETS(A") for form in _ets_forms(additive))
+    additive.save(tmp_path / "ets")
+    restored = StatisticalForecaster.load(tmp_path / "ets")
+    assert restored.model == "AZZ"
+    pd.testing.assert_frame_equal(restored.predict(5, history=panel), additive.predict(5))
+    # A model saved before the space was a setting estimated in every form.
+    settings = tmp_path / "ets" / "baseline.json"
+    settings.write_text(settings.read_text().replace('"model": "AZZ"', '"unused": 0'))
+    older = json.loads(settings.read_text())
+    del older["unused"]
+    settings.write_text(json.dumps(older))
+    assert StatisticalForecaster.load(tmp_path / "ets").model == "ZZZ"
+    with pytest.raises(ValueError, match="ets model must be three letters"):
+        ETSForecaster("D", 7, model="XZZ")
+
+
 class _CountedPool:
     """Stands in for ProcessPoolExecutor in models.baselines and counts the pools made."""
 
@@ -83,8 +113,8 @@ class _CountedPool:
         return self._pool.__exit__(*exc)
 
 
-@pytest.mark.parametrize("name", ["ets", "theta"])
-def test_worker_processes_estimate_the_models_one_process_estimates(name, monkeypatch):
+@pytest.mark.parametrize("name, options", [("ets", {}), ("ets", {"model": "AZZ"}), ("theta", {})])
+def test_worker_processes_estimate_the_models_one_process_estimates(name, options, monkeypatch):
     """The series are split between worker processes at fit (each series is estimated on
     its own): the kept models forecast what those of one process do, seen or unseen."""
     from models import baselines
@@ -93,11 +123,13 @@ def test_worker_processes_estimate_the_models_one_process_estimates(name, monkey
     monkeypatch.setattr(_CountedPool, "made", [])
     monkeypatch.setattr(baselines, "ProcessPoolExecutor", _CountedPool)
     panel = synthetic_panel(2 * baselines._MIN_SERIES_PER_JOB + 7, 40, "MS", seed=3)
-    one = BASELINES[name]("MS", 12, max_history=30).fit(panel)
+    one = BASELINES[name]("MS", 12, max_history=30, **options).fit(panel)
     assert _CountedPool.made == []
-    two = BASELINES[name]("MS", 12, n_jobs=2, max_history=30).fit(panel)
+    two = BASELINES[name]("MS", 12, n_jobs=2, max_history=30, **options).fit(panel)
     assert _CountedPool.made == [2]
     assert sorted(two.estimates_) == sorted(one.estimates_)
+    if name == "ets":  # the workers estimate in the same space
+        assert _ets_forms(two) == _ets_forms(one)
     pd.testing.assert_frame_equal(two.predict(6, levels=[80]), one.predict(6, levels=[80]))
     # Forecasting never starts workers, not even for series it must estimate afresh.
     unseen = panel.assign(unique_id=panel["unique_id"] + "-new")

@@ -105,3 +105,21 @@ def test_the_selection_scores_a_sample_of_series_and_every_series_is_forecast(mo
 def test_the_default_model_samples_1000_series_for_its_selection():
     assert models.default_config("D", 7, 14).selection_series == 1_000
     assert models.ForecasterConfig("D", 7, 14).selection_series is None  # older artifacts
+
+
+def test_the_ets_member_estimates_in_the_configured_space(tmp_path, monthly_panel):
+    model = models.default_forecaster(
+        "MS", 12, 6, num_boost_round=30, combine_with=("ets",), ets_model="ZZZ"
+    )
+    assert model._new_member("ets").model == "ZZZ"
+    default = models.default_forecaster("MS", 12, 6, num_boost_round=30, combine_with=("ets",))
+    assert default._new_member("ets").model == "AZZ"
+    assert model._member_key("ets") != default._member_key("ets")  # never shares a fit
+    assert model._member_key("lightgbm") == default._member_key("lightgbm")
+    model.fit(monthly_panel)
+    if "ets" in model.members_:
+        assert model._models["ets"].model == "ZZZ"
+    model.save(tmp_path / "model")
+    restored = models.CombinedForecaster.load(tmp_path / "model")
+    assert restored.config.ets_model == "ZZZ"
+    pd.testing.assert_frame_equal(restored.predict(6), model.predict(6))

@@ -50,3 +50,12 @@ def test_windows_spare_short_series_and_cap_long_ones():
     assert default_config("MS", 12, 24).member_window == 240
     with pytest.raises(ValueError, match="train_window"):
         default_config("D", 7, 28, train_window=0)
+
+
+def test_the_ets_member_chooses_among_additive_error_forms_by_default():
+    for freq, season in (("15min", 96), ("h", 24), ("D", 7), ("W-SUN", 52), ("MS", 12), ("QS", 4)):
+        assert default_config(freq, season, 4).ets_model == "AZZ"
+    assert default_config("D", 7, 14, ets_model="ZZZ").ets_model == "ZZZ"
+    assert ForecasterConfig("D", 7, 14).ets_model == "ZZZ"  # older artifacts: every form
+    with pytest.raises(ValueError, match="ets model must be three letters"):
+        default_config("D", 7, 14, ets_model="AZZZ")
