@@ -194,9 +194,9 @@ DEFAULT_SELECTION_SERIES = 1_000
 # The AutoETS forms the ETS member chooses among by default: additive errors only. The
 # multiplicative-error forms were most of AutoETS's cost (each a further optimisation per
 # series, and the slowest) and did not forecast better: with `AZZ` the default model's held-out
-# MASE on Tourism went 1.408 -> 1.381 (monthly) and 1.465 -> 1.440 (quarterly) at 40-45% of the
-# fit time (`benchmarks/results/accuracy.md`); on daily data (Chicago stations, a synthetic
-# panel) AutoETS alone scored as well or better at about a third of the time
+# MASE on Tourism went 1.408 -> 1.381 (monthly) and 1.465 -> 1.440 (quarterly) in 38% of the
+# fit time (`benchmarks/results/accuracy_ets_model.md`); on daily data (Chicago stations, a
+# synthetic panel) AutoETS alone scored as well or better in about a third of the time
 # (`benchmarks/results/ets_model_space.md`). `ets_model="ZZZ"` restores the full space.
 DEFAULT_ETS_MODEL = "AZZ"
 
