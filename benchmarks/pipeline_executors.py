@@ -31,6 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks._baseline import baseline_tree
 from benchmarks._machine import machine_info, write_results
 
 REPO = Path(__file__).resolve().parents[1]
@@ -109,15 +110,15 @@ def main() -> None:
             ("reuse fits", "in_process", {"QUANTIS_BACKTEST_REUSE_FITS": "true"}, REPO),
             ("refit (old path)", "in_process", {"QUANTIS_BACKTEST_REUSE_FITS": "false"}, REPO),
         ]
-    with tempfile.TemporaryDirectory(prefix="quantis-bench-baseline-") as baseline:
+    with tempfile.TemporaryDirectory(prefix="quantis-bench-baseline-") as scratch:
         if args.baseline:
-            _archive(args.baseline, Path(baseline))
+            baseline = baseline_tree(args.baseline, Path(scratch))
             plans = [
                 plan
                 for label, executor, env, repo in plans
                 for plan in (
                     (label, executor, env, repo),
-                    (f"{label} at {args.baseline}", executor, {}, Path(baseline)),
+                    (f"{label} at {args.baseline}", executor, {}, baseline),
                 )
             ]
         runs = {}
@@ -151,14 +152,6 @@ def main() -> None:
         "home).\n\n" + "\n".join(lines),
         machine,
     )
-
-
-def _archive(rev: str, folder: Path) -> None:
-    """The tree of commit `rev` into `folder` (tracked files only, as a clean clone has)."""
-    archive = subprocess.run(
-        ["git", "archive", "--format=tar", rev], cwd=REPO, capture_output=True, check=True
-    )
-    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
 
 
 if __name__ == "__main__":

@@ -27,13 +27,13 @@ import json
 import os
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks._baseline import baseline_tree
 from benchmarks._machine import machine_info, write_results
 
 REPO = Path(__file__).resolve().parents[1]
@@ -80,18 +80,6 @@ print(json.dumps({
     "servers_stopped": servers,
 }))
 """
-
-
-def _baseline_tree(revision: str, into: Path) -> Path:
-    archive = subprocess.run(
-        ["git", "archive", "--format=tar", revision], cwd=REPO, capture_output=True, check=True
-    ).stdout
-    archive_path = into / "baseline.tar"
-    archive_path.write_bytes(archive)
-    tree = into / "tree"
-    with tarfile.open(archive_path) as tar:
-        tar.extractall(tree, filter="data")
-    return tree
 
 
 def _measure(tree: Path, home: Path, extra: list[str]) -> dict:
@@ -171,7 +159,7 @@ def main() -> None:
     ).stdout.strip()
     rows: dict[str, list[dict]] = {"baseline": [], "this checkout": []}
     with tempfile.TemporaryDirectory(prefix="stack-lifecycle-") as scratch:
-        baseline = _baseline_tree(args.baseline, Path(scratch))
+        baseline = baseline_tree(args.baseline, Path(scratch))
         for round_ in range(args.rounds):
             for name, tree in (("baseline", baseline), ("this checkout", REPO)):
                 home = Path(scratch) / f"home-{name.replace(' ', '-')}-{round_}"
