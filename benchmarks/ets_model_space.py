@@ -16,12 +16,12 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
+
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-import pandas as pd  # noqa: E402
-
-from benchmarks._machine import machine_info, write_results  # noqa: E402
+from benchmarks._machine import machine_info, write_results  # noqa: E402 (after the path)
 
 HORIZON = 14
 SEASON = 7
