@@ -16,7 +16,9 @@ old path that refits every model at every window (`false`), alternating, in one 
 With `--baseline REV` each executor's run is also timed on commit REV (`git archive`d into a
 temporary folder, run with this virtual environment), alternating with this checkout in one
 invocation. `--env KEY=VALUE` sets a setting for this checkout's runs (e.g.
-`QUANTIS_TRAIN_JOBS=1`).
+`QUANTIS_TRAIN_JOBS=1`), `--baseline-env KEY=VALUE` one for the baseline's (e.g.
+`PYTHONPYCACHEPREFIX=/tmp/none`: every module compiled from source at each start, as in a
+virtual environment installed without bytecode while `PYTHONDONTWRITEBYTECODE` is set).
 """
 
 from __future__ import annotations
@@ -101,9 +103,13 @@ def main() -> None:
     parser.add_argument(
         "--env", nargs="+", default=[], metavar="KEY=VALUE", help="settings for this checkout"
     )
+    parser.add_argument(
+        "--baseline-env", nargs="+", default=[], metavar="KEY=VALUE", help="the baseline's"
+    )
     args = parser.parse_args()
     machine = machine_info()
     settings = dict(pair.split("=", 1) for pair in args.env)
+    baseline_settings = dict(pair.split("=", 1) for pair in args.baseline_env)
     plans = [(executor, executor, settings, REPO) for executor in args.executors]
     if args.backtest_paths:
         plans = [
@@ -118,7 +124,7 @@ def main() -> None:
                 for label, executor, env, repo in plans
                 for plan in (
                     (label, executor, env, repo),
-                    (f"{label} at {args.baseline}", executor, {}, baseline),
+                    (f"{label} at {args.baseline}", executor, baseline_settings, baseline),
                 )
             ]
         runs = {}
@@ -146,6 +152,7 @@ def main() -> None:
             "dataset": "tourism quarterly (427 series)",
             "baseline": args.baseline,
             "env": settings,
+            "baseline_env": baseline_settings,
             "runs": runs,
         },
         "Seconds per step and in all (wall time of `run_pipeline`, first run on a fresh "

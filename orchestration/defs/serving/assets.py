@@ -9,11 +9,7 @@ from core.datasets import DEFAULT_DATASET
 from models.artifact import read_manifest, write_manifest
 from orchestration.contracts import BuiltBento, Rollout
 from orchestration.datasets import dataset_partitions
-from orchestration.defs.serving.bento_build import (
-    BentoCatalog,
-    build_model_bento,
-    export_bento,
-)
+from orchestration.defs.serving.bento_build import BentoCatalog, build_model_bento
 from orchestration.defs.serving.targets import DeployTarget
 from orchestration.resources import MLflowTracking, ObjectStorage, OperationalDatabase, StepScratch
 
@@ -82,14 +78,14 @@ def model_bento(
         manifest = read_manifest(model_dir)
         if manifest.version != version:  # stamp the registered identity into the served copy
             write_manifest(model_dir, replace(manifest, name=name, version=version))
-        bentoml_home = scratch.folder("bentoml")
+        archive = scratch.path / "model.bento"
         built = build_model_bento(
             model_dir,
             model_name=name,
             labels={"registered_model": name, "registered_version": version},
-            bentoml_home=bentoml_home,
+            bentoml_home=scratch.folder("bentoml"),
+            archive=archive,
         )
-        archive = export_bento(built.bento_tag, bentoml_home, scratch.path / "model.bento")
         bento_key = catalog.put(name, version, built, archive)
     context.log.info(
         "%s %s with model %s", "Reusing" if found else "Built", built.bento_tag, built.model_tag
