@@ -241,23 +241,29 @@ class ForecastCache:
 
     def local_frame(self) -> pd.DataFrame:
         """Every local forecast, with its model key, horizon and series digest."""
-        frames = [
-            rows.assign(model_key=model_key, h=h, digest=digest)
+        entries = [
+            (model_key, h, digest, rows)
             for (model_key, h), store in self._local.items()
             for (_, digest), rows in store.items()
         ]
-        if not frames:
+        if not entries:
             return pd.DataFrame(columns=["unique_id", "ds", "yhat", "model_key", "h", "digest"])
-        return pd.concat(frames, ignore_index=True)
+        # one concat and three repeated columns: a frame per entry cost ~1 s per 1,700 series
+        lengths = [len(rows) for *_, rows in entries]
+        out = pd.concat([rows for *_, rows in entries], ignore_index=True)
+        for position, column in enumerate(("model_key", "h", "digest")):
+            out[column] = np.repeat([entry[position] for entry in entries], lengths)
+        return out
 
     def add_local(self, frame: pd.DataFrame) -> None:
         """Take over the local forecasts of `local_frame()` (from another cache)."""
         keys = ["model_key", "h", "digest", "unique_id"]
-        for (model_key, h, digest, uid), rows in frame.groupby(keys, sort=False):
+        rows = frame.drop(columns=keys[:3])
+        for (model_key, h, digest, uid), positions in frame.groupby(
+            keys, sort=False
+        ).indices.items():
             store = self._local.setdefault((model_key, int(h)), {})
-            store[(uid, digest)] = rows.drop(columns=["model_key", "h", "digest"]).reset_index(
-                drop=True
-            )
+            store[(uid, digest)] = rows.iloc[positions].reset_index(drop=True)
 
 
 def align_forecasts(forecasts: pd.DataFrame, test: pd.DataFrame) -> pd.DataFrame:

@@ -88,3 +88,21 @@ def test_local_members_are_shared_per_series_even_across_steps(panel):
     fresh = _maker()().fit(fewer)
     assert again.members_ == fresh.members_
     assert again.selection_scores_ == pytest.approx(fresh.selection_scores_, rel=1e-9)
+
+
+def test_local_forecasts_written_out_and_read_back_are_the_same_frames(panel, tmp_path):
+    training = ForecastCache()
+    _maker()().fit(panel, forecast=training)
+    written = training.local_frame()
+    assert list(written.columns) == ["unique_id", "ds", "yhat", "model_key", "h", "digest"]
+    # one row per forecast point of every (member, window, series): nothing lost or added
+    assert len(written) == sum(len(rows) for s in training._local.values() for rows in s.values())
+    written.to_parquet(tmp_path / "members.parquet", index=False)
+
+    later = ForecastCache()
+    later.add_local(pd.read_parquet(tmp_path / "members.parquet"))
+    assert later._local.keys() == training._local.keys()
+    for key, store in training._local.items():
+        assert store.keys() == later._local[key].keys()
+        for entry, rows in store.items():
+            pd.testing.assert_frame_equal(later._local[key][entry], rows.reset_index(drop=True))
