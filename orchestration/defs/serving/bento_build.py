@@ -30,7 +30,6 @@ __all__ = [
     "archive_format",
     "bento_in_store",
     "build_model_bento",
-    "export_bento",
     "import_bento",
 ]
 
@@ -69,12 +68,6 @@ bento = bentoml.bentos.build_bentofile(built_file, build_ctx=context)
 if archive:
     bentoml.bentos.export_bento(bento.tag, archive, output_format=sys.argv[8])
 print(json.dumps({"model": str(model.tag), "bento": str(bento.tag)}))
-"""
-
-_EXPORT = """
-import sys
-import bentoml
-bentoml.bentos.export_bento(sys.argv[1], sys.argv[2], output_format=sys.argv[3])
 """
 
 _IMPORT = """
@@ -120,8 +113,8 @@ def build_model_bento(
     archive: Path | None = None,
 ) -> BentoBuild:
     """Import `model_dir` as BentoML model `model_name` and build the service Bento with it;
-    with `archive`, also export the Bento (its model included) to that file, as
-    `export_bento` does. One child process does all of it."""
+    with `archive`, also export the Bento (its model included) to that file, a gzip tarball
+    (`ARCHIVE_FORMAT`). One child process does all of it."""
     env = bentoml_env(bentoml_home)
     built_file = bentoml_home / "bentofiles" / f"{model_name}.yaml"
     built_file.parent.mkdir(parents=True, exist_ok=True)
@@ -144,17 +137,6 @@ def bento_in_store(bento_tag: str, bentoml_home: Path) -> bool:
     return (bentoml_home / "bentos" / name / version / "bento.yaml").is_file()
 
 
-def export_bento(bento_tag: str, bentoml_home: Path, archive: Path) -> Path:
-    """Export `bento_tag` (its models included) into the file `archive`, a gzip tarball."""
-    archive.parent.mkdir(parents=True, exist_ok=True)
-    _run(
-        [sys.executable, "-c", _EXPORT, bento_tag, str(archive), ARCHIVE_FORMAT],
-        bentoml_env(bentoml_home),
-        "exporting the Bento",
-    )
-    return archive
-
-
 def archive_format(archive: Path) -> str:
     """The compression of an exported Bento (`gz` or `xz`, the default of `bentoml
     export`), from its first bytes; a ValueError for anything else."""
@@ -167,7 +149,7 @@ def archive_format(archive: Path) -> str:
 
 
 def import_bento(archive: Path, bentoml_home: Path) -> None:
-    """Import an exported Bento archive (`export_bento`'s, or an older xz one) into the
+    """Import an exported Bento archive (`build_model_bento`'s, or an older xz one) into the
     store at `bentoml_home`."""
     _run(
         [sys.executable, "-c", _IMPORT, str(archive), archive_format(archive)],

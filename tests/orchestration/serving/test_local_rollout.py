@@ -21,7 +21,7 @@ from models.artifact import ModelManifest, read_manifest, save_model_dir, write_
 from models.datasets import synthetic_panel
 from orchestration.contracts import BuiltBento
 from orchestration.defs.serving import targets
-from orchestration.defs.serving.bento_build import BentoCatalog, build_model_bento, export_bento
+from orchestration.defs.serving.bento_build import BentoCatalog, build_model_bento
 from orchestration.defs.serving.served_datasets import read_served
 from orchestration.defs.serving.targets import LocalDeployTarget
 from orchestration.resources import OperationalDatabase
@@ -52,11 +52,11 @@ def _model_info(url: str, dataset: str = "default") -> dict:
 
 def _packaged(tmp_path: Path, store, version: str) -> BuiltBento:
     """Built in its own store and exported to the object store, as `model_bento` does."""
-    build_home = tmp_path / f"build-{version}"
+    archive = tmp_path / f"{version}.bento"
     built = build_model_bento(
-        _model_dir(tmp_path, version), model_name="m", labels={}, bentoml_home=build_home
-    )
-    archive = export_bento(built.bento_tag, build_home, tmp_path / f"{version}.bento")
+        _model_dir(tmp_path, version), model_name="m", labels={},
+        bentoml_home=tmp_path / f"build-{version}", archive=archive,
+    )  # fmt: skip
     key = BentoCatalog(store).put("m", version, built, archive)
     return BuiltBento(built.bento_tag, built.model_tag, version, key)
 
