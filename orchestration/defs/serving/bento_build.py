@@ -77,8 +77,8 @@ bentoml.bentos.import_bento(sys.argv[1], input_format=sys.argv[2])
 """
 
 # Archives are gzip tarballs: with `bentoml export`'s own default (xz) compressing took 2.9 s
-# of the 4.7 s export of the demo model's Bento, for an archive 12% smaller (3.6 vs 4.1 MB). Imports tell the two
-# apart by their first bytes, so archives exported before this change still import.
+# of the 4.7 s export of the demo model's Bento, for an archive 12% smaller (3.6 vs 4.1 MB).
+# Imports tell the two apart by their first bytes, so archives exported as xz still import.
 ARCHIVE_FORMAT = "gz"
 _MAGIC = {b"\x1f\x8b": "gz", b"\xfd7zXZ\x00": "xz"}
 
