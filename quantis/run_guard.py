@@ -16,6 +16,7 @@ import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 from urllib.parse import quote
 
 from core.run_tags import DATASET_TAG, DEFAULT_DATASET
@@ -53,6 +54,20 @@ def _queued_runs_in_progress(dagster_home: Path, dataset: str) -> list[str]:
     ]
 
 
+def _holder(lock: IO[str], wait_s: float = 2.0) -> str:
+    """Who holds the slot, as its holder wrote it into the lock file.
+
+    The holder writes that line just after it takes the lock, so a contender that comes in
+    between reads an empty file: it reads again for up to `wait_s` seconds."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        lock.seek(0)
+        holder = lock.read().strip()
+        if holder or time.monotonic() >= deadline:
+            return holder
+        time.sleep(0.02)
+
+
 @contextlib.contextmanager
 def one_run_per_dataset(dagster_home: Path, dataset: str = DEFAULT_DATASET) -> Iterator[None]:
     """Hold `dataset`'s run slot for the block; `RunInProgressError` when it is taken."""
@@ -62,8 +77,7 @@ def one_run_per_dataset(dagster_home: Path, dataset: str = DEFAULT_DATASET) -> I
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            lock.seek(0)
-            holder = lock.read().strip() or "another process"
+            holder = _holder(lock) or "another process"
             raise RunInProgressError(
                 f"A pipeline run for dataset {dataset!r} is in progress ({holder}): one run "
                 "per dataset at a time. Wait for it to finish, or stop it, and run again."

@@ -3,8 +3,11 @@ progress, whether another `quantis` process runs it or the Dagster queue does.""
 
 from __future__ import annotations
 
+import fcntl
 import subprocess
 import sys
+import threading
+import time
 
 import dagster as dg
 import pytest
@@ -59,6 +62,31 @@ def test_two_runs_started_together_one_runs_the_other_is_refused(tmp_path):
         outputs
     )
     assert "`quantis` pid" in outputs[1]  # it names who holds the slot
+
+
+def test_a_contender_between_the_lock_and_the_holder_line_still_names_the_holder(tmp_path):
+    # The holder has taken the lock but not yet written who it is (the window the two
+    # contenders above can meet in): the refusal waits for that line instead of "another
+    # process".
+    with one_run_per_dataset(tmp_path, "default"):
+        pass  # creates the lock file
+    lock_file = next((tmp_path / "runs-in-progress").glob("*.lock"))
+    with open(lock_file, "a+") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+        def write_holder_line() -> None:
+            time.sleep(0.3)
+            held.write("`quantis` pid 4242, started now")
+            held.flush()
+
+        writer = threading.Thread(target=write_holder_line)
+        writer.start()
+        with (
+            pytest.raises(RunInProgressError, match=r"\(`quantis` pid 4242, started now\)"),
+            one_run_per_dataset(tmp_path, "default"),
+        ):
+            pass
+        writer.join()
 
 
 def test_the_slot_is_free_again_after_a_run_and_per_dataset(tmp_path):
