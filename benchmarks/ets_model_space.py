@@ -1,11 +1,12 @@
-"""The ETS member's model space on daily data: AutoETS choosing among every form (`ZZZ`) vs
-additive errors only (`AZZ`), scored over rolling origins on real and synthetic daily panels.
+"""The ETS member's model space on daily data: AutoETS choosing among every form (`ZZZ`),
+additive errors only (`AZZ`), and additive errors with a damped trend (`AZZ damped`), scored
+over rolling origins on real and synthetic daily panels.
 
 Each origin estimates every series on its last `member_window` points (the combined model's
 default for daily data, 140) and forecasts h=14; MASE (seasonal naive scale, season 7) and
 sMAPE are averaged over series and origins. Estimation seconds are summed over origins, both
-spaces in the same run. With Tourism in `accuracy.py --before ets_model=ZZZ`, the evidence behind
-`models.config.DEFAULT_ETS_MODEL`.
+spaces in the same run. With Tourism in `accuracy.py --before ...`, the evidence behind
+`models.config.DEFAULT_ETS_MODEL` and `DEFAULT_ETS_DAMPED`.
 
     python benchmarks/ets_model_space.py
 """
@@ -25,7 +26,8 @@ from benchmarks._machine import machine_info, write_results  # noqa: E402 (after
 
 HORIZON = 14
 SEASON = 7
-SPACES = ("ZZZ", "AZZ")
+# (label, AutoETS model, damped): damped None lets AutoETS choose, True allows damped trends only
+SPACES = (("ZZZ", "ZZZ", None), ("AZZ", "AZZ", None), ("AZZ damped", "AZZ", True))
 
 
 def _panels() -> dict[str, tuple[pd.DataFrame, int]]:
@@ -37,13 +39,15 @@ def _panels() -> dict[str, tuple[pd.DataFrame, int]]:
     return {"chicago_20_stations": (chicago, 26), "synthetic_300": (synthetic, 4)}
 
 
-def _score(panel: pd.DataFrame, origins: int, space: str, window: int) -> dict:
+def _score(
+    panel: pd.DataFrame, origins: int, space: str, window: int, damped: bool | None = None
+) -> dict:
     from statsforecast import StatsForecast
     from statsforecast.models import AutoETS, SeasonalNaive
 
     from models.metrics import per_series_metrics
 
-    model = AutoETS(season_length=SEASON, model=space)
+    model = AutoETS(season_length=SEASON, model=space, damped=damped)
     last = panel["ds"].max()
     scores, seconds = [], 0.0
     for k in range(origins):
@@ -82,9 +86,9 @@ def main() -> None:
         # warm statsforecast's compiled code outside the timings
         _score(panel[panel["unique_id"] == panel["unique_id"].iloc[0]], 1, "ZZZ", window)
         results[name] = {"origins": origins, "series": int(panel["unique_id"].nunique())}
-        for space in SPACES:
-            results[name][space] = _score(panel, origins, space, window)
-            print(name, space, results[name][space], flush=True)
+        for label, space, damped in SPACES:
+            results[name][label] = _score(panel, origins, space, window, damped)
+            print(name, label, results[name][label], flush=True)
     lines = [
         f"AutoETS (season {SEASON}) on each series' last {window} points, h={HORIZON}, "
         "rolling origins every 14 days; seconds: estimation summed over origins.\n",
@@ -92,7 +96,7 @@ def main() -> None:
         "|---|---|---|---|---|---|---|",
     ]
     for name, result in results.items():
-        for space in SPACES:
+        for space, _, _ in SPACES:
             r = result[space]
             share = r["seconds"] / result["ZZZ"]["seconds"]
             lines.append(

@@ -9,9 +9,11 @@ memory (VmHWM) is its own:
   by backtest, conformal intervals) reads the snapshot, fits and forecasts h=14 with 80/95%.
 - `in_process_every_series`: the same with `selection_series=None`: the member selection and
   interval calibration backtest every series (the default before it sampled 1,000).
+- `in_process_ets_undamped`: the same with `ets_damped=None`: the ETS member's trend damped
+  or not as AICc chooses (the default before it allowed damped trends only).
 - `before`: the default model as it was before this engine's cost work: the selection
-  backtesting every series and the ETS member choosing among every form (`ets_model="ZZZ"`;
-  the default is additive errors only on daily data, see `models.config.default_ets_model`).
+  backtesting every series and the ETS member choosing among every form (`ets_model="ZZZ"`,
+  `ets_damped=None`; see `models.config.DEFAULT_ETS_MODEL` and `DEFAULT_ETS_DAMPED`).
 - `local_cluster`: the same model fitted with `models.cluster.fit_combined_on_cluster` on a
   `LocalCluster` of `--workers` single-threaded workers; the step's process never reads the
   panel (only the series ids): each worker reads its series' rows of the snapshot. The peak of
@@ -121,7 +123,8 @@ with warnings.catch_warnings():
     mlf.fit(train)
     lightgbm = mlf.predict(h)
 window = panel.groupby("unique_id", sort=False).tail(cfg.member_window)
-engine = StatsForecast(models=[AutoETS(season_length=7, model=cfg.ets_model),
+engine = StatsForecast(models=[AutoETS(season_length=7, model=cfg.ets_model,
+                                       damped=cfg.ets_damped),
                                Theta(season_length=7)], freq="D",
                        n_jobs=1, fallback_model=SeasonalNaive(season_length=7))
 statistical = engine.forecast(df=window, h=h, level=[80, 95])
@@ -131,7 +134,14 @@ lightgbm.merge(statistical, on=["unique_id", "ds"]).assign(
 )[["unique_id", "ds", "yhat"]].to_parquet(out)
 print(json.dumps({{"seconds": seconds, "peak_rss_mib": {_PEAK}}}))
 """
-WAYS = ("in_process", "in_process_every_series", "before", "local_cluster", "plain")
+WAYS = (
+    "in_process",
+    "in_process_every_series",
+    "in_process_ets_undamped",
+    "before",
+    "local_cluster",
+    "plain",
+)
 
 
 def read_series(snapshot: str, series: list[str]):
@@ -213,7 +223,11 @@ def main() -> None:
             commands = {
                 "in_process": (IN_PROCESS, "{}"),
                 "in_process_every_series": (IN_PROCESS, '{"selection_series": null}'),
-                "before": (IN_PROCESS, '{"selection_series": null, "ets_model": "ZZZ"}'),
+                "in_process_ets_undamped": (IN_PROCESS, '{"ets_damped": null}'),
+                "before": (
+                    IN_PROCESS,
+                    '{"selection_series": null, "ets_model": "ZZZ", "ets_damped": null}',
+                ),
                 "local_cluster": (
                     LOCAL_CLUSTER,
                     str(args.workers),

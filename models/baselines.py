@@ -28,7 +28,7 @@ import pandas as pd
 from statsforecast import StatsForecast
 from statsforecast.models import AutoETS, SeasonalNaive, Theta
 
-from models.config import check_ets_model
+from models.config import check_ets_damped, check_ets_model
 from models.metrics import interval_columns
 from models.validation import required_columns, series_starts, validate_panel
 
@@ -357,7 +357,7 @@ class SeasonalNaiveForecaster(StatisticalForecaster):
 class ETSForecaster(StatisticalForecaster):
     """Exponential smoothing with the ETS form chosen per series by AICc (AutoETS) among the
     forms `model` allows (`ZZZ`: every one; `AZZ`: additive errors only, about a third of the
-    cost)."""
+    cost) and `damped` allows (None: either trend; True: damped trends only; False: undamped)."""
 
     name = "ets"
 
@@ -369,15 +369,17 @@ class ETSForecaster(StatisticalForecaster):
         n_jobs: int = 1,
         max_history: int | None = None,
         model: str = "ZZZ",
+        damped: bool | None = None,
     ):
         super().__init__(freq, season_length, n_jobs=n_jobs, max_history=max_history)
         self.model = check_ets_model(model)
+        self.damped = check_ets_damped(damped, model)
 
     def settings(self) -> dict[str, Any]:
-        return {**super().settings(), "model": self.model}
+        return {**super().settings(), "model": self.model, "damped": self.damped}
 
     def _model(self):
-        return AutoETS(season_length=self.season_length, model=self.model)
+        return AutoETS(season_length=self.season_length, model=self.model, damped=self.damped)
 
 
 class ThetaForecaster(StatisticalForecaster):

@@ -84,7 +84,7 @@ class CombinedForecaster:
             return LightGBMForecaster(
                 ForecasterConfig.from_dict({**cfg.to_dict(), "interval_windows": 0})
             )
-        options = {"model": cfg.ets_model} if name == "ets" else {}
+        options = {"model": cfg.ets_model, "damped": cfg.ets_damped} if name == "ets" else {}
         return BASELINES[name](
             cfg.freq,
             cfg.season_length,
@@ -108,6 +108,7 @@ class CombinedForecaster:
                 "member_window",
                 "selection_windows",
                 "ets_model",
+                "ets_damped",
             ):
                 config.pop(combined_only)  # what LightGBM itself never reads
             return json.dumps({"member": name, "config": config}, sort_keys=True)

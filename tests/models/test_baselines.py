@@ -94,6 +94,28 @@ def test_the_ets_model_space_bounds_the_forms_chosen(tmp_path):
         ETSForecaster("D", 7, model="XZZ")
 
 
+def test_a_damped_ets_member_chooses_damped_trends_only(tmp_path):
+    from models.datasets import synthetic_panel
+
+    panel = synthetic_panel(6, 60, "D", seed=1)
+    free = _ets_forms(ETSForecaster("D", 7, model="AZZ").fit(panel))
+    assert any(",Ad," not in form for form in free), free  # AICc keeps some undamped
+    damped = ETSForecaster("D", 7, model="AZZ", damped=True).fit(panel)
+    assert all(form.startswith("ETS(A,Ad,") for form in _ets_forms(damped)), _ets_forms(damped)
+    damped.save(tmp_path / "ets")
+    restored = StatisticalForecaster.load(tmp_path / "ets")
+    assert restored.damped is True
+    pd.testing.assert_frame_equal(restored.predict(5, history=panel), damped.predict(5))
+    # A model saved before damping was a setting let AICc choose.
+    settings = tmp_path / "ets" / "baseline.json"
+    older = json.loads(settings.read_text())
+    del older["damped"]
+    settings.write_text(json.dumps(older))
+    assert StatisticalForecaster.load(tmp_path / "ets").damped is None
+    with pytest.raises(ValueError, match="needs a trend"):
+        ETSForecaster("D", 7, model="ANN", damped=True)
+
+
 class _CountedPool:
     """Stands in for ProcessPoolExecutor in models.baselines and counts the pools made."""
 

@@ -114,7 +114,14 @@ def test_the_ets_member_estimates_in_the_configured_space(tmp_path, monthly_pane
     assert model._new_member("ets").model == "ZZZ"
     default = models.default_forecaster("MS", 12, 6, num_boost_round=30, combine_with=("ets",))
     assert default._new_member("ets").model == "AZZ"
+    assert default._new_member("ets").damped is True
     assert model._member_key("ets") != default._member_key("ets")  # never shares a fit
+    undamped = models.default_forecaster(
+        "MS", 12, 6, num_boost_round=30, combine_with=("ets",), ets_damped=None
+    )
+    assert undamped._new_member("ets").damped is None
+    assert undamped._member_key("ets") != default._member_key("ets")
+    assert undamped._member_key("lightgbm") == default._member_key("lightgbm")
     assert model._member_key("lightgbm") == default._member_key("lightgbm")
     model.fit(monthly_panel)
     if "ets" in model.members_:

@@ -59,3 +59,16 @@ def test_the_ets_member_chooses_among_additive_error_forms_by_default():
     assert ForecasterConfig("D", 7, 14).ets_model == "ZZZ"  # older artifacts: every form
     with pytest.raises(ValueError, match="ets model must be three letters"):
         default_config("D", 7, 14, ets_model="AZZZ")
+
+
+def test_the_ets_member_damps_its_trend_by_default():
+    for freq, season in (("h", 24), ("D", 7), ("MS", 12), ("QS", 4)):
+        assert default_config(freq, season, 4).ets_damped is True
+    assert default_config("D", 7, 14, ets_damped=None).ets_damped is None
+    assert ForecasterConfig("D", 7, 14).ets_damped is None  # older artifacts: AICc chooses
+    # a model string without a trend has nothing to damp: left to AICc unless asked
+    assert default_config("D", 7, 14, ets_model="ANA").ets_damped is None
+    with pytest.raises(ValueError, match="needs a trend"):
+        default_config("D", 7, 14, ets_model="ANA", ets_damped=True)
+    with pytest.raises(ValueError, match="true, false or null"):
+        default_config("D", 7, 14, ets_damped="yes")
