@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -45,13 +46,14 @@ def _recent_scales(history: pd.DataFrame, season_length: int, points: int | None
 
 
 def _calibrate(
-    residuals: pd.DataFrame, history: pd.DataFrame, season_length: int, points: int | None
+    residuals: pd.DataFrame, scales_at: Callable[[pd.Timestamp, pd.DataFrame], pd.Series]
 ) -> ConformalIntervals:
-    """`ConformalIntervals.calibrate` with the scales of `_recent_scales` at each cutoff."""
+    """`ConformalIntervals.calibrate` with each window's series scales from
+    `scales_at(cutoff, window)` (the window sorted by series and date)."""
     steps, scores = [], []
     for cutoff, window in residuals.groupby("cutoff", sort=True):
-        scales = _recent_scales(history[history["ds"] <= cutoff], season_length, points)
         window = window.sort_values(["unique_id", "ds"])
+        scales = scales_at(cutoff, window)
         steps.append(window.groupby("unique_id", sort=False).cumcount().to_numpy() + 1)
         error = np.abs(window["y"].to_numpy(float) - window["yhat"].to_numpy(float))
         scores.append(error / window["unique_id"].map(scales).to_numpy(float))
@@ -62,21 +64,6 @@ def _spread(forecasts: pd.DataFrame, members: list[str]) -> pd.Series:
     """Per series: the members' forecasts' standard deviation, averaged over the steps."""
     deviation = forecasts[members].std(axis=1, ddof=0)
     return deviation.groupby(forecasts["unique_id"].to_numpy(), sort=False).mean()
-
-
-def _spread_intervals(
-    residuals: pd.DataFrame, history: pd.DataFrame, season_length: int, members: list[str]
-) -> ConformalIntervals:
-    """Conformal intervals whose scale at each cutoff is `series_scales` plus `_spread`."""
-    steps, scores = [], []
-    for cutoff, window in residuals.groupby("cutoff", sort=True):
-        window = window.sort_values(["unique_id", "ds"])
-        scales = series_scales(history[history["ds"] <= cutoff], season_length)
-        scales = scales + _spread(window, members).reindex(scales.index).fillna(0)
-        steps.append(window.groupby("unique_id", sort=False).cumcount().to_numpy() + 1)
-        error = np.abs(window["y"].to_numpy(float) - window["yhat"].to_numpy(float))
-        scores.append(error / window["unique_id"].map(scales).to_numpy(float))
-    return ConformalIntervals(np.concatenate(steps), np.concatenate(scores))
 
 
 def _coverage(held_out: pd.DataFrame, intervals: ConformalIntervals, scales: pd.Series) -> dict:
@@ -128,13 +115,23 @@ def _group(group: str) -> dict:
         calibrated = ConformalIntervals.calibrate(window, subset, season_length)
         variants[f"window {cutoff.date()} alone"] = _coverage(point, calibrated, full_scales)
     for points in (season_length, 2 * horizon):
-        calibrated = _calibrate(residuals, subset, season_length, points)
+        calibrated = _calibrate(
+            residuals,
+            lambda cutoff, _, n=points: _recent_scales(
+                subset[subset["ds"] <= cutoff], season_length, n
+            ),
+        )
         recent = _recent_scales(train, season_length, points)
         variants[f"scales from the last {points} points"] = _coverage(point, calibrated, recent)
     # Scale by the series' scale plus how far its members' forecasts lie apart (their mean
     # standard deviation over the window's steps): wider where the members disagree.
     members = list(model.members_)
-    calibrated = _spread_intervals(residuals, subset, season_length, members)
+    calibrated = _calibrate(
+        residuals,
+        lambda cutoff, window: series_scales(subset[subset["ds"] <= cutoff], season_length).pipe(
+            lambda scales: scales + _spread(window, members).reindex(scales.index).fillna(0)
+        ),
+    )
     at_test = point.merge(
         pd.concat(
             [
