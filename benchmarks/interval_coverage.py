@@ -32,7 +32,7 @@ from models import load_tourism
 from models.backtest import ForecastCache
 from models.combined import CombinedForecaster
 from models.intervals import ConformalIntervals, series_scales
-from models.metrics import per_series_metrics
+from models.metrics import coverage, interval_columns, per_series_metrics
 from models.validation import infer_freq, season_length_for, validate_panel
 
 LEVELS = (80, 95)
@@ -69,12 +69,7 @@ def _spread(forecasts: pd.DataFrame, members: list[str]) -> pd.Series:
 def _coverage(held_out: pd.DataFrame, intervals: ConformalIntervals, scales: pd.Series) -> dict:
     bounded = intervals.apply(held_out, scales, LEVELS)
     return {
-        str(level): float(
-            (
-                (bounded["y"] >= bounded[f"yhat_lo_{level}"])
-                & (bounded["y"] <= bounded[f"yhat_hi_{level}"])
-            ).mean()
-        )
+        str(level): coverage(bounded["y"], *(bounded[c] for c in interval_columns(level)))
         for level in LEVELS
     }
 

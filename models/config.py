@@ -71,12 +71,17 @@ def check_ets_model(model: str) -> str:
     return model
 
 
+def _ets_without_trend(model: str) -> bool:
+    """Whether AutoETS model string `model` fixes the trend to none (`N`)."""
+    return isinstance(model, str) and model[1:2] == "N"
+
+
 def check_ets_damped(damped: bool | None, model: str) -> bool | None:
     """`damped` if it suits `model` (None: AICc chooses; True: damped trends only; False:
     undamped only), else a ValueError: a damped trend needs a trend (`Z` or `A`)."""
     if damped is not None and not isinstance(damped, bool):
         raise ValueError(f"ets damped must be true, false or null, got {damped!r}")
-    if damped and isinstance(model, str) and model[1:2] == "N":
+    if damped and _ets_without_trend(model):
         raise ValueError(f"ets damped=True needs a trend, but model {model!r} has none (N)")
     return damped
 
@@ -286,7 +291,7 @@ def default_config(
     if unknown:
         raise ValueError(f"unknown ForecasterConfig fields: {unknown}")
     values.update(overrides)
-    if "ets_damped" not in overrides and str(values["ets_model"])[1:2] == "N":
+    if "ets_damped" not in overrides and _ets_without_trend(values["ets_model"]):
         values["ets_damped"] = None  # a model string without a trend has nothing to damp
     values["train_window"] = calendar_train_window(
         values["train_window"], freq, values.get("covariates", ()), "train_window" in overrides
